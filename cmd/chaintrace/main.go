@@ -1,0 +1,60 @@
+// Command chaintrace follows funds on Bitcoin and screens them against
+// sanctions lists. It is one binary with subcommands; each subcommand lives
+// in its own file of this package and registers itself with rootCmd in init.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+)
+
+// defaultDataDir is where the embedded chain index and SQL store live.
+const defaultDataDir = "./chaintrace-data"
+
+var (
+	flagData     string
+	flagLogLevel string
+)
+
+var rootCmd = &cobra.Command{
+	Use:           "chaintrace",
+	Short:         "Follow illicit funds on Bitcoin and screen against sanctions lists",
+	SilenceUsage:  true,
+	SilenceErrors: true,
+	PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
+		var lvl slog.Level
+		if err := lvl.UnmarshalText([]byte(flagLogLevel)); err != nil {
+			return fmt.Errorf("--log-level: %w", err)
+		}
+		slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: lvl})))
+		return nil
+	},
+}
+
+func init() {
+	rootCmd.PersistentFlags().StringVar(&flagData, "data", defaultDataDir, "data directory (chain index and embedded SQL store)")
+	rootCmd.PersistentFlags().StringVar(&flagLogLevel, "log-level", "warn", "log level: debug, info, warn, error")
+}
+
+// usageError marks an error caused by bad command-line input (exit code 2).
+type usageError struct{ error }
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := rootCmd.ExecuteContext(ctx); err != nil {
+		fmt.Fprintf(os.Stderr, "chaintrace: %v\n", err)
+		var ue usageError
+		if errors.As(err, &ue) {
+			os.Exit(2)
+		}
+		os.Exit(1)
+	}
+}
