@@ -5,4 +5,4 @@ package api
 type screenConfig struct{}
 
 // registerScreen registers the screening routes.
-func (s *Server) registerScreen() {}
+func (s *Server) registerScreen() { s.registerScreenName() }
