@@ -1,0 +1,272 @@
+package ingest
+
+import (
+	"context"
+	"fmt"
+	"math/big"
+	"strings"
+	"time"
+
+	"github.com/btcsuite/btcd/chaincfg/chainhash"
+	"github.com/btcsuite/btcd/wire"
+)
+
+// A Candidate is one block offered to Blocks, known by its header and read on demand.
+type Candidate struct {
+	Hash   chainhash.Hash
+	Header wire.BlockHeader
+	Size   int64  // serialized size in bytes (for progress and flush pacing)
+	Where  string // where it is stored, for error messages ("blk00000.dat:8")
+	// Read returns the decoded block.
+	Read func() (*wire.MsgBlock, error)
+}
+
+// node is a candidate placed in the header tree.
+type node struct {
+	c       *Candidate
+	parent  *node
+	height  int64
+	work    *big.Int
+	indexed bool // already on the index's active chain
+	state   uint8
+}
+
+const (
+	unresolved uint8 = iota
+	connected
+	orphaned
+)
+
+// Blocks applies the best chain found among cands (in any order) to ch. Blocks already on
+// ch's active chain are skipped; when the best tip among cands has more work than ch's tip,
+// ch is undone to the fork point and the new branch applied. On an empty ch, the single
+// block whose parent is unknown becomes the base; more than one such block is an error.
+// Blocks that connect to nothing are reported as an *OrphanError after the rest is applied.
+func Blocks(ctx context.Context, ch Chain, cands []Candidate, opts Options) (Summary, error) {
+	opts.defaults()
+	start := time.Now()
+	var sum Summary
+	defer func() { sum.Elapsed = time.Since(start) }()
+	finish := func(err error) (Summary, error) {
+		sum.Tip, sum.HaveTip = ch.Tip()
+		sum.Elapsed = time.Since(start)
+		return sum, err
+	}
+
+	tip, haveTip := ch.Tip()
+	byHash := make(map[chainhash.Hash]*node, len(cands))
+	order := make([]*node, 0, len(cands))
+	for i := range cands {
+		c := &cands[i]
+		if _, dup := byHash[c.Hash]; dup {
+			continue // Core may store a block twice; the first copy is as good as any
+		}
+		n := &node{c: c}
+		byHash[c.Hash] = n
+		order = append(order, n)
+	}
+
+	// Place every block that the index already holds or whose parent it holds.
+	var roots []*node
+	for _, n := range order {
+		if haveTip {
+			h, ok, err := ch.HeightOf(n.c.Hash)
+			if err != nil {
+				return finish(fmt.Errorf("look up block %s: %w", n.c.Hash, err))
+			}
+			if ok {
+				w, err := ch.WorkAt(h)
+				if err != nil {
+					return finish(fmt.Errorf("work at height %d: %w", h, err))
+				}
+				n.indexed, n.height, n.work, n.state = true, h, w, connected
+				sum.Skipped++
+				continue
+			}
+		}
+		prev := n.c.Header.PrevBlock
+		if p, ok := byHash[prev]; ok {
+			n.parent = p
+			continue
+		}
+		if haveTip {
+			ph, ok, err := ch.HeightOf(prev)
+			if err != nil {
+				return finish(fmt.Errorf("look up block %s: %w", prev, err))
+			}
+			if ok {
+				w, err := ch.WorkAt(ph)
+				if err != nil {
+					return finish(fmt.Errorf("work at height %d: %w", ph, err))
+				}
+				n.height, n.work, n.state = ph+1, new(big.Int).Add(w, blockWork(n.c.Header.Bits)), connected
+				continue
+			}
+		}
+		roots = append(roots, n)
+	}
+
+	// On an empty index exactly one block may start the chain.
+	if !haveTip && len(roots) > 0 {
+		if len(roots) > 1 {
+			names := make([]string, 0, 3)
+			for i, r := range roots {
+				if i == 3 {
+					names = append(names, "…")
+					break
+				}
+				names = append(names, fmt.Sprintf("%s (%s, parent %s)", r.c.Hash, r.c.Where, r.c.Header.PrevBlock))
+			}
+			return finish(fmt.Errorf("%d blocks have unknown parents, but an empty index can start from only one: %s; ingest the blocks that connect them, or one chain at a time",
+				len(roots), strings.Join(names, "; ")))
+		}
+		r := roots[0]
+		h, err := baseHeight(r, opts)
+		if err != nil {
+			return finish(err)
+		}
+		r.height, r.work, r.state = h, blockWork(r.c.Header.Bits), connected
+		roots = nil
+	}
+	for _, r := range roots {
+		r.state = orphaned
+	}
+
+	// Resolve heights and work down every linked branch.
+	var stack []*node
+	for _, n := range order {
+		for m := n; m.state == unresolved; m = m.parent {
+			stack = append(stack, m)
+		}
+		for i := len(stack) - 1; i >= 0; i-- {
+			m := stack[i]
+			p := m.parent
+			if p.state == orphaned {
+				m.state = orphaned
+				continue
+			}
+			m.height = p.height + 1
+			m.work = new(big.Int).Add(p.work, blockWork(m.c.Header.Bits))
+			m.state = connected
+		}
+		stack = stack[:0]
+	}
+
+	// The best tip: most work, the first seen among equals (as a node does).
+	var best *node
+	var firstOrphan *node
+	orphans := 0
+	for _, n := range order {
+		switch {
+		case n.state == orphaned:
+			orphans++
+			if firstOrphan == nil {
+				firstOrphan = n
+			}
+		case !n.indexed && (best == nil || n.work.Cmp(best.work) > 0):
+			best = n
+		}
+	}
+	orphanErr := func() error {
+		if orphans == 0 {
+			return nil
+		}
+		root := firstOrphan
+		for root.parent != nil {
+			root = root.parent
+		}
+		return &OrphanError{Hash: root.c.Hash, Parent: root.c.Header.PrevBlock, Where: root.c.Where, Count: orphans}
+	}
+
+	if best == nil || (haveTip && best.work.Cmp(tip.Work) <= 0) {
+		for _, n := range order {
+			if n.state == connected && !n.indexed {
+				sum.Stale++
+			}
+		}
+		if best != nil {
+			opts.Logger.Info("no new block beats the index tip", "tip", tip.Hash, "height", tip.Height, "best_candidate", best.c.Hash)
+		}
+		return finish(orphanErr())
+	}
+
+	// The branch to apply, from the fork point up to best.
+	var path []*node
+	for n := best; n != nil && !n.indexed; n = n.parent {
+		path = append(path, n)
+	}
+	for i, j := 0, len(path)-1; i < j; i, j = i+1, j-1 {
+		path[i], path[j] = path[j], path[i]
+	}
+	inBranch := make(map[*node]bool, len(path))
+	for _, n := range path {
+		inBranch[n] = true
+	}
+	for _, n := range order {
+		if n.state == connected && !n.indexed && !inBranch[n] {
+			sum.Stale++
+		}
+	}
+
+	if haveTip {
+		fork := path[0].height - 1
+		if err := undoTo(ch, fork, &sum, opts); err != nil {
+			return finish(err)
+		}
+	}
+
+	items := make([]item, len(path))
+	for i, n := range path {
+		items[i] = item{height: n.height, hash: n.c.Hash, size: n.c.Size, where: n.c.Where, read: n.c.Read}
+	}
+	if err := applyItems(ctx, ch, items, opts, &sum); err != nil {
+		return finish(err)
+	}
+	return finish(orphanErr())
+}
+
+// baseHeight decides the height of the first block of an empty index.
+func baseHeight(r *node, opts Options) (int64, error) {
+	if opts.StartHeight != nil {
+		return *opts.StartHeight, nil
+	}
+	if r.c.Hash == *opts.Params.GenesisHash {
+		return 0, nil
+	}
+	if opts.BlockHeight != nil {
+		b, err := r.c.Read()
+		if err != nil {
+			return 0, fmt.Errorf("read block %s (%s): %w", r.c.Hash, r.c.Where, err)
+		}
+		if h, ok := opts.BlockHeight(b); ok {
+			return h, nil
+		}
+	}
+	if r.c.Header.PrevBlock == *opts.Params.GenesisHash {
+		return 1, nil
+	}
+	return 0, fmt.Errorf("cannot tell the height of block %s (%s), the first block of an empty index: its coinbase carries no BIP34 height and its parent is not the %s genesis; pass --start-height",
+		r.c.Hash, r.c.Where, opts.Params.Name)
+}
+
+// undoTo disconnects ch's tip until its height is fork.
+func undoTo(ch Chain, fork int64, sum *Summary, opts Options) error {
+	tip, ok := ch.Tip()
+	if !ok || tip.Height <= fork {
+		return nil
+	}
+	if base, ok := ch.Base(); ok && fork < base-1 {
+		return fmt.Errorf("reorg to fork point at height %d would undo below the index's first block (height %d)", fork, base)
+	}
+	opts.Logger.Info("reorg: undoing to fork point", "from_height", tip.Height, "from", tip.Hash, "fork_height", fork)
+	for tip.Height > fork {
+		if err := ch.Undo(); err != nil {
+			return fmt.Errorf("undo block %d %s: %w", tip.Height, tip.Hash, err)
+		}
+		sum.Undone++
+		if tip, ok = ch.Tip(); !ok {
+			break
+		}
+	}
+	return nil
+}

@@ -1,0 +1,140 @@
+package ingest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/btcsuite/btcd/chaincfg/chainhash"
+	"github.com/btcsuite/btcd/wire"
+)
+
+// item is one block to apply at a known height.
+type item struct {
+	height int64
+	hash   chainhash.Hash // zero when not known in advance (RPC by height)
+	size   int64
+	where  string
+	read   func() (*wire.MsgBlock, error)
+}
+
+// decoded is an item after its read.
+type decoded struct {
+	it  item
+	b   *wire.MsgBlock
+	err error
+}
+
+// errBranchChanged means a block did not extend the tip as expected (the source changed
+// under us, e.g. a node reorganised while we fetched).
+var errBranchChanged = errors.New("block does not extend the index tip")
+
+// applyItems reads items on a worker goroutine up to opts.Prefetch ahead and applies them
+// in order. It flushes every opts.FlushBytes / opts.FlushInterval and once at the end, also
+// when ctx is cancelled (then it returns ErrInterrupted) or a block fails.
+func applyItems(ctx context.Context, ch Chain, items []item, opts Options, sum *Summary) (err error) {
+	if len(items) == 0 {
+		return nil
+	}
+	var total int64
+	for _, it := range items {
+		total += it.size
+	}
+	if opts.Progress != nil {
+		opts.Progress.Begin(len(items), total)
+		defer opts.Progress.End()
+	}
+
+	stop := make(chan struct{})
+	out := make(chan decoded, opts.Prefetch)
+	go func() {
+		defer close(out)
+		for _, it := range items {
+			b, err := it.read()
+			select {
+			case out <- decoded{it: it, b: b, err: err}:
+			case <-stop:
+				return
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	defer func() {
+		close(stop)
+		for range out { // let the reader exit
+		}
+	}()
+
+	applied := 0
+	lastFlush := time.Now()
+	var unflushed int64
+	flush := func() error {
+		t := time.Now()
+		if err := ch.Flush(); err != nil {
+			return fmt.Errorf("flush index: %w", err)
+		}
+		opts.Logger.Debug("flushed index", "bytes", unflushed, "took", time.Since(t))
+		lastFlush, unflushed = time.Now(), 0
+		return nil
+	}
+	defer func() {
+		if ferr := flush(); ferr != nil && err == nil {
+			err = ferr
+		}
+	}()
+
+	for d := range out {
+		if ctx.Err() != nil {
+			sum.Interrupted = true
+			return fmt.Errorf("%w at height %d: %v", ErrInterrupted, d.it.height-1, context.Cause(ctx))
+		}
+		if d.err != nil {
+			return fmt.Errorf("read block at height %d%s: %w", d.it.height, whereSuffix(d.it.where), d.err)
+		}
+		b := d.b
+		hash := b.Header.BlockHash()
+		if d.it.hash != (chainhash.Hash{}) && hash != d.it.hash {
+			return fmt.Errorf("block%s decodes to hash %s, its header said %s", whereSuffix(d.it.where), hash, d.it.hash)
+		}
+		if tip, ok := ch.Tip(); ok {
+			if tip.Height != d.it.height-1 || b.Header.PrevBlock != tip.Hash {
+				return fmt.Errorf("%w: block %s at height %d has parent %s, the tip is %d %s",
+					errBranchChanged, hash, d.it.height, b.Header.PrevBlock, tip.Height, tip.Hash)
+			}
+		}
+		if err := ch.Apply(b, d.it.height); err != nil {
+			return fmt.Errorf("apply block %d %s%s: %w", d.it.height, hash, whereSuffix(d.it.where), err)
+		}
+		size := d.it.size
+		if size == 0 {
+			size = blockSize(b)
+		}
+		applied++
+		sum.Applied++
+		sum.Bytes += size
+		unflushed += size
+		if opts.Progress != nil {
+			opts.Progress.Advance(d.it.height, size)
+		}
+		if unflushed >= opts.FlushBytes || time.Since(lastFlush) >= opts.FlushInterval {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+	}
+	if ctx.Err() != nil && applied < len(items) {
+		sum.Interrupted = true
+		return fmt.Errorf("%w: %v", ErrInterrupted, context.Cause(ctx))
+	}
+	return nil
+}
+
+func whereSuffix(w string) string {
+	if w == "" {
+		return ""
+	}
+	return " (" + w + ")"
+}

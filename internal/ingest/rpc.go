@@ -1,0 +1,180 @@
+package ingest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/btcsuite/btcd/chaincfg/chainhash"
+	"github.com/btcsuite/btcd/wire"
+)
+
+// Node is what ingest needs from a node's JSON-RPC interface. FromRPC adapts *source.RPC.
+type Node interface {
+	// URL names the node in errors and logs.
+	URL() string
+	BlockCount(ctx context.Context) (int64, error)
+	BestBlockHash(ctx context.Context) (chainhash.Hash, error)
+	BlockHash(ctx context.Context, height int64) (chainhash.Hash, error)
+	// Block returns the decoded block and its serialized size.
+	Block(ctx context.Context, hash chainhash.Hash) (*wire.MsgBlock, int64, error)
+}
+
+// NodeError reports a failed call to a node, naming it.
+type NodeError struct {
+	URL string
+	Op  string
+	Err error
+}
+
+func (e *NodeError) Error() string { return fmt.Sprintf("node %s: %s: %v", e.URL, e.Op, e.Err) }
+func (e *NodeError) Unwrap() error { return e.Err }
+
+// maxBranchRetries bounds how often one Sync restarts because the node reorganised under it.
+const maxBranchRetries = 8
+
+// Sync brings ch to the node's best chain once: it finds the highest height at which both
+// hold the same block hash (walking down from the lower tip), undoes ch to it and applies
+// the node's blocks above it. An empty ch starts at opts.StartHeight, or at genesis.
+func Sync(ctx context.Context, ch Chain, node Node, opts Options) (Summary, error) {
+	opts.defaults()
+	start := time.Now()
+	var sum Summary
+	finish := func(err error) (Summary, error) {
+		sum.Tip, sum.HaveTip = ch.Tip()
+		sum.Elapsed = time.Since(start)
+		return sum, err
+	}
+	nodeErr := func(op string, err error) error {
+		if ctx.Err() != nil {
+			sum.Interrupted = true
+			return fmt.Errorf("%w: %v", ErrInterrupted, context.Cause(ctx))
+		}
+		return &NodeError{URL: node.URL(), Op: op, Err: err}
+	}
+	for attempt := 0; ; attempt++ {
+		nodeHeight, err := node.BlockCount(ctx)
+		if err != nil {
+			return finish(nodeErr("getblockcount", err))
+		}
+		tip, haveTip := ch.Tip()
+		var fork int64
+		if !haveTip {
+			fork = -1
+			if opts.StartHeight != nil {
+				fork = *opts.StartHeight - 1
+			}
+		} else {
+			fork, err = forkPoint(ctx, ch, node, tip.Height, nodeHeight)
+			if err != nil {
+				if ne := (*NodeError)(nil); errors.As(err, &ne) {
+					return finish(nodeErr(ne.Op, ne.Err))
+				}
+				return finish(err)
+			}
+			undone := sum.Undone
+			if err := undoTo(ch, fork, &sum, opts); err != nil {
+				return finish(err)
+			}
+			if sum.Undone > undone && nodeHeight <= fork {
+				if err := ch.Flush(); err != nil {
+					return finish(fmt.Errorf("flush index: %w", err))
+				}
+			}
+		}
+		if nodeHeight <= fork {
+			return finish(nil)
+		}
+		items := make([]item, 0, nodeHeight-fork)
+		for h := fork + 1; h <= nodeHeight; h++ {
+			items = append(items, item{height: h, read: func() (*wire.MsgBlock, error) {
+				hash, err := node.BlockHash(ctx, h)
+				if err != nil {
+					return nil, nodeErr(fmt.Sprintf("getblockhash %d", h), err)
+				}
+				b, _, err := node.Block(ctx, hash)
+				if err != nil {
+					return nil, nodeErr(fmt.Sprintf("getblock %s", hash), err)
+				}
+				return b, nil
+			}})
+		}
+		err = applyItems(ctx, ch, items, opts, &sum)
+		if errors.Is(err, errBranchChanged) && attempt < maxBranchRetries {
+			opts.Logger.Info("node changed its chain while syncing; finding the fork point again", "node", node.URL(), "err", err)
+			continue
+		}
+		return finish(err)
+	}
+}
+
+// forkPoint returns the highest height, at most min(tipHeight, nodeHeight), at which ch and
+// the node hold the same block.
+func forkPoint(ctx context.Context, ch Chain, node Node, tipHeight, nodeHeight int64) (int64, error) {
+	base, _ := ch.Base()
+	h := min(tipHeight, nodeHeight)
+	for ; h >= base; h-- {
+		nh, err := node.BlockHash(ctx, h)
+		if err != nil {
+			return 0, &NodeError{URL: node.URL(), Op: fmt.Sprintf("getblockhash %d", h), Err: err}
+		}
+		ih, err := ch.HashAt(h)
+		if err != nil {
+			return 0, fmt.Errorf("index hash at height %d: %w", h, err)
+		}
+		if nh == ih {
+			return h, nil
+		}
+	}
+	if base > nodeHeight {
+		return 0, fmt.Errorf("node %s is at height %d, below the index's first block (height %d)", node.URL(), nodeHeight, base)
+	}
+	ih, _ := ch.HashAt(base)
+	return 0, fmt.Errorf("node %s does not share the index's chain: it has no block %s at height %d (another network or chain?)", node.URL(), ih, base)
+}
+
+// Follow keeps ch on the node's best chain until ctx is cancelled: it syncs, then polls
+// every interval, undoing and re-applying blocks when the node reorganises. Failures to
+// reach the node are logged and retried with exponential backoff (up to a minute); what is
+// indexed stays. It returns the accumulated summary and nil when ctx is cancelled, or the
+// first error that is not the node's (for example a failing index).
+func Follow(ctx context.Context, ch Chain, node Node, opts Options, interval time.Duration) (Summary, error) {
+	opts.defaults()
+	if interval <= 0 {
+		interval = 5 * time.Second
+	}
+	var total Summary
+	start := time.Now()
+	wait := interval
+	for {
+		s, err := Sync(ctx, ch, node, opts)
+		total.Applied += s.Applied
+		total.Undone += s.Undone
+		total.Bytes += s.Bytes
+		total.Tip, total.HaveTip = s.Tip, s.HaveTip
+		total.Elapsed = time.Since(start)
+		var ne *NodeError
+		switch {
+		case ctx.Err() != nil:
+			total.Interrupted = true
+			return total, nil
+		case errors.As(err, &ne):
+			opts.Logger.Warn("node unreachable; retrying", "node", ne.URL, "err", ne.Err, "retry_in", wait)
+			wait = min(2*wait, time.Minute)
+		case err != nil:
+			return total, err
+		default:
+			if s.Applied > 0 || s.Undone > 0 {
+				opts.Logger.Info("followed node", "node", node.URL(), "applied", s.Applied, "undone", s.Undone, "height", s.Tip.Height, "tip", s.Tip.Hash)
+			}
+			wait = interval
+		}
+		select {
+		case <-ctx.Done():
+			total.Interrupted = true
+			return total, nil
+		case <-time.After(wait):
+		}
+	}
+}
