@@ -17,8 +17,8 @@ import (
 func TestBlocksOrderAndReorg(t *testing.T) {
 	g := gen(chainhash.Hash{}, 1000, easy)
 	main := append([]*wire.MsgBlock{g}, line(g.BlockHash(), 4, 1)...) // heights 0..4
-	fork := line(main[2].BlockHash(), 3, 100)                           // 3A 4A 5A
-	heavy := gen(main[3].BlockHash(), 200, 0x1f7fffff)                  // one block worth 256 easy ones
+	fork := line(main[2].BlockHash(), 3, 100)                         // 3A 4A 5A
+	heavy := gen(main[3].BlockHash(), 200, 0x1f7fffff)                // one block worth 256 easy ones
 
 	type run struct {
 		in   []*wire.MsgBlock
@@ -150,6 +150,7 @@ func TestBlocksInterruptAndFailure(t *testing.T) {
 	g := gen(chainhash.Hash{}, 1000, easy)
 	main := append([]*wire.MsgBlock{g}, line(g.BlockHash(), 50, 1)...)
 	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
 	ch := &memChain{}
 	cs := cands(main...)
 	for i := range cs {

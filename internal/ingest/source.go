@@ -1,0 +1,62 @@
+package ingest
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/btcsuite/btcd/chaincfg/chainhash"
+	"github.com/btcsuite/btcd/wire"
+	"github.com/chaintrace/chaintrace/internal/source"
+)
+
+// FileCandidates lists the blocks of a scanned catalog as candidates, in file order.
+// Reading a candidate reads its bytes from the file and decodes them.
+func FileCandidates(files *source.Files) []Candidate {
+	entries := files.Entries()
+	cs := make([]Candidate, len(entries))
+	for i := range entries {
+		e := entries[i]
+		cs[i] = Candidate{
+			Hash:   e.Hash,
+			Header: e.Header,
+			Size:   int64(e.Size),
+			Where:  fmt.Sprintf("%s@%d", e.File, e.Offset),
+			Read: func() (*wire.MsgBlock, error) {
+				b, err := files.ReadBlock(e)
+				if err != nil {
+					return nil, err
+				}
+				return b.Decode()
+			},
+		}
+	}
+	return cs
+}
+
+// rpcNode adapts *source.RPC to Node.
+type rpcNode struct{ c *source.RPC }
+
+// FromRPC adapts a JSON-RPC client to the Node that Sync and Follow use.
+func FromRPC(c *source.RPC) Node { return rpcNode{c} }
+
+func (n rpcNode) URL() string { return n.c.URL() }
+func (n rpcNode) BlockCount(ctx context.Context) (int64, error) {
+	return n.c.BlockCount(ctx)
+}
+func (n rpcNode) BestBlockHash(ctx context.Context) (chainhash.Hash, error) {
+	return n.c.BestBlockHash(ctx)
+}
+func (n rpcNode) BlockHash(ctx context.Context, h int64) (chainhash.Hash, error) {
+	return n.c.BlockHash(ctx, h)
+}
+func (n rpcNode) Block(ctx context.Context, hash chainhash.Hash) (*wire.MsgBlock, int64, error) {
+	b, err := n.c.Block(ctx, hash)
+	if err != nil {
+		return nil, 0, err
+	}
+	m, err := b.Decode()
+	if err != nil {
+		return nil, 0, err
+	}
+	return m, int64(len(b.Raw)), nil
+}
