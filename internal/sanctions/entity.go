@@ -1,0 +1,128 @@
+// Package sanctions imports sanctions lists (OFAC SDN CSV and XML, the UN
+// consolidated list, a firm's own watchlists) into versioned storage and
+// screens crypto addresses against them. Name matching lives in the
+// namematch subpackage and reads entities through Store.Entities.
+//
+// Every import is a Version of one list (OFAC SDN, UN, or a named watchlist).
+// The version in force for a list is its newest one; an import that fails
+// validation never creates a version, so the last good one stays in force.
+package sanctions
+
+import "time"
+
+// List names.
+const (
+	ListOFAC = "ofac-sdn"
+	ListUN   = "un"
+	// WatchlistPrefix prefixes a firm's own lists: "watchlist:NAME".
+	WatchlistPrefix = "watchlist:"
+)
+
+// Entity types.
+const (
+	TypeIndividual = "individual"
+	TypeEntity     = "entity"
+	TypeVessel     = "vessel"
+	TypeAircraft   = "aircraft"
+)
+
+// Entity is one listed party as the list states it.
+type Entity struct {
+	// ID is list-scoped: "ofac:27307", "un:KPi.033", "watchlist:NAME:ID".
+	ID   string `json:"id"`
+	List string `json:"list"` // ListOFAC, ListUN or WatchlistPrefix+NAME
+	Type string `json:"type"` // TypeIndividual, TypeEntity, TypeVessel, TypeAircraft
+	Name string `json:"name"` // primary name as listed
+	// Aliases are the other names, with the list's quality.
+	Aliases         []Alias         `json:"aliases,omitempty"`
+	Programs        []string        `json:"programs,omitempty"` // e.g. DPRK3, CYBER2; UN: the regime (DPRK)
+	Addresses       []PostalAddress `json:"addresses,omitempty"`
+	Identifiers     []Identifier    `json:"identifiers,omitempty"`
+	DatesOfBirth    []string        `json:"dates_of_birth,omitempty"` // as listed: "1971", "12 Mar 1964", "1964-03-12"
+	PlacesOfBirth   []string        `json:"places_of_birth,omitempty"`
+	Nationalities   []string        `json:"nationalities,omitempty"`
+	Countries       []string        `json:"countries,omitempty"` // countries of the postal addresses, deduplicated
+	CryptoAddresses []CryptoAddress `json:"crypto_addresses,omitempty"`
+	Remarks         string          `json:"remarks,omitempty"` // full remarks (OFAC spill-over merged)
+	Listed          string          `json:"listed,omitempty"`  // listing date where the list gives one
+}
+
+// Alias qualities.
+const (
+	QualityStrong = "strong" // OFAC alt.csv / XML category strong; UN QUALITY "Good"
+	QualityWeak   = "weak"   // OFAC weak a.k.a. (quoted in remarks); UN QUALITY "Low"
+	QualityAKA    = "a.k.a."
+	QualityFKA    = "f.k.a."
+	QualityNKA    = "n.k.a."
+)
+
+// Alias is another name of an entity.
+type Alias struct {
+	Name    string `json:"name"`
+	Quality string `json:"quality,omitempty"` // QualityStrong, QualityWeak, QualityAKA, QualityFKA, QualityNKA
+	Type    string `json:"type,omitempty"`    // "aka", "fka", "nka" where the list says so
+}
+
+// PostalAddress is a listed postal address.
+type PostalAddress struct {
+	Street  string `json:"street,omitempty"`
+	City    string `json:"city,omitempty"`
+	State   string `json:"state,omitempty"`
+	Postal  string `json:"postal,omitempty"`
+	Country string `json:"country,omitempty"`
+	Note    string `json:"note,omitempty"`
+}
+
+// Identifier is an identity document or registration number.
+type Identifier struct {
+	Type    string `json:"type"` // "Passport", "National ID No.", "Tax ID No.", …
+	Number  string `json:"number"`
+	Country string `json:"country,omitempty"`
+}
+
+// CryptoAddress is a listed digital currency address. Address is as listed
+// (trailing punctuation removed); Normalized is the matching key (see
+// NormalizeAddress).
+type CryptoAddress struct {
+	Ticker     string `json:"ticker"`
+	Address    string `json:"address"`
+	Normalized string `json:"normalized,omitempty"`
+}
+
+// Version is one import of one list.
+type Version struct {
+	ID        int64     `json:"id"`
+	List      string    `json:"list"`
+	Source    string    `json:"source"`              // file path or URL
+	Format    string    `json:"format"`              // ofac-csv, ofac-xml, ofac-advanced, un-xml, watchlist
+	Published string    `json:"published,omitempty"` // publish date stated in the file, if any
+	Imported  time.Time `json:"imported"`
+	SHA256    string    `json:"sha256"` // of the source bytes (all files of a set, in order)
+	Entities  int       `json:"entities"`
+	Addresses int       `json:"addresses"` // crypto addresses (unique ticker, address pairs)
+	InForce   bool      `json:"in_force"`
+}
+
+// Label is "list@id", as used in list_version strings.
+func (v Version) Label() string { return v.List + "@" + itoa(v.ID) }
+
+// Match is one listing of a screened address.
+type Match struct {
+	List     string   `json:"list"`
+	EntityID string   `json:"entity_id"`
+	Name     string   `json:"name"`
+	Programs []string `json:"programs"`
+	Ticker   string   `json:"ticker"`
+	// Unexported-in-JSON context for other renderings (Chainalysis shape).
+	Remarks string `json:"-"`
+	Version int64  `json:"-"`
+	Listed  string `json:"-"` // the address as listed
+}
+
+// AddressResult is the answer to an address screen.
+type AddressResult struct {
+	Address     string  `json:"address"`
+	Sanctioned  bool    `json:"sanctioned"`
+	ListVersion string  `json:"list_version"` // e.g. "ofac-sdn@3,un@2"
+	Matches     []Match `json:"matches"`
+}
