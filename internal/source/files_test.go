@@ -1,0 +1,130 @@
+package source
+
+import (
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/btcsuite/btcd/chaincfg"
+	"github.com/chaintrace/chaintrace/internal/chain"
+	"github.com/chaintrace/chaintrace/internal/testutil"
+)
+
+// counts tallies what the MANIFEST reports for a set of blocks.
+type counts struct{ blocks, txs, inputs, outputs int }
+
+func countEntries(t *testing.T, f *Files, entries []Entry) counts {
+	t.Helper()
+	var c counts
+	for _, e := range entries {
+		b, err := f.ReadBlock(e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := b.Decode()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.BlockHash() != e.Hash {
+			t.Fatalf("%s: decoded hash %s, entry %s", b.Origin, m.BlockHash(), e.Hash)
+		}
+		c.blocks++
+		c.txs += len(m.Transactions)
+		for _, tx := range m.Transactions {
+			c.inputs += len(tx.TxIn)
+			c.outputs += len(tx.TxOut)
+		}
+	}
+	return c
+}
+
+// TestManifestBlkFiles checks every framed file against the figures of
+// ../shared/data/btc/MANIFEST.md.
+func TestManifestBlkFiles(t *testing.T) {
+	dir := filepath.Join(testutil.SharedDir(t), "data", "btc", "blkfiles")
+	tests := []struct {
+		files      []string
+		want       counts
+		first      string // hash of the first block, when the MANIFEST gives it
+		last       string
+		paddingEnd bool
+	}{
+		{files: []string{"blk_0_to_14131.dat"}, want: counts{14132, 14247, 14997, 14282},
+			first: chaincfg.MainNetParams.GenesisHash.String(),
+			last:  "00000000b3e750f37fdb42e1018799a9f44b546d393b130b369590a072430a1c"},
+		{files: []string{"blocks1-256.dat"}, want: counts{255, 262, 262, 267}},
+		{files: []string{"blk_0_to_4.dat"}, want: counts{5, 9, 9, 10},
+			first: chaincfg.MainNetParams.GenesisHash.String(),
+			last:  "000000002f264d6504013e73b9c913de9098d4d771c1bb219af475d2a01b128e"},
+		{files: []string{"blk00000.dat"}, want: counts{300, 307, 307, 312}, first: chaincfg.MainNetParams.GenesisHash.String()},
+		{files: []string{"blk00001.dat"}, want: counts{300, 309, 318, 315}},
+		{files: []string{"blk00000.dat", "blk00001.dat"}, want: counts{600, 616, 625, 627}},
+		{files: []string{"blk_277647.dat"}, want: counts{1, 213, 733, 769},
+			first: "0000000000000000054a714e580b16c583701712ab91060e92dbde6eb1e052a8"},
+		{files: []string{"blk_3A.dat"}, want: counts{1, 3, 3, 3}},
+		{files: []string{"blk_4A.dat"}, want: counts{1, 1, 1, 1}},
+		{files: []string{"blk_5A.dat"}, want: counts{1, 2, 2, 2},
+			last: "00000000195f85184e77c18914bd0febd11278d950f5e4731a38f71ed79f044e"},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.files, "+"), func(t *testing.T) {
+			var paths []string
+			for _, f := range tt.files {
+				paths = append(paths, filepath.Join(dir, f))
+			}
+			f, err := ScanFiles(paths, FileOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			if chain.NetworkName(f.Network()) != "mainnet" {
+				t.Errorf("network %s, want mainnet", chain.NetworkName(f.Network()))
+			}
+			if len(f.Warnings()) != 0 {
+				t.Errorf("warnings: %v", f.Warnings())
+			}
+			es := f.Entries()
+			got := countEntries(t, f, es)
+			if got != tt.want {
+				t.Errorf("counted %+v, MANIFEST says %+v", got, tt.want)
+			}
+			if tt.first != "" && es[0].Hash.String() != tt.first {
+				t.Errorf("first block %s, want %s", es[0].Hash, tt.first)
+			}
+			if tt.last != "" && es[len(es)-1].Hash.String() != tt.last {
+				t.Errorf("last block %s, want %s", es[len(es)-1].Hash, tt.last)
+			}
+		})
+	}
+}
+
+func TestBadFiles(t *testing.T) {
+	dir := filepath.Join(testutil.SharedDir(t), "data", "btc", "blkfiles")
+	// incompleteblk.dat is blk00001.dat, one stray zero byte, one more
+	// whole block and zero padding. By default: a clear error at the stray
+	// byte; with Resync: the 301 blocks and a warning naming the offset.
+	_, err := ScanFiles([]string{filepath.Join(dir, "incompleteblk.dat")}, FileOptions{})
+	var fe *FormatError
+	if !errors.As(err, &fe) || fe.Offset != 70449 || !strings.HasSuffix(fe.File, "incompleteblk.dat") {
+		t.Fatalf("incompleteblk.dat: error %v, want a FormatError at offset 70449", err)
+	}
+	t.Logf("incompleteblk.dat: %v", err)
+	f, err := ScanFiles([]string{filepath.Join(dir, "incompleteblk.dat")}, FileOptions{Resync: true})
+	if err != nil {
+		t.Fatalf("incompleteblk.dat with Resync: %v", err)
+	}
+	if len(f.Warnings()) != 1 || !errors.As(f.Warnings()[0], &fe) || fe.Offset != 70449 {
+		t.Fatalf("incompleteblk.dat with Resync: warnings %v, want one at offset 70449", f.Warnings())
+	}
+	if n := len(f.Entries()); n != 301 {
+		t.Errorf("incompleteblk.dat with Resync: %d blocks, want 300 of blk00001.dat + 1", n)
+	}
+	countEntries(t, f, f.Entries())
+
+	_, err = ScanFiles([]string{filepath.Join(dir, "rev00000.dat")}, FileOptions{})
+	if !errors.As(err, &fe) || fe.Offset != 0 {
+		t.Errorf("rev00000.dat: error %v, want a FormatError at offset 0", err)
+	}
+	t.Logf("rev00000.dat: %v", err)
+}
