@@ -237,15 +237,17 @@ func expand(paths []string, opt FileOptions) ([]*fileInfo, error) {
 
 // scanner holds the state of one ScanFiles call.
 type scanner struct {
-	opt      FileOptions
-	network  *chaincfg.Params // fixed by opt.Network or the first framed block
-	netFrom  string           // where network was learnt, for errors
-	entries  []Entry
-	seen     map[chainhash.Hash]struct{}
-	dups     int
-	firstDup string
-	warnings []error
-	rawFiles []*fileInfo
+	opt          FileOptions
+	network      *chaincfg.Params // fixed by opt.Network or the first framed block
+	netFrom      string           // where network was learnt, for errors
+	entries      []Entry
+	seen         map[chainhash.Hash]struct{}
+	dups         int
+	firstDup     string
+	firstDupOff  int64
+	firstDupHash chainhash.Hash
+	warnings     []error
+	rawFiles     []*fileInfo
 }
 
 func (s *scanner) warn(file string, off int64, format string, args ...any) {
@@ -298,7 +300,7 @@ func ScanFiles(paths []string, opt FileOptions) (*Files, error) {
 		}
 	}
 	if s.dups > 0 {
-		s.warn(s.firstDup, 0, "%d blocks found more than once; each is listed once", s.dups)
+		s.warn(s.firstDup, max(s.firstDupOff, 0), "%d blocks found more than once (the first: %s); each is listed once", s.dups, s.firstDupHash)
 	}
 	f := &Files{
 		entries:  s.entries,
@@ -316,7 +318,7 @@ func ScanFiles(paths []string, opt FileOptions) (*Files, error) {
 func (s *scanner) add(e Entry) {
 	if _, ok := s.seen[e.Hash]; ok {
 		if s.dups == 0 {
-			s.firstDup = e.File
+			s.firstDup, s.firstDupOff, s.firstDupHash = e.File, e.Offset-frameSize, e.Hash
 		}
 		s.dups++
 		return
