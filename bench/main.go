@@ -1,0 +1,262 @@
+// Command bench measures chaintrace's ingest against bare btcd wire decoding on the
+// same real blocks, its peak memory at two chain lengths, and the index's bytes on disk.
+// bench/run builds it and the chaintrace binary and prints its one table.
+//
+// Every ingest runs `chaintrace ingest` as a child process into a fresh data folder, so
+// its wall time includes scanning the files, opening and closing the index and the final
+// fsync, and its peak RSS is the child's getrusage maxrss. Bare decoding runs in this
+// process over blocks already in memory (MsgBlock.Deserialize, best of three passes).
+package main
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/btcsuite/btcd/wire"
+	"github.com/chaintrace/chaintrace/internal/source"
+)
+
+func main() {
+	shared := flag.String("shared", "../shared", "the shared data folder")
+	bin := flag.String("chaintrace", "./chaintrace", "the chaintrace binary to measure")
+	work := flag.String("work", "", "scratch folder (default: a temporary one, removed at the end)")
+	flag.Parse()
+	if err := run(*shared, *bin, *work); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+type row struct {
+	what, data     string
+	blocks         int
+	bytes          int64
+	secs           float64
+	rssMB          float64
+	txs, ins, outs int64
+	disk           int64
+	note           string
+}
+
+type stats struct {
+	Blocks  int64 `json:"blocks"`
+	Txs     int64 `json:"txs"`
+	Inputs  int64 `json:"inputs"`
+	Outputs int64 `json:"outputs"`
+}
+
+func run(shared, bin, work string) error {
+	if work == "" {
+		d, err := os.MkdirTemp("", "chaintrace-bench-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(d)
+		work = d
+	}
+	bin, _ = filepath.Abs(bin)
+	btc := filepath.Join(shared, "data", "btc")
+	long := filepath.Join(btc, "blkfiles", "blk_0_to_14131.dat")
+	mainnet, err := filepath.Glob(filepath.Join(btc, "mainnet", "*.block"))
+	if err != nil || len(mainnet) == 0 {
+		return fmt.Errorf("no mainnet blocks under %s", btc)
+	}
+	sort.Strings(mainnet)
+
+	longRaw, err := loadRaw([]string{long})
+	if err != nil {
+		return err
+	}
+	bigRaw, err := loadRaw(mainnet)
+	if err != nil {
+		return err
+	}
+	// A quarter of the long chain, framed like a Core block file, for the memory comparison.
+	quarter := filepath.Join(work, "blk_0_to_3532.dat")
+	if err := writeFramed(quarter, longRaw[:len(longRaw)/4]); err != nil {
+		return err
+	}
+
+	var rows []row
+	r, err := bare("blk_0_to_14131.dat", longRaw)
+	if err != nil {
+		return err
+	}
+	rows = append(rows, r)
+	r, err = ingestRun(bin, filepath.Join(work, "long"), "blk_0_to_14131.dat", [][]string{{long}})
+	if err != nil {
+		return err
+	}
+	r.note = ratio(r, rows[0])
+	rows = append(rows, r)
+
+	r, err = bare(fmt.Sprintf("%d mainnet blocks 2012–2017", len(mainnet)), bigRaw)
+	if err != nil {
+		return err
+	}
+	rows = append(rows, r)
+	var runs [][]string
+	for _, p := range mainnet {
+		runs = append(runs, []string{"--start-height", strings.TrimSuffix(filepath.Base(p), ".block"), p})
+	}
+	r, err = ingestRun(bin, filepath.Join(work, "big"), rows[2].data, runs)
+	if err != nil {
+		return err
+	}
+	r.note = ratio(r, rows[2]) + "; one data folder and process per block (each starts a chain)"
+	rows = append(rows, r)
+
+	r, err = ingestRun(bin, filepath.Join(work, "quarter"), "blk_0_to_3532 (¼ of the chain above)", [][]string{{quarter}})
+	if err != nil {
+		return err
+	}
+	r.note = fmt.Sprintf("peak RSS at ¼ the chain length: %.0f MB vs %.0f MB for all of it", r.rssMB, rows[1].rssMB)
+	rows = append(rows, r)
+
+	host, _ := os.Hostname()
+	fmt.Printf("chaintrace ingest benchmark — %s, %s/%s, %d CPUs, %s, %s\n\n", host, runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version(), time.Now().UTC().Format(time.DateOnly))
+	fmt.Println("| measurement | blocks | MB | s | MB/s | blocks/s | peak RSS MB | disk B/tx | disk B/(in+out) | notes |")
+	fmt.Println("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+	for _, r := range rows {
+		perTx, perIO := "", ""
+		if r.disk > 0 && r.txs > 0 {
+			perTx = fmt.Sprintf("%.0f", float64(r.disk)/float64(r.txs))
+			perIO = fmt.Sprintf("%.0f", float64(r.disk)/float64(r.ins+r.outs))
+		}
+		rss := ""
+		if r.rssMB > 0 {
+			rss = fmt.Sprintf("%.0f", r.rssMB)
+		}
+		fmt.Printf("| %s — %s | %d | %.1f | %.2f | %.1f | %.0f | %s | %s | %s | %s |\n",
+			r.what, r.data, r.blocks, float64(r.bytes)/1e6, r.secs, float64(r.bytes)/1e6/r.secs, float64(r.blocks)/r.secs, rss, perTx, perIO, r.note)
+	}
+	return nil
+}
+
+func ratio(ing, bare row) string {
+	return fmt.Sprintf("%.2f× bare decode speed", (float64(ing.bytes)/ing.secs)/(float64(bare.bytes)/bare.secs))
+}
+
+// loadRaw reads every block of the files into memory, in file order.
+func loadRaw(paths []string) ([][]byte, error) {
+	var out [][]byte
+	for _, p := range paths {
+		files, err := source.ScanFiles([]string{p}, source.FileOptions{})
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range files.Entries() {
+			b, err := files.ReadBlock(e)
+			if err != nil {
+				files.Close()
+				return nil, err
+			}
+			out = append(out, b.Raw)
+		}
+		files.Close()
+	}
+	return out, nil
+}
+
+func writeFramed(path string, blocks [][]byte) error {
+	var buf bytes.Buffer
+	for _, b := range blocks {
+		var hdr [8]byte
+		binary.LittleEndian.PutUint32(hdr[:4], uint32(wire.MainNet))
+		binary.LittleEndian.PutUint32(hdr[4:], uint32(len(b)))
+		buf.Write(hdr[:])
+		buf.Write(b)
+	}
+	return os.WriteFile(path, buf.Bytes(), 0o644)
+}
+
+// bare times MsgBlock.Deserialize over blocks, best of three passes.
+func bare(data string, blocks [][]byte) (row, error) {
+	r := row{what: "btcd wire MsgBlock.Deserialize (bare, from memory)", data: data, blocks: len(blocks)}
+	for _, b := range blocks {
+		r.bytes += int64(len(b))
+	}
+	best := time.Duration(1<<63 - 1)
+	for pass := 0; pass < 3; pass++ {
+		t := time.Now()
+		for _, b := range blocks {
+			var m wire.MsgBlock
+			if err := m.Deserialize(bytes.NewReader(b)); err != nil {
+				return r, err
+			}
+		}
+		best = min(best, time.Since(t))
+	}
+	r.secs = best.Seconds()
+	return r, nil
+}
+
+// ingestRun runs `chaintrace ingest ARGS` once per element of runs, each into its own data
+// folder under dir, and sums wall time, bytes, stats and disk use; RSS is the largest.
+func ingestRun(bin, dir, data string, runs [][]string) (row, error) {
+	r := row{what: "chaintrace ingest (end to end, child process)", data: data}
+	for i, args := range runs {
+		d := filepath.Join(dir, strconv.Itoa(i))
+		full := append([]string{"ingest", "--data", d, "--no-progress", "--log-level", "error"}, args...)
+		cmd := exec.Command(bin, full...)
+		var out, stderr bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &stderr
+		t := time.Now()
+		if err := cmd.Run(); err != nil {
+			return r, fmt.Errorf("%s %s: %v\n%s", bin, strings.Join(full, " "), err, stderr.String())
+		}
+		r.secs += time.Since(t).Seconds()
+		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+			r.rssMB = max(r.rssMB, float64(ru.Maxrss)/1024) // Linux reports KiB
+		}
+		for _, a := range args {
+			if st, err := os.Stat(a); err == nil && !st.IsDir() {
+				raw, err := loadRaw([]string{a})
+				if err != nil {
+					return r, err
+				}
+				for _, b := range raw {
+					r.bytes += int64(len(b))
+				}
+			}
+		}
+		sj, err := exec.Command(bin, "stats", "--data", d, "--json").Output()
+		if err != nil {
+			return r, fmt.Errorf("stats %s: %v", d, err)
+		}
+		var s stats
+		if err := json.Unmarshal(sj, &s); err != nil {
+			return r, fmt.Errorf("stats %s: %v", d, err)
+		}
+		r.blocks += int(s.Blocks)
+		r.txs += s.Txs
+		r.ins += s.Inputs
+		r.outs += s.Outputs
+		_ = filepath.WalkDir(d, func(_ string, e fs.DirEntry, err error) error {
+			if err == nil && !e.IsDir() {
+				if info, err := e.Info(); err == nil {
+					if st, ok := info.Sys().(*syscall.Stat_t); ok {
+						r.disk += st.Blocks * 512
+					} else {
+						r.disk += info.Size()
+					}
+				}
+			}
+			return nil
+		})
+	}
+	return r, nil
+}
