@@ -1,0 +1,150 @@
+package engine
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/btcsuite/btcd/txscript"
+	"github.com/btcsuite/btcd/wire"
+)
+
+// verifyTx runs btcd's script engine on every input of tx with all standard flags (segwit, taproot,
+// low S, strict DER, …), the prevouts taken from coins.
+func verifyTx(t testing.TB, tx *wire.MsgTx, coins []Coin) {
+	t.Helper()
+	prev := make(map[wire.OutPoint]*wire.TxOut, len(coins))
+	for _, c := range coins {
+		prev[c.OutPoint] = &wire.TxOut{Value: c.Value, PkScript: c.Key.PkScript}
+	}
+	fetcher := txscript.NewMultiPrevOutFetcher(prev)
+	hashes := txscript.NewTxSigHashes(tx, fetcher)
+	for i, ti := range tx.TxIn {
+		po := prev[ti.PreviousOutPoint]
+		vm, err := txscript.NewEngine(po.PkScript, tx, i, txscript.StandardVerifyFlags, nil, hashes, po.Value, fetcher)
+		if err != nil {
+			t.Fatalf("input %d: new engine: %v", i, err)
+		}
+		if err := vm.Execute(); err != nil {
+			t.Fatalf("tx %s input %d (%s) fails script verification: %v", tx.TxHash(), i, coins[i].Key.Kind, err)
+		}
+	}
+}
+
+// mature mines enough blocks to a fresh key of each kind that each gets one spendable coinbase coin.
+func mature(t testing.TB, e *Engine) []Coin {
+	t.Helper()
+	var coins []Coin
+	for _, k := range AllKinds {
+		_, c, err := e.MineBlock(e.NewKey(k), time.Time{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		coins = append(coins, c...)
+	}
+	miner := e.NewKey(P2WPKH)
+	for i := 0; i < CoinbaseMaturity; i++ {
+		if _, _, err := e.MineBlock(miner, time.Time{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return coins
+}
+
+func TestSignAllKinds(t *testing.T) {
+	e, err := New(Config{Seed: 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	coins := mature(t, e)
+	// One tx per input kind, paying to every kind plus an OP_RETURN, then a multi-input tx spending all.
+	var next []Coin
+	for _, c := range coins {
+		var outs []Output
+		var keys []*Key
+		for _, k := range AllKinds {
+			key := e.NewKey(k)
+			keys = append(keys, key)
+			outs = append(outs, OutputTo(key, 1_000_000))
+		}
+		outs = append(outs, OpReturn([]byte("chaintrace")))
+		spec := TxSpec{Inputs: []Coin{c}, Outputs: outs}
+		tx, err := e.BuildTx(spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		verifyTx(t, tx, spec.Inputs)
+		if got, bound := VSize(tx), EstimateVSize([]KeyKind{c.Key.Kind}, outs); got > bound || bound-got > 1 {
+			t.Errorf("%s: vsize %d, estimate %d", c.Key.Kind, got, bound)
+		}
+		if err := e.AddTx(tx); err != nil {
+			t.Fatal(err)
+		}
+		next = append(next, CoinsOf(tx, e.Height()+1, keys...)...)
+	}
+	var outs []Output
+	var total int64
+	for _, c := range next {
+		total += c.Value
+	}
+	outs = append(outs, OutputTo(e.NewKey(P2TR), total/2), OutputTo(e.NewKey(P2PKH), total/2-10_000))
+	spec := TxSpec{Inputs: next, Outputs: outs, RBF: true}
+	tx, err := e.BuildTx(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	verifyTx(t, tx, next)
+	if err := e.AddTx(tx); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := e.MineBlock(e.NewKey(P2PKH), time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestBadInput(t *testing.T) {
+	e, err := New(Config{Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	k := e.NewKey(P2WPKH)
+	_, cb, err := e.MineBlock(k, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := cb[0]
+	other, _ := New(Config{Seed: 1})
+	to := e.NewKey(P2TR)
+	cases := []struct {
+		name string
+		spec TxSpec
+		want error
+		msg  string
+	}{
+		{"no inputs", TxSpec{Outputs: []Output{OutputTo(to, 1)}}, ErrInvalidTx, "0 inputs"},
+		{"negative", TxSpec{Inputs: []Coin{c}, Outputs: []Output{OutputTo(to, -1)}}, ErrInvalidTx, "out of range"},
+		{"overspend", TxSpec{Inputs: []Coin{c}, Outputs: []Output{OutputTo(to, c.Value+1)}}, ErrInvalidTx, "exceed"},
+		{"twice", TxSpec{Inputs: []Coin{c, c}, Outputs: []Output{OutputTo(to, 1)}}, ErrInvalidTx, "both spend"},
+		{"no key", TxSpec{Inputs: []Coin{{OutPoint: c.OutPoint, Value: c.Value}}, Outputs: []Output{OutputTo(to, 1)}}, ErrInvalidTx, "no key"},
+		{"foreign key", TxSpec{Inputs: []Coin{{OutPoint: c.OutPoint, Value: c.Value, Key: other.NewKey(P2WPKH)}}, Outputs: []Output{OutputTo(to, 1)}}, ErrInvalidTx, "not made by this engine"},
+		{"wrong key", TxSpec{Inputs: []Coin{{OutPoint: c.OutPoint, Value: c.Value, Key: to}}, Outputs: []Output{OutputTo(to, 1)}}, ErrInvalidTx, "does not own"},
+		{"wrong value", TxSpec{Inputs: []Coin{{OutPoint: c.OutPoint, Value: 5, Key: k}}, Outputs: []Output{OutputTo(to, 1)}}, ErrInvalidTx, "coin value 5"},
+		{"unknown", TxSpec{Inputs: []Coin{{OutPoint: wire.OutPoint{Index: 3}, Value: 5, Key: k}}, Outputs: []Output{OutputTo(to, 1)}}, ErrUnknownCoin, "spends"},
+	}
+	for _, tc := range cases {
+		_, err := e.BuildTx(tc.spec)
+		if !errors.Is(err, tc.want) || !strings.Contains(err.Error(), tc.msg) {
+			t.Errorf("%s: got %v, want %v containing %q", tc.name, err, tc.want, tc.msg)
+		}
+	}
+	tx, err := e.BuildTx(TxSpec{Inputs: []Coin{c}, Outputs: []Output{OutputTo(to, 1)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.AddTx(tx); !errors.Is(err, ErrImmature) {
+		t.Fatalf("immature coinbase spend: got %v", err)
+	}
+}

@@ -1,0 +1,218 @@
+package engine
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"fmt"
+
+	"github.com/btcsuite/btcd/btcec/v2"
+	"github.com/btcsuite/btcd/btcec/v2/schnorr"
+	"github.com/btcsuite/btcd/btcutil"
+	"github.com/btcsuite/btcd/txscript"
+)
+
+// KeyKind is the output type a Key pays to and spends from.
+type KeyKind uint8
+
+// The key kinds the engine can create, pay and spend.
+const (
+	// P2PKH is a legacy pay-to-pubkey-hash output (compressed key).
+	P2PKH KeyKind = iota + 1
+	// P2SHP2WPKH is a P2WPKH program nested in P2SH (BIP141/BIP16).
+	P2SHP2WPKH
+	// P2WPKH is a native segwit v0 pay-to-witness-pubkey-hash output.
+	P2WPKH
+	// P2TR is a segwit v1 taproot output spent by key path (BIP86 tweak, no script tree).
+	P2TR
+	// P2WSHMultisig is a 2-of-3 CHECKMULTISIG in native P2WSH, as exchange cold storage uses.
+	P2WSHMultisig
+)
+
+// kindOther marks an output script the engine did not derive from a Key; it cannot be spent.
+const kindOther KeyKind = 0
+
+// AllKinds lists every KeyKind, in order.
+var AllKinds = []KeyKind{P2PKH, P2SHP2WPKH, P2WPKH, P2TR, P2WSHMultisig}
+
+// String returns the kind's conventional name.
+func (k KeyKind) String() string {
+	switch k {
+	case P2PKH:
+		return "p2pkh"
+	case P2SHP2WPKH:
+		return "p2sh-p2wpkh"
+	case P2WPKH:
+		return "p2wpkh"
+	case P2TR:
+		return "p2tr"
+	case P2WSHMultisig:
+		return "p2wsh-multisig-2of3"
+	default:
+		return fmt.Sprintf("KeyKind(%d)", uint8(k))
+	}
+}
+
+// Valid reports whether k is one of the kinds the engine supports.
+func (k KeyKind) Valid() bool { return k >= P2PKH && k <= P2WSHMultisig }
+
+// Key is a deterministic key (or 2-of-3 key set) owned by the simulation, with its output script and address.
+type Key struct {
+	Kind     KeyKind
+	PkScript []byte
+	Address  string // encoded for the engine's network
+	Index    uint64 // the counter the key was derived from (0, 1, 2, … per engine)
+
+	eng     *Engine
+	privs   []*btcec.PrivateKey // 1 key, or 3 for P2WSHMultisig; nil in fast mode
+	pubs    [][]byte            // compressed public keys (placeholders in fast mode)
+	script  []byte              // P2WPKH script code, or the multisig witness script
+	redeem  []byte              // P2SH-P2WPKH redeem script (the witness program)
+	tapPriv *btcec.PrivateKey   // BIP86-tweaked private key for P2TR
+}
+
+// keyTag domain-separates key derivation from any other use of the seed.
+var keyTag = []byte("chaintrace/sim/engine/key/v1")
+
+// secret derives the 32-byte secret number j of key n: sha256(tag || seed || n || j || attempt),
+// retried with the next attempt in the (astronomically unlikely) case it is not a valid scalar.
+func secret(seed int64, n uint64, j uint32) *btcec.PrivateKey {
+	var buf [8 + 8 + 4 + 4]byte
+	binary.LittleEndian.PutUint64(buf[0:], uint64(seed))
+	binary.LittleEndian.PutUint64(buf[8:], n)
+	binary.LittleEndian.PutUint32(buf[16:], j)
+	for attempt := uint32(0); ; attempt++ {
+		binary.LittleEndian.PutUint32(buf[20:], attempt)
+		h := sha256.New()
+		h.Write(keyTag)
+		h.Write(buf[:])
+		sum := h.Sum(nil)
+		var s btcec.ModNScalar
+		if overflow := s.SetByteSlice(sum); overflow || s.IsZero() {
+			continue
+		}
+		return btcec.PrivKeyFromScalar(&s)
+	}
+}
+
+// fakePub returns a 33-byte placeholder public key for fast mode (not a checked curve point).
+func fakePub(seed int64, n uint64, j uint32) []byte {
+	var buf [8 + 8 + 4]byte
+	binary.LittleEndian.PutUint64(buf[0:], uint64(seed))
+	binary.LittleEndian.PutUint64(buf[8:], n)
+	binary.LittleEndian.PutUint32(buf[16:], j)
+	h := sha256.New()
+	h.Write([]byte("chaintrace/sim/engine/fastpub/v1"))
+	h.Write(buf[:])
+	out := make([]byte, 33)
+	out[0] = 0x02 | (buf[8] & 1)
+	h.Sum(out[1:1])
+	return out
+}
+
+// NewKey derives the next key of the given kind from the engine's seed and key counter. It panics on an invalid
+// kind (a programming error); use KeyKind.Valid to check untrusted input first.
+func (e *Engine) NewKey(kind KeyKind) *Key {
+	k, err := e.newKey(kind)
+	if err != nil {
+		panic(err)
+	}
+	return k
+}
+
+func (e *Engine) newKey(kind KeyKind) (*Key, error) {
+	if !kind.Valid() {
+		return nil, fmt.Errorf("engine: invalid key kind %d", uint8(kind))
+	}
+	n := e.keyCounter
+	e.keyCounter++
+	k := &Key{Kind: kind, Index: n, eng: e}
+	nkeys := uint32(1)
+	if kind == P2WSHMultisig {
+		nkeys = 3
+	}
+	for j := uint32(0); j < nkeys; j++ {
+		if e.cfg.Fast {
+			k.pubs = append(k.pubs, fakePub(e.cfg.Seed, n, j))
+			continue
+		}
+		p := secret(e.cfg.Seed, n, j)
+		k.privs = append(k.privs, p)
+		k.pubs = append(k.pubs, p.PubKey().SerializeCompressed())
+	}
+	params := e.cfg.Params
+	var addr btcutil.Address
+	var err error
+	switch kind {
+	case P2PKH:
+		addr, err = btcutil.NewAddressPubKeyHash(btcutil.Hash160(k.pubs[0]), params)
+	case P2WPKH, P2SHP2WPKH:
+		h := btcutil.Hash160(k.pubs[0])
+		k.script = p2pkhScript(h)
+		if kind == P2WPKH {
+			addr, err = btcutil.NewAddressWitnessPubKeyHash(h, params)
+		} else {
+			k.redeem = append([]byte{txscript.OP_0, 20}, h...)
+			addr, err = btcutil.NewAddressScriptHash(k.redeem, params)
+		}
+	case P2TR:
+		var xonly []byte
+		if e.cfg.Fast {
+			xonly = k.pubs[0][1:]
+		} else {
+			priv := *k.privs[0]
+			k.tapPriv = txscript.TweakTaprootPrivKey(priv, nil)
+			xonly = schnorr.SerializePubKey(txscript.ComputeTaprootKeyNoScript(k.privs[0].PubKey()))
+		}
+		addr, err = btcutil.NewAddressTaproot(xonly, params)
+	case P2WSHMultisig:
+		k.script = multisigScript(k.pubs)
+		h := sha256.Sum256(k.script)
+		addr, err = btcutil.NewAddressWitnessScriptHash(h[:], params)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("engine: encode %s address: %w", kind, err)
+	}
+	k.Address = addr.EncodeAddress()
+	k.PkScript, err = txscript.PayToAddrScript(addr)
+	if err != nil {
+		return nil, fmt.Errorf("engine: %s output script: %w", kind, err)
+	}
+	return k, nil
+}
+
+// p2pkhScript returns OP_DUP OP_HASH160 <h> OP_EQUALVERIFY OP_CHECKSIG, also the BIP143 script code of P2WPKH.
+func p2pkhScript(h []byte) []byte {
+	s := make([]byte, 0, 25)
+	s = append(s, txscript.OP_DUP, txscript.OP_HASH160, 20)
+	s = append(s, h...)
+	return append(s, txscript.OP_EQUALVERIFY, txscript.OP_CHECKSIG)
+}
+
+// multisigScript returns OP_2 <pub1> <pub2> <pub3> OP_3 OP_CHECKMULTISIG.
+func multisigScript(pubs [][]byte) []byte {
+	s := make([]byte, 0, 105)
+	s = append(s, txscript.OP_2)
+	for _, p := range pubs {
+		s = append(s, byte(len(p)))
+		s = append(s, p...)
+	}
+	return append(s, txscript.OP_3, txscript.OP_CHECKMULTISIG)
+}
+
+// classify returns the kind of an output script by its template (kindOther when it is none the engine spends).
+func classify(pk []byte) KeyKind {
+	switch {
+	case len(pk) == 25 && pk[0] == txscript.OP_DUP && pk[1] == txscript.OP_HASH160 && pk[2] == 20 &&
+		pk[23] == txscript.OP_EQUALVERIFY && pk[24] == txscript.OP_CHECKSIG:
+		return P2PKH
+	case len(pk) == 23 && pk[0] == txscript.OP_HASH160 && pk[1] == 20 && pk[22] == txscript.OP_EQUAL:
+		return P2SHP2WPKH
+	case len(pk) == 22 && pk[0] == txscript.OP_0 && pk[1] == 20:
+		return P2WPKH
+	case len(pk) == 34 && pk[0] == txscript.OP_0 && pk[1] == 32:
+		return P2WSHMultisig
+	case len(pk) == 34 && pk[0] == txscript.OP_1 && pk[1] == 32:
+		return P2TR
+	}
+	return kindOther
+}
