@@ -1,0 +1,235 @@
+package namematch
+
+import (
+	"math"
+	"strings"
+	"sync"
+)
+
+// NameKind says how strongly a name identifies its record.
+type NameKind uint8
+
+const (
+	// Primary is the record's main name.
+	Primary NameKind = iota
+	// Alias is a good-quality alias (OFAC "a.k.a.", UN "Good" quality).
+	Alias
+	// Weak is a low-quality alias (OFAC weak a.k.a., UN "Low" quality); its
+	// matches are scored down.
+	Weak
+)
+
+func (k NameKind) String() string {
+	switch k {
+	case Primary:
+		return "primary"
+	case Alias:
+		return "alias"
+	case Weak:
+		return "weak alias"
+	}
+	return "unknown"
+}
+
+// Name is one name of a record.
+type Name struct {
+	Text string
+	Kind NameKind
+}
+
+// Record is one listed party to match against.
+type Record struct {
+	ID    string
+	List  string // e.g. "ofac-sdn", "un"
+	Type  string // individual, entity, vessel, aircraft
+	Names []Name
+	// Filter attributes.
+	Programs  []string
+	Countries []string // nationalities, citizenships, address countries
+	// DatesOfBirth are "YYYY", "YYYY-MM" or "YYYY-MM-DD" (anything that
+	// starts with a four-digit year).
+	DatesOfBirth []string
+}
+
+// token classes
+const (
+	classPlain uint8 = iota
+	classLegal
+	classGeneric
+	classParticle
+	classNumber
+)
+
+// Weights of token classes relative to their IDF (legal forms get a fixed
+// small weight).
+const (
+	legalWeight      = 0.3
+	genericFactor    = 0.5
+	particleFactor   = 0.35
+	weakAliasFactor  = 0.90
+	unmatchedNameMul = 0.7 // an unmatched token of the listed name costs 0.7 of its weight
+)
+
+type vtoken struct {
+	text, canon, skel string
+	class             uint8
+	joined            bool // the concatenation of two adjacent name tokens
+	w                 float64
+}
+
+type iname struct {
+	rec   int32
+	kind  NameKind
+	text  string
+	toks  []int32 // vocabulary ids, in name order
+	joins []int32 // vocabulary ids of toks[i]+toks[i+1]
+	total float64 // sum of token weights
+}
+
+// Index is an immutable searchable index of records. It is safe for
+// concurrent use.
+type Index struct {
+	recs    []Record
+	names   []iname
+	vocab   []vtoken
+	vocabID map[string]int32
+	post    [][]int32 // vocabulary id -> name ids (sorted, unique)
+	byCanon map[string][]int32
+	bySkel  map[string][]int32
+	byDel   map[string][]int32
+	n       float64 // number of names, for IDF
+	scratch sync.Pool
+}
+
+func classify(tok string) uint8 {
+	switch {
+	case legalForms[tok]:
+		return classLegal
+	case genericWords[tok]:
+		return classGeneric
+	case particles[tok]:
+		return classParticle
+	}
+	for i := 0; i < len(tok); i++ {
+		if tok[i] < '0' || tok[i] > '9' {
+			return classPlain
+		}
+	}
+	return classNumber
+}
+
+// nameTokens tokenises a listed name. "SURNAME, Given Names" of individuals
+// (the OFAC convention) is read as "Given Names SURNAME" so that given names
+// stay adjacent for joined-token matching.
+func nameTokens(text, typ string) []string {
+	if strings.EqualFold(typ, "individual") && strings.Count(text, ",") == 1 {
+		i := strings.IndexByte(text, ',')
+		return Tokens(text[i+1:] + " " + text[:i])
+	}
+	return Tokens(text)
+}
+
+// Build indexes records. Names without any token are skipped.
+func Build(records []Record) *Index {
+	ix := &Index{
+		recs:    records,
+		vocabID: make(map[string]int32),
+		byCanon: make(map[string][]int32),
+		bySkel:  make(map[string][]int32),
+		byDel:   make(map[string][]int32),
+	}
+	intern := func(t string, joined bool) int32 {
+		if id, ok := ix.vocabID[t]; ok {
+			return id
+		}
+		id := int32(len(ix.vocab))
+		v := vtoken{text: t, canon: canonical(t), skel: skeleton(t), class: classify(t), joined: joined}
+		ix.vocab = append(ix.vocab, v)
+		ix.post = append(ix.post, nil)
+		ix.vocabID[t] = id
+		if v.canon != t {
+			ix.byCanon[v.canon] = append(ix.byCanon[v.canon], id)
+		} else if _, ok := variants[t]; ok {
+			ix.byCanon[t] = append(ix.byCanon[t], id)
+		}
+		if len(v.skel) >= 3 {
+			ix.bySkel[v.skel] = append(ix.bySkel[v.skel], id)
+		}
+		if v.class == classPlain {
+			for _, d := range deletions(t) {
+				ix.byDel[d] = append(ix.byDel[d], id)
+			}
+		}
+		return id
+	}
+	for ri := range records {
+		r := &records[ri]
+		for _, nm := range r.Names {
+			toks := nameTokens(nm.Text, r.Type)
+			if len(toks) == 0 || len(toks) > 32 {
+				if len(toks) > 32 {
+					toks = toks[:32]
+				} else {
+					continue
+				}
+			}
+			n := iname{rec: int32(ri), kind: nm.Kind, text: nm.Text, toks: make([]int32, len(toks))}
+			nid := int32(len(ix.names))
+			for i, t := range toks {
+				n.toks[i] = intern(t, false)
+				ix.addPosting(n.toks[i], nid)
+			}
+			if len(toks) > 1 {
+				n.joins = make([]int32, len(toks)-1)
+				for i := 0; i+1 < len(toks); i++ {
+					n.joins[i] = intern(toks[i]+toks[i+1], true)
+					ix.addPosting(n.joins[i], nid)
+				}
+			}
+			ix.names = append(ix.names, n)
+		}
+	}
+	ix.n = float64(len(ix.names))
+	for id := range ix.vocab {
+		ix.vocab[id].w = ix.weight(ix.vocab[id].class, len(ix.post[id]))
+	}
+	for i := range ix.names {
+		var tot float64
+		for _, t := range ix.names[i].toks {
+			tot += ix.vocab[t].w
+		}
+		ix.names[i].total = tot
+	}
+	ix.scratch.New = func() any { return newScratch(len(ix.names)) }
+	return ix
+}
+
+func (ix *Index) addPosting(v, name int32) {
+	p := ix.post[v]
+	if len(p) > 0 && p[len(p)-1] == name {
+		return
+	}
+	ix.post[v] = append(p, name)
+}
+
+// weight is a token's weight: its IDF over the indexed names, scaled by its
+// class. df is the number of names holding the token (0 when unknown).
+func (ix *Index) weight(class uint8, df int) float64 {
+	if class == classLegal {
+		return legalWeight
+	}
+	idf := math.Log(1 + (ix.n+1)/float64(max(df, 1)))
+	switch class {
+	case classGeneric:
+		return idf * genericFactor
+	case classParticle:
+		return idf * particleFactor
+	}
+	return idf
+}
+
+// Len returns the number of records and of indexed names.
+func (ix *Index) Len() (records, names int) { return len(ix.recs), len(ix.names) }
+
+// Record returns the record with index i (Hit.Record).
+func (ix *Index) Record(i int) *Record { return &ix.recs[i] }

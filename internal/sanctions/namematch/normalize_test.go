@@ -1,0 +1,34 @@
+package namematch
+
+import (
+	"reflect"
+	"testing"
+)
+
+func TestTokens(t *testing.T) {
+	tests := []struct {
+		in   string
+		want []string
+	}{
+		{"Kim Jong-un", []string{"kim", "jong", "un"}},
+		{"KIM, Jong Un", []string{"kim", "jong", "un"}},
+		{"Blender.io", []string{"blender", "io"}},
+		{"LAZARUS-GROUP", []string{"lazarus", "group"}},
+		{"ANGLO-CARIBBEAN CO., LTD.", []string{"anglo", "caribbean", "co", "ltd"}},
+		{"Acme L.L.C.", []string{"acme", "llc"}},
+		{"BANCO S.A.", []string{"banco", "sa"}},
+		{"Müller Çelik Ærø", []string{"muller", "celik", "aero"}},
+		{"Al-Qa'ida", []string{"al", "qaida"}},
+		{"Евгений Пригожин", []string{"evgeniy", "prigozhin"}},
+		{"ЩУКИН Юрий", []string{"shchukin", "yuriy"}},
+		{"  ", nil},
+		{"---", nil},
+		{"Ḥusayn", []string{"husayn"}},
+		{"Straße 5", []string{"strasse", "5"}},
+	}
+	for _, tt := range tests {
+		if got := Tokens(tt.in); !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("Tokens(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}

@@ -1,0 +1,481 @@
+package namematch
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// DefaultMinScore is the score below which hits are dropped unless Options
+// says otherwise. It was chosen from the evaluation in eval/ (see
+// docs/name-matching.md).
+const DefaultMinScore = 0.80
+
+// DefaultLimit is the number of hits returned when Options.Limit is 0.
+const DefaultLimit = 10
+
+// maxQueryTokens bounds the tokens of a query that are matched.
+const maxQueryTokens = 24
+
+// Options narrow a search. Empty filter lists accept everything.
+type Options struct {
+	MinScore  float64 // 0 means DefaultMinScore
+	Limit     int     // 0 means DefaultLimit; negative means no limit
+	Types     []string
+	Programs  []string
+	Lists     []string
+	Countries []string // records with no known country pass
+	// DOB is "YYYY", "YYYY-MM" or "YYYY-MM-DD"; records with a date of birth
+	// whose year is more than DOBYearTolerance away are dropped (records
+	// with none pass).
+	DOB              string
+	DOBYearTolerance int
+}
+
+// TokenMatch is one aligned pair of query and name tokens.
+type TokenMatch struct {
+	Query      string  `json:"query"`
+	Name       string  `json:"name"`
+	How        string  `json:"how"` // exact, transliteration, phonetic, jaro-winkler, joined
+	Similarity float64 `json:"similarity"`
+	Weight     float64 `json:"weight"`
+}
+
+// Unmatched is a token left without a partner, and what it cost.
+type Unmatched struct {
+	Token  string  `json:"token"`
+	Weight float64 `json:"weight"`
+	Note   string  `json:"note,omitempty"` // legal form, common token, name particle
+}
+
+// Explanation says how a score was reached.
+type Explanation struct {
+	Summary        string       `json:"summary"`
+	Matches        []TokenMatch `json:"matches"`
+	UnmatchedQuery []Unmatched  `json:"unmatched_query,omitempty"`
+	UnmatchedName  []Unmatched  `json:"unmatched_name,omitempty"`
+	Penalties      []string     `json:"penalties,omitempty"`
+}
+
+// Hit is one matching record.
+type Hit struct {
+	Record      *Record
+	RecordIndex int
+	MatchedName string
+	MatchedKind NameKind
+	Score       float64
+	Explanation Explanation
+}
+
+// qtok is a query token (or two adjacent query tokens joined).
+type qtok struct {
+	text, canon, skel string
+	class             uint8
+	w                 float64
+}
+
+func (ix *Index) makeQtok(t string) qtok {
+	q := qtok{text: t, canon: canonical(t), skel: skeleton(t), class: classify(t)}
+	df := 0
+	if id, ok := ix.vocabID[t]; ok {
+		df = len(ix.post[id])
+	}
+	q.w = ix.weight(q.class, df)
+	return q
+}
+
+type scratch struct {
+	mask    []uint32 // per name: query tokens that may match
+	touched []int32
+}
+
+func newScratch(n int) *scratch { return &scratch{mask: make([]uint32, n)} }
+
+// Search returns the records whose best name scores at least opts.MinScore
+// against query, best first (ties by record order).
+func (ix *Index) Search(query string, opts Options) []Hit {
+	toks := Tokens(query)
+	if len(toks) == 0 || len(ix.names) == 0 {
+		return nil
+	}
+	if len(toks) > maxQueryTokens {
+		toks = toks[:maxQueryTokens]
+	}
+	minScore := opts.MinScore
+	if minScore <= 0 {
+		minScore = DefaultMinScore
+	}
+	q := make([]qtok, len(toks))
+	var W float64
+	for i, t := range toks {
+		q[i] = ix.makeQtok(t)
+		W += q[i].w
+	}
+	qj := make([]qtok, 0, len(toks))
+	for i := 0; i+1 < len(toks); i++ {
+		qj = append(qj, ix.makeQtok(toks[i]+toks[i+1]))
+	}
+
+	sc := ix.scratch.Get().(*scratch)
+	defer func() {
+		for _, n := range sc.touched {
+			sc.mask[n] = 0
+		}
+		sc.touched = sc.touched[:0]
+		ix.scratch.Put(sc)
+	}()
+	mark := func(vid int32, bits uint32) {
+		for _, n := range ix.post[vid] {
+			if sc.mask[n] == 0 {
+				sc.touched = append(sc.touched, n)
+			}
+			sc.mask[n] |= bits
+		}
+	}
+	lookup := func(t qtok, bits uint32, fuzzy bool) {
+		if id, ok := ix.vocabID[t.text]; ok {
+			mark(id, bits)
+		}
+		if t.class == classLegal {
+			return // legal forms never bring candidates
+		}
+		if _, ok := variants[t.text]; ok {
+			for _, id := range ix.byCanon[t.canon] {
+				mark(id, bits)
+			}
+		}
+		if len(t.skel) >= 3 {
+			for _, id := range ix.bySkel[t.skel] {
+				mark(id, bits)
+			}
+		}
+		if fuzzy && t.class == classPlain && len(t.text) >= 5 {
+			for _, id := range ix.byDel[t.text] {
+				mark(id, bits)
+			}
+			for _, d := range deletions(t.text) {
+				if id, ok := ix.vocabID[d]; ok {
+					mark(id, bits)
+				}
+				for _, id := range ix.byDel[d] {
+					mark(id, bits)
+				}
+			}
+		}
+	}
+	for i, t := range q {
+		lookup(t, 1<<i, true)
+	}
+	for i, t := range qj {
+		lookup(t, 3<<i, false)
+	}
+
+	type cand struct {
+		name  int32
+		score float64
+	}
+	best := make(map[int32]cand) // record -> best name
+	dobYear, hasDOB := parseYear(opts.DOB)
+	for _, n := range sc.touched {
+		nm := &ix.names[n]
+		var M float64
+		for m, i := sc.mask[n], 0; m != 0; m, i = m>>1, i+1 {
+			if m&1 != 0 {
+				M += q[i].w
+			}
+		}
+		if ub := (M + nm.total) / (W + nm.total); ub < minScore {
+			continue
+		}
+		if b, ok := best[nm.rec]; ok && b.score >= 1 {
+			continue
+		}
+		s, _ := ix.score(q, qj, nm, W, false)
+		if s < minScore {
+			continue
+		}
+		if b, ok := best[nm.rec]; ok && b.score >= s {
+			continue
+		}
+		if !ix.accept(&ix.recs[nm.rec], &opts, dobYear, hasDOB) {
+			continue
+		}
+		best[nm.rec] = cand{n, s}
+	}
+	hits := make([]Hit, 0, len(best))
+	for rec, c := range best {
+		hits = append(hits, Hit{Record: &ix.recs[rec], RecordIndex: int(rec), Score: c.score, MatchedName: ix.names[c.name].text, MatchedKind: ix.names[c.name].kind})
+		_ = c
+	}
+	sort.Slice(hits, func(a, b int) bool {
+		if hits[a].Score != hits[b].Score {
+			return hits[a].Score > hits[b].Score
+		}
+		return hits[a].RecordIndex < hits[b].RecordIndex
+	})
+	limit := opts.Limit
+	if limit == 0 {
+		limit = DefaultLimit
+	}
+	if limit > 0 && len(hits) > limit {
+		hits = hits[:limit]
+	}
+	for i := range hits {
+		c := best[int32(hits[i].RecordIndex)]
+		_, ex := ix.score(q, qj, &ix.names[c.name], W, true)
+		hits[i].Explanation = *ex
+		hits[i].Explanation.Summary = fmt.Sprintf("%s %q scored %.2f: %s", hits[i].MatchedKind, hits[i].MatchedName, hits[i].Score, ex.Summary)
+	}
+	return hits
+}
+
+func parseYear(s string) (int, bool) {
+	s = strings.TrimSpace(s)
+	if len(s) < 4 {
+		return 0, false
+	}
+	y, err := strconv.Atoi(s[:4])
+	return y, err == nil
+}
+
+func anyFold(want []string, have []string) bool {
+	for _, w := range want {
+		for _, h := range have {
+			if strings.EqualFold(strings.TrimSpace(w), strings.TrimSpace(h)) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func (ix *Index) accept(r *Record, o *Options, dobYear int, hasDOB bool) bool {
+	if len(o.Types) > 0 && !anyFold(o.Types, []string{r.Type}) {
+		return false
+	}
+	if len(o.Lists) > 0 && !anyFold(o.Lists, []string{r.List}) {
+		return false
+	}
+	if len(o.Programs) > 0 && !anyFold(o.Programs, r.Programs) {
+		return false
+	}
+	if len(o.Countries) > 0 && len(r.Countries) > 0 && !anyFold(o.Countries, r.Countries) {
+		return false
+	}
+	if hasDOB && len(r.DatesOfBirth) > 0 {
+		ok := false
+		for _, d := range r.DatesOfBirth {
+			if y, yok := parseYear(d); yok && abs(y-dobYear) <= o.DOBYearTolerance {
+				ok = true
+				break
+			}
+		}
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
+
+func abs(x int) int {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
+
+// match kinds, best first
+const (
+	howExact    = "exact"
+	howTranslit = "transliteration"
+	howPhonetic = "phonetic"
+	howJW       = "jaro-winkler"
+	howJoined   = "joined"
+)
+
+// similarity compares two single tokens.
+func similarity(a, b *qtok, atext, btext string) (float64, string) {
+	if atext == btext {
+		return 1, howExact
+	}
+	if a.class == classNumber || b.class == classNumber {
+		return 0, ""
+	}
+	if a.canon == b.canon {
+		return 0.95, howTranslit
+	}
+	la, lb := len(atext), len(btext)
+	diff := abs(la - lb)
+	if min(la, lb) < 4 {
+		return 0, "" // short tokens: exact or known variants only
+	}
+	jw := jaroWinkler(atext, btext)
+	// Same skeleton, and spelled alike enough that it is not a coincidence
+	// of merged sounds ("qaeda" and "koti" share one).
+	if a.skel != "" && a.skel == b.skel && diff <= 2 && jw >= 0.70 {
+		return 0.90, howPhonetic
+	}
+	// Jaro-Winkler, less a length penalty so that "jong" is not "jongun".
+	if jw := jw * (1 - 0.05*float64(diff)); jw >= 0.88 {
+		return math.Min(jw, 0.97), howJW
+	}
+	return 0, ""
+}
+
+// joinMinSim is the least similarity a joined-token match needs.
+const joinMinSim = 0.92
+
+type pair struct {
+	q0, q1 int8 // query tokens (q1 = -1 unless joined)
+	n0, n1 int8 // name tokens (n1 = -1 unless joined)
+	sim    float64
+	how    string
+	w      float64
+}
+
+// score aligns the query with one name. With explain it also returns an
+// Explanation (otherwise nil).
+func (ix *Index) score(q, qj []qtok, nm *iname, W float64, explain bool) (float64, *Explanation) {
+	var pairsBuf [64]pair
+	pairs := pairsBuf[:0]
+	nt := make([]*qtok, len(nm.toks))
+	for j, id := range nm.toks {
+		v := &ix.vocab[id]
+		nt[j] = &qtok{text: v.text, canon: v.canon, skel: v.skel, class: v.class, w: v.w}
+	}
+	for i := range q {
+		for j := range nt {
+			if s, how := similarity(&q[i], nt[j], q[i].text, nt[j].text); s > 0 {
+				pairs = append(pairs, pair{int8(i), -1, int8(j), -1, s, how, q[i].w + nt[j].w})
+			}
+		}
+	}
+	// Joined tokens: two adjacent query tokens against one name token, and
+	// one query token against two adjacent name tokens.
+	for i := range qj {
+		for j := range nt {
+			if s, _ := similarity(&qj[i], nt[j], qj[i].text, nt[j].text); s >= joinMinSim {
+				pairs = append(pairs, pair{int8(i), int8(i + 1), int8(j), -1, s, howJoined, q[i].w + q[i+1].w + nt[j].w})
+			}
+		}
+	}
+	for j, id := range nm.joins {
+		v := &ix.vocab[id]
+		jt := qtok{text: v.text, canon: v.canon, skel: v.skel, class: v.class}
+		for i := range q {
+			if s, _ := similarity(&q[i], &jt, q[i].text, jt.text); s >= joinMinSim {
+				pairs = append(pairs, pair{int8(i), -1, int8(j), int8(j + 1), s, howJoined, q[i].w + nt[j].w + nt[j+1].w})
+			}
+		}
+	}
+	sort.Slice(pairs, func(a, b int) bool {
+		if pairs[a].sim != pairs[b].sim {
+			return pairs[a].sim > pairs[b].sim
+		}
+		return pairs[a].w > pairs[b].w
+	})
+	var qused, nused uint64
+	var num, matchedN float64
+	var chosen []pair
+	for _, p := range pairs {
+		qb := uint64(1) << p.q0
+		if p.q1 >= 0 {
+			qb |= 1 << p.q1
+		}
+		nb := uint64(1) << p.n0
+		if p.n1 >= 0 {
+			nb |= 1 << p.n1
+		}
+		if qused&qb != 0 || nused&nb != 0 {
+			continue
+		}
+		qused |= qb
+		nused |= nb
+		num += p.sim * p.w
+		matchedN += nt[p.n0].w
+		if p.n1 >= 0 {
+			matchedN += nt[p.n1].w
+		}
+		if explain {
+			chosen = append(chosen, p)
+		}
+	}
+	unmatchedN := nm.total - matchedN
+	den := W + matchedN + unmatchedNameMul*unmatchedN
+	s := 0.0
+	if den > 0 {
+		s = num / den
+	}
+	if nm.kind == Weak {
+		s *= weakAliasFactor
+	}
+	s = math.Round(s*1e4) / 1e4
+	if !explain {
+		return s, nil
+	}
+	ex := &Explanation{Matches: []TokenMatch{}}
+	for _, p := range chosen {
+		tm := TokenMatch{Query: q[p.q0].text, Name: nt[p.n0].text, How: p.how, Similarity: round3(p.sim), Weight: round3(p.w)}
+		if p.q1 >= 0 {
+			tm.Query += "+" + q[p.q1].text
+		}
+		if p.n1 >= 0 {
+			tm.Name += "+" + nt[p.n1].text
+		}
+		ex.Matches = append(ex.Matches, tm)
+	}
+	for i := range q {
+		if qused&(1<<i) == 0 {
+			ex.UnmatchedQuery = append(ex.UnmatchedQuery, Unmatched{q[i].text, round3(q[i].w), classNote(q[i].class)})
+		}
+	}
+	for j := range nt {
+		if nused&(1<<j) == 0 {
+			ex.UnmatchedName = append(ex.UnmatchedName, Unmatched{nt[j].text, round3(nt[j].w * unmatchedNameMul), classNote(nt[j].class)})
+		}
+	}
+	var parts []string
+	parts = append(parts, fmt.Sprintf("%d of %d query tokens matched", bits(qused), len(q)))
+	if len(ex.UnmatchedQuery) > 0 {
+		ex.Penalties = append(ex.Penalties, fmt.Sprintf("%d query token(s) unmatched", len(ex.UnmatchedQuery)))
+	}
+	if len(ex.UnmatchedName) > 0 {
+		ex.Penalties = append(ex.Penalties, fmt.Sprintf("%d name token(s) unmatched, each at %.1f of its weight", len(ex.UnmatchedName), unmatchedNameMul))
+	}
+	if nm.kind == Weak {
+		ex.Penalties = append(ex.Penalties, fmt.Sprintf("weak alias: score x%.2f", weakAliasFactor))
+	}
+	for _, m := range chosen {
+		for _, t := range []*qtok{&q[m.q0]} {
+			if t.class == classGeneric || t.class == classLegal || t.class == classParticle {
+				ex.Penalties = append(ex.Penalties, fmt.Sprintf("%q is a %s: low weight", t.text, classNote(t.class)))
+			}
+		}
+	}
+	ex.Summary = strings.Join(parts, "; ")
+	return s, ex
+}
+
+func classNote(c uint8) string {
+	switch c {
+	case classLegal:
+		return "legal form"
+	case classGeneric:
+		return "common token"
+	case classParticle:
+		return "name particle"
+	}
+	return ""
+}
+
+func bits(x uint64) int {
+	n := 0
+	for ; x != 0; x &= x - 1 {
+		n++
+	}
+	return n
+}
+
+func round3(x float64) float64 { return math.Round(x*1000) / 1000 }
