@@ -503,9 +503,7 @@ func (s *Store) Import(ctx context.Context, p *Parsed, opts ImportOptions) (v Ve
 
 	v = Version{List: p.List, Source: p.Source, Format: p.Format, Published: p.Published,
 		Imported: time.Now().UTC(), SHA256: p.SHA256, Entities: len(p.Entities), InForce: true}
-	for _, e := range p.Entities {
-		v.Addresses += len(e.CryptoAddresses)
-	}
+	v.Addresses = p.UniqueAddresses()
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return v, false, fmt.Errorf("sanctions: import: %w", err)
@@ -561,6 +559,17 @@ type Parsed struct {
 	// Warnings are non-fatal findings (missing sibling files, addresses that
 	// fail their checksum, …).
 	Warnings []string
+}
+
+// UniqueAddresses counts distinct (ticker, address) pairs over all entities.
+func (p *Parsed) UniqueAddresses() int {
+	seen := map[[2]string]bool{}
+	for _, e := range p.Entities {
+		for _, c := range e.CryptoAddresses {
+			seen[[2]string{c.Ticker, c.Address}] = true
+		}
+	}
+	return len(seen)
 }
 
 // finish deduplicates crypto addresses per entity, fills Normalized and

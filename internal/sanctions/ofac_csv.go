@@ -1,0 +1,264 @@
+package sanctions
+
+import (
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// OFAC legacy CSV files. None has a header row; "-0-" (often "-0- ") marks
+// an empty field.
+const (
+	ofacSDNFile      = "sdn.csv"
+	ofacAddFile      = "add.csv"
+	ofacAltFile      = "alt.csv"
+	ofacCommentsFile = "sdn_comments.csv"
+)
+
+// ParseOFACCSV reads the OFAC SDN legacy CSV set. path is the folder or its
+// sdn.csv; add.csv, alt.csv and sdn_comments.csv are read from beside it
+// when present (a warning otherwise). Remarks cut at 1,000 characters are
+// completed from sdn_comments.csv before anything is extracted from them.
+func ParseOFACCSV(path string) (*Parsed, error) {
+	dir, sdnPath := path, filepath.Join(path, ofacSDNFile)
+	if st, err := os.Stat(path); err == nil && !st.IsDir() {
+		dir, sdnPath = filepath.Dir(path), path
+	}
+	p := &Parsed{List: ListOFAC, Source: sdnPath, Format: FormatOFACCSV}
+	sum := newSum()
+	read := func(name string, required bool) ([][]string, error) {
+		file := filepath.Join(dir, name)
+		if name == ofacSDNFile {
+			file = sdnPath
+		}
+		b, err := os.ReadFile(file)
+		if errors.Is(err, fs.ErrNotExist) && !required {
+			p.Warnings = append(p.Warnings, fmt.Sprintf("%s: missing; imported without it", file))
+			return nil, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("ofac csv: %w", err)
+		}
+		sum.Write(b)
+		return readOFACCSV(file, b, &p.Warnings)
+	}
+	widths := map[string]int{ofacSDNFile: 12, ofacAddFile: 6, ofacAltFile: 5, ofacCommentsFile: 2}
+	files := map[string][][]string{}
+	for _, name := range []string{ofacSDNFile, ofacAddFile, ofacAltFile, ofacCommentsFile} {
+		rows, err := read(name, name == ofacSDNFile)
+		if err != nil {
+			return nil, err
+		}
+		for i, r := range rows {
+			if len(r) != widths[name] {
+				return nil, fmt.Errorf("ofac csv: %s: row %d: %d fields, want %d", filepath.Join(dir, name), i+1, len(r), widths[name])
+			}
+			if _, err := strconv.Atoi(strings.TrimSpace(r[0])); err != nil {
+				return nil, fmt.Errorf("ofac csv: %s: row %d: ent_num %q is not a number", filepath.Join(dir, name), i+1, r[0])
+			}
+		}
+		files[name] = rows
+	}
+	p.SHA256 = sumHex(sum)
+
+	comments := map[string]string{}
+	for _, r := range files[ofacCommentsFile] {
+		comments[field(r[0])] += r[1] // the continuation text, verbatim
+	}
+	adds := map[string][]PostalAddress{}
+	for _, r := range files[ofacAddFile] {
+		a := PostalAddress{Street: field(r[2]), City: field(r[3]), Country: field(r[4]), Note: field(r[5])}
+		if a != (PostalAddress{}) {
+			adds[field(r[0])] = append(adds[field(r[0])], a)
+		}
+	}
+	alts := map[string][]Alias{}
+	for _, r := range files[ofacAltFile] {
+		if n := field(r[3]); n != "" {
+			alts[field(r[0])] = append(alts[field(r[0])], Alias{Name: n, Quality: QualityStrong, Type: strings.ToLower(field(r[2]))})
+		}
+	}
+	for _, r := range files[ofacSDNFile] {
+		num := field(r[0])
+		e := Entity{ID: "ofac:" + num, List: ListOFAC, Name: field(r[1]), Type: ofacType(field(r[2]))}
+		e.Programs = splitPrograms(field(r[3]))
+		if t := field(r[4]); t != "" {
+			e.Identifiers = append(e.Identifiers, Identifier{Type: "Title", Number: t})
+		}
+		if c := field(r[5]); c != "" {
+			e.Identifiers = append(e.Identifiers, Identifier{Type: "Call Sign", Number: c})
+		}
+		if f := field(r[9]); f != "" {
+			e.Identifiers = append(e.Identifiers, Identifier{Type: "Vessel Flag", Number: f})
+		}
+		if o := field(r[10]); o != "" {
+			e.Identifiers = append(e.Identifiers, Identifier{Type: "Vessel Owner", Number: o})
+		}
+		// Concatenate verbatim: the cut can fall just after a space
+		// ("…Address - XBT " + "1Abc…"), which trimming would destroy.
+		rem := r[11]
+		if field(rem) == "" {
+			rem = ""
+		}
+		e.Remarks = strings.TrimSpace(rem + comments[num])
+		delete(comments, num)
+		e.Aliases = alts[num]
+		e.Addresses = adds[num]
+		applyOFACRemarks(&e)
+		p.Entities = append(p.Entities, e)
+	}
+	for num := range comments {
+		p.Warnings = append(p.Warnings, fmt.Sprintf("%s: comment for ent_num %s, which sdn.csv does not list", ofacCommentsFile, num))
+	}
+	p.finish()
+	for _, w := range p.Warnings {
+		slog.Warn("ofac csv import", "warning", w)
+	}
+	return p, nil
+}
+
+// readOFACCSV decodes and parses one headerless OFAC CSV file.
+func readOFACCSV(name string, b []byte, warns *[]string) ([][]string, error) {
+	text, w, err := textOf(name, b)
+	if err != nil {
+		return nil, fmt.Errorf("ofac csv: %w", err)
+	}
+	*warns = append(*warns, w...)
+	cr := csv.NewReader(strings.NewReader(text))
+	cr.FieldsPerRecord = -1
+	cr.ReuseRecord = false
+	var rows [][]string
+	for {
+		rec, err := cr.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			var pe *csv.ParseError
+			if errors.As(err, &pe) {
+				return nil, fmt.Errorf("ofac csv: %s: line %d, column %d: %v (truncated or not a CSV list?)", name, pe.StartLine, pe.Column, pe.Err)
+			}
+			return nil, fmt.Errorf("ofac csv: %s: %w", name, err)
+		}
+		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
+			continue
+		}
+		rows = append(rows, rec)
+	}
+	return rows, nil
+}
+
+// field trims a CSV field and maps OFAC's "-0-" placeholder to "".
+func field(s string) string {
+	s = strings.TrimSpace(s)
+	if s == "-0-" {
+		return ""
+	}
+	return s
+}
+
+func ofacType(t string) string {
+	switch strings.ToLower(t) {
+	case "individual":
+		return TypeIndividual
+	case "vessel":
+		return TypeVessel
+	case "aircraft":
+		return TypeAircraft
+	}
+	return TypeEntity
+}
+
+// splitPrograms splits "DPRK3] [CYBER2" (the CSV drops the outer brackets)
+// or "[DPRK3] [CYBER2]" into program tags.
+func splitPrograms(s string) []string {
+	var out []string
+	for _, f := range strings.FieldsFunc(s, func(r rune) bool { return r == '[' || r == ']' }) {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+var (
+	cryptoRe  = regexp.MustCompile(`Digital Currency Address - ([A-Za-z0-9]+)[ :]+([^\s;,]+)`)
+	quotedRe  = regexp.MustCompile(`^(a\.k\.a\.|f\.k\.a\.|n\.k\.a\.)\s+'(.*)'\.?$`)
+	countryRe = regexp.MustCompile(`^(.*?)\s*\(([^()]*)\)\.?$`)
+)
+
+// ofacIDTypes are Remarks prefixes read as identifiers (longest first wins).
+var ofacIDTypes = []string{
+	"Passport", "National ID No.", "Tax ID No.", "Registration Number", "Registration ID", "Cedula No.",
+	"Identification Number", "C.U.R.P.", "R.F.C.", "NIT #", "SWIFT/BIC", "MMSI",
+	"Vessel Registration Identification", "Email Address", "Website", "Phone Number", "Telephone",
+	"Legal Entity Number", "D-U-N-S Number", "Business Registration Number", "Company Number",
+	"V.A.T. Number", "RUC #", "Driver's License No.", "Aircraft Manufacturer's Serial Number (MSN)",
+	"Aircraft Tail Number", "Unified Social Credit Code (USCC)", "Matricula Mercantil No",
+	"Commercial Registry Number", "Trade License No.", "Folio Mercantil No.", "Economic Register Number (CBLS)",
+	"Chamber of Commerce Number", "D.N.I.", "RIF #", "BIK (RU)", "Electoral Registry No.", "Personal ID Card",
+	"Residency Number", "Birth Certificate Number", "Government Gazette Number", "Public Security and Immigration No.",
+	"Fax", "Stateless Person ID Card", "Kenyan ID No.", "Social Security Number", "US FEIN", "Citizen's Card Number",
+	"Credencial electoral", "Pasaporte", "Serial No.", "License", "Certificate of Incorporation Number",
+}
+
+// applyOFACRemarks extracts crypto addresses, weak aliases, dates and places
+// of birth, nationalities and identifiers from the (merged) remarks.
+func applyOFACRemarks(e *Entity) {
+	for _, m := range cryptoRe.FindAllStringSubmatch(e.Remarks, -1) {
+		addr := strings.TrimRight(m[2], ".,)'\"")
+		if addr != "" {
+			e.CryptoAddresses = append(e.CryptoAddresses, CryptoAddress{Ticker: strings.ToUpper(m[1]), Address: addr})
+		}
+	}
+	for _, part := range strings.Split(e.Remarks, "; ") {
+		part = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(part), "alt. "))
+		switch {
+		case quotedRe.MatchString(part):
+			m := quotedRe.FindStringSubmatch(part)
+			kind := strings.ReplaceAll(m[1], ".", "")
+			e.Aliases = append(e.Aliases, Alias{Name: m[2], Quality: QualityWeak, Type: kind})
+		case strings.HasPrefix(part, "DOB "):
+			e.DatesOfBirth = append(e.DatesOfBirth, strings.TrimSuffix(strings.TrimPrefix(part, "DOB "), "."))
+		case strings.HasPrefix(part, "POB "):
+			e.PlacesOfBirth = append(e.PlacesOfBirth, strings.TrimSuffix(strings.TrimPrefix(part, "POB "), "."))
+		case strings.HasPrefix(part, "nationality "):
+			e.Nationalities = appendUnique(e.Nationalities, strings.TrimSuffix(strings.TrimPrefix(part, "nationality "), "."))
+		case strings.HasPrefix(part, "citizen "):
+			e.Nationalities = appendUnique(e.Nationalities, strings.TrimSuffix(strings.TrimPrefix(part, "citizen "), "."))
+		default:
+			best := ""
+			for _, t := range ofacIDTypes {
+				if strings.HasPrefix(part, t+" ") && len(t) > len(best) {
+					best = t
+				}
+			}
+			if best == "" {
+				continue
+			}
+			id := Identifier{Type: best, Number: strings.TrimSpace(strings.TrimPrefix(part, best))}
+			if m := countryRe.FindStringSubmatch(id.Number); m != nil && m[1] != "" {
+				id.Number, id.Country = m[1], m[2]
+			}
+			id.Number = strings.TrimSuffix(id.Number, ".")
+			e.Identifiers = append(e.Identifiers, id)
+		}
+	}
+}
+
+func appendUnique(list []string, s string) []string {
+	for _, x := range list {
+		if x == s {
+			return list
+		}
+	}
+	return append(list, s)
+}
