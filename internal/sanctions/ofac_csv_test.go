@@ -116,7 +116,9 @@ func TestOFACCSVSpilloverAndFields(t *testing.T) {
 		t.Errorf("LAZARUS addresses = %+v", laz.Addresses)
 	}
 	bnc := byID["ofac:306"]
-	if !slices.ContainsFunc(bnc.Aliases, func(a Alias) bool { return a.Name == "NATIONAL BANK OF CUBA" && a.Quality == QualityStrong && a.Type == "aka" }) {
+	if !slices.ContainsFunc(bnc.Aliases, func(a Alias) bool {
+		return a.Name == "NATIONAL BANK OF CUBA" && a.Quality == QualityStrong && a.Type == "aka"
+	}) {
 		t.Errorf("306 aliases = %+v, want strong aka NATIONAL BANK OF CUBA from alt.csv", bnc.Aliases)
 	}
 	// No extracted address may be a fragment of a longer listed one.
