@@ -1,12 +1,14 @@
 package engine
 
 import (
+	"bytes"
 	"encoding/json"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/btcsuite/btcd/chaincfg"
+	"github.com/btcsuite/btcd/wire"
 	"github.com/chaintrace/chaintrace/internal/btcdtest"
 )
 
@@ -111,4 +113,69 @@ func TestBtcdAcceptsChain(t *testing.T) {
 		}
 	}
 	t.Logf("btcd accepted %d blocks (%d txs driven, %d blk files); segwit, taproot, csv active", goodHeight, st.txs, files)
+}
+
+// TestBtcdSegwitActivation pins down when btcd v0.24.2's regtest starts enforcing witness scripts for blocks
+// that signal like ours: a P2WPKH spend with a corrupted signature is accepted in block segwitHeight-1 (the
+// witness program is not yet checked) and rejected in block segwitHeight.
+func TestBtcdSegwitActivation(t *testing.T) {
+	if testing.Short() {
+		t.Skip("submits ~430 blocks to btcd")
+	}
+	node := btcdtest.Start(t)
+	e, err := New(Config{Seed: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	var blocks []*wire.MsgBlock
+	mine := func() {
+		b, _, err := e.MineBlock(e.NewKey(P2PKH), time.Time{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		blocks = append(blocks, b)
+	}
+	var coins []Coin
+	for i := 0; i < 2; i++ {
+		b, c, err := e.MineBlock(e.NewKey(P2WPKH), time.Time{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		blocks = append(blocks, b)
+		coins = append(coins, c...)
+	}
+	corrupt := func(c Coin) {
+		tx, err := e.BuildTx(TxSpec{Inputs: []Coin{c}, Outputs: []Output{OutputTo(e.NewKey(P2WPKH), c.Value-1000)}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		tx.TxIn[0].Witness[0][8] ^= 1
+		if err := e.AddTx(tx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for e.Height() < segwitHeight-2 {
+		mine()
+	}
+	corrupt(coins[0])
+	mine() // height segwitHeight-1
+	for i, b := range blocks {
+		var buf bytes.Buffer
+		if err := b.Serialize(&buf); err != nil {
+			t.Fatal(err)
+		}
+		if err := node.SubmitBlock(buf.Bytes()); err != nil {
+			t.Fatalf("block %d rejected: %v", i+1, err)
+		}
+	}
+	corrupt(coins[1])
+	mine() // height segwitHeight
+	var buf bytes.Buffer
+	if err := blocks[len(blocks)-1].Serialize(&buf); err != nil {
+		t.Fatal(err)
+	}
+	if err := node.SubmitBlock(buf.Bytes()); err == nil {
+		t.Fatalf("btcd accepted a corrupted P2WPKH signature at height %d", segwitHeight)
+	}
 }
