@@ -1,0 +1,13 @@
+package sanctions
+
+import "fmt"
+
+// ParseFile reads a list in the given format. name names a watchlist
+// (format watchlist); it is ignored otherwise.
+func ParseFile(format, path, name string) (*Parsed, error) {
+	switch format {
+	case FormatOFACCSV:
+		return ParseOFACCSV(path)
+	}
+	return nil, fmt.Errorf("unknown list format %q (want one of %v)", format, Formats)
+}
