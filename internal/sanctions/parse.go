@@ -8,6 +8,8 @@ func ParseFile(format, path, name string) (*Parsed, error) {
 	switch format {
 	case FormatOFACCSV:
 		return ParseOFACCSV(path)
+	case FormatUNXML:
+		return ParseUNXML(path)
 	}
 	return nil, fmt.Errorf("unknown list format %q (want one of %v)", format, Formats)
 }
