@@ -1,8 +1,175 @@
 package api
 
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+
+	"github.com/btcsuite/btcd/chaincfg/chainhash"
+	"github.com/chaintrace/chaintrace/internal/chain"
+	"github.com/chaintrace/chaintrace/internal/index"
+)
+
 // btcConfig holds the chain index the /v1/btc and /v1/stats routes read.
-// (Filled in by the chain index work.)
-type btcConfig struct{}
+type btcConfig struct {
+	// Chain is the chain index, opened by serve; nil when the data folder has none
+	// (the routes then answer 503).
+	Chain *index.Index
+}
+
+// Paging of address histories.
+const (
+	DefaultLimit = 100
+	MaxLimit     = 1000
+)
 
 // registerBTC registers the chain routes.
-func (s *Server) registerBTC() {}
+func (s *Server) registerBTC() {
+	s.mux.HandleFunc("GET /v1/stats", s.chain(func(w http.ResponseWriter, r *http.Request, ix *index.Index) {
+		writeJSON(w, http.StatusOK, StatsOf(ix))
+	}))
+	s.mux.HandleFunc("GET /v1/btc/blocks/{id}", s.chain(func(w http.ResponseWriter, r *http.Request, ix *index.Index) {
+		id := r.PathValue("id")
+		height, hash, err := ParseBlockID(id)
+		if err != nil {
+			writeError(w, http.StatusBadRequest, err.Error())
+			return
+		}
+		var v any
+		if hash != nil {
+			v, err = ix.BlockByHash(*hash)
+		} else {
+			v, err = ix.BlockByHeight(height)
+		}
+		answer(w, v, err, "block "+id)
+	}))
+	s.mux.HandleFunc("GET /v1/btc/txs/{txid}", s.chain(func(w http.ResponseWriter, r *http.Request, ix *index.Index) {
+		txid, err := ParseHash("txid", r.PathValue("txid"))
+		if err != nil {
+			writeError(w, http.StatusBadRequest, err.Error())
+			return
+		}
+		v, err := ix.Tx(txid)
+		answer(w, v, err, "transaction "+txid.String())
+	}))
+	s.mux.HandleFunc("GET /v1/btc/addresses/{address}", s.chain(func(w http.ResponseWriter, r *http.Request, ix *index.Index) {
+		addr := r.PathValue("address")
+		offset, limit, err := ParsePage(r.URL.Query().Get("offset"), r.URL.Query().Get("limit"))
+		if err != nil {
+			writeError(w, http.StatusBadRequest, err.Error())
+			return
+		}
+		if err := CheckAddress(ix, addr); err != nil {
+			writeError(w, http.StatusBadRequest, err.Error())
+			return
+		}
+		v, err := ix.Address(addr, offset, limit)
+		answer(w, v, err, "address "+addr)
+	}))
+}
+
+// chain wraps a handler that needs the chain index, answering 503 without one.
+func (s *Server) chain(h func(http.ResponseWriter, *http.Request, *index.Index)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if s.cfg.Chain == nil {
+			writeError(w, http.StatusServiceUnavailable, "no chain index in the data folder: run chaintrace ingest first")
+			return
+		}
+		h(w, r, s.cfg.Chain)
+	}
+}
+
+// answer writes v, or 404 for index.ErrNotFound, or 500.
+func answer(w http.ResponseWriter, v any, err error, what string) {
+	switch {
+	case errors.Is(err, index.ErrNotFound):
+		writeError(w, http.StatusNotFound, what+" not found in the index")
+	case err != nil:
+		writeError(w, http.StatusInternalServerError, err.Error())
+	default:
+		writeJSON(w, http.StatusOK, v)
+	}
+}
+
+// Stats is the JSON of /v1/stats and `chaintrace stats --json`.
+type Stats struct {
+	Blocks    int64    `json:"blocks"`
+	Txs       int64    `json:"txs"`
+	Inputs    int64    `json:"inputs"`
+	Outputs   int64    `json:"outputs"`
+	Addresses int64    `json:"addresses"`
+	Tip       *TipJSON `json:"tip"` // null when the index is empty
+}
+
+// TipJSON is the tip in Stats.
+type TipJSON struct {
+	Height int64  `json:"height"`
+	Hash   string `json:"hash"`
+}
+
+// StatsOf returns the index's counts and tip.
+func StatsOf(ix *index.Index) Stats {
+	st := ix.Stats()
+	out := Stats{Blocks: st.Blocks, Txs: st.Txs, Inputs: st.Inputs, Outputs: st.Outputs, Addresses: st.Addresses}
+	if tip, ok := ix.Tip(); ok {
+		out.Tip = &TipJSON{Height: tip.Height, Hash: tip.Hash.String()}
+	}
+	return out
+}
+
+// ParseHash parses a 64-hex-digit block hash or txid (as shown, byte-reversed).
+func ParseHash(what, s string) (chainhash.Hash, error) {
+	if len(s) != 2*chainhash.HashSize {
+		return chainhash.Hash{}, fmt.Errorf("bad %s %q: want %d hex digits", what, s, 2*chainhash.HashSize)
+	}
+	h, err := chainhash.NewHashFromStr(s)
+	if err != nil {
+		return chainhash.Hash{}, fmt.Errorf("bad %s %q: %v", what, s, err)
+	}
+	return *h, nil
+}
+
+// ParseBlockID parses a block height (decimal) or hash (64 hex digits).
+func ParseBlockID(s string) (height int64, hash *chainhash.Hash, err error) {
+	if len(s) == 2*chainhash.HashSize {
+		h, err := ParseHash("block hash", s)
+		if err != nil {
+			return 0, nil, err
+		}
+		return 0, &h, nil
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n < 0 {
+		return 0, nil, fmt.Errorf("bad block %q: want a height (a non-negative integer) or a hash (64 hex digits)", s)
+	}
+	return n, nil, nil
+}
+
+// ParsePage parses offset and limit query values ("" means the default).
+func ParsePage(offset, limit string) (int, int, error) {
+	o, l := 0, DefaultLimit
+	if offset != "" {
+		n, err := strconv.Atoi(offset)
+		if err != nil || n < 0 {
+			return 0, 0, fmt.Errorf("bad offset %q: want a non-negative integer", offset)
+		}
+		o = n
+	}
+	if limit != "" {
+		n, err := strconv.Atoi(limit)
+		if err != nil || n < 1 || n > MaxLimit {
+			return 0, 0, fmt.Errorf("bad limit %q: want an integer from 1 to %d", limit, MaxLimit)
+		}
+		l = n
+	}
+	return o, l, nil
+}
+
+// CheckAddress rejects strings that cannot be an address of the index's network.
+func CheckAddress(ix *index.Index, addr string) error {
+	if _, err := chain.ParseAddr(addr, ix.Network()); err != nil {
+		return fmt.Errorf("bad address: %v", err)
+	}
+	return nil
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math/big"
 	"sync"
 	"testing"
@@ -102,6 +103,11 @@ func (m *memChain) hashes() []chainhash.Hash {
 		hs = append(hs, b.BlockHash())
 	}
 	return hs
+}
+
+// quietLogger sends warnings and errors to the test's output.
+func quietLogger(t testing.TB) *slog.Logger {
+	return slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
 }
 
 // gen makes a child block of prev; tag varies the hash so that siblings differ.

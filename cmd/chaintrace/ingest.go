@@ -1,0 +1,228 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/btcsuite/btcd/chaincfg"
+	"github.com/chaintrace/chaintrace/internal/chain"
+	"github.com/chaintrace/chaintrace/internal/index"
+	"github.com/chaintrace/chaintrace/internal/ingest"
+	"github.com/chaintrace/chaintrace/internal/source"
+	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+)
+
+type ingestFlags struct {
+	network       string
+	startHeight   int64
+	rpcURL        string
+	rpcUser       string
+	rpcPass       string
+	follow        bool
+	poll          time.Duration
+	flushMB       int64
+	flushInterval time.Duration
+	cacheMB       int64
+	noProgress    bool
+}
+
+func init() {
+	var f ingestFlags
+	cmd := &cobra.Command{
+		Use:   "ingest [--network NET] [--start-height H] PATH... | ingest --rpc URL --rpc-user U --rpc-pass P [--follow]",
+		Short: "Index blocks from block files or a node, in best-chain order",
+		Long: `Index blocks into the chain index under --data.
+
+From files: each PATH is a Bitcoin Core blocks folder (blk*.dat, with xor.dat),
+a block file (magic/size framing) or a raw serialized block. Blocks may be in any
+order and on competing branches: the branch with the most work wins, and the
+index is reorganised when it beats what is already indexed. Re-running is safe:
+blocks already indexed are skipped, and a killed run resumes where its last
+flush left off.
+
+From a node: --rpc brings the index to the node's best chain (undoing blocks
+the node no longer has); --follow keeps polling for new blocks and reorgs.`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runIngest(cmd, args, &f, cmd.Flags().Changed("start-height"))
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.network, "network", "", "network of the blocks: "+fmt.Sprint(chain.NetworkNames())+" (default: from the files' magic, else the index's, else mainnet)")
+	fl.Int64Var(&f.startHeight, "start-height", 0, "height of the first block of an empty index (default: from its coinbase (BIP34), or genesis)")
+	fl.StringVar(&f.rpcURL, "rpc", "", "JSON-RPC URL of a node (http://host:port) to ingest from")
+	fl.StringVar(&f.rpcUser, "rpc-user", "", "JSON-RPC user")
+	fl.StringVar(&f.rpcPass, "rpc-pass", "", "JSON-RPC password")
+	fl.BoolVar(&f.follow, "follow", false, "with --rpc: keep following the node's tip (and its reorgs) until interrupted")
+	fl.DurationVar(&f.poll, "poll", 5*time.Second, "with --follow: how often to ask the node for new blocks")
+	fl.Int64Var(&f.flushMB, "flush-mb", 64, "flush the index after this many MB of blocks")
+	fl.DurationVar(&f.flushInterval, "flush-interval", 30*time.Second, "flush the index at least this often")
+	fl.Int64Var(&f.cacheMB, "cache-mb", 256, "index cache size in MB")
+	fl.BoolVar(&f.noProgress, "no-progress", false, "never draw a progress bar")
+	rootCmd.AddCommand(cmd)
+}
+
+func runIngest(cmd *cobra.Command, args []string, f *ingestFlags, haveStart bool) error {
+	ctx := cmd.Context()
+	if f.rpcURL == "" && len(args) == 0 {
+		return usageError{errors.New("ingest: give block files or folders, or --rpc URL")}
+	}
+	if f.rpcURL != "" && len(args) > 0 {
+		return usageError{errors.New("ingest: give either block files or --rpc, not both")}
+	}
+	if f.follow && f.rpcURL == "" {
+		return usageError{errors.New("ingest: --follow needs --rpc")}
+	}
+	var params *chaincfg.Params
+	if f.network != "" {
+		p, err := chain.NetworkByName(f.network)
+		if err != nil {
+			return usageError{fmt.Errorf("--network: %w", err)}
+		}
+		params = p
+	}
+	opts := ingest.Options{
+		FlushBytes:    f.flushMB << 20,
+		FlushInterval: f.flushInterval,
+		BlockHeight:   chain.BlockHeight,
+	}
+	if haveStart {
+		if f.startHeight < 0 {
+			return usageError{fmt.Errorf("--start-height %d: must not be negative", f.startHeight)}
+		}
+		opts.StartHeight = &f.startHeight
+	}
+	if !f.noProgress && term.IsTerminal(int(os.Stderr.Fd())) {
+		opts.Progress = &progressBar{}
+	}
+
+	var (
+		sum ingest.Summary
+		err error
+	)
+	if f.rpcURL != "" {
+		rpc := source.NewRPC(f.rpcURL, f.rpcUser, f.rpcPass)
+		node := ingest.FromRPC(rpc)
+		nodeNet, nerr := rpc.Network(ctx)
+		if nerr != nil {
+			return fmt.Errorf("node %s: %w", rpc.URL(), nerr)
+		}
+		if params != nil && params.Net != nodeNet.Net {
+			return fmt.Errorf("node %s is on %s, not %s", rpc.URL(), chain.NetworkName(nodeNet), chain.NetworkName(params))
+		}
+		ix, ierr := openIndexWrite(flagData, nodeNet, f.cacheMB)
+		if ierr != nil {
+			return ierr
+		}
+		defer ix.Close()
+		opts.Params = nodeNet
+		ch := ingest.FromIndex(ix)
+		if f.follow {
+			slog.Info("following node", "node", rpc.URL(), "poll", f.poll)
+			sum, err = ingest.Follow(ctx, ch, node, opts, f.poll)
+		} else {
+			sum, err = ingest.Sync(ctx, ch, node, opts)
+		}
+		if cerr := ix.Close(); cerr != nil && err == nil {
+			err = fmt.Errorf("close index: %w", cerr)
+		}
+	} else {
+		files, serr := source.ScanFiles(args, source.FileOptions{Network: params})
+		if serr != nil {
+			return serr
+		}
+		defer files.Close()
+		for _, w := range files.Warnings() {
+			slog.Warn("block files", "warning", w)
+		}
+		net := files.Network()
+		ix, ierr := openIndexWrite(flagData, net, f.cacheMB)
+		if ierr != nil {
+			return ierr
+		}
+		defer ix.Close()
+		opts.Params = net
+		sum, err = ingest.Blocks(ctx, ingest.FromIndex(ix), ingest.FileCandidates(files), opts)
+		if cerr := ix.Close(); cerr != nil && err == nil {
+			err = fmt.Errorf("close index: %w", cerr)
+		}
+	}
+	fmt.Fprintf(cmd.OutOrStdout(), "ingest: %s\n", sum)
+	return err
+}
+
+// openIndexWrite opens (or creates) the chain index under dataDir for ingest,
+// refusing an index of another network.
+func openIndexWrite(dataDir string, net *chaincfg.Params, cacheMB int64) (*index.Index, error) {
+	dir := index.DirIn(dataDir)
+	ix, err := index.Open(dir, index.Options{Network: net, CacheBytes: cacheMB << 20})
+	if err != nil {
+		return nil, fmt.Errorf("open chain index in %s: %w", dataDir, err)
+	}
+	if have := ix.Network(); have != nil && have.Net != net.Net {
+		ix.Close()
+		return nil, fmt.Errorf("the chain index in %s is %s, the blocks are %s: use another --data, or --network to say what the blocks are",
+			dataDir, chain.NetworkName(have), chain.NetworkName(net))
+	}
+	return ix, nil
+}
+
+// progressBar draws ingest progress on a terminal.
+type progressBar struct {
+	bar    *progressbar.ProgressBar
+	start  time.Time
+	blocks int
+	total  int
+	bytes  bool
+	height int64
+}
+
+func (p *progressBar) Begin(blocks int, bytes int64) {
+	if blocks < 2 {
+		return
+	}
+	p.start, p.blocks, p.total, p.bytes = time.Now(), 0, blocks, bytes > 0
+	opts := []progressbar.Option{
+		progressbar.OptionSetWriter(os.Stderr),
+		progressbar.OptionThrottle(200 * time.Millisecond),
+		progressbar.OptionSetPredictTime(true),
+		progressbar.OptionShowElapsedTimeOnFinish(),
+		progressbar.OptionSetWidth(30),
+		progressbar.OptionClearOnFinish(),
+		progressbar.OptionSetDescription("ingest"),
+	}
+	max := int64(blocks)
+	if p.bytes {
+		max = bytes
+		opts = append(opts, progressbar.OptionShowBytes(true), progressbar.OptionShowTotalBytes(true))
+	} else {
+		opts = append(opts, progressbar.OptionShowCount(), progressbar.OptionShowIts(), progressbar.OptionSetItsString("blocks"))
+	}
+	p.bar = progressbar.NewOptions64(max, opts...)
+}
+
+func (p *progressBar) Advance(height int64, bytes int64) {
+	if p.bar == nil {
+		return
+	}
+	p.blocks++
+	if p.bytes {
+		if secs := time.Since(p.start).Seconds(); secs > 0 && p.blocks%16 == 1 {
+			p.bar.Describe(fmt.Sprintf("height %d, %d/%d blocks, %.0f blocks/s", height, p.blocks, p.total, float64(p.blocks)/secs))
+		}
+		_ = p.bar.Add64(bytes)
+	} else {
+		_ = p.bar.Add(1)
+	}
+}
+
+func (p *progressBar) End() {
+	if p.bar != nil {
+		_ = p.bar.Finish()
+		p.bar = nil
+	}
+}

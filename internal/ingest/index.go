@@ -1,0 +1,44 @@
+package ingest
+
+import (
+	"errors"
+	"math/big"
+
+	"github.com/btcsuite/btcd/chaincfg/chainhash"
+	"github.com/btcsuite/btcd/wire"
+	"github.com/chaintrace/chaintrace/internal/index"
+)
+
+// indexChain adapts *index.Index to Chain.
+type indexChain struct{ ix *index.Index }
+
+// FromIndex adapts the chain index to the Chain that Blocks, Sync and Follow drive.
+func FromIndex(ix *index.Index) Chain { return indexChain{ix} }
+
+func (c indexChain) Tip() (Tip, bool) {
+	t, ok := c.ix.Tip()
+	if !ok {
+		return Tip{}, false
+	}
+	return Tip{Height: t.Height, Hash: t.Hash, Work: t.Work}, true
+}
+
+func (c indexChain) Base() (int64, bool) { return c.ix.Base() }
+
+func (c indexChain) HashAt(h int64) (chainhash.Hash, error) { return c.ix.HashAt(h) }
+
+func (c indexChain) HeightOf(hash chainhash.Hash) (int64, bool, error) {
+	h, err := c.ix.HeightOf(hash)
+	if errors.Is(err, index.ErrNotFound) {
+		return 0, false, nil
+	}
+	if err != nil {
+		return 0, false, err
+	}
+	return h, true, nil
+}
+
+func (c indexChain) WorkAt(h int64) (*big.Int, error)           { return c.ix.WorkAt(h) }
+func (c indexChain) Apply(b *wire.MsgBlock, height int64) error { return c.ix.Apply(b, height) }
+func (c indexChain) Undo() error                                { return c.ix.Undo() }
+func (c indexChain) Flush() error                               { return c.ix.Flush() }
