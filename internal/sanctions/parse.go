@@ -8,6 +8,8 @@ func ParseFile(format, path, name string) (*Parsed, error) {
 	switch format {
 	case FormatOFACCSV:
 		return ParseOFACCSV(path)
+	case FormatOFACXML:
+		return ParseOFACXML(path)
 	case FormatUNXML:
 		return ParseUNXML(path)
 	}

@@ -1,11 +1,17 @@
 package sanctions
 
 import (
+	"bufio"
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/xml"
+	"errors"
 	"fmt"
 	"hash"
+	"io"
+	"os"
+	"strings"
 	"unicode/utf8"
 
 	"golang.org/x/text/encoding/charmap"
@@ -62,3 +68,64 @@ func isHTML(b []byte) bool {
 func newSum() hash.Hash { return sha256.New() }
 
 func sumHex(h hash.Hash) string { return hex.EncodeToString(h.Sum(nil)) }
+
+// checkedFile is a list file opened for streaming: its first bytes were
+// checked (not empty, not HTML) and everything read is hashed.
+type checkedFile struct {
+	name string
+	f    *os.File
+	r    *bufio.Reader
+	sum  hash.Hash
+}
+
+// openChecked opens path for streaming parse.
+func openChecked(path string) (*checkedFile, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	sum := newSum()
+	r := bufio.NewReaderSize(io.TeeReader(f, sum), 1<<16)
+	head, err := r.Peek(1024)
+	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
+		f.Close()
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if len(bytes.TrimSpace(bytes.TrimPrefix(head, []byte("\xef\xbb\xbf")))) == 0 {
+		f.Close()
+		return nil, fmt.Errorf("%s: empty file", path)
+	}
+	if isHTML(head) {
+		f.Close()
+		return nil, fmt.Errorf("%s: offset 0: an HTML page (error or challenge page?), not a sanctions list", path)
+	}
+	return &checkedFile{name: path, f: f, r: r, sum: sum}, nil
+}
+
+// finish drains the rest (so the checksum covers the whole file) and
+// returns the hex SHA-256.
+func (c *checkedFile) finish() (string, error) {
+	if _, err := io.Copy(io.Discard, c.r); err != nil {
+		return "", fmt.Errorf("%s: %w", c.name, err)
+	}
+	return sumHex(c.sum), nil
+}
+
+func (c *checkedFile) Close() error { return c.f.Close() }
+
+// xmlDecoder returns a decoder over the file that accepts the encodings
+// declared by list publishers (UTF-8, and ISO-8859-1/Windows-1252 as used by
+// older exports).
+func (c *checkedFile) xmlDecoder() *xml.Decoder {
+	dec := xml.NewDecoder(c.r)
+	dec.CharsetReader = func(label string, in io.Reader) (io.Reader, error) {
+		switch strings.ToLower(label) {
+		case "utf-8", "utf8", "us-ascii", "ascii":
+			return in, nil
+		case "iso-8859-1", "latin1", "windows-1252", "cp1252":
+			return charmap.Windows1252.NewDecoder().Reader(in), nil
+		}
+		return nil, fmt.Errorf("unsupported XML encoding %q", label)
+	}
+	return dec
+}
