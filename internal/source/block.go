@@ -30,6 +30,50 @@ func (b *Block) Decode() (*wire.MsgBlock, error) {
 	return &m, nil
 }
 
+// DecodeChecked parses b.Raw like Decode and also checks the header's merkle
+// root against the transactions, so a block whose body was damaged on disk
+// is an error rather than wrong data. It returns the txids it computed (in
+// block order) so callers need not hash the transactions again. Witness data
+// is not covered by the merkle root and so not checked.
+func (b *Block) DecodeChecked() (*wire.MsgBlock, []chainhash.Hash, error) {
+	m, err := b.Decode()
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(m.Transactions) == 0 {
+		return nil, nil, fmt.Errorf("%s: block %s has no transactions", b.Origin, b.Hash)
+	}
+	txids := make([]chainhash.Hash, len(m.Transactions))
+	for i, tx := range m.Transactions {
+		txids[i] = tx.TxHash()
+	}
+	if root := merkleRoot(txids); root != m.Header.MerkleRoot {
+		return nil, nil, fmt.Errorf("%s: block %s: merkle root of the transactions is %s, the header says %s (damaged block)", b.Origin, b.Hash, root, m.Header.MerkleRoot)
+	}
+	return m, txids, nil
+}
+
+// merkleRoot computes the Bitcoin merkle root of txids (the last hash of an
+// odd level is paired with itself).
+func merkleRoot(txids []chainhash.Hash) chainhash.Hash {
+	level := append([]chainhash.Hash(nil), txids...)
+	var buf [64]byte
+	for len(level) > 1 {
+		next := level[:0]
+		for i := 0; i < len(level); i += 2 {
+			j := i + 1
+			if j == len(level) {
+				j = i
+			}
+			copy(buf[:32], level[i][:])
+			copy(buf[32:], level[j][:])
+			next = append(next, chainhash.DoubleHashH(buf[:]))
+		}
+		level = next
+	}
+	return level[0]
+}
+
 // newBlock builds a Block from raw bytes, checking the header hash against
 // want when want is non-nil.
 func newBlock(raw []byte, origin string, want *chainhash.Hash) (*Block, error) {

@@ -340,26 +340,41 @@ func (s *scanner) scanFile(fi *fileInfo) error {
 	var head [4]byte
 	n, _ := fi.readAt(f, head[:], 0)
 	magic := wire.BitcoinNet(binary.LittleEndian.Uint32(head[:]))
-	_, known := chain.NetworkByMagic(magic)
-	switch {
-	case n == 4 && (known || magic == 0 || (s.network != nil && magic == s.network.Net)):
-		before := len(s.entries)
+	if n == 4 && magic == 0 || n < 4 && (allZero(head[:n]) || s.isMagicPrefix(head[:n])) {
+		// Zero padding only, or a frame cut short: the framed reader
+		// reports it.
+		before, warned := len(s.entries), len(s.warnings)
 		if err := s.scanFramed(f, fi); err != nil {
 			return err
 		}
-		if len(s.entries) == before && magic == 0 {
+		if len(s.entries) == before && len(s.warnings) == warned {
 			s.warn(fi.path, 0, "file holds no blocks (zero padding only)")
 		}
 		return nil
-	default:
-		return s.scanRaw(f, fi, magic)
 	}
+	if _, known := chain.NetworkByMagic(magic); known || (s.network != nil && magic == s.network.Net) {
+		return s.scanFramed(f, fi)
+	}
+	return s.scanRaw(f, fi, magic)
+}
+
+// isMagicPrefix reports whether b starts the magic of a known network.
+func (s *scanner) isMagicPrefix(b []byte) bool {
+	for _, name := range chain.NetworkNames() {
+		p, _ := chain.NetworkByName(name)
+		var m [4]byte
+		binary.LittleEndian.PutUint32(m[:], uint32(p.Net))
+		if bytes.HasPrefix(m[:], b) {
+			return true
+		}
+	}
+	return false
 }
 
 // scanRaw catalogs a file holding exactly one serialized block.
 func (s *scanner) scanRaw(f *os.File, fi *fileInfo, magic wire.BitcoinNet) error {
 	notBlock := func(why error) error {
-		return &FormatError{File: fi.path, Offset: 0, Err: fmt.Errorf("bad magic 0x%08x, and not a raw block either: %w", uint32(magic), why)}
+		return &FormatError{File: fi.path, Offset: 0, Err: fmt.Errorf("%w 0x%08x%s, and not a raw block either (%v)", errBadMagic, uint32(magic), s.keyHint(fi), why)}
 	}
 	if fi.size > maxBlockSize {
 		return notBlock(fmt.Errorf("%d bytes is larger than a block", fi.size))
@@ -438,7 +453,7 @@ func (s *scanner) scanFramed(f *os.File, fi *fileInfo) error {
 				return s.checkPadding(f, fi, off)
 			}
 			if len(b) < 4 {
-				s.warn(fi.path, off, "%d stray bytes at the end of the file; stopped at the last whole block", len(b))
+				s.warn(fi.path, off, "the last %d bytes are not a whole block frame; stopped at the last whole block", len(b))
 				return nil
 			}
 		}
@@ -467,7 +482,7 @@ func (s *scanner) scanFramed(f *os.File, fi *fileInfo) error {
 			continue
 		}
 		if len(b) < frameSize {
-			s.warn(fi.path, off, "truncated frame (%d of 8 bytes); stopped at the last whole block", len(b))
+			s.warn(fi.path, off, "the last %d bytes are not a whole block frame; stopped at the last whole block", len(b))
 			return nil
 		}
 		size := binary.LittleEndian.Uint32(b[4:8])
@@ -507,11 +522,8 @@ func (s *scanner) checkMagic(fi *fileInfo, off int64, magic wire.BitcoinNet) err
 	switch {
 	case !known:
 		hint := ""
-		if !fi.xor && s.opt.XORKey == nil && off == 0 {
-			hint = " (an obfuscated Bitcoin Core ≥ 28 file without its xor.dat?)"
-		}
-		if fi.xor {
-			hint = " (wrong obfuscation key?)"
+		if off == 0 {
+			hint = s.keyHint(fi)
 		}
 		return &FormatError{File: fi.path, Offset: off, Err: fmt.Errorf("%w 0x%08x%s", errBadMagic, uint32(magic), hint)}
 	case s.network == nil:
@@ -565,6 +577,18 @@ func (s *scanner) findMagic(f *os.File, fi *fileInfo, off int64) (int64, bool, e
 		p += int64(n - 3) // a magic may straddle two reads
 	}
 	return 0, false, nil
+}
+
+// keyHint suggests an obfuscation problem for a file that does not start
+// with a magic.
+func (s *scanner) keyHint(fi *fileInfo) string {
+	switch {
+	case fi.xor:
+		return " (wrong obfuscation key?)"
+	case s.opt.XORKey == nil && blkFileRE.MatchString(filepath.Base(fi.path)):
+		return " (an obfuscated Bitcoin Core ≥ 28 file without its xor.dat?)"
+	}
+	return ""
 }
 
 // checkPadding checks that the file is zero from off to its end; non-zero
