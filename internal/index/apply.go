@@ -1,0 +1,568 @@
+package index
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math/big"
+	"sort"
+
+	"github.com/btcsuite/btcd/blockchain"
+	"github.com/btcsuite/btcd/chaincfg/chainhash"
+	"github.com/btcsuite/btcd/wire"
+	"github.com/cockroachdb/pebble"
+
+	"github.com/chaintrace/chaintrace/internal/chain"
+)
+
+// noFee marks a fee that is unknown because a spent output is not indexed.
+const noFee = ^uint64(0)
+
+// lens is a position in every append-only structure.
+type lens struct {
+	blocks, txs, ins, outs, addrs, blob uint64
+}
+
+func (ix *Index) lens() lens {
+	return lens{ix.blocks.len(), ix.txHash.len(), ix.inPrev.len(), ix.outValue.len(), ix.addrOff.len(), ix.addrBlob.len()}
+}
+
+func (ix *Index) usable() error {
+	if ix.closed {
+		return errors.New("index is closed")
+	}
+	return ix.applyErr
+}
+
+// Apply appends blk at height. It must extend the tip (its parent is the tip
+// and height is the tip's plus one) or, on an empty index, it becomes the
+// base block. On error the index is unchanged.
+func (ix *Index) Apply(blk *wire.MsgBlock, height int64) error {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	if err := ix.usable(); err != nil {
+		return err
+	}
+	hash := blk.BlockHash()
+	if n := ix.blocks.len(); n > 0 {
+		tipHeight := ix.heightOfNum(n - 1)
+		var tipHash chainhash.Hash
+		copy(tipHash[:], ix.blocks.rec(n - 1)[:32])
+		if blk.Header.PrevBlock != tipHash || height != tipHeight+1 {
+			return fmt.Errorf("block %s (height %d, parent %s) does not extend the index tip %s at height %d",
+				hash, height, blk.Header.PrevBlock, tipHash, tipHeight)
+		}
+	} else if height < 0 {
+		return fmt.Errorf("block %s: negative height %d", hash, height)
+	}
+	if len(blk.Transactions) == 0 {
+		return fmt.Errorf("block %s at height %d has no transactions", hash, height)
+	}
+	start := ix.lens()
+	oldBase := ix.base
+	if start.blocks == 0 {
+		ix.base = height
+	}
+	if err := ix.applyBlock(blk, hash, height); err != nil {
+		ix.rollback(start)
+		ix.base = oldBase
+		return fmt.Errorf("apply block %s at height %d: %w", hash, height, err)
+	}
+	if ix.pendingBytes() > ix.pendBudget {
+		return ix.commit(nil)
+	}
+	return nil
+}
+
+func (ix *Index) pendingBytes() int {
+	n := 0
+	for _, c := range ix.cols {
+		n += c.pendingBytes()
+	}
+	n += len(ix.postings)*48 + len(ix.pendTx)*90 + len(ix.pendAddr)*110 + len(ix.spentPend)*40 +
+		len(ix.unknowns)*56 + len(ix.multiIDs)*8 + len(ix.multis)*32
+	return n
+}
+
+func isCoinbase(tx *wire.MsgTx) bool {
+	if len(tx.TxIn) != 1 {
+		return false
+	}
+	op := tx.TxIn[0].PreviousOutPoint
+	return op.Index == wire.MaxPrevOutIndex && op.Hash == chainhash.Hash{}
+}
+
+// txid hashes tx without witness into a reused buffer.
+func (ix *Index) txid(tx *wire.MsgTx) chainhash.Hash {
+	ix.hashBuf.Reset()
+	_ = tx.SerializeNoWitness(&ix.hashBuf)
+	return chainhash.DoubleHashH(ix.hashBuf.Bytes())
+}
+
+func (ix *Index) applyBlock(blk *wire.MsgBlock, hash chainhash.Hash, height int64) error {
+	firstTx, firstAddr := ix.txHash.len(), ix.addrOff.len()
+	blockSize := 80 + wire.VarIntSerializeSize(uint64(len(blk.Transactions)))
+	blockWeight := 4 * blockSize
+	for i, tx := range blk.Transactions {
+		t := ix.txHash.len()
+		if t >= maxID || ix.inPrev.len()+uint64(len(tx.TxIn)) >= maxID || ix.outValue.len()+uint64(len(tx.TxOut)) >= maxID {
+			return errors.New("index id space exhausted (2^40 ids)")
+		}
+		txid := ix.txid(tx)
+		copy(ix.txHash.add(), txid[:])
+		ix.txIn.addU40(ix.inPrev.len())
+		ix.txOut.addU40(ix.outValue.len())
+		size := tx.SerializeSize()
+		weight := tx.SerializeSizeStripped()*3 + size
+		blockSize += size
+		blockWeight += weight
+		info := ix.txInfo.add()
+		binary.LittleEndian.PutUint32(info[0:], uint32(size))
+		binary.LittleEndian.PutUint32(info[4:], uint32(weight))
+		binary.LittleEndian.PutUint32(info[8:], uint32(tx.Version))
+		binary.LittleEndian.PutUint32(info[12:], tx.LockTime)
+
+		ix.txAddrs = ix.txAddrs[:0]
+		coinbase := i == 0 && isCoinbase(tx)
+		known := !coinbase
+		var inSum, outSum uint64
+		for vin, in := range tx.TxIn {
+			inID := ix.inPrev.len()
+			if coinbase {
+				ix.inPrev.addU40(coinbaseID)
+				continue
+			}
+			out, ok, err := ix.resolve(in.PreviousOutPoint)
+			if err != nil {
+				return fmt.Errorf("tx %s input %d: %w", txid, vin, err)
+			}
+			if !ok {
+				ix.inPrev.addU40(noID)
+				ix.unknowns = append(ix.unknowns, unknownIn{inID, in.PreviousOutPoint})
+				known = false
+				continue
+			}
+			if sp := ix.spentBy(out); sp != noID {
+				return fmt.Errorf("tx %s input %d spends %s, already spent by input #%d", txid, vin, in.PreviousOutPoint, sp)
+			}
+			ix.setSpent(out, inID)
+			ix.inPrev.addU40(out)
+			val := ix.outValue.u64(out)
+			inSum += val
+			if a := ix.outAddr.u40(out); a != noID {
+				if chain.ScriptType(ix.outType.u8(out)) == chain.Multisig {
+					for _, a := range ix.multiAddrs(out, nil) {
+						ix.addTxAddr(a, 0, val)
+					}
+				} else {
+					ix.addTxAddr(a, 0, val)
+				}
+			}
+		}
+		for vout, o := range tx.TxOut {
+			if o.Value < 0 {
+				return fmt.Errorf("tx %s output %d: negative value %d", txid, vout, o.Value)
+			}
+			val := uint64(o.Value)
+			typ, addrs := chain.ParseScript(o.PkScript, ix.addrs[:0])
+			ix.addrs = addrs[:0]
+			outID := ix.outValue.len()
+			ix.outValue.addU64(val)
+			ix.outType.addU8(uint8(typ))
+			ix.outSpent.addU40(noID)
+			first := uint64(noID)
+			if len(addrs) > 0 {
+				mstart := len(ix.multiIDs)
+				for j := range addrs {
+					a, err := ix.addrID(addrs[j])
+					if err != nil {
+						return fmt.Errorf("tx %s output %d: %w", txid, vout, err)
+					}
+					if j == 0 {
+						first = a
+					}
+					ix.addTxAddr(a, val, 0)
+					if len(addrs) > 1 || typ == chain.Multisig {
+						ix.multiIDs = append(ix.multiIDs, a)
+					}
+				}
+				if len(ix.multiIDs) > mstart {
+					ix.multis = append(ix.multis, multiOut{outID, mstart, len(ix.multiIDs)})
+				}
+			}
+			ix.outAddr.addU40(first)
+			outSum += val
+		}
+		fee := noFee
+		switch {
+		case coinbase:
+			fee = 0
+		case known && inSum < outSum:
+			return fmt.Errorf("tx %s spends %d sat but creates %d", txid, inSum, outSum)
+		case known:
+			fee = inSum - outSum
+		}
+		ix.txFee.addU64(fee)
+		for _, ta := range ix.txAddrs {
+			ix.postings = append(ix.postings, posting{ta.addr, t, ta.recv, ta.sent})
+		}
+		if coinbase {
+			// BIP30: two early coinbases repeat earlier txids.
+			prev, ok, err := ix.lookupTx(txid)
+			if err != nil {
+				return err
+			}
+			if ok {
+				ix.dups = append(ix.dups, dupTx{t, prev})
+			}
+		}
+		ix.pendTx[txid] = t
+	}
+	// Block record.
+	n := ix.blocks.len()
+	work := blockchain.CalcWork(blk.Header.Bits)
+	if n > 0 {
+		work.Add(work, ix.tipWork)
+	}
+	r := ix.blocks.add()
+	copy(r[0:32], hash[:])
+	h := &blk.Header
+	binary.LittleEndian.PutUint32(r[32:], uint32(h.Version))
+	copy(r[36:68], h.PrevBlock[:])
+	copy(r[68:100], h.MerkleRoot[:])
+	binary.LittleEndian.PutUint32(r[100:], uint32(h.Timestamp.Unix()))
+	binary.LittleEndian.PutUint32(r[104:], h.Bits)
+	binary.LittleEndian.PutUint32(r[108:], h.Nonce)
+	binary.LittleEndian.PutUint64(r[112:], firstTx)
+	binary.LittleEndian.PutUint64(r[120:], firstAddr)
+	binary.LittleEndian.PutUint32(r[128:], uint32(blockSize))
+	binary.LittleEndian.PutUint32(r[132:], uint32(blockWeight))
+	work.FillBytes(r[136:168])
+	ix.pendBlk[hash] = height
+	ix.tipWork = work
+	return nil
+}
+
+func (ix *Index) addTxAddr(a, recv, sent uint64) {
+	for i := range ix.txAddrs {
+		if ix.txAddrs[i].addr == a {
+			ix.txAddrs[i].recv += recv
+			ix.txAddrs[i].sent += sent
+			return
+		}
+	}
+	ix.txAddrs = append(ix.txAddrs, txAddr{a, recv, sent})
+}
+
+// resolve maps an outpoint to its output id; ok is false when the tx is not
+// in the index.
+func (ix *Index) resolve(op wire.OutPoint) (uint64, bool, error) {
+	t, ok, err := ix.lookupTx(op.Hash)
+	if err != nil || !ok {
+		return noID, false, err
+	}
+	_, _, o0, o1 := ix.txRange(t)
+	if uint64(op.Index) >= o1-o0 {
+		return noID, false, fmt.Errorf("spends output %d of tx %s, which has %d outputs", op.Index, op.Hash, o1-o0)
+	}
+	return o0 + uint64(op.Index), true, nil
+}
+
+// lookupTx maps a txid to its tx number.
+func (ix *Index) lookupTx(h chainhash.Hash) (uint64, bool, error) {
+	if t, ok := ix.pendTx[h]; ok {
+		return t, true, nil
+	}
+	if t, ok := ix.recentTx.get(h); ok {
+		return t, true, nil
+	}
+	var k [33]byte
+	k[0] = kTx
+	copy(k[1:], h[:])
+	v, closer, err := ix.db.Get(k[:])
+	if errors.Is(err, pebble.ErrNotFound) {
+		return 0, false, nil
+	}
+	if err != nil {
+		return 0, false, fmt.Errorf("look up tx %s: %w", h, err)
+	}
+	defer closer.Close()
+	if len(v) != 5 {
+		return 0, false, fmt.Errorf("look up tx %s: bad record of %d bytes", h, len(v))
+	}
+	t := getU40(v)
+	if t >= ix.txHash.len() {
+		return 0, false, fmt.Errorf("look up tx %s: tx number %d beyond the index", h, t)
+	}
+	return t, true, nil
+}
+
+// txRange returns tx t's input ids [i0, i1) and output ids [o0, o1).
+func (ix *Index) txRange(t uint64) (i0, i1, o0, o1 uint64) {
+	i0, o0 = ix.txIn.u40(t), ix.txOut.u40(t)
+	if t+1 < ix.txHash.len() {
+		i1, o1 = ix.txIn.u40(t+1), ix.txOut.u40(t+1)
+	} else {
+		i1, o1 = ix.inPrev.len(), ix.outValue.len()
+	}
+	return
+}
+
+func (ix *Index) spentBy(out uint64) uint64 {
+	if ix.outSpent.inFile(out) {
+		if v, ok := ix.spentPend[out]; ok {
+			return v
+		}
+	}
+	return ix.outSpent.u40(out)
+}
+
+func (ix *Index) setSpent(out, in uint64) {
+	if ix.outSpent.inFile(out) {
+		ix.spentPend[out] = in
+		return
+	}
+	ix.outSpent.setBufU40(out, in)
+}
+
+// addrID returns the id of address a, assigning the next id to a new one.
+func (ix *Index) addrID(a chain.Addr) (uint64, error) {
+	ix.kbuf = append(ix.kbuf[:0], kAddr)
+	ix.kbuf = a.AppendKey(ix.kbuf)
+	key := ix.kbuf[1:]
+	if id, ok := ix.pendAddr[string(key)]; ok {
+		return id, nil
+	}
+	if id, ok := ix.recentAddr.cur[string(key)]; ok {
+		return id, nil
+	}
+	if id, ok := ix.recentAddr.old[string(key)]; ok {
+		return id, nil
+	}
+	v, closer, err := ix.db.Get(ix.kbuf)
+	switch {
+	case err == nil:
+		id := getU40(v)
+		closer.Close()
+		ix.recentAddr.put(string(key), id)
+		return id, nil
+	case !errors.Is(err, pebble.ErrNotFound):
+		return 0, fmt.Errorf("look up address: %w", err)
+	}
+	id := ix.addrOff.len()
+	if id >= maxID {
+		return 0, errors.New("address id space exhausted")
+	}
+	ix.addrBlob.appendBytes(key)
+	ix.addrOff.addU64(ix.addrBlob.len())
+	ix.pendAddr[string(key)] = id
+	return id, nil
+}
+
+// multiAddrs appends the address ids of a multi-address output to dst.
+func (ix *Index) multiAddrs(out uint64, dst []uint64) []uint64 {
+	if i := sort.Search(len(ix.multis), func(i int) bool { return ix.multis[i].out >= out }); i < len(ix.multis) && ix.multis[i].out == out {
+		return append(dst, ix.multiIDs[ix.multis[i].start:ix.multis[i].end]...)
+	}
+	var k [6]byte
+	k[0] = kMulti
+	putU40BE(k[1:], out)
+	v, closer, err := ix.db.Get(k[:])
+	if err != nil {
+		if a := ix.outAddr.u40(out); a != noID {
+			dst = append(dst, a)
+		}
+		return dst
+	}
+	defer closer.Close()
+	for i := 0; i+5 <= len(v); i += 5 {
+		dst = append(dst, getU40(v[i:]))
+	}
+	return dst
+}
+
+// outAddrs appends every address id output out pays.
+func (ix *Index) outAddrs(out uint64, dst []uint64) []uint64 {
+	a := ix.outAddr.u40(out)
+	if a == noID {
+		return dst
+	}
+	if chain.ScriptType(ix.outType.u8(out)) == chain.Multisig {
+		return ix.multiAddrs(out, dst)
+	}
+	return append(dst, a)
+}
+
+// Undo disconnects the tip block: its inputs' spent outputs become unspent
+// again and its txs, outputs and new addresses leave the index. Undoing a
+// block that was already committed commits at once (durably), so a crash
+// can never leave half of it.
+func (ix *Index) Undo() error {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	if err := ix.usable(); err != nil {
+		return err
+	}
+	n := ix.blocks.len()
+	if n == 0 {
+		return errors.New("undo: the index is empty")
+	}
+	b := n - 1
+	r := ix.blocks.rec(b)
+	firstTx := binary.LittleEndian.Uint64(r[112:])
+	firstAddr := binary.LittleEndian.Uint64(r[120:])
+	start := lens{blocks: b, txs: firstTx, ins: ix.txIn.u40(firstTx), outs: ix.txOut.u40(firstTx), addrs: firstAddr}
+	if firstAddr > 0 {
+		start.blob = ix.addrOff.u64(firstAddr - 1)
+	}
+	if b >= ix.cp.Blocks {
+		ix.rollback(start)
+		return nil
+	}
+	batch := ix.db.NewBatch()
+	if err := ix.undoKV(start, batch); err != nil {
+		batch.Close()
+		return fmt.Errorf("undo block at height %d: %w", ix.heightOfNum(b), err)
+	}
+	ix.rollback(start)
+	if err := ix.commit(batch); err != nil {
+		return fmt.Errorf("undo block at height %d: %w", ix.heightOfNum(b), err)
+	}
+	return nil
+}
+
+// undoKV adds to batch the deletions of every committed key-value entry of
+// the data past start.
+func (ix *Index) undoKV(start lens, batch *pebble.Batch) error {
+	var k [1 + 64]byte
+	var addrs []uint64
+	for t := start.txs; t < ix.txHash.len(); t++ {
+		k[0] = kTx
+		copy(k[1:], ix.txHash.rec(t))
+		if err := batch.Delete(k[:33], nil); err != nil {
+			return err
+		}
+		var dk [6]byte
+		dk[0] = kDup
+		putU40BE(dk[1:], t)
+		if v, closer, err := ix.db.Get(dk[:]); err == nil {
+			prev := getU40(v)
+			closer.Close()
+			var pv [5]byte
+			putU40(pv[:], prev)
+			if err := batch.Set(k[:33], pv[:], nil); err != nil {
+				return err
+			}
+		}
+		addrs = addrs[:0]
+		i0, i1, o0, o1 := ix.txRange(t)
+		for in := i0; in < i1; in++ {
+			if out := ix.inPrev.u40(in); out < coinbaseID {
+				addrs = ix.outAddrs(out, addrs)
+			}
+		}
+		for out := o0; out < o1; out++ {
+			addrs = ix.outAddrs(out, addrs)
+		}
+		for _, a := range addrs {
+			k[0] = kPosting
+			putU40BE(k[1:], a)
+			putU40BE(k[6:], t)
+			if err := batch.Delete(k[:11], nil); err != nil {
+				return err
+			}
+		}
+	}
+	for _, p := range []struct {
+		prefix byte
+		from   uint64
+	}{{kUnknown, start.ins}, {kMulti, start.outs}, {kDup, start.txs}} {
+		var lo [6]byte
+		lo[0] = p.prefix
+		putU40BE(lo[1:], p.from)
+		if err := batch.DeleteRange(lo[:], []byte{p.prefix + 1}, nil); err != nil {
+			return err
+		}
+	}
+	for a := start.addrs; a < ix.addrOff.len(); a++ {
+		key := append([]byte{kAddr}, ix.addrKey(a)...)
+		if err := batch.Delete(key, nil); err != nil {
+			return err
+		}
+	}
+	for b := start.blocks; b < ix.blocks.len(); b++ {
+		k[0] = kBlock
+		copy(k[1:], ix.blocks.rec(b)[:32])
+		if err := batch.Delete(k[:33], nil); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// rollback removes, in memory, everything past start: spend links, txid and
+// address map entries, buffered key-value entries and column tails. Blocks
+// may be partly applied (an Apply that failed half-way).
+func (ix *Index) rollback(start lens) {
+	for in := start.ins; in < ix.inPrev.len(); in++ {
+		if out := ix.inPrev.u40(in); out < coinbaseID {
+			ix.setSpent(out, noID)
+		}
+	}
+	var h chainhash.Hash
+	for t := start.txs; t < ix.txHash.len(); t++ {
+		copy(h[:], ix.txHash.rec(t))
+		if v, ok := ix.pendTx[h]; ok && v == t {
+			delete(ix.pendTx, h)
+		}
+		if v, ok := ix.recentTx.get(h); ok && v == t {
+			ix.recentTx.del(h)
+		}
+	}
+	for a := start.addrs; a < ix.addrOff.len(); a++ {
+		k := string(ix.addrKey(a))
+		delete(ix.pendAddr, k)
+		ix.recentAddr.del(k)
+	}
+	for b := start.blocks; b < ix.blocks.len(); b++ {
+		copy(h[:], ix.blocks.rec(b)[:32])
+		delete(ix.pendBlk, h)
+	}
+	// Buffered key-value entries past start (each slice is in id order).
+	i := sort.Search(len(ix.dups), func(i int) bool { return ix.dups[i].tx >= start.txs })
+	for _, d := range ix.dups[i:] {
+		if d.prev >= ix.cp.Txs { // the earlier tx is buffered too: map its txid back to it
+			copy(h[:], ix.txHash.rec(d.prev))
+			ix.pendTx[h] = d.prev
+		}
+	}
+	ix.dups = ix.dups[:i]
+	ix.postings = ix.postings[:sort.Search(len(ix.postings), func(i int) bool { return ix.postings[i].tx >= start.txs })]
+	ix.unknowns = ix.unknowns[:sort.Search(len(ix.unknowns), func(i int) bool { return ix.unknowns[i].in >= start.ins })]
+	if i := sort.Search(len(ix.multis), func(i int) bool { return ix.multis[i].out >= start.outs }); i < len(ix.multis) {
+		ix.multiIDs = ix.multiIDs[:ix.multis[i].start]
+		ix.multis = ix.multis[:i]
+	}
+	ix.blocks.truncate(start.blocks)
+	ix.txHash.truncate(start.txs)
+	ix.txIn.truncate(start.txs)
+	ix.txOut.truncate(start.txs)
+	ix.txInfo.truncate(start.txs)
+	ix.txFee.truncate(start.txs)
+	ix.inPrev.truncate(start.ins)
+	for _, c := range []*column{ix.outValue, ix.outAddr, ix.outType, ix.outSpent} {
+		c.truncate(start.outs)
+	}
+	// Spend links of removed outputs that sit in the file are moot.
+	for out := range ix.spentPend {
+		if out >= start.outs {
+			delete(ix.spentPend, out)
+		}
+	}
+	ix.addrOff.truncate(start.addrs)
+	ix.addrBlob.truncate(start.blob)
+	ix.tipWork = new(big.Int)
+	if n := ix.blocks.len(); n > 0 {
+		ix.tipWork = ix.workOf(n - 1)
+	}
+}

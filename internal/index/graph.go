@@ -1,0 +1,198 @@
+package index
+
+import (
+	"time"
+
+	"github.com/btcsuite/btcd/chaincfg/chainhash"
+
+	"github.com/chaintrace/chaintrace/internal/chain"
+)
+
+// The low-level graph API, for analysis packages (clustering, tracing).
+// Every entity has a dense id in chain order: tx numbers, input ids, output
+// ids and address ids start at 0 with the base block. Look-ups are array
+// reads in the column files (a few nanoseconds once the pages are cached).
+
+// NoID is the id of "nothing": an unspent output's spender, an output
+// without an address (OP_RETURN), an input whose spent output is not indexed.
+const NoID uint64 = noID
+
+// CoinbaseID is the spent-output id of a coinbase input.
+const CoinbaseID uint64 = coinbaseID
+
+func unixTime(s uint32) time.Time { return time.Unix(int64(s), 0) }
+
+// TxCount returns the number of indexed txs (tx numbers are 0…TxCount-1).
+func (ix *Index) TxCount() uint64 {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	return ix.txHash.len()
+}
+
+// OutputCount returns the number of indexed outputs.
+func (ix *Index) OutputCount() uint64 {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	return ix.outValue.len()
+}
+
+// InputCount returns the number of indexed inputs.
+func (ix *Index) InputCount() uint64 {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	return ix.inPrev.len()
+}
+
+// AddressCount returns the number of indexed addresses.
+func (ix *Index) AddressCount() uint64 {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	return ix.addrOff.len()
+}
+
+// Range is a tx's input ids [InStart, InEnd) and output ids [OutStart, OutEnd).
+type Range struct {
+	InStart, InEnd, OutStart, OutEnd uint64
+}
+
+// TxRange returns the input and output ids of tx number t.
+func (ix *Index) TxRange(t uint64) (Range, bool) {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	if t >= ix.txHash.len() {
+		return Range{}, false
+	}
+	i0, i1, o0, o1 := ix.txRange(t)
+	return Range{i0, i1, o0, o1}, true
+}
+
+// Output is one output in the graph API.
+type Output struct {
+	Value   int64
+	Type    chain.ScriptType
+	Addr    uint64 // first (usually only) address id, NoID for none
+	SpentBy uint64 // spending input id, NoID when unspent
+}
+
+// Output returns output id out.
+func (ix *Index) Output(out uint64) (Output, bool) {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	if out >= ix.outValue.len() {
+		return Output{}, false
+	}
+	return Output{
+		Value:   int64(ix.outValue.u64(out)),
+		Type:    chain.ScriptType(ix.outType.u8(out)),
+		Addr:    ix.outAddr.u40(out),
+		SpentBy: ix.spentBy(out),
+	}, true
+}
+
+// OutputAddrs appends to dst every address id output out pays (several for
+// a bare multisig output).
+func (ix *Index) OutputAddrs(out uint64, dst []uint64) []uint64 {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	if out >= ix.outValue.len() {
+		return dst
+	}
+	return ix.outAddrs(out, dst)
+}
+
+// Input returns the output id input in spends: NoID when that output is
+// not indexed, CoinbaseID for a coinbase input.
+func (ix *Index) Input(in uint64) (spent uint64, ok bool) {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	if in >= ix.inPrev.len() {
+		return NoID, false
+	}
+	return ix.inPrev.u40(in), true
+}
+
+// TxNumOf returns the tx number of txid.
+func (ix *Index) TxNumOf(txid chainhash.Hash) (uint64, bool) {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	t, ok, err := ix.lookupTx(txid)
+	return t, ok && err == nil
+}
+
+// TxHash returns the txid of tx number t.
+func (ix *Index) TxHash(t uint64) (chainhash.Hash, bool) {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	if t >= ix.txHash.len() {
+		return chainhash.Hash{}, false
+	}
+	return chainhash.Hash(ix.txHash.rec(t)), true
+}
+
+// TxHeight returns the height of the block holding tx number t.
+func (ix *Index) TxHeight(t uint64) (int64, bool) {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	if t >= ix.txHash.len() {
+		return 0, false
+	}
+	return ix.heightOfNum(ix.txBlock(t)), true
+}
+
+// TxFee returns the fee of tx number t; ok is false when it is unknown.
+func (ix *Index) TxFee(t uint64) (fee int64, ok bool) {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	if t >= ix.txHash.len() {
+		return 0, false
+	}
+	f := ix.txFee.u64(t)
+	return int64(f), f != noFee
+}
+
+// TxOfInput returns the tx number holding input id in.
+func (ix *Index) TxOfInput(in uint64) (uint64, bool) {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	if in >= ix.inPrev.len() {
+		return 0, false
+	}
+	return ix.txOfInput(in), true
+}
+
+// TxOfOutput returns the tx number holding output id out.
+func (ix *Index) TxOfOutput(out uint64) (uint64, bool) {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	if out >= ix.outValue.len() {
+		return 0, false
+	}
+	return ix.txOfOutput(out), true
+}
+
+// AddressKey returns the chain.Addr key of address id a (a copy).
+func (ix *Index) AddressKey(a uint64) ([]byte, bool) {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	if a >= ix.addrOff.len() {
+		return nil, false
+	}
+	return append([]byte(nil), ix.addrKey(a)...), true
+}
+
+// AddressID returns the id of the address with chain.Addr key key.
+func (ix *Index) AddressID(key []byte) (uint64, bool) {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	id, ok, err := ix.addressID(key)
+	return id, ok && err == nil
+}
+
+// AddressTxs calls fn for each tx number of address id a in chain order,
+// with what a received in it and sent from it (sent counts only indexed
+// spent outputs), until fn returns false.
+func (ix *Index) AddressTxs(a uint64, fn func(tx uint64, received, sent int64) bool) error {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	return ix.eachPosting(a, func(tx, r, s uint64) bool { return fn(tx, int64(r), int64(s)) })
+}

@@ -1,0 +1,738 @@
+package index
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/big"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+
+	"github.com/btcsuite/btcd/chaincfg"
+	"github.com/btcsuite/btcd/chaincfg/chainhash"
+	"github.com/btcsuite/btcd/wire"
+	"github.com/cockroachdb/pebble"
+	"github.com/cockroachdb/pebble/bloom"
+
+	"github.com/chaintrace/chaintrace/internal/chain"
+)
+
+// ErrNotFound is returned by the query methods when a block, transaction or
+// address is not in the index.
+var ErrNotFound = errors.New("not found")
+
+// DirIn returns the index folder inside a chaintrace data folder (--data).
+func DirIn(dataDir string) string { return filepath.Join(dataDir, "chain") }
+
+// Options configures Open.
+type Options struct {
+	// Network is required when the index is created and stored in it;
+	// reopening with a different network is an error. Nil on reopen means
+	// "the stored one".
+	Network *chaincfg.Params
+	// CacheBytes bounds the memory the index uses for caches and for data
+	// buffered between commits (default 512 MiB). A quarter goes to Pebble's
+	// block cache, a quarter each to the recent-txid and recent-address
+	// caches, and a quarter to buffered writes: when those exceed it, Apply
+	// commits on its own (a checkpoint, as Flush).
+	CacheBytes int64
+}
+
+// Index is the on-disk chain index. Its methods are safe for concurrent
+// use: Apply, Undo and Flush exclude each other and the queries.
+type Index struct {
+	mu     sync.RWMutex
+	dir    string
+	db     *pebble.DB
+	params *chaincfg.Params
+	closed bool
+
+	blocks, txHash, txIn, txOut, txInfo, txFee *column
+	inPrev                                     *column
+	outValue, outAddr, outType, outSpent       *column
+	addrOff, addrBlob                          *column
+	cols                                       []*column
+
+	journal *os.File
+
+	cp   checkpoint // the committed state
+	base int64      // height of block number 0
+
+	// Buffered since the last commit.
+	spentPend map[uint64]uint64 // outID (in the file) → new spending input id
+	pendTx    map[chainhash.Hash]uint64
+	pendBlk   map[chainhash.Hash]int64
+	pendAddr  map[string]uint64
+	postings  []posting
+	unknowns  []unknownIn
+	multis    []multiOut
+	multiIDs  []uint64
+	dups      []dupTx
+
+	recentTx   genCache[chainhash.Hash]
+	recentAddr genCache[string]
+	pendBudget int
+
+	// Scratch, reused by Apply.
+	addrs    []chain.Addr
+	kbuf     []byte
+	txAddrs  []txAddr
+	hashBuf  bytes.Buffer
+	tipWork  *big.Int
+	crashAt  int // tests: fail a commit at this stage (0 = never)
+	applyErr error
+}
+
+type posting struct {
+	addr, tx   uint64
+	recv, sent uint64
+}
+
+type unknownIn struct {
+	in uint64
+	op wire.OutPoint
+}
+
+type multiOut struct {
+	out        uint64
+	start, end int // in multiIDs
+}
+
+type dupTx struct{ tx, prev uint64 }
+
+type txAddr struct {
+	addr       uint64
+	recv, sent uint64
+}
+
+// checkpoint is the committed state, stored under key "C" in the same
+// Pebble batch as the key-value entries it covers.
+type checkpoint struct {
+	Epoch   uint64
+	Blocks  uint64
+	Txs     uint64
+	Inputs  uint64
+	Outputs uint64
+	Addrs   uint64
+	Blob    uint64
+	Base    int64
+}
+
+const (
+	checkpointLen     = 8*8 + 4
+	checkpointVersion = 1
+)
+
+func (c checkpoint) encode() []byte {
+	b := make([]byte, checkpointLen)
+	binary.LittleEndian.PutUint32(b, checkpointVersion)
+	for i, v := range []uint64{c.Epoch, c.Blocks, c.Txs, c.Inputs, c.Outputs, c.Addrs, c.Blob, uint64(c.Base)} {
+		binary.LittleEndian.PutUint64(b[4+8*i:], v)
+	}
+	return b
+}
+
+func decodeCheckpoint(b []byte) (checkpoint, error) {
+	if len(b) != checkpointLen || binary.LittleEndian.Uint32(b) != checkpointVersion {
+		return checkpoint{}, fmt.Errorf("checkpoint record of %d bytes, version %d: unsupported format", len(b), binary.LittleEndian.Uint32(b))
+	}
+	var v [8]uint64
+	for i := range v {
+		v[i] = binary.LittleEndian.Uint64(b[4+8*i:])
+	}
+	return checkpoint{v[0], v[1], v[2], v[3], v[4], v[5], v[6], int64(v[7])}, nil
+}
+
+// Pebble key prefixes.
+const (
+	kCheckpoint = 'C'
+	kNetwork    = 'N'
+	kTx         = 't' // txid → tx number (u40 LE)
+	kBlock      = 'b' // block hash → height (i64 LE)
+	kAddr       = 'a' // address key → address id (u40 LE)
+	kPosting    = 'p' // address id (u40 BE) + tx number (u40 BE) → uvarint received, uvarint sent
+	kUnknown    = 'u' // input id (u40 BE) → prev txid + vout (u32 LE), for inputs whose spent output is not indexed
+	kMulti      = 'm' // output id (u40 BE) → address ids (u40 LE each), for outputs paying several addresses
+	kDup        = 'd' // tx number (u40 BE) → earlier tx number with the same txid (BIP30 duplicates)
+)
+
+// Record widths of the column files.
+const (
+	blockRecLen  = 32 + 80 + 8 + 8 + 4 + 4 + 32 // hash, header, first tx, first address, size, weight, cumulative work
+	txInfoRecLen = 16                           // size, weight, version, lock time (u32 each)
+)
+
+// Open opens (creating if absent) the index in dir and recovers it to its
+// last committed state.
+func Open(dir string, opt Options) (*Index, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("create index folder: %w", err)
+	}
+	cacheBytes := opt.CacheBytes
+	if cacheBytes <= 0 {
+		cacheBytes = 512 << 20
+	}
+	if cacheBytes < 16<<20 {
+		cacheBytes = 16 << 20
+	}
+	cache := pebble.NewCache(cacheBytes / 4)
+	defer cache.Unref()
+	popt := &pebble.Options{
+		Cache:                       cache,
+		MemTableSize:                64 << 20,
+		MemTableStopWritesThreshold: 4,
+		L0CompactionThreshold:       4,
+		L0StopWritesThreshold:       24,
+		LBaseMaxBytes:               256 << 20,
+		MaxOpenFiles:                1000,
+		Logger:                      quietLogger{},
+	}
+	popt.Levels = make([]pebble.LevelOptions, 7)
+	for i := range popt.Levels {
+		popt.Levels[i] = pebble.LevelOptions{BlockSize: 16 << 10, FilterPolicy: bloom.FilterPolicy(10), TargetFileSize: 64 << 20}
+	}
+	db, err := pebble.Open(filepath.Join(dir, "kv"), popt)
+	if err != nil {
+		return nil, fmt.Errorf("open index key-value store in %s: %w", dir, err)
+	}
+	ix := &Index{dir: dir, db: db}
+	if err := ix.init(opt, cacheBytes); err != nil {
+		ix.closeFiles()
+		db.Close()
+		return nil, err
+	}
+	return ix, nil
+}
+
+func (ix *Index) init(opt Options, cacheBytes int64) error {
+	// Network.
+	v, closer, err := ix.db.Get([]byte{kNetwork})
+	switch {
+	case err == nil:
+		name := string(v)
+		closer.Close()
+		p, err := chain.NetworkByName(name)
+		if err != nil {
+			return fmt.Errorf("index in %s: stored network: %w", ix.dir, err)
+		}
+		if opt.Network != nil && opt.Network.Net != p.Net {
+			return fmt.Errorf("index in %s holds %s, not %s", ix.dir, name, chain.NetworkName(opt.Network))
+		}
+		ix.params = p
+	case errors.Is(err, pebble.ErrNotFound):
+		if opt.Network == nil {
+			return fmt.Errorf("new index in %s: a network is required", ix.dir)
+		}
+		name := chain.NetworkName(opt.Network)
+		if p, err := chain.NetworkByName(name); err != nil || p.Net != opt.Network.Net {
+			return fmt.Errorf("new index in %s: network %q is not one chaintrace knows", ix.dir, opt.Network.Name)
+		}
+		if err := ix.db.Set([]byte{kNetwork}, []byte(name), pebble.Sync); err != nil {
+			return fmt.Errorf("store network: %w", err)
+		}
+		ix.params = opt.Network
+	default:
+		return fmt.Errorf("read network: %w", err)
+	}
+
+	// Checkpoint.
+	v, closer, err = ix.db.Get([]byte{kCheckpoint})
+	switch {
+	case err == nil:
+		ix.cp, err = decodeCheckpoint(v)
+		closer.Close()
+		if err != nil {
+			return fmt.Errorf("index in %s: %w", ix.dir, err)
+		}
+	case errors.Is(err, pebble.ErrNotFound):
+	default:
+		return fmt.Errorf("read checkpoint: %w", err)
+	}
+
+	type spec struct {
+		c     **column
+		name  string
+		width int
+		n     uint64
+	}
+	cp := ix.cp
+	for _, s := range []spec{
+		{&ix.blocks, "blocks", blockRecLen, cp.Blocks},
+		{&ix.txHash, "tx_hash", 32, cp.Txs},
+		{&ix.txIn, "tx_first_in", idWidth, cp.Txs},
+		{&ix.txOut, "tx_first_out", idWidth, cp.Txs},
+		{&ix.txInfo, "tx_info", txInfoRecLen, cp.Txs},
+		{&ix.txFee, "tx_fee", 8, cp.Txs},
+		{&ix.inPrev, "in_spent_out", idWidth, cp.Inputs},
+		{&ix.outValue, "out_value", 8, cp.Outputs},
+		{&ix.outAddr, "out_addr", idWidth, cp.Outputs},
+		{&ix.outType, "out_type", 1, cp.Outputs},
+		{&ix.outSpent, "out_spent_by", idWidth, cp.Outputs},
+		{&ix.addrOff, "addr_end", 8, cp.Addrs},
+		{&ix.addrBlob, "addr_keys", 1, cp.Blob},
+	} {
+		c, err := openColumn(ix.dir, s.name, s.width)
+		if err != nil {
+			return err
+		}
+		*s.c = c
+		ix.cols = append(ix.cols, c)
+		if err := c.recover(s.n); err != nil {
+			return fmt.Errorf("index in %s: %w", ix.dir, err)
+		}
+	}
+	if err := ix.recoverJournal(); err != nil {
+		return err
+	}
+	if err := syncDir(ix.dir); err != nil {
+		return err
+	}
+
+	ix.resetPending()
+	ix.pendBudget = int(cacheBytes / 4)
+	ix.recentTx.init(int(cacheBytes / 4 / 90))
+	ix.recentAddr.init(int(cacheBytes / 4 / 120))
+	ix.base = ix.cp.Base
+	ix.tipWork = new(big.Int)
+	if n := ix.blocks.len(); n > 0 {
+		ix.tipWork = ix.workOf(n - 1)
+	}
+	return nil
+}
+
+func (ix *Index) resetPending() {
+	ix.spentPend = make(map[uint64]uint64)
+	ix.pendTx = make(map[chainhash.Hash]uint64)
+	ix.pendBlk = make(map[chainhash.Hash]int64)
+	ix.pendAddr = make(map[string]uint64)
+	ix.postings = ix.postings[:0]
+	ix.unknowns = ix.unknowns[:0]
+	ix.multis = ix.multis[:0]
+	ix.multiIDs = ix.multiIDs[:0]
+	ix.dups = ix.dups[:0]
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return fmt.Errorf("open folder %s: %w", dir, err)
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil {
+		return fmt.Errorf("sync folder %s: %w", dir, err)
+	}
+	return nil
+}
+
+type quietLogger struct{}
+
+func (quietLogger) Infof(format string, args ...interface{}) {
+	slog.Debug("pebble: " + fmt.Sprintf(format, args...))
+}
+func (quietLogger) Fatalf(format string, args ...interface{}) {
+	slog.Error("pebble: " + fmt.Sprintf(format, args...))
+	os.Exit(1)
+}
+
+// Close commits nothing: data applied since the last Flush is dropped and
+// redone by the next ingest. Call Flush first to keep it.
+func (ix *Index) Close() error {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	if ix.closed {
+		return nil
+	}
+	ix.closed = true
+	err1 := ix.closeFiles()
+	err2 := ix.db.Close()
+	return errors.Join(err1, err2)
+}
+
+func (ix *Index) closeFiles() error {
+	var errs []error
+	for _, c := range ix.cols {
+		errs = append(errs, c.close())
+	}
+	if ix.journal != nil {
+		errs = append(errs, ix.journal.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// Network returns the index's network.
+func (ix *Index) Network() *chaincfg.Params { return ix.params }
+
+// --- the spend-link journal -------------------------------------------------
+
+// The out_spent_by column is the one column rewritten in place: a commit sets
+// the spender of outputs already in the file (and an undo clears it). Before
+// overwriting, the commit writes the old values to spent.journal, tagged with
+// the epoch of the checkpoint they apply to, and syncs it. If the commit then
+// dies before its checkpoint, Open finds a journal of the current epoch and
+// restores the old values.
+const journalName = "spent.journal"
+
+func (ix *Index) recoverJournal() error {
+	path := filepath.Join(ix.dir, journalName)
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return fmt.Errorf("open %s: %w", path, err)
+	}
+	ix.journal = f
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("read %s: %w", path, err)
+	}
+	if len(data) < 8+32 {
+		return nil
+	}
+	body, sum := data[:len(data)-32], data[len(data)-32:]
+	if h := sha256.Sum256(body); !bytes.Equal(h[:], sum) || (len(body)-8)%13 != 0 {
+		// Torn: its commit had not yet overwritten anything.
+		return ix.clearJournal()
+	}
+	if binary.LittleEndian.Uint64(body) != ix.cp.Epoch {
+		return ix.clearJournal() // its commit completed
+	}
+	n := 0
+	for o := len(body) - 13; o >= 8; o -= 13 {
+		out := binary.LittleEndian.Uint64(body[o:])
+		if out >= ix.outSpent.fileN {
+			continue // beyond the committed column: truncated already
+		}
+		if err := ix.outSpent.writeAt(out, body[o+8:o+13]); err != nil {
+			return err
+		}
+		n++
+	}
+	if err := ix.outSpent.sync(); err != nil {
+		return err
+	}
+	slog.Info("index: restored spend links of an interrupted commit", "dir", ix.dir, "outputs", n)
+	return ix.clearJournal()
+}
+
+func (ix *Index) clearJournal() error {
+	if err := ix.journal.Truncate(0); err != nil {
+		return fmt.Errorf("truncate spend journal: %w", err)
+	}
+	if err := ix.journal.Sync(); err != nil {
+		return fmt.Errorf("sync spend journal: %w", err)
+	}
+	return nil
+}
+
+// --- commit -----------------------------------------------------------------
+
+// Flush makes everything applied so far durable, then records it as the
+// committed state: a crash after Flush returns loses nothing.
+func (ix *Index) Flush() error {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	if ix.closed {
+		return errors.New("index is closed")
+	}
+	return ix.commit(nil)
+}
+
+// errCrash is returned by a commit a test stopped on purpose.
+var errCrash = errors.New("simulated crash")
+
+func (ix *Index) dirty() bool {
+	for _, c := range ix.cols {
+		if c.pendingBytes() > 0 || c.fileN != c.diskN {
+			return true
+		}
+	}
+	return len(ix.spentPend) > 0 || ix.blocks.len() != ix.cp.Blocks
+}
+
+// commit writes all buffered data, then (atomically, in one synced Pebble
+// batch) the key-value entries and the new checkpoint. Order:
+//  1. build the Pebble batch from the buffers (puts, plus dels from an undo);
+//  2. append column tails to their files;
+//  3. journal old spend links (synced), then overwrite them;
+//  4. fsync every written column file;
+//  5. commit the batch with the checkpoint, synced;
+//  6. drop bytes past the logical ends and remap.
+//
+// A crash before 5 leaves the old checkpoint, which Open restores (file tails
+// are truncated, the journal undoes step 3); after 5 the new state is whole.
+func (ix *Index) commit(dels *pebble.Batch) error {
+	if dels == nil && !ix.dirty() {
+		return nil
+	}
+	b := dels
+	if b == nil {
+		b = ix.db.NewBatch()
+	}
+	defer b.Close()
+	if err := ix.buildBatch(b); err != nil {
+		return err
+	}
+	next := checkpoint{
+		Epoch:   ix.cp.Epoch + 1,
+		Blocks:  ix.blocks.len(),
+		Txs:     ix.txHash.len(),
+		Inputs:  ix.inPrev.len(),
+		Outputs: ix.outValue.len(),
+		Addrs:   ix.addrOff.len(),
+		Blob:    ix.addrBlob.len(),
+		Base:    ix.cp.Base,
+	}
+	if next.Blocks > 0 {
+		next.Base = ix.base
+	}
+	if err := b.Set([]byte{kCheckpoint}, next.encode(), nil); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+
+	// Spend links to overwrite in the file, with their old values.
+	type change struct{ out, new, old uint64 }
+	var changes []change
+	for out, nv := range ix.spentPend {
+		if out >= ix.outSpent.fileN {
+			continue
+		}
+		if old := ix.outSpent.u40(out); old != nv {
+			changes = append(changes, change{out, nv, old})
+		}
+	}
+	slices.SortFunc(changes, func(a, b change) int { return cmpU64(a.out, b.out) })
+
+	for _, c := range ix.cols {
+		if err := c.writeTail(); err != nil {
+			return ix.failCommit(err)
+		}
+	}
+	if ix.crashAt == 1 {
+		return errCrash
+	}
+	if len(changes) > 0 {
+		j := make([]byte, 8, 8+13*len(changes)+32)
+		binary.LittleEndian.PutUint64(j, ix.cp.Epoch)
+		for _, c := range changes {
+			j = binary.LittleEndian.AppendUint64(j, c.out)
+			var v [5]byte
+			putU40(v[:], c.old)
+			j = append(j, v[:]...)
+		}
+		sum := sha256.Sum256(j)
+		j = append(j, sum[:]...)
+		if err := ix.journal.Truncate(0); err != nil {
+			return ix.failCommit(fmt.Errorf("spend journal: %w", err))
+		}
+		if _, err := ix.journal.WriteAt(j, 0); err != nil {
+			return ix.failCommit(fmt.Errorf("spend journal: %w", err))
+		}
+		if err := ix.journal.Sync(); err != nil {
+			return ix.failCommit(fmt.Errorf("spend journal: %w", err))
+		}
+		if ix.crashAt == 2 {
+			return errCrash
+		}
+		var v [5]byte
+		for _, c := range changes {
+			putU40(v[:], c.new)
+			if err := ix.outSpent.writeAt(c.out, v[:]); err != nil {
+				return ix.failCommit(err)
+			}
+		}
+	}
+	if ix.crashAt == 3 {
+		return errCrash
+	}
+	for _, c := range ix.cols {
+		if err := c.sync(); err != nil {
+			return ix.failCommit(err)
+		}
+	}
+	if ix.crashAt == 4 {
+		return errCrash
+	}
+	if err := b.Commit(pebble.Sync); err != nil {
+		return ix.failCommit(fmt.Errorf("commit key-value batch: %w", err))
+	}
+	ix.cp = next
+	for _, c := range ix.cols {
+		if err := c.settle(); err != nil {
+			return ix.failCommit(err)
+		}
+	}
+	// Keep what was just committed warm in the caches.
+	for h, t := range ix.pendTx {
+		ix.recentTx.put(h, t)
+	}
+	for k, a := range ix.pendAddr {
+		ix.recentAddr.put(k, a)
+	}
+	ix.resetPending()
+	return nil
+}
+
+// failCommit poisons the index after a commit failed half-way: the on-disk
+// state is recoverable by reopening, the in-memory state is not trusted.
+func (ix *Index) failCommit(err error) error {
+	ix.applyErr = fmt.Errorf("index commit failed, reopen the index to recover: %w", err)
+	return ix.applyErr
+}
+
+func cmpU64(a, b uint64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// buildBatch adds the key-value entries of everything applied since the
+// last commit.
+func (ix *Index) buildBatch(b *pebble.Batch) error {
+	var k [1 + 64]byte
+	var v [16]byte
+	set := func(key, val []byte) error { return b.Set(key, val, nil) }
+	// Blocks.
+	for i := ix.cp.Blocks; i < ix.blocks.len(); i++ {
+		r := ix.blocks.rec(i)
+		k[0] = kBlock
+		copy(k[1:], r[:32])
+		binary.LittleEndian.PutUint64(v[:], uint64(ix.heightOfNum(i)))
+		if err := set(k[:33], v[:8]); err != nil {
+			return err
+		}
+	}
+	// Txids.
+	for t := ix.cp.Txs; t < ix.txHash.len(); t++ {
+		k[0] = kTx
+		copy(k[1:], ix.txHash.rec(t))
+		putU40(v[:], t)
+		if err := set(k[:33], v[:5]); err != nil {
+			return err
+		}
+	}
+	for _, d := range ix.dups {
+		k[0] = kDup
+		putU40BE(k[1:], d.tx)
+		putU40(v[:], d.prev)
+		if err := set(k[:6], v[:5]); err != nil {
+			return err
+		}
+	}
+	// New addresses.
+	for a := ix.cp.Addrs; a < ix.addrOff.len(); a++ {
+		key := ix.addrKey(a)
+		kk := make([]byte, 0, 1+len(key))
+		kk = append(append(kk, kAddr), key...)
+		putU40(v[:], a)
+		if err := set(kk, v[:5]); err != nil {
+			return err
+		}
+	}
+	// Postings.
+	var pv [2 * binary.MaxVarintLen64]byte
+	for _, p := range ix.postings {
+		k[0] = kPosting
+		putU40BE(k[1:], p.addr)
+		putU40BE(k[6:], p.tx)
+		n := binary.PutUvarint(pv[:], p.recv)
+		n += binary.PutUvarint(pv[n:], p.sent)
+		if err := set(k[:11], pv[:n]); err != nil {
+			return err
+		}
+	}
+	for _, u := range ix.unknowns {
+		k[0] = kUnknown
+		putU40BE(k[1:], u.in)
+		var val [36]byte
+		copy(val[:], u.op.Hash[:])
+		binary.LittleEndian.PutUint32(val[32:], u.op.Index)
+		if err := set(k[:6], val[:]); err != nil {
+			return err
+		}
+	}
+	for _, m := range ix.multis {
+		k[0] = kMulti
+		putU40BE(k[1:], m.out)
+		val := make([]byte, 5*(m.end-m.start))
+		for i, a := range ix.multiIDs[m.start:m.end] {
+			putU40(val[5*i:], a)
+		}
+		if err := set(k[:6], val); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// --- caches -------------------------------------------------------------------
+
+// genCache is a two-generation map: entries go to cur; when cur is full it
+// becomes old and a new cur starts, so memory stays under 2×limit while the
+// most recent entries are always kept.
+type genCache[K comparable] struct {
+	cur, old map[K]uint64
+	limit    int
+}
+
+func (c *genCache[K]) init(limit int) {
+	if limit < 1024 {
+		limit = 1024
+	}
+	c.limit = limit
+	c.cur = make(map[K]uint64)
+	c.old = nil
+}
+
+func (c *genCache[K]) get(k K) (uint64, bool) {
+	if v, ok := c.cur[k]; ok {
+		return v, true
+	}
+	v, ok := c.old[k]
+	return v, ok
+}
+
+func (c *genCache[K]) put(k K, v uint64) {
+	if len(c.cur) >= c.limit {
+		c.old = c.cur
+		c.cur = make(map[K]uint64, c.limit/4)
+	}
+	c.cur[k] = v
+}
+
+func (c *genCache[K]) del(k K) {
+	delete(c.cur, k)
+	delete(c.old, k)
+}
+
+// --- small accessors ------------------------------------------------------------
+
+func (ix *Index) baseHeight() int64 {
+	if ix.blocks.len() == 0 {
+		return 0
+	}
+	return ix.base
+}
+
+func (ix *Index) heightOfNum(i uint64) int64 { return ix.baseHeight() + int64(i) }
+
+func (ix *Index) workOf(i uint64) *big.Int {
+	r := ix.blocks.rec(i)
+	return new(big.Int).SetBytes(r[136:168])
+}
+
+// addrKey returns the stored key of address id a (aliasing the column).
+func (ix *Index) addrKey(a uint64) []byte {
+	end := ix.addrOff.u64(a)
+	var start uint64
+	if a > 0 {
+		start = ix.addrOff.u64(a - 1)
+	}
+	return ix.addrBlob.span(start, end)
+}

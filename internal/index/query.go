@@ -1,0 +1,549 @@
+package index
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math/big"
+	"sort"
+
+	"github.com/btcsuite/btcd/chaincfg/chainhash"
+	"github.com/btcsuite/btcd/wire"
+	"github.com/cockroachdb/pebble"
+
+	"github.com/chaintrace/chaintrace/internal/chain"
+)
+
+// Tip is the last block of the active chain.
+type Tip struct {
+	Height int64
+	Hash   chainhash.Hash
+	Work   *big.Int // cumulative work from the base block, inclusive
+}
+
+// Tip returns the tip; ok is false when the index is empty.
+func (ix *Index) Tip() (Tip, bool) {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	n := ix.blocks.len()
+	if n == 0 {
+		return Tip{}, false
+	}
+	var h chainhash.Hash
+	copy(h[:], ix.blocks.rec(n - 1)[:32])
+	return Tip{Height: ix.heightOfNum(n - 1), Hash: h, Work: ix.workOf(n - 1)}, true
+}
+
+// Base returns the height of the first indexed block and its parent's hash
+// (a block outside the index).
+func (ix *Index) Base() (height int64, parent chainhash.Hash, ok bool) {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	if ix.blocks.len() == 0 {
+		return 0, chainhash.Hash{}, false
+	}
+	copy(parent[:], ix.blocks.rec(0)[36:68])
+	return ix.base, parent, true
+}
+
+func (ix *Index) blockNum(height int64) (uint64, bool) {
+	n := ix.blocks.len()
+	if n == 0 || height < ix.base || uint64(height-ix.base) >= n {
+		return 0, false
+	}
+	return uint64(height - ix.base), true
+}
+
+// HashAt returns the hash of the active-chain block at height.
+func (ix *Index) HashAt(height int64) (chainhash.Hash, bool) {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	var h chainhash.Hash
+	b, ok := ix.blockNum(height)
+	if ok {
+		copy(h[:], ix.blocks.rec(b)[:32])
+	}
+	return h, ok
+}
+
+// HeightOf returns the height of an active-chain block.
+func (ix *Index) HeightOf(hash chainhash.Hash) (int64, bool) {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	return ix.heightOf(hash)
+}
+
+func (ix *Index) heightOf(hash chainhash.Hash) (int64, bool) {
+	if h, ok := ix.pendBlk[hash]; ok {
+		return h, true
+	}
+	var k [33]byte
+	k[0] = kBlock
+	copy(k[1:], hash[:])
+	v, closer, err := ix.db.Get(k[:])
+	if err != nil {
+		return 0, false
+	}
+	h := int64(binary.LittleEndian.Uint64(v))
+	closer.Close()
+	if b, ok := ix.blockNum(h); !ok || chainhash.Hash(ix.blocks.rec(b)[:32]) != hash {
+		return 0, false
+	}
+	return h, true
+}
+
+// WorkAt returns the cumulative work of the base block through height.
+func (ix *Index) WorkAt(height int64) (*big.Int, bool) {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	b, ok := ix.blockNum(height)
+	if !ok {
+		return nil, false
+	}
+	return ix.workOf(b), true
+}
+
+// Stats counts the index's content. Inputs include coinbase inputs.
+type Stats struct {
+	Blocks    uint64    `json:"blocks"`
+	Txs       uint64    `json:"txs"`
+	Inputs    uint64    `json:"inputs"`
+	Outputs   uint64    `json:"outputs"`
+	Addresses uint64    `json:"addresses"`
+	Tip       *StatsTip `json:"tip"`
+}
+
+// StatsTip is the tip in Stats (null when the index is empty).
+type StatsTip struct {
+	Height int64  `json:"height"`
+	Hash   string `json:"hash"`
+}
+
+// Stats returns the index's counts.
+func (ix *Index) Stats() Stats {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	s := Stats{Blocks: ix.blocks.len(), Txs: ix.txHash.len(), Inputs: ix.inPrev.len(), Outputs: ix.outValue.len(), Addresses: ix.addrOff.len()}
+	if n := s.Blocks; n > 0 {
+		s.Tip = &StatsTip{Height: ix.heightOfNum(n - 1), Hash: chainhash.Hash(ix.blocks.rec(n - 1)[:32]).String()}
+	}
+	return s
+}
+
+// BlockView is a block as the API shows it.
+type BlockView struct {
+	Hash       string   `json:"hash"`
+	Height     int64    `json:"height"`
+	PrevHash   string   `json:"prev_hash"`
+	Time       int64    `json:"time"`
+	Version    int32    `json:"version"`
+	Bits       uint32   `json:"bits"`
+	Nonce      uint32   `json:"nonce"`
+	MerkleRoot string   `json:"merkle_root"`
+	Size       int      `json:"size"`
+	Weight     int      `json:"weight"`
+	TxCount    int      `json:"tx_count"`
+	Txids      []string `json:"txids"`
+	// Fees is the sum of the fees of the block's txs, null when a spent
+	// output of one of them is not indexed.
+	Fees *int64 `json:"fees"`
+}
+
+// BlockByHeight returns the active-chain block at height.
+func (ix *Index) BlockByHeight(height int64) (*BlockView, error) {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	b, ok := ix.blockNum(height)
+	if !ok {
+		return nil, fmt.Errorf("block at height %d: %w", height, ErrNotFound)
+	}
+	return ix.blockView(b), nil
+}
+
+// BlockByHash returns an active-chain block by hash.
+func (ix *Index) BlockByHash(hash chainhash.Hash) (*BlockView, error) {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	h, ok := ix.heightOf(hash)
+	if !ok {
+		return nil, fmt.Errorf("block %s: %w", hash, ErrNotFound)
+	}
+	b, _ := ix.blockNum(h)
+	return ix.blockView(b), nil
+}
+
+func (ix *Index) blockHeader(b uint64) wire.BlockHeader {
+	r := ix.blocks.rec(b)
+	var h wire.BlockHeader
+	h.Version = int32(binary.LittleEndian.Uint32(r[32:]))
+	copy(h.PrevBlock[:], r[36:68])
+	copy(h.MerkleRoot[:], r[68:100])
+	h.Timestamp = unixTime(binary.LittleEndian.Uint32(r[100:]))
+	h.Bits = binary.LittleEndian.Uint32(r[104:])
+	h.Nonce = binary.LittleEndian.Uint32(r[108:])
+	return h
+}
+
+// blockTxs returns block b's tx numbers [t0, t1).
+func (ix *Index) blockTxs(b uint64) (uint64, uint64) {
+	t0 := binary.LittleEndian.Uint64(ix.blocks.rec(b)[112:])
+	t1 := ix.txHash.len()
+	if b+1 < ix.blocks.len() {
+		t1 = binary.LittleEndian.Uint64(ix.blocks.rec(b + 1)[112:])
+	}
+	return t0, t1
+}
+
+func (ix *Index) blockView(b uint64) *BlockView {
+	r := ix.blocks.rec(b)
+	h := ix.blockHeader(b)
+	t0, t1 := ix.blockTxs(b)
+	v := &BlockView{
+		Hash:       chainhash.Hash(r[:32]).String(),
+		Height:     ix.heightOfNum(b),
+		PrevHash:   h.PrevBlock.String(),
+		Time:       h.Timestamp.Unix(),
+		Version:    h.Version,
+		Bits:       h.Bits,
+		Nonce:      h.Nonce,
+		MerkleRoot: h.MerkleRoot.String(),
+		Size:       int(binary.LittleEndian.Uint32(r[128:])),
+		Weight:     int(binary.LittleEndian.Uint32(r[132:])),
+		TxCount:    int(t1 - t0),
+		Txids:      make([]string, 0, t1-t0),
+	}
+	var fees uint64
+	known := true
+	for t := t0; t < t1; t++ {
+		v.Txids = append(v.Txids, chainhash.Hash(ix.txHash.rec(t)).String())
+		if f := ix.txFee.u64(t); f == noFee {
+			known = false
+		} else {
+			fees += f
+		}
+	}
+	if known {
+		f := int64(fees)
+		v.Fees = &f
+	}
+	return v
+}
+
+// TxView is a transaction as the API shows it. Unknown values are null.
+type TxView struct {
+	Txid        string       `json:"txid"`
+	BlockHeight int64        `json:"block_height"`
+	BlockHash   string       `json:"block_hash"`
+	Fee         *int64       `json:"fee"`
+	Size        int          `json:"size"`
+	Vsize       int          `json:"vsize"`
+	Weight      int          `json:"weight"`
+	Version     int32        `json:"version"`
+	LockTime    uint32       `json:"locktime"`
+	Inputs      []InputView  `json:"inputs"`
+	Outputs     []OutputView `json:"outputs"`
+}
+
+// InputView is one input. Value and Address are null when the spent output
+// is not in the index; a coinbase input has a zero prev_txid, prev_vout
+// 4294967295 and coinbase true.
+type InputView struct {
+	PrevTxid string  `json:"prev_txid"`
+	PrevVout uint32  `json:"prev_vout"`
+	Value    *int64  `json:"value"`
+	Address  *string `json:"address"`
+	Coinbase bool    `json:"coinbase,omitempty"`
+}
+
+// OutputView is one output. Address is null for OP_RETURN; a bare multisig
+// output gives its first key in Address and all of them in Addresses.
+type OutputView struct {
+	N          uint32    `json:"n"`
+	Value      int64     `json:"value"`
+	Address    *string   `json:"address"`
+	Addresses  []string  `json:"addresses,omitempty"`
+	ScriptType string    `json:"script_type"`
+	SpentBy    *SpendRef `json:"spent_by"`
+}
+
+// SpendRef names the input spending an output.
+type SpendRef struct {
+	Txid string `json:"txid"`
+	Vin  uint32 `json:"vin"`
+}
+
+// Tx returns the transaction with txid.
+func (ix *Index) Tx(txid chainhash.Hash) (*TxView, error) {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	t, ok, err := ix.lookupTx(txid)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, fmt.Errorf("tx %s: %w", txid, ErrNotFound)
+	}
+	return ix.txView(t)
+}
+
+func (ix *Index) txView(t uint64) (*TxView, error) {
+	info := ix.txInfo.rec(t)
+	b := ix.txBlock(t)
+	v := &TxView{
+		Txid:        chainhash.Hash(ix.txHash.rec(t)).String(),
+		BlockHeight: ix.heightOfNum(b),
+		BlockHash:   chainhash.Hash(ix.blocks.rec(b)[:32]).String(),
+		Size:        int(binary.LittleEndian.Uint32(info[0:])),
+		Weight:      int(binary.LittleEndian.Uint32(info[4:])),
+		Version:     int32(binary.LittleEndian.Uint32(info[8:])),
+		LockTime:    binary.LittleEndian.Uint32(info[12:]),
+	}
+	v.Vsize = (v.Weight + 3) / 4
+	if f := ix.txFee.u64(t); f != noFee {
+		fi := int64(f)
+		v.Fee = &fi
+	}
+	i0, i1, o0, o1 := ix.txRange(t)
+	v.Inputs = make([]InputView, 0, i1-i0)
+	for in := i0; in < i1; in++ {
+		out := ix.inPrev.u40(in)
+		var iv InputView
+		switch {
+		case out == coinbaseID:
+			iv = InputView{PrevTxid: chainhash.Hash{}.String(), PrevVout: wire.MaxPrevOutIndex, Coinbase: true}
+		case out == noID:
+			op, err := ix.unknownOutpoint(in)
+			if err != nil {
+				return nil, err
+			}
+			iv = InputView{PrevTxid: op.Hash.String(), PrevVout: op.Index}
+		default:
+			pt := ix.txOfOutput(out)
+			_, _, po0, _ := ix.txRange(pt)
+			val := int64(ix.outValue.u64(out))
+			iv = InputView{PrevTxid: chainhash.Hash(ix.txHash.rec(pt)).String(), PrevVout: uint32(out - po0), Value: &val}
+			if a := ix.outAddr.u40(out); a != noID {
+				s, err := ix.addrString(a)
+				if err != nil {
+					return nil, err
+				}
+				iv.Address = &s
+			}
+		}
+		v.Inputs = append(v.Inputs, iv)
+	}
+	v.Outputs = make([]OutputView, 0, o1-o0)
+	var ids []uint64
+	for out := o0; out < o1; out++ {
+		typ := chain.ScriptType(ix.outType.u8(out))
+		ov := OutputView{N: uint32(out - o0), Value: int64(ix.outValue.u64(out)), ScriptType: typ.String()}
+		ids = ix.outAddrs(out, ids[:0])
+		for j, a := range ids {
+			s, err := ix.addrString(a)
+			if err != nil {
+				return nil, err
+			}
+			if j == 0 {
+				ov.Address = &s
+			}
+			if typ == chain.Multisig {
+				ov.Addresses = append(ov.Addresses, s)
+			}
+		}
+		if sp := ix.spentBy(out); sp != noID {
+			st := ix.txOfInput(sp)
+			si0, _, _, _ := ix.txRange(st)
+			ov.SpentBy = &SpendRef{Txid: chainhash.Hash(ix.txHash.rec(st)).String(), Vin: uint32(sp - si0)}
+		}
+		v.Outputs = append(v.Outputs, ov)
+	}
+	return v, nil
+}
+
+func (ix *Index) addrString(a uint64) (string, error) {
+	ad, err := chain.AddrFromKey(ix.addrKey(a))
+	if err != nil {
+		return "", fmt.Errorf("address #%d: %w", a, err)
+	}
+	return ad.String(ix.params), nil
+}
+
+// unknownOutpoint returns the outpoint of an input whose spent output is
+// not indexed.
+func (ix *Index) unknownOutpoint(in uint64) (wire.OutPoint, error) {
+	if i := sort.Search(len(ix.unknowns), func(i int) bool { return ix.unknowns[i].in >= in }); i < len(ix.unknowns) && ix.unknowns[i].in == in {
+		return ix.unknowns[i].op, nil
+	}
+	var k [6]byte
+	k[0] = kUnknown
+	putU40BE(k[1:], in)
+	v, closer, err := ix.db.Get(k[:])
+	if err != nil {
+		return wire.OutPoint{}, fmt.Errorf("outpoint of input #%d: %w", in, err)
+	}
+	defer closer.Close()
+	if len(v) != 36 {
+		return wire.OutPoint{}, fmt.Errorf("outpoint of input #%d: bad record of %d bytes", in, len(v))
+	}
+	var op wire.OutPoint
+	copy(op.Hash[:], v[:32])
+	op.Index = binary.LittleEndian.Uint32(v[32:])
+	return op, nil
+}
+
+// txBlock returns the block number holding tx t.
+func (ix *Index) txBlock(t uint64) uint64 {
+	n := ix.blocks.len()
+	i := sort.Search(int(n), func(i int) bool { return binary.LittleEndian.Uint64(ix.blocks.rec(uint64(i))[112:]) > t })
+	return uint64(i - 1)
+}
+
+// txOfInput returns the tx number holding input in.
+func (ix *Index) txOfInput(in uint64) uint64 {
+	n := ix.txHash.len()
+	i := sort.Search(int(n), func(i int) bool { return ix.txIn.u40(uint64(i)) > in })
+	return uint64(i - 1)
+}
+
+// txOfOutput returns the tx number holding output out.
+func (ix *Index) txOfOutput(out uint64) uint64 {
+	n := ix.txHash.len()
+	i := sort.Search(int(n), func(i int) bool { return ix.txOut.u40(uint64(i)) > out })
+	return uint64(i - 1)
+}
+
+// AddressView is an address's activity as the index sees it: Sent and
+// Balance count only spends whose spent outputs are indexed.
+type AddressView struct {
+	Address         string      `json:"address"`
+	Type            string      `json:"type"`
+	TxCount         int         `json:"tx_count"`
+	Received        int64       `json:"received"`
+	Sent            int64       `json:"sent"`
+	Balance         int64       `json:"balance"`
+	FirstSeenHeight int64       `json:"first_seen_height"`
+	LastSeenHeight  int64       `json:"last_seen_height"`
+	Txs             []AddressTx `json:"txs"`
+	Offset          int         `json:"offset"`
+	Limit           int         `json:"limit"`
+}
+
+// AddressTx is one tx of an address: what it received from and sent to it.
+type AddressTx struct {
+	Txid        string `json:"txid"`
+	BlockHeight int64  `json:"block_height"`
+	Received    int64  `json:"received"`
+	Sent        int64  `json:"sent"`
+}
+
+// ErrBadAddress wraps errors for malformed address strings.
+var ErrBadAddress = errors.New("bad address")
+
+// Address returns the activity of addr, its txs in chain order paged by
+// offset and limit (limit ≤ 0 means 50, at most 10,000). An address that
+// never appears is ErrNotFound; a malformed one wraps ErrBadAddress.
+func (ix *Index) Address(addr string, offset, limit int) (*AddressView, error) {
+	a, err := chain.ParseAddr(addr, ix.params)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrBadAddress, err)
+	}
+	if offset < 0 {
+		offset = 0
+	}
+	if limit <= 0 {
+		limit = 50
+	}
+	limit = min(limit, 10000)
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	id, ok, err := ix.addressID(a.Key())
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, fmt.Errorf("address %s: %w", addr, ErrNotFound)
+	}
+	v := &AddressView{Address: a.String(ix.params), Type: a.Type.String(), Offset: offset, Limit: limit, Txs: []AddressTx{}}
+	var recv, sent uint64
+	first, last := uint64(noID), uint64(0)
+	err = ix.eachPosting(id, func(tx, r, s uint64) bool {
+		if v.TxCount >= offset && len(v.Txs) < limit {
+			v.Txs = append(v.Txs, AddressTx{Txid: chainhash.Hash(ix.txHash.rec(tx)).String(), BlockHeight: ix.heightOfNum(ix.txBlock(tx)), Received: int64(r), Sent: int64(s)})
+		}
+		v.TxCount++
+		recv += r
+		sent += s
+		if first == noID {
+			first = tx
+		}
+		last = tx
+		return true
+	})
+	if err != nil {
+		return nil, err
+	}
+	v.Received, v.Sent, v.Balance = int64(recv), int64(sent), int64(recv)-int64(sent)
+	if first != noID {
+		v.FirstSeenHeight = ix.heightOfNum(ix.txBlock(first))
+		v.LastSeenHeight = ix.heightOfNum(ix.txBlock(last))
+	}
+	return v, nil
+}
+
+// addressID maps an address key to its id.
+func (ix *Index) addressID(key []byte) (uint64, bool, error) {
+	if id, ok := ix.pendAddr[string(key)]; ok {
+		return id, true, nil
+	}
+	k := append([]byte{kAddr}, key...)
+	v, closer, err := ix.db.Get(k)
+	if errors.Is(err, pebble.ErrNotFound) {
+		return 0, false, nil
+	}
+	if err != nil {
+		return 0, false, fmt.Errorf("look up address: %w", err)
+	}
+	defer closer.Close()
+	id := getU40(v)
+	if id >= ix.addrOff.len() {
+		return 0, false, nil
+	}
+	return id, true, nil
+}
+
+// eachPosting calls fn for each tx of address id in chain order, with what
+// the address received in it and sent from it, until fn returns false.
+func (ix *Index) eachPosting(id uint64, fn func(tx, recv, sent uint64) bool) error {
+	var lo, hi [6]byte
+	lo[0], hi[0] = kPosting, kPosting
+	putU40BE(lo[1:], id)
+	putU40BE(hi[1:], id+1)
+	it, err := ix.db.NewIter(&pebble.IterOptions{LowerBound: lo[:], UpperBound: hi[:]})
+	if err != nil {
+		return fmt.Errorf("address postings: %w", err)
+	}
+	for it.First(); it.Valid(); it.Next() {
+		k, val := it.Key(), it.Value()
+		if len(k) != 11 {
+			continue
+		}
+		tx := getU40BE(k[6:])
+		if tx >= ix.cp.Txs {
+			continue // not possible after recovery; be safe
+		}
+		r, n := binary.Uvarint(val)
+		s, _ := binary.Uvarint(val[max(n, 0):])
+		if !fn(tx, r, s) {
+			return it.Close()
+		}
+	}
+	if err := it.Close(); err != nil {
+		return fmt.Errorf("address postings: %w", err)
+	}
+	for _, p := range ix.postings {
+		if p.addr == id && !fn(p.tx, p.recv, p.sent) {
+			return nil
+		}
+	}
+	return nil
+}

@@ -1,0 +1,374 @@
+package index
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"math/big"
+	"path/filepath"
+	"strings"
+
+	"github.com/btcsuite/btcd/blockchain"
+	"github.com/btcsuite/btcd/chaincfg/chainhash"
+	"github.com/cockroachdb/pebble"
+)
+
+// VerifyReport is the outcome of Verify.
+type VerifyReport struct {
+	Blocks    uint64 `json:"blocks"`
+	Txs       uint64 `json:"txs"`
+	Inputs    uint64 `json:"inputs"`
+	Outputs   uint64 `json:"outputs"`
+	Addresses uint64 `json:"addresses"`
+	Postings  uint64 `json:"postings"`
+	// Digest is the hex sha256 of the logical content in chain order: block
+	// headers, sizes and weights; txids, sizes, fees; each input's spent
+	// output (or outpoint when not indexed); each output's value, script
+	// type, address keys and spender; and a multiset hash of the address
+	// postings. Equal indexes have equal digests whatever their history of
+	// flushes, crashes and reorgs.
+	Digest   string   `json:"digest"`
+	Problems []string `json:"problems,omitempty"`
+}
+
+const maxProblems = 100
+
+// Verify checks the index's internal consistency (chain links and work,
+// column lengths, mutual spend links, txid and address maps, address
+// postings against outputs and inputs) and computes its digest. It returns
+// the report and, when problems were found, an error listing them.
+func (ix *Index) Verify(ctx context.Context) (*VerifyReport, error) {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	if ix.closed {
+		return nil, errors.New("index is closed")
+	}
+	rep := &VerifyReport{Blocks: ix.blocks.len(), Txs: ix.txHash.len(), Inputs: ix.inPrev.len(), Outputs: ix.outValue.len(), Addresses: ix.addrOff.len()}
+	bad := func(format string, args ...any) {
+		if len(rep.Problems) < maxProblems {
+			rep.Problems = append(rep.Problems, fmt.Sprintf(format, args...))
+		}
+	}
+	for _, c := range []*column{ix.txIn, ix.txOut, ix.txInfo, ix.txFee} {
+		if c.len() != rep.Txs {
+			bad("column %s has %d records, tx_hash %d", c.name, c.len(), rep.Txs)
+		}
+	}
+	for _, c := range []*column{ix.outAddr, ix.outType, ix.outSpent} {
+		if c.len() != rep.Outputs {
+			bad("column %s has %d records, out_value %d", c.name, c.len(), rep.Outputs)
+		}
+	}
+	if rep.Addresses > 0 && ix.addrOff.u64(rep.Addresses-1) != ix.addrBlob.len() {
+		bad("address keys end at %d, the key file holds %d bytes", ix.addrOff.u64(rep.Addresses-1), ix.addrBlob.len())
+	}
+	if len(rep.Problems) > 0 {
+		return rep, fmt.Errorf("index verify: %s", strings.Join(rep.Problems, "; "))
+	}
+
+	h := sha256.New()
+	var buf [128]byte
+	var postSum [4]uint64
+	var ids []uint64
+	type agg struct{ addr, recv, sent uint64 }
+	var txAgg []agg
+	addAgg := func(a, r, s uint64) {
+		for i := range txAgg {
+			if txAgg[i].addr == a {
+				txAgg[i].recv += r
+				txAgg[i].sent += s
+				return
+			}
+		}
+		txAgg = append(txAgg, agg{a, r, s})
+	}
+	var nUnknown, nMulti, nDups uint64
+	work := new(big.Int)
+	var prevHash chainhash.Hash
+	for b := uint64(0); b < rep.Blocks; b++ {
+		if b%1024 == 0 && ctx.Err() != nil {
+			return rep, ctx.Err()
+		}
+		r := ix.blocks.rec(b)
+		hdr := ix.blockHeader(b)
+		bh := hdr.BlockHash()
+		if !equalHash(bh, r[:32]) {
+			bad("block #%d: stored hash %x is not its header's hash %s", b, r[:32], bh)
+		}
+		if b > 0 && hdr.PrevBlock != prevHash {
+			bad("block #%d: parent %s is not block #%d %s", b, hdr.PrevBlock, b-1, prevHash)
+		}
+		prevHash = bh
+		work.Add(work, blockchain.CalcWork(hdr.Bits))
+		if work.Cmp(ix.workOf(b)) != 0 {
+			bad("block #%d: stored cumulative work differs from the sum of its headers' work", b)
+		}
+		if hh, ok := ix.heightOf(bh); !ok || hh != ix.heightOfNum(b) {
+			bad("block #%d %s: hash does not map back to height %d", b, bh, ix.heightOfNum(b))
+		}
+		t0, t1 := ix.blockTxs(b)
+		if t1 <= t0 {
+			bad("block #%d has no txs", b)
+		}
+		if b == 0 && t0 != 0 {
+			bad("block #0 starts at tx %d", t0)
+		}
+		binary.LittleEndian.PutUint64(buf[0:], uint64(ix.heightOfNum(b)))
+		h.Write(buf[:8])
+		h.Write(r[:136])
+		for t := t0; t < t1; t++ {
+			txid := chainhash.Hash(ix.txHash.rec(t))
+			if got, ok, err := ix.lookupTx(txid); err != nil || !ok || (got != t && !ix.isDupOf(got, t)) {
+				bad("tx #%d %s: txid maps to #%d (found %v, err %v)", t, txid, got, ok, err)
+			}
+			i0, i1, o0, o1 := ix.txRange(t)
+			if i1 < i0 || o1 < o0 || i1 > rep.Inputs || o1 > rep.Outputs {
+				bad("tx #%d: bad ranges in [%d,%d) out [%d,%d)", t, i0, i1, o0, o1)
+				continue
+			}
+			h.Write(txid[:])
+			h.Write(ix.txInfo.rec(t))
+			h.Write(ix.txFee.rec(t))
+			binary.LittleEndian.PutUint64(buf[0:], i1-i0)
+			binary.LittleEndian.PutUint64(buf[8:], o1-o0)
+			h.Write(buf[:16])
+			txAgg = txAgg[:0]
+			var inSum, outSum uint64
+			known := true
+			for in := i0; in < i1; in++ {
+				out := ix.inPrev.u40(in)
+				switch {
+				case out == coinbaseID:
+					if t != t0 || i1-i0 != 1 {
+						bad("input #%d of tx #%d is marked coinbase", in, t)
+					}
+					known = false
+					h.Write([]byte{0xc0})
+				case out == noID:
+					known = false
+					nUnknown++
+					op, err := ix.unknownOutpoint(in)
+					if err != nil {
+						bad("input #%d: %v", in, err)
+					}
+					h.Write([]byte{0xff})
+					h.Write(op.Hash[:])
+					binary.LittleEndian.PutUint32(buf[:], op.Index)
+					h.Write(buf[:4])
+				case out >= rep.Outputs:
+					bad("input #%d spends output #%d beyond %d", in, out, rep.Outputs)
+				default:
+					if sp := ix.spentBy(out); sp != in {
+						bad("input #%d spends output #%d, whose spender is #%d", in, out, sp)
+					}
+					if ix.txOfOutput(out) >= t {
+						bad("input #%d (tx #%d) spends output #%d of a later tx", in, t, out)
+					}
+					val := ix.outValue.u64(out)
+					inSum += val
+					for _, a := range ix.outAddrs(out, ids[:0]) {
+						addAgg(a, 0, val)
+					}
+					h.Write([]byte{0x01})
+					binary.LittleEndian.PutUint64(buf[:], out)
+					h.Write(buf[:8])
+				}
+			}
+			for out := o0; out < o1; out++ {
+				val := ix.outValue.u64(out)
+				outSum += val
+				binary.LittleEndian.PutUint64(buf[0:], val)
+				buf[8] = ix.outType.u8(out)
+				sp := ix.spentBy(out)
+				binary.LittleEndian.PutUint64(buf[9:], sp)
+				h.Write(buf[:17])
+				if sp != noID && (sp >= rep.Inputs || ix.inPrev.u40(sp) != out) {
+					bad("output #%d is spent by input #%d, which does not spend it", out, sp)
+				}
+				ids = ix.outAddrs(out, ids[:0])
+				if len(ids) > 1 || (len(ids) == 1 && ix.outType.u8(out) == 7) {
+					nMulti++
+				}
+				for _, a := range ids {
+					if a >= rep.Addresses {
+						bad("output #%d pays address #%d beyond %d", out, a, rep.Addresses)
+						continue
+					}
+					k := ix.addrKey(a)
+					binary.LittleEndian.PutUint32(buf[:], uint32(len(k)))
+					h.Write(buf[:4])
+					h.Write(k)
+					addAgg(a, val, 0)
+				}
+			}
+			fee := ix.txFee.u64(t)
+			switch {
+			case t == t0 && ix.inPrev.u40(i0) == coinbaseID:
+				if fee != 0 {
+					bad("coinbase tx #%d has fee %d", t, fee)
+				}
+			case known && fee != inSum-outSum:
+				bad("tx #%d: fee %d, inputs-outputs %d", t, fee, int64(inSum-outSum))
+			case !known && fee != noFee:
+				bad("tx #%d: fee %d though a spent output is unknown", t, fee)
+			}
+			for _, g := range txAgg {
+				postingHash(&postSum, g.addr, t, g.recv, g.sent)
+			}
+			rep.Postings += uint64(len(txAgg))
+		}
+	}
+	if rep.Blocks > 0 {
+		if _, t1 := ix.blockTxs(rep.Blocks - 1); t1 != rep.Txs {
+			bad("the last block ends at tx %d, the index holds %d", t1, rep.Txs)
+		}
+	}
+
+	// Key-value side: counts and the postings multiset.
+	var kvPost [4]uint64
+	var nPost, nTx, nAddr, nU, nM uint64
+	scan := func(prefix byte, fn func(k, v []byte)) error {
+		it, err := ix.db.NewIter(&pebble.IterOptions{LowerBound: []byte{prefix}, UpperBound: []byte{prefix + 1}})
+		if err != nil {
+			return err
+		}
+		i := 0
+		for it.First(); it.Valid(); it.Next() {
+			if i++; i%65536 == 0 && ctx.Err() != nil {
+				it.Close()
+				return ctx.Err()
+			}
+			fn(it.Key(), it.Value())
+		}
+		return it.Close()
+	}
+	errs := []error{
+		scan(kPosting, func(k, v []byte) {
+			r, n := binary.Uvarint(v)
+			s, _ := binary.Uvarint(v[max(n, 0):])
+			postingHash(&kvPost, getU40BE(k[1:]), getU40BE(k[6:]), r, s)
+			nPost++
+		}),
+		scan(kTx, func(k, v []byte) { nTx++ }),
+		scan(kAddr, func(k, v []byte) {
+			nAddr++
+			if a := getU40(v); a >= rep.Addresses || string(ix.addrKey(a)) != string(k[1:]) {
+				bad("address key %x maps to #%d, which has another key", k[1:], a)
+			}
+		}),
+		scan(kUnknown, func(k, v []byte) { nU++ }),
+		scan(kMulti, func(k, v []byte) { nM++ }),
+		scan(kDup, func(k, v []byte) { nDups++ }),
+	}
+	if err := errors.Join(errs...); err != nil {
+		return rep, fmt.Errorf("index verify: %w", err)
+	}
+	for _, p := range ix.postings {
+		postingHash(&kvPost, p.addr, p.tx, p.recv, p.sent)
+		nPost++
+	}
+	nTx += uint64(len(ix.pendTx))
+	nAddr += uint64(len(ix.pendAddr))
+	nU += uint64(len(ix.unknowns))
+	nM += uint64(len(ix.multis))
+	nDups += uint64(len(ix.dups))
+	if nPost != rep.Postings || kvPost != postSum {
+		bad("address postings (%d) do not match the outputs and inputs (%d postings)", nPost, rep.Postings)
+	}
+	if nTx+nDups != rep.Txs {
+		bad("%d txid entries (+%d duplicates) for %d txs", nTx, nDups, rep.Txs)
+	}
+	if nAddr != rep.Addresses {
+		bad("%d address entries for %d addresses", nAddr, rep.Addresses)
+	}
+	if nU != nUnknown {
+		bad("%d unknown-outpoint entries for %d inputs with unknown spent outputs", nU, nUnknown)
+	}
+	if nM != nMulti {
+		bad("%d multi-address entries for %d multi-address outputs", nM, nMulti)
+	}
+	for i := range postSum {
+		binary.LittleEndian.PutUint64(buf[8*i:], postSum[i])
+	}
+	h.Write(buf[:32])
+	rep.Digest = hex.EncodeToString(h.Sum(nil))
+	if len(rep.Problems) > 0 {
+		return rep, fmt.Errorf("index verify: %d problems: %s", len(rep.Problems), strings.Join(rep.Problems, "; "))
+	}
+	return rep, nil
+}
+
+func equalHash(h chainhash.Hash, b []byte) bool { return string(h[:]) == string(b) }
+
+// isDupOf reports whether tx got is a later tx with the same txid as t.
+func (ix *Index) isDupOf(got, t uint64) bool {
+	return got > t && got < ix.txHash.len() && string(ix.txHash.rec(got)) == string(ix.txHash.rec(t))
+}
+
+func postingHash(sum *[4]uint64, addr, tx, recv, sent uint64) {
+	var b [32]byte
+	binary.LittleEndian.PutUint64(b[0:], addr)
+	binary.LittleEndian.PutUint64(b[8:], tx)
+	binary.LittleEndian.PutUint64(b[16:], recv)
+	binary.LittleEndian.PutUint64(b[24:], sent)
+	d := sha256.Sum256(b[:])
+	for i := range sum {
+		sum[i] += binary.LittleEndian.Uint64(d[8*i:])
+	}
+}
+
+// DiskUsage is the index's size on disk in bytes, per file group.
+type DiskUsage struct {
+	Blocks    int64            `json:"blocks"`    // block records
+	Txs       int64            `json:"txs"`       // tx columns (txid, ranges, sizes, fees)
+	Inputs    int64            `json:"inputs"`    // input columns
+	Outputs   int64            `json:"outputs"`   // output columns
+	Addresses int64            `json:"addresses"` // address key columns
+	KV        int64            `json:"kv"`        // Pebble: txid, block hash, address and posting indexes
+	Total     int64            `json:"total"`
+	Files     map[string]int64 `json:"files"`
+}
+
+// DiskUsage measures the index's files.
+func (ix *Index) DiskUsage() (DiskUsage, error) {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	u := DiskUsage{Files: map[string]int64{}}
+	for _, c := range ix.cols {
+		n := c.size()
+		u.Files[c.name] = n
+		switch {
+		case c == ix.blocks:
+			u.Blocks += n
+		case strings.HasPrefix(c.name, "tx_"):
+			u.Txs += n
+		case strings.HasPrefix(c.name, "in_"):
+			u.Inputs += n
+		case strings.HasPrefix(c.name, "out_"):
+			u.Outputs += n
+		default:
+			u.Addresses += n
+		}
+	}
+	err := filepath.WalkDir(filepath.Join(ix.dir, "kv"), func(_ string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		info, err := d.Info()
+		if err != nil {
+			return nil // removed by a compaction meanwhile
+		}
+		u.KV += info.Size()
+		return nil
+	})
+	if err != nil {
+		return u, fmt.Errorf("disk usage: %w", err)
+	}
+	u.Files["kv"] = u.KV
+	u.Total = u.Blocks + u.Txs + u.Inputs + u.Outputs + u.Addresses + u.KV
+	return u, nil
+}
