@@ -57,6 +57,9 @@ type FileOptions struct {
 	// bytes are a *FormatError. Garbage at the very start of a file is
 	// always an error.
 	Resync bool
+
+	// Logger receives the warnings as they are found (nil: slog.Default()).
+	Logger *slog.Logger
 }
 
 // FormatError reports input that is not what it claims to be: a bad magic,
@@ -252,7 +255,11 @@ type scanner struct {
 
 func (s *scanner) warn(file string, off int64, format string, args ...any) {
 	err := &FormatError{File: file, Offset: off, Err: fmt.Errorf(format, args...)}
-	slog.Warn("block files", "warning", err.Error())
+	log := s.opt.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	log.Warn("block files", "file", file, "offset", off, "warning", err.Err.Error())
 	s.warnings = append(s.warnings, err)
 }
 

@@ -1,0 +1,188 @@
+package source
+
+import (
+	"bytes"
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/btcsuite/btcd/chaincfg"
+	"github.com/btcsuite/btcd/chaincfg/chainhash"
+	"github.com/chaintrace/chaintrace/internal/btcdtest"
+)
+
+// TestRPCBtcd runs the client against a real btcd node.
+func TestRPCBtcd(t *testing.T) {
+	n := btcdtest.Start(t)
+	ctx := context.Background()
+	c := NewRPC(n.RPCURL, n.User, n.Pass)
+	p, err := c.Network(ctx)
+	if err != nil || p != &chaincfg.RegressionNetParams {
+		t.Fatalf("Network = %v, %v; want regtest", p, err)
+	}
+	mined := n.Generate(5)
+	count, err := c.BlockCount(ctx)
+	if err != nil || count != 5 {
+		t.Fatalf("BlockCount = %d, %v; want 5", count, err)
+	}
+	best, err := c.BestBlockHash(ctx)
+	if err != nil || best != mined[4] {
+		t.Fatalf("BestBlockHash = %s, %v; want %s", best, err, mined[4])
+	}
+	prev := *chaincfg.RegressionNetParams.GenesisHash
+	for h := int64(1); h <= count; h++ {
+		hash, err := c.BlockHash(ctx, h)
+		if err != nil || hash != mined[h-1] {
+			t.Fatalf("BlockHash(%d) = %s, %v; want %s", h, hash, err, mined[h-1])
+		}
+		b, err := c.Block(ctx, hash)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, _, err := b.DecodeChecked()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.BlockHash() != hash || m.Header.PrevBlock != prev || !strings.HasPrefix(b.Origin, "rpc http://127.0.0.1:") {
+			t.Fatalf("block %d: hash %s prev %s origin %q", h, m.BlockHash(), m.Header.PrevBlock, b.Origin)
+		}
+		prev = hash
+	}
+	// Errors name the node and the method, and carry the node's error.
+	_, err = c.BlockHash(ctx, 99)
+	var re *RPCError
+	if !errors.As(err, &re) || !strings.Contains(err.Error(), n.RPCURL) || !strings.Contains(err.Error(), "getblockhash") {
+		t.Errorf("BlockHash(99): %v", err)
+	}
+	_, err = c.Block(ctx, chainhash.Hash{1})
+	if !errors.As(err, &re) || !strings.Contains(err.Error(), "getblock") {
+		t.Errorf("Block(unknown): %v", err)
+	}
+	// Wrong password.
+	_, err = NewRPC(n.RPCURL, n.User, "wrong").BlockCount(ctx)
+	if err == nil || !strings.Contains(err.Error(), "user and password") {
+		t.Errorf("wrong password: %v", err)
+	}
+	// Credentials in the URL are used and not shown.
+	u := strings.Replace(n.RPCURL, "http://", "http://"+n.User+":"+n.Pass+"@", 1)
+	cu := NewRPC(u, "", "")
+	if _, err := cu.BlockCount(ctx); err != nil || strings.Contains(cu.URL(), n.Pass) {
+		t.Errorf("credentials in URL: %v, shown as %s", err, cu.URL())
+	}
+	// The node goes away: a prompt error naming the node, not a hang.
+	n.Stop()
+	start := time.Now()
+	_, err = c.BlockCount(ctx)
+	if err == nil || !strings.Contains(err.Error(), n.RPCURL) || time.Since(start) > 10*time.Second {
+		t.Errorf("after stop: %v after %v", err, time.Since(start))
+	}
+}
+
+// fakeNode serves JSON-RPC with handler, counting calls.
+func fakeNode(t *testing.T, handler func(method string, params []json.RawMessage) (status int, body string)) *httptest.Server {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var req struct {
+			Method string            `json:"method"`
+			Params []json.RawMessage `json:"params"`
+		}
+		body, _ := io.ReadAll(r.Body)
+		if err := json.Unmarshal(body, &req); err != nil {
+			t.Errorf("bad request %q", body)
+		}
+		status, out := handler(req.Method, req.Params)
+		w.WriteHeader(status)
+		io.WriteString(w, out)
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// TestRPCNodeDialects covers answers of other nodes: Bitcoin Core's HTTP 500
+// with a JSON error, old Core wanting a bool verbosity, garbage, a hang.
+func TestRPCNodeDialects(t *testing.T) {
+	ctx := context.Background()
+	genesis := chaincfg.MainNetParams.GenesisBlock
+	var buf bytes.Buffer
+	genesis.Serialize(&buf)
+	hexBlock := `"` + hex.EncodeToString(buf.Bytes()) + `"`
+
+	// Old Core: refuses an integer verbosity, accepts false.
+	calls := 0
+	srv := fakeNode(t, func(method string, params []json.RawMessage) (int, string) {
+		calls++
+		if method != "getblock" {
+			return 500, `{"result":null,"error":{"code":-32601,"message":"Method not found"},"id":1}`
+		}
+		if string(params[1]) != "false" {
+			return 500, `{"result":null,"error":{"code":-1,"message":"JSON value is not a boolean as expected"},"id":1}`
+		}
+		return 200, `{"result":` + hexBlock + `,"error":null,"id":1}`
+	})
+	c := NewRPC(srv.URL, "u", "p")
+	for i := 0; i < 2; i++ {
+		b, err := c.Block(ctx, *chaincfg.MainNetParams.GenesisHash)
+		if err != nil || b.Hash != *chaincfg.MainNetParams.GenesisHash {
+			t.Fatalf("old-Core getblock: %v", err)
+		}
+	}
+	if calls != 3 {
+		t.Errorf("%d calls for two blocks, want 3 (the bool form is remembered)", calls)
+	}
+	// Core's errors come with HTTP 500 and a JSON body.
+	_, err := c.BlockCount(ctx)
+	var re *RPCError
+	if !errors.As(err, &re) || re.Code != -32601 || !strings.Contains(err.Error(), "getblockcount") {
+		t.Errorf("method not found: %v", err)
+	}
+	// A block whose hash is not the one asked for.
+	srv = fakeNode(t, func(string, []json.RawMessage) (int, string) {
+		return 200, `{"result":` + hexBlock + `,"error":null,"id":1}`
+	})
+	if _, err := NewRPC(srv.URL, "", "").Block(ctx, chainhash.Hash{7}); err == nil || !strings.Contains(err.Error(), "block hash") {
+		t.Errorf("wrong block: %v", err)
+	}
+	// Garbage answers.
+	for _, body := range []string{`<html>busy</html>`, `{"result":"zz","error":null}`, `{"result":12,"error":null}`, ``} {
+		srv = fakeNode(t, func(string, []json.RawMessage) (int, string) { return 200, body })
+		c := NewRPC(srv.URL, "", "")
+		if _, err := c.Block(ctx, chainhash.Hash{}); err == nil {
+			t.Errorf("garbage %q accepted by Block", body)
+		}
+		if _, err := c.BestBlockHash(ctx); err == nil {
+			t.Errorf("garbage %q accepted by BestBlockHash", body)
+		}
+	}
+	// A node that never answers: the timeout and the context end the call.
+	hang := make(chan struct{})
+	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-hang:
+		case <-r.Context().Done():
+		}
+	}))
+	defer srv.Close()
+	defer close(hang)
+	c = NewRPC(srv.URL, "", "")
+	c.Timeout = 200 * time.Millisecond
+	start := time.Now()
+	if _, err := c.BlockCount(ctx); err == nil || !strings.Contains(err.Error(), "in time") || time.Since(start) > 5*time.Second {
+		t.Errorf("hanging node: %v after %v", err, time.Since(start))
+	}
+	c.Timeout = 0
+	cctx, cancel := context.WithCancel(ctx)
+	go func() { time.Sleep(100 * time.Millisecond); cancel() }()
+	if _, err := c.BlockCount(cctx); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled call: %v", err)
+	}
+	// Nothing listening.
+	if _, err := NewRPC("127.0.0.1:1", "", "").BlockCount(ctx); err == nil || !strings.Contains(err.Error(), "http://127.0.0.1:1") {
+		t.Errorf("nothing listening: %v", err)
+	}
+}
