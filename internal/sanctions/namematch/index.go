@@ -67,6 +67,8 @@ const (
 	genericFactor    = 0.5
 	particleFactor   = 0.35
 	weakAliasFactor  = 0.90
+	commonOnlyFactor = 0.80 // only common tokens matched and something is left over
+	noAnchorFactor   = 0.90 // every token matched only fuzzily
 	unmatchedNameMul = 0.7 // an unmatched token of the listed name costs 0.7 of its weight
 )
 
@@ -107,7 +109,7 @@ func classify(tok string) uint8 {
 		return classLegal
 	case genericWords[tok]:
 		return classGeneric
-	case particles[tok]:
+	case particles[tok], isSingleLetter(tok):
 		return classParticle
 	}
 	for i := 0; i < len(tok); i++ {

@@ -30,6 +30,9 @@ var genericWords = setOf(
 	"association", "organization", "organisation", "agency", "center", "centre",
 	"institute", "national", "state", "joint", "stock", "establishment", "est",
 	"exchange", "office", "bureau", "ministry", "department", "firm", "fund",
+	"united", "golden", "gold", "star", "first", "new", "eastern", "western",
+	"northern", "southern", "world", "universal", "royal", "modern", "great",
+	"business", "products", "supply", "manufacturing", "factory", "house",
 )
 
 // particles are name particles (Arabic al/bin/abu, Romance de/da, Germanic
@@ -88,6 +91,7 @@ var variants = func() map[string]string {
 		{"zaid", "zayd", "zeid", "zeyd"},
 		{"abu", "abou", "abo"},
 		{"al", "el", "ul"},
+		{"ali", "aly", "alee"},
 		// Russian
 		{"aleksandr", "alexander", "alexandr", "aleksander", "oleksandr"},
 		{"yevgeniy", "evgeny", "evgeniy", "yevgeny", "evgenii", "yevgenii", "evgueni", "eugene"},

@@ -83,3 +83,22 @@ func TestDeletions(t *testing.T) {
 		t.Errorf("deletions(lazarus) = %q", d)
 	}
 }
+
+func TestOneEdit(t *testing.T) {
+	tests := []struct {
+		a, b string
+		want bool
+	}{
+		{"arnoldo", "arnldo", true}, {"lazarus", "lazarsu", true}, {"lazarus", "lazaruss", true},
+		{"lazarus", "lazerus", true}, {"lazarus", "lazarus", true}, {"lazarus", "lzaarsu", false},
+		{"abcdef", "abcxyz", false}, {"abc", "abcde", false},
+	}
+	for _, tt := range tests {
+		if got := oneEdit(tt.a, tt.b); got != tt.want {
+			t.Errorf("oneEdit(%q,%q) = %v, want %v", tt.a, tt.b, got, tt.want)
+		}
+		if got := oneEdit(tt.b, tt.a); got != tt.want {
+			t.Errorf("oneEdit(%q,%q) = %v, want %v", tt.b, tt.a, got, tt.want)
+		}
+	}
+}

@@ -53,58 +53,49 @@ func fold(s string) string {
 
 // Tokens returns the normalised tokens of a name: folded, split on anything
 // that is not a letter or digit, apostrophes removed ("Sana'a" is "sanaa"),
-// and dotted single-letter runs joined ("L.L.C." is "llc").
+// and runs of single letters joined ("L.L.C." and "L L C" are "llc").
 func Tokens(s string) []string {
-	f := fold(s)
 	var toks []string
 	var cur strings.Builder
-	var prevSep rune // separator before the current token
-	var single []string
-	flushSingles := func() {
-		if len(single) > 1 {
-			toks = append(toks, strings.Join(single, ""))
-		} else if len(single) == 1 {
-			toks = append(toks, single[0])
+	emit := func() {
+		if cur.Len() > 0 {
+			toks = append(toks, cur.String())
+			cur.Reset()
 		}
-		single = single[:0]
 	}
-	var sepBefore rune = ' '
-	emit := func(next rune) {
-		if cur.Len() == 0 {
-			return
-		}
-		t := cur.String()
-		cur.Reset()
-		// A single letter followed or preceded by '.' belongs to a dotted run.
-		if len([]rune(t)) == 1 && (next == '.' || (sepBefore == '.' && len(single) > 0)) {
-			single = append(single, t)
-			return
-		}
-		if len(single) > 0 && sepBefore == '.' && len([]rune(t)) == 1 {
-			single = append(single, t)
-			return
-		}
-		flushSingles()
-		toks = append(toks, t)
-	}
-	for _, r := range f {
+	for _, r := range fold(s) {
 		switch {
 		case unicode.IsLetter(r) || unicode.IsDigit(r):
-			if cur.Len() == 0 {
-				sepBefore = prevSep
-			}
 			cur.WriteRune(r)
-			prevSep = 0
 		case r == '\'' || r == '’' || r == '`' || r == 'ʼ' || r == 'ʻ' || r == '‘':
 			// apostrophes join: "Qa'ida" is "qaida"
 		default:
-			emit(r)
-			if prevSep != '.' {
-				prevSep = r
-			}
+			emit()
 		}
 	}
-	emit(' ')
-	flushSingles()
-	return toks
+	emit()
+	// Join runs of single letters.
+	out := toks[:0]
+	for i := 0; i < len(toks); {
+		j := i
+		for j < len(toks) && isSingleLetter(toks[j]) {
+			j++
+		}
+		if j-i >= 2 {
+			out = append(out, strings.Join(toks[i:j], ""))
+			i = j
+			continue
+		}
+		out = append(out, toks[i])
+		i++
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
+}
+
+func isSingleLetter(t string) bool {
+	r := []rune(t)
+	return len(r) == 1 && unicode.IsLetter(r[0])
 }

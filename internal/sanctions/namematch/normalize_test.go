@@ -17,6 +17,8 @@ func TestTokens(t *testing.T) {
 		{"ANGLO-CARIBBEAN CO., LTD.", []string{"anglo", "caribbean", "co", "ltd"}},
 		{"Acme L.L.C.", []string{"acme", "llc"}},
 		{"BANCO S.A.", []string{"banco", "sa"}},
+		{"QEMAT TRADING L L C", []string{"qemat", "trading", "llc"}},
+		{"O, Kuk-Ryol", []string{"o", "kuk", "ryol"}},
 		{"Müller Çelik Ærø", []string{"muller", "celik", "aero"}},
 		{"Al-Qa'ida", []string{"al", "qaida"}},
 		{"Евгений Пригожин", []string{"evgeniy", "prigozhin"}},

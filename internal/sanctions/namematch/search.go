@@ -73,6 +73,7 @@ type Hit struct {
 type qtok struct {
 	text, canon, skel string
 	class             uint8
+	known             bool // the token occurs in the indexed names
 	w                 float64
 }
 
@@ -81,6 +82,7 @@ func (ix *Index) makeQtok(t string) qtok {
 	df := 0
 	if id, ok := ix.vocabID[t]; ok {
 		df = len(ix.post[id])
+		q.known = true
 	}
 	q.w = ix.weight(q.class, df)
 	return q
@@ -108,10 +110,16 @@ func (ix *Index) Search(query string, opts Options) []Hit {
 		minScore = DefaultMinScore
 	}
 	q := make([]qtok, len(toks))
-	var W float64
+	var W, Wknown float64
+	var unknown uint32
 	for i, t := range toks {
 		q[i] = ix.makeQtok(t)
 		W += q[i].w
+		if q[i].known {
+			Wknown += q[i].w
+		} else {
+			unknown |= 1 << i
+		}
 	}
 	qj := make([]qtok, 0, len(toks))
 	for i := 0; i+1 < len(toks); i++ {
@@ -180,13 +188,20 @@ func (ix *Index) Search(query string, opts Options) []Hit {
 	dobYear, hasDOB := parseYear(opts.DOB)
 	for _, n := range sc.touched {
 		nm := &ix.names[n]
+		// Upper bound of the score: every name token matched perfectly. A
+		// query token unknown to the index (a typo) counts with the weight
+		// of the name token it matches, at most nm.total in all.
 		var M float64
-		for m, i := sc.mask[n], 0; m != 0; m, i = m>>1, i+1 {
+		for m, i := sc.mask[n]&^unknown, 0; m != 0; m, i = m>>1, i+1 {
 			if m&1 != 0 {
 				M += q[i].w
 			}
 		}
-		if ub := (M + nm.total) / (W + nm.total); ub < minScore {
+		T := nm.total
+		if sc.mask[n]&unknown != 0 {
+			T *= 2
+		}
+		if ub := (M + T) / (Wknown + T); ub < minScore {
 			continue
 		}
 		if b, ok := best[nm.rec]; ok && b.score >= 1 {
@@ -293,7 +308,33 @@ const (
 	howPhonetic = "phonetic"
 	howJW       = "jaro-winkler"
 	howJoined   = "joined"
+	howTypo     = "one edit"
 )
+
+// oneEdit reports whether a and b are one insertion, deletion, substitution
+// or transposition of adjacent characters apart.
+func oneEdit(a, b string) bool {
+	if len(a) > len(b) {
+		a, b = b, a
+	}
+	if len(b)-len(a) > 1 {
+		return false
+	}
+	i := 0
+	for i < len(a) && a[i] == b[i] {
+		i++
+	}
+	if i == len(a) {
+		return true // b is a with one more character at the end (or equal)
+	}
+	if len(a) == len(b) {
+		if a[i+1:] == b[i+1:] {
+			return true // substitution
+		}
+		return i+1 < len(a) && a[i] == b[i+1] && a[i+1] == b[i] && a[i+2:] == b[i+2:]
+	}
+	return a[i:] == b[i+1:] // insertion in b
+}
 
 // similarity compares two single tokens.
 func similarity(a, b *qtok, atext, btext string) (float64, string) {
@@ -306,6 +347,11 @@ func similarity(a, b *qtok, atext, btext string) (float64, string) {
 	if a.canon == b.canon {
 		return 0.95, howTranslit
 	}
+	if variants[atext] != "" && variants[btext] != "" {
+		// Both are known names with different canonical forms (Hasan and
+		// Husayn): not spellings of one name.
+		return 0, ""
+	}
 	la, lb := len(atext), len(btext)
 	diff := abs(la - lb)
 	if min(la, lb) < 4 {
@@ -314,25 +360,29 @@ func similarity(a, b *qtok, atext, btext string) (float64, string) {
 	jw := jaroWinkler(atext, btext)
 	// Same skeleton, and spelled alike enough that it is not a coincidence
 	// of merged sounds ("qaeda" and "koti" share one).
-	if a.skel != "" && a.skel == b.skel && diff <= 2 && jw >= 0.70 {
+	if a.skel != "" && a.skel == b.skel && diff <= 2 && jw >= 0.80 {
 		return 0.90, howPhonetic
 	}
 	// Jaro-Winkler, less a length penalty so that "jong" is not "jongun".
+	if min(la, lb) >= 5 && oneEdit(atext, btext) {
+		return 0.90, howTypo
+	}
+	// The similarity falls twice as fast as Jaro-Winkler: 0.88 gives 0.76.
 	if jw := jw * (1 - 0.05*float64(diff)); jw >= 0.88 {
-		return math.Min(jw, 0.97), howJW
+		return math.Min(1-2*(1-jw), 0.97), howJW
 	}
 	return 0, ""
 }
 
 // joinMinSim is the least similarity a joined-token match needs.
-const joinMinSim = 0.92
+const joinMinSim = 0.90
 
 type pair struct {
 	q0, q1 int8 // query tokens (q1 = -1 unless joined)
 	n0, n1 int8 // name tokens (n1 = -1 unless joined)
 	sim    float64
 	how    string
-	w      float64
+	wq, wn float64 // weights of the query and name sides
 }
 
 // score aligns the query with one name. With explain it also returns an
@@ -340,6 +390,14 @@ type pair struct {
 func (ix *Index) score(q, qj []qtok, nm *iname, W float64, explain bool) (float64, *Explanation) {
 	var pairsBuf [64]pair
 	pairs := pairsBuf[:0]
+	// A query token unknown to the index (a typo) takes the weight of the
+	// name token it matches.
+	qw := func(i int, nw float64) float64 {
+		if q[i].known {
+			return q[i].w
+		}
+		return nw
+	}
 	nt := make([]*qtok, len(nm.toks))
 	for j, id := range nm.toks {
 		v := &ix.vocab[id]
@@ -348,7 +406,7 @@ func (ix *Index) score(q, qj []qtok, nm *iname, W float64, explain bool) (float6
 	for i := range q {
 		for j := range nt {
 			if s, how := similarity(&q[i], nt[j], q[i].text, nt[j].text); s > 0 {
-				pairs = append(pairs, pair{int8(i), -1, int8(j), -1, s, how, q[i].w + nt[j].w})
+				pairs = append(pairs, pair{int8(i), -1, int8(j), -1, s, how, qw(i, nt[j].w), nt[j].w})
 			}
 		}
 	}
@@ -357,7 +415,7 @@ func (ix *Index) score(q, qj []qtok, nm *iname, W float64, explain bool) (float6
 	for i := range qj {
 		for j := range nt {
 			if s, _ := similarity(&qj[i], nt[j], qj[i].text, nt[j].text); s >= joinMinSim {
-				pairs = append(pairs, pair{int8(i), int8(i + 1), int8(j), -1, s, howJoined, q[i].w + q[i+1].w + nt[j].w})
+				pairs = append(pairs, pair{int8(i), int8(i + 1), int8(j), -1, s, howJoined, qw(i, nt[j].w/2) + qw(i+1, nt[j].w/2), nt[j].w})
 			}
 		}
 	}
@@ -366,7 +424,7 @@ func (ix *Index) score(q, qj []qtok, nm *iname, W float64, explain bool) (float6
 		jt := qtok{text: v.text, canon: v.canon, skel: v.skel, class: v.class}
 		for i := range q {
 			if s, _ := similarity(&q[i], &jt, q[i].text, jt.text); s >= joinMinSim {
-				pairs = append(pairs, pair{int8(i), -1, int8(j), int8(j + 1), s, howJoined, q[i].w + nt[j].w + nt[j+1].w})
+				pairs = append(pairs, pair{int8(i), -1, int8(j), int8(j + 1), s, howJoined, qw(i, nt[j].w+nt[j+1].w), nt[j].w + nt[j+1].w})
 			}
 		}
 	}
@@ -374,10 +432,12 @@ func (ix *Index) score(q, qj []qtok, nm *iname, W float64, explain bool) (float6
 		if pairs[a].sim != pairs[b].sim {
 			return pairs[a].sim > pairs[b].sim
 		}
-		return pairs[a].w > pairs[b].w
+		return pairs[a].wq+pairs[a].wn > pairs[b].wq+pairs[b].wn
 	})
 	var qused, nused uint64
-	var num, matchedN float64
+	var num, matchedQ, matchedN float64
+	commonOnly := true
+	anchored := false // some pair is exact or a known variant
 	var chosen []pair
 	for _, p := range pairs {
 		qb := uint64(1) << p.q0
@@ -393,20 +453,42 @@ func (ix *Index) score(q, qj []qtok, nm *iname, W float64, explain bool) (float6
 		}
 		qused |= qb
 		nused |= nb
-		num += p.sim * p.w
-		matchedN += nt[p.n0].w
-		if p.n1 >= 0 {
-			matchedN += nt[p.n1].w
+		num += p.sim * (p.wq + p.wn)
+		anchored = anchored || p.sim >= 0.95
+		matchedQ += p.wq
+		matchedN += p.wn
+		if !isCommon(q[p.q0].class) || p.q1 >= 0 && !isCommon(q[p.q1].class) {
+			commonOnly = false
 		}
 		if explain {
 			chosen = append(chosen, p)
 		}
 	}
 	unmatchedN := nm.total - matchedN
-	den := W + matchedN + unmatchedNameMul*unmatchedN
+	var unmatchedQ float64
+	leftover := false
+	for i := range q {
+		if qused&(1<<i) == 0 {
+			unmatchedQ += q[i].w
+			leftover = leftover || q[i].class != classLegal
+		}
+	}
+	for j := range nt {
+		if nused&(1<<j) == 0 {
+			leftover = leftover || nt[j].class != classLegal
+		}
+	}
+	den := matchedQ + unmatchedQ + matchedN + unmatchedNameMul*unmatchedN
 	s := 0.0
 	if den > 0 {
 		s = num / den
+	}
+	commonOnly = commonOnly && qused != 0 && leftover
+	if commonOnly {
+		s *= commonOnlyFactor
+	}
+	if !anchored && qused != 0 {
+		s *= noAnchorFactor
 	}
 	if nm.kind == Weak {
 		s *= weakAliasFactor
@@ -417,7 +499,7 @@ func (ix *Index) score(q, qj []qtok, nm *iname, W float64, explain bool) (float6
 	}
 	ex := &Explanation{Matches: []TokenMatch{}}
 	for _, p := range chosen {
-		tm := TokenMatch{Query: q[p.q0].text, Name: nt[p.n0].text, How: p.how, Similarity: round3(p.sim), Weight: round3(p.w)}
+		tm := TokenMatch{Query: q[p.q0].text, Name: nt[p.n0].text, How: p.how, Similarity: round3(p.sim), Weight: round3(p.wq + p.wn)}
 		if p.q1 >= 0 {
 			tm.Query += "+" + q[p.q1].text
 		}
@@ -447,6 +529,12 @@ func (ix *Index) score(q, qj []qtok, nm *iname, W float64, explain bool) (float6
 	if nm.kind == Weak {
 		ex.Penalties = append(ex.Penalties, fmt.Sprintf("weak alias: score x%.2f", weakAliasFactor))
 	}
+	if commonOnly {
+		ex.Penalties = append(ex.Penalties, fmt.Sprintf("only common tokens matched: score x%.2f", commonOnlyFactor))
+	}
+	if !anchored && qused != 0 {
+		ex.Penalties = append(ex.Penalties, fmt.Sprintf("no exact or known-variant token: score x%.2f", noAnchorFactor))
+	}
 	for _, m := range chosen {
 		for _, t := range []*qtok{&q[m.q0]} {
 			if t.class == classGeneric || t.class == classLegal || t.class == classParticle {
@@ -456,6 +544,10 @@ func (ix *Index) score(q, qj []qtok, nm *iname, W float64, explain bool) (float6
 	}
 	ex.Summary = strings.Join(parts, "; ")
 	return s, ex
+}
+
+func isCommon(c uint8) bool {
+	return c == classGeneric || c == classLegal || c == classParticle
 }
 
 func classNote(c uint8) string {
