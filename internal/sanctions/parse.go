@@ -10,6 +10,8 @@ func ParseFile(format, path, name string) (*Parsed, error) {
 		return ParseOFACCSV(path)
 	case FormatOFACXML:
 		return ParseOFACXML(path)
+	case FormatOFACAdvanced:
+		return ParseOFACAdvanced(path)
 	case FormatUNXML:
 		return ParseUNXML(path)
 	}
