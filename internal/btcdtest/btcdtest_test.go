@@ -67,3 +67,34 @@ func TestNode(t *testing.T) {
 		t.Error("call after Stop succeeded")
 	}
 }
+
+// TestReorg makes the node switch branches with submitblock, and checks
+// btcd's invalidateblock and reconsiderblock.
+func TestReorg(t *testing.T) {
+	n := Start(t)
+	a := n.Generate(3)
+	b := n.MineOn(a[0], 3) // competing branch from height 1: heights 2..4
+	if best, h := n.BestBlock(); best != b[2] || h != 4 {
+		t.Fatalf("after a longer branch: best %s at %d, want %s at 4", best, h, b[2])
+	}
+	// An equally long branch does not displace the first one seen.
+	c := n.MineOn(a[2], 1)
+	if best, _ := n.BestBlock(); best != b[2] {
+		t.Fatalf("equal-work branch %s became best", c[0])
+	}
+	// invalidateblock rolls the best chain back to the other branch.
+	if _, err := n.Call("invalidateblock", b[0].String()); err != nil {
+		t.Fatalf("invalidateblock: %v", err)
+	}
+	if best, h := n.BestBlock(); best != c[0] || h != 4 {
+		t.Fatalf("after invalidateblock: best %s at %d, want %s at 4", best, h, c[0])
+	}
+	if _, err := n.Call("reconsiderblock", b[0].String()); err != nil {
+		t.Fatalf("reconsiderblock: %v", err)
+	}
+	best, h := n.BestBlock()
+	t.Logf("after reconsiderblock: best %s at %d (branch b tip %s, branch c tip %s)", best, h, b[2], c[0])
+	if best != b[2] && best != c[0] {
+		t.Fatalf("after reconsiderblock: best %s is on neither branch", best)
+	}
+}
