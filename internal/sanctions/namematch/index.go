@@ -69,7 +69,7 @@ const (
 	weakAliasFactor  = 0.90
 	commonOnlyFactor = 0.80 // only common tokens matched and something is left over
 	noAnchorFactor   = 0.90 // every token matched only fuzzily
-	unmatchedNameMul = 0.7 // an unmatched token of the listed name costs 0.7 of its weight
+	unmatchedNameMul = 0.7  // an unmatched token of the listed name costs 0.7 of its weight
 )
 
 type vtoken struct {

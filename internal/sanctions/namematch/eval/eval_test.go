@@ -80,4 +80,3 @@ func TestSetEntitiesExist(t *testing.T) {
 		}
 	}
 }
-
