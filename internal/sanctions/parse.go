@@ -12,6 +12,8 @@ func ParseFile(format, path, name string) (*Parsed, error) {
 		return ParseOFACXML(path)
 	case FormatOFACAdvanced:
 		return ParseOFACAdvanced(path)
+	case FormatWatchlist:
+		return ParseWatchlist(path, name)
 	case FormatUNXML:
 		return ParseUNXML(path)
 	}
