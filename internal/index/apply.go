@@ -38,6 +38,13 @@ func (ix *Index) usable() error {
 // and height is the tip's plus one) or, on an empty index, it becomes the
 // base block. On error the index is unchanged.
 func (ix *Index) Apply(blk *wire.MsgBlock, height int64) error {
+	return ix.ApplyTxids(blk, height, nil)
+}
+
+// ApplyTxids is Apply with the block's txids already computed (in block
+// order, as source.Block.DecodeChecked returns them), saving a hash per tx.
+// A nil txids means "compute them".
+func (ix *Index) ApplyTxids(blk *wire.MsgBlock, height int64, txids []chainhash.Hash) error {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
 	if err := ix.usable(); err != nil {
@@ -58,12 +65,15 @@ func (ix *Index) Apply(blk *wire.MsgBlock, height int64) error {
 	if len(blk.Transactions) == 0 {
 		return fmt.Errorf("block %s at height %d has no transactions", hash, height)
 	}
+	if txids != nil && len(txids) != len(blk.Transactions) {
+		return fmt.Errorf("block %s: %d txids for %d transactions", hash, len(txids), len(blk.Transactions))
+	}
 	start := ix.lens()
 	oldBase := ix.base
 	if start.blocks == 0 {
 		ix.base = height
 	}
-	if err := ix.applyBlock(blk, hash, height); err != nil {
+	if err := ix.applyBlock(blk, hash, height, txids); err != nil {
 		ix.rollback(start)
 		ix.base = oldBase
 		return fmt.Errorf("apply block %s at height %d: %w", hash, height, err)
@@ -99,7 +109,7 @@ func (ix *Index) txid(tx *wire.MsgTx) chainhash.Hash {
 	return chainhash.DoubleHashH(ix.hashBuf.Bytes())
 }
 
-func (ix *Index) applyBlock(blk *wire.MsgBlock, hash chainhash.Hash, height int64) error {
+func (ix *Index) applyBlock(blk *wire.MsgBlock, hash chainhash.Hash, height int64, txids []chainhash.Hash) error {
 	firstTx, firstAddr := ix.txHash.len(), ix.addrOff.len()
 	blockSize := 80 + wire.VarIntSerializeSize(uint64(len(blk.Transactions)))
 	blockWeight := 4 * blockSize
@@ -108,7 +118,12 @@ func (ix *Index) applyBlock(blk *wire.MsgBlock, hash chainhash.Hash, height int6
 		if t >= maxID || ix.inPrev.len()+uint64(len(tx.TxIn)) >= maxID || ix.outValue.len()+uint64(len(tx.TxOut)) >= maxID {
 			return errors.New("index id space exhausted (2^40 ids)")
 		}
-		txid := ix.txid(tx)
+		var txid chainhash.Hash
+		if txids != nil {
+			txid = txids[i]
+		} else {
+			txid = ix.txid(tx)
+		}
 		copy(ix.txHash.add(), txid[:])
 		ix.txIn.addU40(ix.inPrev.len())
 		ix.txOut.addU40(ix.outValue.len())
