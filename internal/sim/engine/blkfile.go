@@ -87,9 +87,15 @@ func (w *blkWriter) finish() error {
 	return nil
 }
 
-// writeBlock appends one framed block.
-func (w *blkWriter) writeBlock(b *wire.MsgBlock) error {
-	n := int64(b.SerializeSize())
+// writeBlock appends one framed block, given as consecutive parts of its serialization.
+func (w *blkWriter) writeBlock(parts ...[]byte) error {
+	var n int64
+	for _, p := range parts {
+		n += int64(len(p))
+	}
+	if n > 0xffffffff {
+		return fmt.Errorf("engine: block of %d bytes does not fit a blk file frame", n)
+	}
 	if w.size > 0 && w.size+8+n > w.maxSize {
 		if err := w.roll(); err != nil {
 			return err
@@ -101,8 +107,10 @@ func (w *blkWriter) writeBlock(b *wire.MsgBlock) error {
 	if _, err := w.buf.Write(hdr[:]); err != nil {
 		return fmt.Errorf("engine: write %s at offset %d: %w", w.path(w.num), w.size, err)
 	}
-	if err := b.Serialize(w.buf); err != nil {
-		return fmt.Errorf("engine: write %s at offset %d: %w", w.path(w.num), w.size, err)
+	for _, p := range parts {
+		if _, err := w.buf.Write(p); err != nil {
+			return fmt.Errorf("engine: write %s at offset %d: %w", w.path(w.num), w.size, err)
+		}
 	}
 	w.size += 8 + n
 	w.written += 8 + n

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"errors"
 	"fmt"
@@ -98,7 +99,18 @@ func (e *Engine) MineBlock(payTo *Key, when time.Time) (*wire.MsgBlock, []Coin, 
 		return nil, nil, err
 	}
 	if e.out != nil {
-		if err := e.out.writeBlock(block); err != nil {
+		var head bytes.Buffer
+		head.Grow(80 + 9 + cb.SerializeSize())
+		if err := block.Header.Serialize(&head); err != nil {
+			return nil, nil, fmt.Errorf("engine: serialize header: %w", err)
+		}
+		if err := wire.WriteVarInt(&head, 0, uint64(n)); err != nil {
+			return nil, nil, err
+		}
+		if err := cb.Serialize(&head); err != nil {
+			return nil, nil, fmt.Errorf("engine: serialize coinbase: %w", err)
+		}
+		if err := e.out.writeBlock(head.Bytes(), e.arena); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -114,6 +126,8 @@ func (e *Engine) MineBlock(payTo *Key, when time.Time) (*wire.MsgBlock, []Coin, 
 		e.queue[i] = queued{}
 	}
 	e.queue = e.queue[:0]
+	e.arena = e.arena[:0]
+	e.lastTx = nil
 	e.qWeight, e.qSigOps, e.qFees, e.qWitness = 0, 0, 0, false
 	op := wire.OutPoint{Hash: cbHash, Index: 0}
 	e.utxos[op] = utxo{value: cb.TxOut[0].Value, height: int32(height), tag: scriptTag(payTo.PkScript),

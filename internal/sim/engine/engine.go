@@ -1,8 +1,11 @@
 package engine
 
 import (
+	"bytes"
+	"crypto/sha256"
 	"errors"
 	"fmt"
+	"hash"
 	"path/filepath"
 	"sort"
 	"time"
@@ -71,11 +74,10 @@ type utxo struct {
 }
 
 type queued struct {
-	tx         *wire.MsgTx
-	txid       chainhash.Hash
-	wtxid      chainhash.Hash
-	fee        int64
-	hasWitness bool
+	tx    *wire.MsgTx
+	txid  chainhash.Hash
+	wtxid chainhash.Hash
+	fee   int64
 }
 
 // Engine builds a chain: keys, signed transactions, mined blocks, block files. It is not safe for concurrent use.
@@ -96,8 +98,14 @@ type Engine struct {
 	target    chainhashBig
 	extraData []byte
 
-	hashBuf []chainhash.Hash
-	closed  bool
+	arena    []byte // serialized queued transactions, in queue order: the block's body after the coinbase
+	lastTx   *wire.MsgTx
+	lastTxID chainhash.Hash
+	sha      hash.Hash
+	hashBuf  []chainhash.Hash
+	hrpState uint32    // bech32 checksum state after the network's HRP
+	rmd      hash.Hash // reused RIPEMD-160
+	closed   bool
 }
 
 // New starts a chain at the network's genesis block. With an OutDir it creates OutDir/blocks (refusing a
@@ -126,13 +134,19 @@ func New(cfg Config) (*Engine, error) {
 		utxos:     make(map[wire.OutPoint]utxo),
 		target:    newTarget(cfg.Params.PowLimitBits),
 		extraData: []byte("/chaintrace-sim/"),
+		hrpState:  hrpState(cfg.Params.Bech32HRPSegwit),
 	}
 	if cfg.OutDir != "" {
 		w, err := openBlkWriter(filepath.Join(cfg.OutDir, "blocks"), cfg.Params.Net, cfg.MaxFileSize)
 		if err != nil {
 			return nil, err
 		}
-		if err := w.writeBlock(g); err != nil {
+		var gb bytes.Buffer
+		if err := g.Serialize(&gb); err != nil {
+			w.close()
+			return nil, fmt.Errorf("engine: serialize genesis: %w", err)
+		}
+		if err := w.writeBlock(gb.Bytes()); err != nil {
 			w.close()
 			return nil, err
 		}
@@ -209,9 +223,14 @@ func (e *Engine) AddTx(tx *wire.MsgTx) error {
 	if tx == nil {
 		return fmt.Errorf("engine: AddTx: %w: nil transaction", ErrInvalidTx)
 	}
-	txid := tx.TxHash()
-	sigops, err := e.checkTx(tx)
+	mark := len(e.arena)
+	txid, wtxid, weight, err := e.encodeTx(tx)
 	if err != nil {
+		return fmt.Errorf("engine: AddTx: encode: %w", err)
+	}
+	sigops, err := e.checkTx(tx, weight)
+	if err != nil {
+		e.arena = e.arena[:mark]
 		return fmt.Errorf("engine: AddTx %s: %w", txid, err)
 	}
 	next := int32(e.height + 1)
@@ -230,21 +249,55 @@ func (e *Engine) AddTx(tx *wire.MsgTx) error {
 			value: to.Value, height: next, tag: scriptTag(to.PkScript), kind: classify(to.PkScript),
 		}
 	}
-	w := tx.HasWitness()
-	q := queued{tx: tx, txid: txid, wtxid: txid, fee: in - out, hasWitness: w}
-	if w {
-		q.wtxid = tx.WitnessHash()
+	q := queued{tx: tx, txid: txid, wtxid: wtxid, fee: in - out}
+	if txid != wtxid {
 		e.qWitness = true
 	}
 	e.queue = append(e.queue, q)
-	e.qWeight += txWeight(tx)
+	e.lastTx, e.lastTxID = tx, txid
+	e.qWeight += weight
 	e.qSigOps += sigops
 	e.qFees += q.fee
 	return nil
 }
 
+// encodeTx appends tx's serialization (with witness) to the block arena and derives its txid, wtxid and
+// weight from that one serialization.
+func (e *Engine) encodeTx(tx *wire.MsgTx) (txid, wtxid chainhash.Hash, weight int64, err error) {
+	mark := len(e.arena)
+	buf := bytes.NewBuffer(e.arena)
+	if err := tx.Serialize(buf); err != nil {
+		return txid, wtxid, 0, err
+	}
+	e.arena = buf.Bytes()
+	raw := e.arena[mark:]
+	if e.sha == nil {
+		e.sha = sha256.New()
+	}
+	var first [32]byte
+	e.sha.Reset()
+	if !tx.HasWitness() {
+		e.sha.Write(raw)
+		e.sha.Sum(first[:0])
+		txid = sha256.Sum256(first[:])
+		return txid, txid, int64(len(raw)) * 4, nil
+	}
+	// Witness serialization: version | 0x00 0x01 | inputs and outputs | witnesses | lock time.
+	stripped := tx.SerializeSizeStripped()
+	e.sha.Write(raw[:4])
+	e.sha.Write(raw[6 : 6+stripped-8])
+	e.sha.Write(raw[len(raw)-4:])
+	e.sha.Sum(first[:0])
+	txid = sha256.Sum256(first[:])
+	e.sha.Reset()
+	e.sha.Write(raw)
+	e.sha.Sum(first[:0])
+	wtxid = sha256.Sum256(first[:])
+	return txid, wtxid, int64(stripped)*3 + int64(len(raw)), nil
+}
+
 // checkTx validates tx against the UTXO set and block budget without changing anything.
-func (e *Engine) checkTx(tx *wire.MsgTx) (int64, error) {
+func (e *Engine) checkTx(tx *wire.MsgTx, w int64) (int64, error) {
 	if len(tx.TxIn) == 0 || len(tx.TxOut) == 0 {
 		return 0, fmt.Errorf("%w: %d inputs and %d outputs (need at least one of each)", ErrInvalidTx, len(tx.TxIn), len(tx.TxOut))
 	}
@@ -300,7 +353,6 @@ func (e *Engine) checkTx(tx *wire.MsgTx) (int64, error) {
 	if err := e.checkLockTime(tx); err != nil {
 		return 0, err
 	}
-	w := txWeight(tx)
 	if e.qWeight+w > blockchain.MaxBlockWeight-coinbaseReserveWeight ||
 		e.qSigOps+sigops > blockchain.MaxBlockSigOpsCost-coinbaseReserveSigOps {
 		return 0, fmt.Errorf("weight %d, sigop cost %d with %d queued (weight %d, sigop cost %d): %w",

@@ -6,8 +6,6 @@ import (
 	"fmt"
 
 	"github.com/btcsuite/btcd/btcec/v2"
-	"github.com/btcsuite/btcd/btcec/v2/schnorr"
-	"github.com/btcsuite/btcd/btcutil"
 	"github.com/btcsuite/btcd/txscript"
 )
 
@@ -96,16 +94,15 @@ func secret(seed int64, n uint64, j uint32) *btcec.PrivateKey {
 
 // fakePub returns a 33-byte placeholder public key for fast mode (not a checked curve point).
 func fakePub(seed int64, n uint64, j uint32) []byte {
-	var buf [8 + 8 + 4]byte
-	binary.LittleEndian.PutUint64(buf[0:], uint64(seed))
-	binary.LittleEndian.PutUint64(buf[8:], n)
-	binary.LittleEndian.PutUint32(buf[16:], j)
-	h := sha256.New()
-	h.Write([]byte("chaintrace/sim/engine/fastpub/v1"))
-	h.Write(buf[:])
+	var buf [32 + 8 + 8 + 4]byte
+	copy(buf[:], "chaintrace/sim/engine/fastpub/v1")
+	binary.LittleEndian.PutUint64(buf[32:], uint64(seed))
+	binary.LittleEndian.PutUint64(buf[40:], n)
+	binary.LittleEndian.PutUint32(buf[48:], j)
+	sum := sha256.Sum256(buf[:])
 	out := make([]byte, 33)
-	out[0] = 0x02 | (buf[8] & 1)
-	h.Sum(out[1:1])
+	out[0] = 0x02 | (sum[31] & 1)
+	copy(out[1:], sum[:])
 	return out
 }
 
@@ -130,6 +127,19 @@ func (e *Engine) newKey(kind KeyKind) (*Key, error) {
 	if kind == P2WSHMultisig {
 		nkeys = 3
 	}
+	if kind == P2TR {
+		// Only the BIP86-tweaked output key is ever revealed (key-path spends carry just a signature).
+		if e.cfg.Fast {
+			k.pubs = [][]byte{fakePub(e.cfg.Seed, n, 0)}
+			return k, e.keyAddress(k, k.pubs[0][1:])
+		}
+		p := secret(e.cfg.Seed, n, 0)
+		k.privs = []*btcec.PrivateKey{p}
+		k.tapPriv = txscript.TweakTaprootPrivKey(*p, nil)
+		pub := k.tapPriv.PubKey().SerializeCompressed() // x is the output key; schnorr.Sign handles an odd Y
+		k.pubs = [][]byte{pub}
+		return k, e.keyAddress(k, pub[1:])
+	}
 	for j := uint32(0); j < nkeys; j++ {
 		if e.cfg.Fast {
 			k.pubs = append(k.pubs, fakePub(e.cfg.Seed, n, j))
@@ -139,45 +149,15 @@ func (e *Engine) newKey(kind KeyKind) (*Key, error) {
 		k.privs = append(k.privs, p)
 		k.pubs = append(k.pubs, p.PubKey().SerializeCompressed())
 	}
-	params := e.cfg.Params
-	var addr btcutil.Address
-	var err error
 	switch kind {
-	case P2PKH:
-		addr, err = btcutil.NewAddressPubKeyHash(btcutil.Hash160(k.pubs[0]), params)
 	case P2WPKH, P2SHP2WPKH:
-		h := btcutil.Hash160(k.pubs[0])
+		h := e.hash160(k.pubs[0])
 		k.script = p2pkhScript(h)
-		if kind == P2WPKH {
-			addr, err = btcutil.NewAddressWitnessPubKeyHash(h, params)
-		} else {
-			k.redeem = append([]byte{txscript.OP_0, 20}, h...)
-			addr, err = btcutil.NewAddressScriptHash(k.redeem, params)
-		}
-	case P2TR:
-		var xonly []byte
-		if e.cfg.Fast {
-			xonly = k.pubs[0][1:]
-		} else {
-			priv := *k.privs[0]
-			k.tapPriv = txscript.TweakTaprootPrivKey(priv, nil)
-			xonly = schnorr.SerializePubKey(txscript.ComputeTaprootKeyNoScript(k.privs[0].PubKey()))
-		}
-		addr, err = btcutil.NewAddressTaproot(xonly, params)
+		k.redeem = append([]byte{txscript.OP_0, 20}, h...)
 	case P2WSHMultisig:
 		k.script = multisigScript(k.pubs)
-		h := sha256.Sum256(k.script)
-		addr, err = btcutil.NewAddressWitnessScriptHash(h[:], params)
 	}
-	if err != nil {
-		return nil, fmt.Errorf("engine: encode %s address: %w", kind, err)
-	}
-	k.Address = addr.EncodeAddress()
-	k.PkScript, err = txscript.PayToAddrScript(addr)
-	if err != nil {
-		return nil, fmt.Errorf("engine: %s output script: %w", kind, err)
-	}
-	return k, nil
+	return k, e.keyAddress(k, nil)
 }
 
 // p2pkhScript returns OP_DUP OP_HASH160 <h> OP_EQUALVERIFY OP_CHECKSIG, also the BIP143 script code of P2WPKH.

@@ -264,7 +264,7 @@ func (e *Engine) sign(tx *wire.MsgTx, coins []Coin) error {
 			if err != nil {
 				return fmt.Errorf("input %d sighash: %w", i, err)
 			}
-			sig, err := schnorr.Sign(k.tapPriv, h)
+			sig, err := schnorr.Sign(k.tapPriv, h, schnorr.FastSign())
 			if err != nil {
 				return fmt.Errorf("input %d schnorr sign: %w", i, err)
 			}
@@ -376,4 +376,35 @@ func (f *sliceFetcher) FetchPrevOutput(op wire.OutPoint) *wire.TxOut {
 		}
 	}
 	return nil
+}
+
+// Coins returns the coins tx creates for owners, like CoinsOf with the next block's height; it reuses the txid
+// AddTx computed when tx is the transaction added last.
+func (e *Engine) Coins(tx *wire.MsgTx, keys ...*Key) []Coin {
+	txid := e.lastTxID
+	if tx != e.lastTx || e.lastTx == nil {
+		txid = tx.TxHash()
+	}
+	out := make([]Coin, 0, len(keys))
+	for i, k := range keys {
+		if k == nil || i >= len(tx.TxOut) {
+			continue
+		}
+		out = append(out, Coin{OutPoint: wire.OutPoint{Hash: txid, Index: uint32(i)}, Value: tx.TxOut[i].Value,
+			Key: k, Height: e.height + 1})
+	}
+	return out
+}
+
+// Send builds, signs and queues the transaction spec describes, and returns it with the coins it creates for
+// owners (owners[i] owns output i; nil skips an output). It is BuildTx, AddTx and Coins in one call.
+func (e *Engine) Send(spec TxSpec, owners ...*Key) (*wire.MsgTx, []Coin, error) {
+	tx, err := e.BuildTx(spec)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := e.AddTx(tx); err != nil {
+		return nil, nil, err
+	}
+	return tx, e.Coins(tx, owners...), nil
 }

@@ -1,0 +1,163 @@
+package engine
+
+import (
+	"crypto/sha256"
+	"fmt"
+
+	"golang.org/x/crypto/ripemd160"
+)
+
+// Address encoders for the engine's own keys. btcutil's segwit encoder decodes every address it encodes to
+// check it, and its base58 uses math/big; these are several times faster, and TestAddressEncoding checks
+// them against btcutil.
+
+const base58Alphabet = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+
+// base58Check encodes version || payload || first 4 bytes of sha256d(version || payload).
+func base58Check(version byte, payload []byte) string {
+	in := make([]byte, 0, 1+len(payload)+4)
+	in = append(in, version)
+	in = append(in, payload...)
+	first := sha256.Sum256(in)
+	second := sha256.Sum256(first[:])
+	in = append(in, second[:4]...)
+
+	zeros := 0
+	for zeros < len(in) && in[zeros] == 0 {
+		zeros++
+	}
+	size := (len(in)-zeros)*138/100 + 1 // log(256)/log(58), rounded up
+	buf := make([]byte, size)
+	high := size - 1
+	for _, c := range in[zeros:] {
+		carry := int(c)
+		j := size - 1
+		for ; j > high || carry != 0; j-- {
+			carry += 256 * int(buf[j])
+			buf[j] = byte(carry % 58)
+			carry /= 58
+		}
+		high = j
+	}
+	start := 0
+	for start < size && buf[start] == 0 {
+		start++
+	}
+	out := make([]byte, zeros+size-start)
+	for i := 0; i < zeros; i++ {
+		out[i] = '1'
+	}
+	for i, d := range buf[start:] {
+		out[zeros+i] = base58Alphabet[d]
+	}
+	return string(out)
+}
+
+const bech32Charset = "qpzry9x8gf2tvdw0s3jn54khce6mua7l"
+
+var bech32Gen = [5]uint32{0x3b6a57b2, 0x26508e6d, 0x1ea119fa, 0x3d4233dd, 0x2a1462b3}
+
+func polymodStep(chk uint32, v byte) uint32 {
+	b := chk >> 25
+	chk = (chk&0x1ffffff)<<5 ^ uint32(v)
+	for i := 0; i < 5; i++ {
+		if (b>>i)&1 == 1 {
+			chk ^= bech32Gen[i]
+		}
+	}
+	return chk
+}
+
+// hrpState is the BIP173 checksum state after the expanded human-readable part.
+func hrpState(hrp string) uint32 {
+	chk := uint32(1)
+	for i := 0; i < len(hrp); i++ {
+		chk = polymodStep(chk, hrp[i]>>5)
+	}
+	chk = polymodStep(chk, 0)
+	for i := 0; i < len(hrp); i++ {
+		chk = polymodStep(chk, hrp[i]&31)
+	}
+	return chk
+}
+
+// segwitAddress encodes a witness program: bech32 (BIP173) for version 0, bech32m (BIP350) above.
+func segwitAddress(hrp string, state uint32, version byte, program []byte) string {
+	out := make([]byte, 0, len(hrp)+1+1+(len(program)*8+4)/5+6)
+	out = append(out, hrp...)
+	out = append(out, '1')
+	chk := polymodStep(state, version)
+	out = append(out, bech32Charset[version])
+	acc, bits := uint32(0), uint(0)
+	for _, b := range program {
+		acc = acc<<8 | uint32(b)
+		bits += 8
+		for bits >= 5 {
+			bits -= 5
+			v := byte(acc>>bits) & 31
+			chk = polymodStep(chk, v)
+			out = append(out, bech32Charset[v])
+		}
+	}
+	if bits > 0 {
+		v := byte(acc<<(5-bits)) & 31
+		chk = polymodStep(chk, v)
+		out = append(out, bech32Charset[v])
+	}
+	for i := 0; i < 6; i++ {
+		chk = polymodStep(chk, 0)
+	}
+	if version == 0 {
+		chk ^= 1
+	} else {
+		chk ^= 0x2bc830a3
+	}
+	for i := 0; i < 6; i++ {
+		out = append(out, bech32Charset[(chk>>(5*(5-i)))&31])
+	}
+	return string(out)
+}
+
+// keyAddress derives the output script and address of k from its public keys and scripts.
+func (e *Engine) keyAddress(k *Key, xonly []byte) error {
+	p := e.cfg.Params
+	hrp, st := p.Bech32HRPSegwit, e.hrpState
+	switch k.Kind {
+	case P2PKH:
+		h := e.hash160(k.pubs[0])
+		k.PkScript = p2pkhScript(h)
+		k.Address = base58Check(p.PubKeyHashAddrID, h)
+	case P2SHP2WPKH:
+		h := e.hash160(k.redeem)
+		s := make([]byte, 0, 23)
+		s = append(s, 0xa9, 20) // OP_HASH160 <20>
+		s = append(s, h...)
+		k.PkScript = append(s, 0x87) // OP_EQUAL
+		k.Address = base58Check(p.ScriptHashAddrID, h)
+	case P2WPKH:
+		h := k.redeem[2:]
+		k.PkScript = k.redeem
+		k.Address = segwitAddress(hrp, st, 0, h)
+	case P2WSHMultisig:
+		h := sha256.Sum256(k.script)
+		k.PkScript = append([]byte{0x00, 32}, h[:]...)
+		k.Address = segwitAddress(hrp, st, 0, h[:])
+	case P2TR:
+		k.PkScript = append([]byte{0x51, 32}, xonly...)
+		k.Address = segwitAddress(hrp, st, 1, xonly)
+	default:
+		return fmt.Errorf("engine: no address for kind %s", k.Kind)
+	}
+	return nil
+}
+
+// hash160 is RIPEMD160(SHA256(b)), reusing the engine's RIPEMD-160 state.
+func (e *Engine) hash160(b []byte) []byte {
+	if e.rmd == nil {
+		e.rmd = ripemd160.New() //nolint:gosec // Bitcoin's HASH160, not a security choice
+	}
+	s := sha256.Sum256(b)
+	e.rmd.Reset()
+	e.rmd.Write(s[:])
+	return e.rmd.Sum(make([]byte, 0, 20))
+}
