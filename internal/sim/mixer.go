@@ -1,0 +1,162 @@
+package sim
+
+import (
+	"bytes"
+	"fmt"
+
+	"github.com/chaintrace/chaintrace/internal/sim/engine"
+)
+
+// Transaction kinds of the custodial mixer.
+const (
+	KindMixerDeposit       = "mixer-deposit"
+	KindMixerPayout        = "mixer-payout"
+	KindMixerConsolidation = "mixer-consolidation"
+)
+
+// mixer is a custodial mixer in the style of Blender.io: a fresh deposit
+// address per order, deposits consolidated into its own wallet, and delayed
+// payouts of the deposit minus a fee to the customer's fresh addresses, paid
+// from an unrelated pool of coins.
+type mixer struct {
+	a        *actor
+	deposits *wallet
+	pool     *wallet
+	byKey    map[*engine.Key]*mixOrder
+	due      []*mixOrder
+	ledger   []*MixerDeposit // the thief's orders
+}
+
+type mixOrder struct {
+	customer *actor
+	key      *engine.Key
+	dst      *wallet
+	via      string
+	due      int64
+	parts    []int64
+	loot     bool
+	rec      *MixerDeposit
+}
+
+func (w *world) setupMixer() {
+	a := w.newActor(kindMixer, "mixer", "Blendr")
+	a.label = "mixer: Blendr"
+	m := &mixer{a: a, byKey: map[*engine.Key]*mixOrder{}}
+	m.deposits = w.newWallet(a, "deposits", engine.P2SHP2WPKH, "deposit", a.label)
+	m.pool = w.newWallet(a, "pool", engine.P2SHP2WPKH, "pool", a.label)
+	m.deposits.onConfirm = func(u *utxo) { m.confirmed(w, u) }
+	for i := 0; i < 30; i++ {
+		w.funding = append(w.funding, endow{w: m.pool, value: int64(2+w.rng.IntN(4)) * coin})
+	}
+	w.mixer = m
+}
+
+// order places a mixing order: customer pays amount from from into a fresh
+// deposit address; payouts go to dst (tagged via for the thief).
+func (m *mixer) order(w *world, customer *actor, from, dst *wallet, amount int64, via string) error {
+	if amount < 1_000_000 {
+		return nil
+	}
+	// Investigators know about half of the mixer's deposit addresses.
+	label := ""
+	if w.rng.IntN(2) == 0 {
+		label = m.a.label
+	}
+	k := w.keyLabel(m.deposits, engine.P2SHP2WPKH, "deposit", customer.ID, label)
+	o := &mixOrder{customer: customer, key: k, dst: dst, via: via, loot: customer.Kind == kindThief}
+	tx, err := w.pay(from, customer, KindMixerDeposit, []out{{w: m.deposits, key: k, value: amount}}, 1)
+	if err != nil {
+		return err
+	}
+	m.byKey[k] = o
+	if o.loot {
+		for i, to := range tx.TxOut {
+			if bytes.Equal(to.PkScript, k.PkScript) {
+				o.rec = &MixerDeposit{Customer: customer.ID, Txid: tx.TxHash().String(), Vout: uint32(i), Value: to.Value, Loot: to.Value}
+				m.ledger = append(m.ledger, o.rec)
+			}
+		}
+	}
+	return nil
+}
+
+// confirmed schedules the payouts of the order a deposit belongs to.
+func (m *mixer) confirmed(w *world, u *utxo) {
+	o := m.byKey[u.coin.Key]
+	if o == nil {
+		return
+	}
+	delete(m.byKey, u.coin.Key)
+	v := u.coin.Value
+	fee := v*int64(10+w.rng.IntN(20))/1000 + int64(w.rng.IntN(100_000))
+	rest := v - fee
+	n := 1 + w.rng.IntN(3)
+	for i := 0; i < n-1; i++ {
+		part := rest * int64(20+w.rng.IntN(40)) / 100
+		o.parts = append(o.parts, part)
+		rest -= part
+	}
+	o.parts = append(o.parts, rest)
+	o.due = w.next + 6 + int64(w.rng.IntN(66))
+	if o.rec != nil {
+		o.rec.Fee = fee
+	}
+	m.due = append(m.due, o)
+}
+
+func (m *mixer) tick(w *world) error {
+	if w.next%12 == 5 && len(m.deposits.coins) > 0 {
+		if _, err := w.sweep(m.deposits, m.a, KindMixerConsolidation, m.pool, w.key(m.pool, engine.P2SHP2WPKH, "pool", ""), 100, ""); soft(err) != nil {
+			return err
+		}
+	}
+	keep := m.due[:0]
+	for _, o := range m.due {
+		for o.due <= w.next && len(o.parts) > 0 {
+			if err := m.payout(w, o); err != nil {
+				if soft(err) != nil {
+					return err
+				}
+				break
+			}
+		}
+		if len(o.parts) > 0 {
+			keep = append(keep, o)
+		}
+	}
+	clear(m.due[len(keep):])
+	m.due = keep
+	return w.bound(m.pool, m.a, 60)
+}
+
+func (m *mixer) payout(w *world, o *mixOrder) error {
+	part := o.parts[0]
+	k := w.key(o.dst, o.dst.kind, "mixer-payout", "")
+	dst := out{w: o.dst, key: k, value: part, via: o.via}
+	if o.loot {
+		dst.loot = part
+	}
+	p, err := w.buildPay(m.pool, m.a, KindMixerPayout, []out{dst}, 1)
+	if err != nil {
+		return err
+	}
+	if o.loot {
+		p.lootSet = true
+		p.custodyOut = part
+	}
+	tx, err := w.commit(p)
+	if err != nil {
+		return err
+	}
+	o.parts = o.parts[1:]
+	o.due = w.next + 1 + int64(w.rng.IntN(12))
+	if o.rec != nil {
+		for i, to := range tx.TxOut {
+			if bytes.Equal(to.PkScript, k.PkScript) {
+				o.rec.Payouts = append(o.rec.Payouts, fmt.Sprintf("%s:%d", tx.TxHash(), i))
+				o.rec.PaidOut += to.Value
+			}
+		}
+	}
+	return nil
+}
