@@ -1,0 +1,153 @@
+package sanctions
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"regexp"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/chaintrace/chaintrace/internal/sanctions/namematch"
+)
+
+// ErrEmptyName is returned by ScreenName for an empty or blank query.
+var ErrEmptyName = errors.New("sanctions: empty name")
+
+// NameOptions narrow a name screen (see namematch.Options: MinScore,
+// Limit, Types, Programs, Lists, Countries, DOB, DOBYearTolerance).
+type NameOptions = namematch.Options
+
+// NameMatch is one listed party matching a screened name.
+type NameMatch struct {
+	List        string                `json:"list"`
+	EntityID    string                `json:"entity_id"`
+	Name        string                `json:"name"`         // primary name as listed
+	MatchedName string                `json:"matched_name"` // the name (primary or alias) that matched
+	Type        string                `json:"type"`
+	Programs    []string              `json:"programs"`
+	Score       float64               `json:"score"`
+	Explanation namematch.Explanation `json:"explanation"`
+}
+
+// NameResult is the answer to a name screen, matches sorted by score.
+type NameResult struct {
+	Query       string      `json:"query"`
+	ListVersion string      `json:"list_version"`
+	Matches     []NameMatch `json:"matches"`
+}
+
+// nameIndex is the name index over the versions in force at one moment.
+type nameIndex struct {
+	label    string
+	ix       *namematch.Index
+	entities []Entity
+}
+
+// nameIndexes caches one name index per Store; it is rebuilt when the
+// versions in force change.
+var nameIndexes sync.Map // *Store -> *nameCache
+
+type nameCache struct {
+	mu  sync.Mutex
+	cur *nameIndex
+}
+
+// NameIndex returns the name index over the versions in force, building it
+// on first use and again whenever the versions in force change (an import,
+// a Reload). Callers may use it to warm the cache.
+func (s *Store) nameIndex(ctx context.Context) (*nameIndex, error) {
+	v, _ := nameIndexes.LoadOrStore(s, &nameCache{})
+	c := v.(*nameCache)
+	label := s.InForceLabel()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.cur != nil && c.cur.label == label {
+		return c.cur, nil
+	}
+	start := time.Now()
+	vs, err := s.InForce(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]int64, len(vs))
+	for i, v := range vs {
+		ids[i] = v.ID
+	}
+	var ents []Entity
+	if len(ids) > 0 {
+		if ents, err = s.Entities(ctx, ids...); err != nil {
+			return nil, err
+		}
+	}
+	ni := &nameIndex{label: VersionLabel(vs), ix: namematch.Build(NameRecords(ents)), entities: ents}
+	_, names := ni.ix.Len()
+	slog.Info("sanctions: name index built", "versions", ni.label, "entities", len(ents), "names", names, "took", time.Since(start).Round(time.Millisecond))
+	c.cur = ni
+	return ni, nil
+}
+
+// WarmNameIndex builds the name index now rather than at the first screen.
+func (s *Store) WarmNameIndex(ctx context.Context) error {
+	_, err := s.nameIndex(ctx)
+	return err
+}
+
+// ScreenName screens a name against the entities of the versions in force.
+func (s *Store) ScreenName(ctx context.Context, query string, opts NameOptions) (*NameResult, error) {
+	if strings.TrimSpace(query) == "" {
+		return nil, ErrEmptyName
+	}
+	ni, err := s.nameIndex(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("sanctions: name index: %w", err)
+	}
+	return ni.screen(query, opts), nil
+}
+
+func (ni *nameIndex) screen(query string, opts NameOptions) *NameResult {
+	res := &NameResult{Query: query, ListVersion: ni.label, Matches: []NameMatch{}}
+	for _, h := range ni.ix.Search(query, opts) {
+		e := &ni.entities[h.RecordIndex]
+		progs := e.Programs
+		if progs == nil {
+			progs = []string{}
+		}
+		res.Matches = append(res.Matches, NameMatch{
+			List: e.List, EntityID: e.ID, Name: e.Name, MatchedName: h.MatchedName,
+			Type: e.Type, Programs: progs, Score: h.Score, Explanation: h.Explanation,
+		})
+	}
+	return res
+}
+
+var yearRE = regexp.MustCompile(`\b(1[89]\d\d|20\d\d)\b`)
+
+// NameRecords turns entities into name matching records, one per entity in
+// the same order: the primary name, the aliases (weak ones marked weak),
+// nationalities and address countries, and the years of the dates of birth.
+func NameRecords(ents []Entity) []namematch.Record {
+	recs := make([]namematch.Record, len(ents))
+	for i := range ents {
+		e := &ents[i]
+		r := namematch.Record{ID: e.ID, List: e.List, Type: e.Type, Programs: e.Programs}
+		r.Names = append(r.Names, namematch.Name{Text: e.Name, Kind: namematch.Primary})
+		for _, a := range e.Aliases {
+			kind := namematch.Alias
+			if a.Quality == QualityWeak {
+				kind = namematch.Weak
+			}
+			r.Names = append(r.Names, namematch.Name{Text: a.Name, Kind: kind})
+		}
+		r.Countries = append(append(r.Countries, e.Nationalities...), e.Countries...)
+		for _, d := range e.DatesOfBirth {
+			for _, y := range yearRE.FindAllString(d, -1) {
+				r.DatesOfBirth = append(r.DatesOfBirth, y)
+			}
+		}
+		recs[i] = r
+	}
+	return recs
+}

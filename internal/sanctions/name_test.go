@@ -1,0 +1,149 @@
+package sanctions
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"testing"
+
+	"github.com/chaintrace/chaintrace/internal/testutil"
+)
+
+func nameTestImport(t *testing.T, s *Store, format, rel string) Version {
+	t.Helper()
+	p, err := ParseFile(format, testutil.SharedFile(t, rel), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, _, err := s.Import(context.Background(), p, ImportOptions{Force: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+func findMatch(r *NameResult, id string) *NameMatch {
+	for i := range r.Matches {
+		if r.Matches[i].EntityID == id {
+			return &r.Matches[i]
+		}
+	}
+	return nil
+}
+
+// The name index follows the versions in force: GAZPROMBANK (ent_num 17016)
+// was designated between the 2024-05 and 2025-02 lists, RAMIREZ ABADIA
+// (6718) removed.
+func TestScreenNameFollowsVersions(t *testing.T) {
+	if testing.Short() {
+		t.Skip("imports two real OFAC lists")
+	}
+	ctx := context.Background()
+	s, err := OpenStore(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := s.ScreenName(ctx, "  \t", NameOptions{}); !errors.Is(err, ErrEmptyName) {
+		t.Fatalf("blank name: err %v, want ErrEmptyName", err)
+	}
+	r, err := s.ScreenName(ctx, "Gazprombank", NameOptions{})
+	if err != nil || len(r.Matches) != 0 || r.ListVersion != "" {
+		t.Fatalf("empty store: %+v, %v", r, err)
+	}
+
+	v1 := nameTestImport(t, s, FormatOFACCSV, "data/sanctions/ofac-2024-05/sdn.csv")
+	r1, err := s.ScreenName(ctx, "Gazprombank Joint Stock Company", NameOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r1.ListVersion != v1.Label() {
+		t.Errorf("list_version %q, want %q", r1.ListVersion, v1.Label())
+	}
+	if m := findMatch(r1, "ofac:17016"); m != nil {
+		t.Errorf("2024-05: GAZPROMBANK matched before its designation: %+v", m)
+	}
+	if m, _ := s.ScreenName(ctx, "Juan Carlos Ramirez Abadia", NameOptions{}); findMatch(m, "ofac:6718") == nil {
+		t.Errorf("2024-05: RAMIREZ ABADIA not found")
+	}
+
+	v2 := nameTestImport(t, s, FormatOFACCSV, "data/sanctions/ofac-2025-02")
+	r2, err := s.ScreenName(ctx, "Gazprombank Joint Stock Company", NameOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r2.ListVersion != v2.Label() {
+		t.Errorf("list_version %q, want %q", r2.ListVersion, v2.Label())
+	}
+	m := findMatch(r2, "ofac:17016")
+	if m == nil || m.Score < 0.95 || m.List != ListOFAC || m.Type != TypeEntity {
+		t.Fatalf("2025-02: GAZPROMBANK match %+v", m)
+	}
+	if m, _ := s.ScreenName(ctx, "Juan Carlos Ramirez Abadia", NameOptions{}); findMatch(m, "ofac:6718") != nil {
+		t.Errorf("2025-02: delisted RAMIREZ ABADIA still matched")
+	}
+	for i := 1; i < len(r2.Matches); i++ {
+		if r2.Matches[i].Score > r2.Matches[i-1].Score {
+			t.Errorf("matches not sorted by score")
+		}
+	}
+
+	// The JSON contract.
+	r3, err := s.ScreenName(ctx, "Lazarus-Group", NameOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := json.Marshal(r3)
+	var doc struct {
+		Query       *string          `json:"query"`
+		ListVersion *string          `json:"list_version"`
+		Matches     []map[string]any `json:"matches"`
+	}
+	if err := json.Unmarshal(b, &doc); err != nil || doc.Query == nil || doc.ListVersion == nil || len(doc.Matches) == 0 {
+		t.Fatalf("contract: %s", b)
+	}
+	for _, k := range []string{"list", "entity_id", "name", "matched_name", "type", "programs", "score", "explanation"} {
+		if _, ok := doc.Matches[0][k]; !ok {
+			t.Errorf("match lacks %q: %s", k, b)
+		}
+	}
+	if doc.Matches[0]["entity_id"] != "ofac:27307" {
+		t.Errorf("Lazarus-Group: top match %v, want ofac:27307", doc.Matches[0]["entity_id"])
+	}
+}
+
+func TestScreenNameUNAndFilters(t *testing.T) {
+	ctx := context.Background()
+	s, err := OpenStore(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	nameTestImport(t, s, FormatUNXML, "data/sanctions/un/consolidated-2026-02-27.xml")
+	tests := []struct {
+		q    string
+		opts NameOptions
+		want string // entity expected among matches ("" = no match)
+	}{
+		{"Kim Jong-un", NameOptions{}, ""},               // not on the UN list
+		{"Osama bin Laden", NameOptions{}, "un:QDe.004"}, // the organisation bearing his name
+		{"Saddam Hussein al Tikriti", NameOptions{}, "un:IQi.001"},
+		{"Saddam Hussein al Tikriti", NameOptions{Types: []string{TypeEntity}}, ""},
+		{"Saddam Hussein al Tikriti", NameOptions{Programs: []string{"Iraq"}}, "un:IQi.001"},
+		{"Saddam Hussein al Tikriti", NameOptions{Programs: []string{"DPRK"}}, ""},
+		{"Saddam Hussein al Tikriti", NameOptions{DOB: "1937"}, "un:IQi.001"},
+		{"Saddam Hussein al Tikriti", NameOptions{DOB: "1950"}, ""},
+	}
+	for _, tt := range tests {
+		r, err := s.ScreenName(ctx, tt.q, tt.opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tt.want != "" && findMatch(r, tt.want) == nil {
+			t.Errorf("%q %+v: %s not among %+v", tt.q, tt.opts, tt.want, r.Matches)
+		}
+		if tt.want == "" && (findMatch(r, "un:IQi.001") != nil || tt.q == "Kim Jong-un" && len(r.Matches) > 0) {
+			t.Errorf("%q %+v: unexpected matches %+v", tt.q, tt.opts, r.Matches)
+		}
+	}
+}
