@@ -29,6 +29,7 @@ type ingestFlags struct {
 	flushInterval time.Duration
 	cacheMB       int64
 	noProgress    bool
+	resync        bool
 }
 
 func init() {
@@ -62,6 +63,7 @@ the node no longer has); --follow keeps polling for new blocks and reorgs.`,
 	fl.Int64Var(&f.flushMB, "flush-mb", 64, "flush the index after this many MB of blocks")
 	fl.DurationVar(&f.flushInterval, "flush-interval", 30*time.Second, "flush the index at least this often")
 	fl.Int64Var(&f.cacheMB, "cache-mb", 256, "index cache size in MB")
+	fl.BoolVar(&f.resync, "resync", false, "skip bytes between blocks that are not a block frame (as Bitcoin Core's -reindex), with a warning, instead of stopping")
 	fl.BoolVar(&f.noProgress, "no-progress", false, "never draw a progress bar")
 	rootCmd.AddCommand(cmd)
 }
@@ -131,7 +133,7 @@ func runIngest(cmd *cobra.Command, args []string, f *ingestFlags, haveStart bool
 			err = fmt.Errorf("close index: %w", cerr)
 		}
 	} else {
-		files, serr := source.ScanFiles(args, source.FileOptions{Network: params})
+		files, serr := source.ScanFiles(args, source.FileOptions{Network: params, Resync: f.resync})
 		if serr != nil {
 			return serr
 		}

@@ -92,31 +92,8 @@ func answer(w http.ResponseWriter, v any, err error, what string) {
 	}
 }
 
-// Stats is the JSON of /v1/stats and `chaintrace stats --json`.
-type Stats struct {
-	Blocks    int64    `json:"blocks"`
-	Txs       int64    `json:"txs"`
-	Inputs    int64    `json:"inputs"`
-	Outputs   int64    `json:"outputs"`
-	Addresses int64    `json:"addresses"`
-	Tip       *TipJSON `json:"tip"` // null when the index is empty
-}
-
-// TipJSON is the tip in Stats.
-type TipJSON struct {
-	Height int64  `json:"height"`
-	Hash   string `json:"hash"`
-}
-
-// StatsOf returns the index's counts and tip.
-func StatsOf(ix *index.Index) Stats {
-	st := ix.Stats()
-	out := Stats{Blocks: st.Blocks, Txs: st.Txs, Inputs: st.Inputs, Outputs: st.Outputs, Addresses: st.Addresses}
-	if tip, ok := ix.Tip(); ok {
-		out.Tip = &TipJSON{Height: tip.Height, Hash: tip.Hash.String()}
-	}
-	return out
-}
+// StatsOf returns the index's counts and tip, the JSON of /v1/stats and `chaintrace stats --json`.
+func StatsOf(ix *index.Index) index.Stats { return ix.Stats() }
 
 // ParseHash parses a 64-hex-digit block hash or txid (as shown, byte-reversed).
 func ParseHash(what, s string) (chainhash.Hash, error) {

@@ -1,7 +1,7 @@
 package ingest
 
 import (
-	"errors"
+	"fmt"
 	"math/big"
 
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
@@ -23,22 +23,32 @@ func (c indexChain) Tip() (Tip, bool) {
 	return Tip{Height: t.Height, Hash: t.Hash, Work: t.Work}, true
 }
 
-func (c indexChain) Base() (int64, bool) { return c.ix.Base() }
-
-func (c indexChain) HashAt(h int64) (chainhash.Hash, error) { return c.ix.HashAt(h) }
-
-func (c indexChain) HeightOf(hash chainhash.Hash) (int64, bool, error) {
-	h, err := c.ix.HeightOf(hash)
-	if errors.Is(err, index.ErrNotFound) {
-		return 0, false, nil
-	}
-	if err != nil {
-		return 0, false, err
-	}
-	return h, true, nil
+func (c indexChain) Base() (int64, bool) {
+	h, _, ok := c.ix.Base()
+	return h, ok
 }
 
-func (c indexChain) WorkAt(h int64) (*big.Int, error)           { return c.ix.WorkAt(h) }
+func (c indexChain) HashAt(h int64) (chainhash.Hash, error) {
+	hash, ok := c.ix.HashAt(h)
+	if !ok {
+		return chainhash.Hash{}, fmt.Errorf("height %d: %w", h, index.ErrNotFound)
+	}
+	return hash, nil
+}
+
+func (c indexChain) HeightOf(hash chainhash.Hash) (int64, bool, error) {
+	h, ok := c.ix.HeightOf(hash)
+	return h, ok, nil
+}
+
+func (c indexChain) WorkAt(h int64) (*big.Int, error) {
+	w, ok := c.ix.WorkAt(h)
+	if !ok {
+		return nil, fmt.Errorf("work at height %d: %w", h, index.ErrNotFound)
+	}
+	return w, nil
+}
+
 func (c indexChain) Apply(b *wire.MsgBlock, height int64) error { return c.ix.Apply(b, height) }
 func (c indexChain) Undo() error                                { return c.ix.Undo() }
 func (c indexChain) Flush() error                               { return c.ix.Flush() }

@@ -10,7 +10,8 @@ import (
 )
 
 // FileCandidates lists the blocks of a scanned catalog as candidates, in file order.
-// Reading a candidate reads its bytes from the file and decodes them.
+// Reading a candidate reads its bytes from the file, decodes them and checks the merkle
+// root, so a block damaged on disk is an error rather than wrong data.
 func FileCandidates(files *source.Files) []Candidate {
 	entries := files.Entries()
 	cs := make([]Candidate, len(entries))
@@ -26,7 +27,8 @@ func FileCandidates(files *source.Files) []Candidate {
 				if err != nil {
 					return nil, err
 				}
-				return b.Decode()
+				m, _, err := b.DecodeChecked()
+				return m, err
 			},
 		}
 	}
@@ -54,7 +56,7 @@ func (n rpcNode) Block(ctx context.Context, hash chainhash.Hash) (*wire.MsgBlock
 	if err != nil {
 		return nil, 0, err
 	}
-	m, err := b.Decode()
+	m, _, err := b.DecodeChecked()
 	if err != nil {
 		return nil, 0, err
 	}
