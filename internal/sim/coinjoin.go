@@ -17,7 +17,7 @@ const (
 	wasabi2MaxIns   = 150
 	wasabi1MinParts = 10
 	whirlMixSize    = 5
-	whirlMaxMixes   = 4 // per pool and block
+	whirlMaxMixes   = 2 // per pool and block
 )
 
 type wasabiCoord struct {
