@@ -55,17 +55,21 @@ func base58Check(version byte, payload []byte) string {
 
 const bech32Charset = "qpzry9x8gf2tvdw0s3jn54khce6mua7l"
 
-var bech32Gen = [5]uint32{0x3b6a57b2, 0x26508e6d, 0x1ea119fa, 0x3d4233dd, 0x2a1462b3}
-
-func polymodStep(chk uint32, v byte) uint32 {
-	b := chk >> 25
-	chk = (chk&0x1ffffff)<<5 ^ uint32(v)
-	for i := 0; i < 5; i++ {
-		if (b>>i)&1 == 1 {
-			chk ^= bech32Gen[i]
+// bech32GenTable[b] is the XOR of the BIP173 generator constants selected by the 5 bits of b.
+var bech32GenTable = func() (t [32]uint32) {
+	gen := [5]uint32{0x3b6a57b2, 0x26508e6d, 0x1ea119fa, 0x3d4233dd, 0x2a1462b3}
+	for b := range t {
+		for i := 0; i < 5; i++ {
+			if (b>>i)&1 == 1 {
+				t[b] ^= gen[i]
+			}
 		}
 	}
-	return chk
+	return t
+}()
+
+func polymodStep(chk uint32, v byte) uint32 {
+	return (chk&0x1ffffff)<<5 ^ uint32(v) ^ bech32GenTable[chk>>25]
 }
 
 // hrpState is the BIP173 checksum state after the expanded human-readable part.
