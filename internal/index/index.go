@@ -547,10 +547,8 @@ func (ix *Index) commit(dels *pebble.Batch) error {
 	if ix.crashAt == 3 {
 		return errCrash
 	}
-	for _, c := range ix.cols {
-		if err := c.sync(); err != nil {
-			return ix.failCommit(err)
-		}
+	if err := syncAll(ix.cols); err != nil {
+		return ix.failCommit(err)
 	}
 	if ix.crashAt == 4 {
 		return errCrash
@@ -735,4 +733,23 @@ func (ix *Index) addrKey(a uint64) []byte {
 		start = ix.addrOff.u64(a - 1)
 	}
 	return ix.addrBlob.span(start, end)
+}
+
+// syncAll fsyncs the written columns in parallel (each fsync waits on the
+// device; together they share one flush of its queue).
+func syncAll(cols []*column) error {
+	errs := make([]error, len(cols))
+	var wg sync.WaitGroup
+	for i, c := range cols {
+		if !c.dirty {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = c.sync()
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
 }
