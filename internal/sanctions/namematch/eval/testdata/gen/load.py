@@ -5,7 +5,7 @@ def load():
     for r in csv.reader(open(D+'ofac-2025-02/sdn.csv',encoding='latin-1')):
         if len(r)<4: continue
         t=r[2].strip(); t='entity' if t in ('-0-','') else t
-        ents['ofac:'+r[0].strip()]={'type':t,'name':r[1].strip(),'aliases':[],'prog':r[3]}
+        ents['ofac:'+r[0].strip()]={'type':t,'name':r[1].strip(),'aliases':re.findall(r"[afn]\.k\.a\. '([^']+)'", r[11]),'prog':r[3]}
     for r in csv.reader(open(D+'ofac-2025-02/alt.csv',encoding='latin-1')):
         if len(r)<4: continue
         ents['ofac:'+r[0].strip()]['aliases'].append(r[3].strip())
