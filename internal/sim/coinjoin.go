@@ -446,7 +446,8 @@ func (w *world) whirlMix(pi int) (bool, error) {
 		if len(chosen) == whirlMixSize {
 			break
 		}
-		if !used[c.u.w.a.ID] {
+		// The liquidity wallet stands for many remixing users.
+		if !used[c.u.w.a.ID] || c.u.w == w.whirl.liq {
 			used[c.u.w.a.ID] = true
 			chosen = append(chosen, c)
 		}

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
-	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -27,6 +26,11 @@ func simulate(t testing.TB, scenario string, seed uint64, fast bool) (string, *H
 		t.Fatalf("simulate %s seed %d: %v", scenario, seed, err)
 	}
 	return dir, h
+}
+
+// runTo runs a scenario at the test scale into dir.
+func runTo(dir, scenario string, seed uint64, fast bool) (*Header, error) {
+	return Run(context.Background(), Config{Scenario: scenario, Seed: seed, Scale: testScale, Fast: fast, OutDir: dir})
 }
 
 // rawBlock is a block as framed in a blk file.
@@ -87,5 +91,3 @@ func readRecords(t testing.TB, dir string) []*Record {
 	}
 	return recs
 }
-
-var _ = io.EOF

@@ -60,12 +60,12 @@ type Key struct {
 	Address  string // encoded for the engine's network
 	Index    uint64 // the counter the key was derived from (0, 1, 2, … per engine)
 
-	eng     *Engine
-	privs   []*btcec.PrivateKey // 1 key, or 3 for P2WSHMultisig; nil in fast mode
-	pubs    [][]byte            // compressed public keys (placeholders in fast mode)
-	script  []byte              // P2WPKH script code, or the multisig witness script
-	redeem  []byte              // P2SH-P2WPKH redeem script (the witness program)
-	tapPriv *btcec.PrivateKey   // BIP86-tweaked private key for P2TR
+	eng    *Engine
+	privs  []*btcec.PrivateKey // 1 key, or 3 for P2WSHMultisig; nil in fast mode
+	pubs   [][]byte            // compressed public keys (placeholders in fast mode)
+	script []byte              // P2WPKH script code, or the multisig witness script
+	redeem []byte              // P2SH-P2WPKH redeem script (the witness program)
+	tap    *tapSigner          // BIP86-tweaked key for P2TR key-path signing
 }
 
 // keyTag domain-separates key derivation from any other use of the seed.
@@ -135,10 +135,9 @@ func (e *Engine) newKey(kind KeyKind) (*Key, error) {
 		}
 		p := secret(e.cfg.Seed, n, 0)
 		k.privs = []*btcec.PrivateKey{p}
-		k.tapPriv = txscript.TweakTaprootPrivKey(*p, nil)
-		pub := k.tapPriv.PubKey().SerializeCompressed() // x is the output key; schnorr.Sign handles an odd Y
-		k.pubs = [][]byte{pub}
-		return k, e.keyAddress(k, pub[1:])
+		k.tap = newTapSigner(txscript.TweakTaprootPrivKey(*p, nil))
+		k.pubs = [][]byte{append([]byte{0x02}, k.tap.px[:]...)}
+		return k, e.keyAddress(k, k.tap.px[:])
 	}
 	for j := uint32(0); j < nkeys; j++ {
 		if e.cfg.Fast {

@@ -1,10 +1,16 @@
 package engine
 
 import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
 	"fmt"
+	"hash"
+	"runtime"
+	"sync"
+	"sync/atomic"
 
 	"github.com/btcsuite/btcd/btcec/v2/ecdsa"
-	"github.com/btcsuite/btcd/btcec/v2/schnorr"
 	"github.com/btcsuite/btcd/btcutil"
 	"github.com/btcsuite/btcd/txscript"
 	"github.com/btcsuite/btcd/wire"
@@ -217,63 +223,154 @@ func (e *Engine) checkSpec(spec *TxSpec) error {
 	return nil
 }
 
-// sign fills every input's signature script and witness.
+// sign fills every input's signature script and witness. Sighashes are computed first, in order (BIP143 and
+// BIP341 midstates shared through TxSigHashes, legacy ones without re-serializing the transaction); the
+// signatures, the expensive part, are then made in parallel for multi-input transactions. ECDSA (RFC 6979)
+// and BIP340 (zero aux) signing are deterministic, so the result does not depend on scheduling.
 func (e *Engine) sign(tx *wire.MsgTx, coins []Coin) error {
 	var sigHashes *txscript.TxSigHashes
 	var fetcher txscript.PrevOutputFetcher
-	segwit := false
+	var legacy *legacyHasher
 	for _, c := range coins {
-		if c.Key.Kind != P2PKH {
-			segwit = true
-			break
+		if c.Key.Kind == P2PKH {
+			if legacy == nil {
+				legacy = newLegacyHasher(tx)
+			}
+		} else if sigHashes == nil {
+			f := newSliceFetcher(tx, coins)
+			fetcher = f
+			sigHashes = txscript.NewTxSigHashes(tx, f)
 		}
 	}
-	if segwit {
-		f := newSliceFetcher(tx, coins)
-		fetcher = f
-		sigHashes = txscript.NewTxSigHashes(tx, f)
-	}
+	hashes := make([][]byte, len(coins))
 	for i, c := range coins {
 		k := c.Key
-		ti := tx.TxIn[i]
+		var h []byte
+		var err error
 		switch k.Kind {
 		case P2PKH:
-			h, err := txscript.CalcSignatureHash(k.PkScript, txscript.SigHashAll, tx, i)
-			if err != nil {
-				return fmt.Errorf("input %d sighash: %w", i, err)
-			}
-			sig := ecdsaSig(k, 0, h)
-			ti.SignatureScript = pushes(sig, k.pubs[0])
-		case P2WPKH, P2SHP2WPKH:
-			h, err := txscript.CalcWitnessSigHash(k.script, sigHashes, txscript.SigHashAll, tx, i, c.Value)
-			if err != nil {
-				return fmt.Errorf("input %d sighash: %w", i, err)
-			}
+			h = legacy.sigHash(i, k.PkScript)
+		case P2WPKH, P2SHP2WPKH, P2WSHMultisig:
+			h, err = txscript.CalcWitnessSigHash(k.script, sigHashes, txscript.SigHashAll, tx, i, c.Value)
+		case P2TR:
+			h, err = txscript.CalcTaprootSignatureHash(sigHashes, txscript.SigHashDefault, tx, i, fetcher)
+		default:
+			err = fmt.Errorf("%w: key kind %s cannot be spent", ErrInvalidTx, k.Kind)
+		}
+		if err != nil {
+			return fmt.Errorf("input %d sighash: %w", i, err)
+		}
+		hashes[i] = h
+	}
+	signOne := func(i int) {
+		k, ti, h := coins[i].Key, tx.TxIn[i], hashes[i]
+		switch k.Kind {
+		case P2PKH:
+			ti.SignatureScript = pushes(ecdsaSig(k, 0, h), k.pubs[0])
+		case P2WPKH:
 			ti.Witness = wire.TxWitness{ecdsaSig(k, 0, h), k.pubs[0]}
-			if k.Kind == P2SHP2WPKH {
-				ti.SignatureScript = pushes(k.redeem)
-			}
+		case P2SHP2WPKH:
+			ti.Witness = wire.TxWitness{ecdsaSig(k, 0, h), k.pubs[0]}
+			ti.SignatureScript = pushes(k.redeem)
 		case P2WSHMultisig:
-			h, err := txscript.CalcWitnessSigHash(k.script, sigHashes, txscript.SigHashAll, tx, i, c.Value)
-			if err != nil {
-				return fmt.Errorf("input %d sighash: %w", i, err)
-			}
 			ti.Witness = wire.TxWitness{{}, ecdsaSig(k, 0, h), ecdsaSig(k, 1, h), k.script}
 		case P2TR:
-			h, err := txscript.CalcTaprootSignatureHash(sigHashes, txscript.SigHashDefault, tx, i, fetcher)
-			if err != nil {
-				return fmt.Errorf("input %d sighash: %w", i, err)
-			}
-			sig, err := schnorr.Sign(k.tapPriv, h, schnorr.FastSign())
-			if err != nil {
-				return fmt.Errorf("input %d schnorr sign: %w", i, err)
-			}
-			ti.Witness = wire.TxWitness{sig.Serialize()}
-		default:
-			return fmt.Errorf("%w: input %d: key kind %s cannot be spent", ErrInvalidTx, i, k.Kind)
+			ti.Witness = wire.TxWitness{k.tap.sign(h)}
 		}
 	}
+	workers := min(runtime.GOMAXPROCS(0), len(coins))
+	if workers < 2 {
+		for i := range coins {
+			signOne(i)
+		}
+		return nil
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := int(next.Add(1) - 1); i < len(coins); i = int(next.Add(1) - 1) {
+				signOne(i)
+			}
+		}()
+	}
+	wg.Wait()
 	return nil
+}
+
+// legacyHasher computes pre-segwit SIGHASH_ALL digests: the transaction with every signature script empty
+// except the signed input's, which holds the previous output script, followed by the 4-byte hash type. The
+// parts that do not depend on the input are serialized once; each digest still hashes the whole transaction
+// (legacy sighash is quadratic in the input count by design).
+type legacyHasher struct {
+	tx   *wire.MsgTx
+	head []byte // version, input count
+	ins  []byte // every input with an empty script: outpoint, 0x00, sequence (41 bytes each)
+	tail []byte // outputs, lock time, hash type
+	sha  hash.Hash
+}
+
+func newLegacyHasher(tx *wire.MsgTx) *legacyHasher {
+	var b bytes.Buffer
+	binary.Write(&b, binary.LittleEndian, tx.Version)
+	wire.WriteVarInt(&b, 0, uint64(len(tx.TxIn)))
+	head := append([]byte(nil), b.Bytes()...)
+	ins := make([]byte, 0, 41*len(tx.TxIn))
+	for _, ti := range tx.TxIn {
+		ins = append(ins, ti.PreviousOutPoint.Hash[:]...)
+		ins = binary.LittleEndian.AppendUint32(ins, ti.PreviousOutPoint.Index)
+		ins = append(ins, 0)
+		ins = binary.LittleEndian.AppendUint32(ins, ti.Sequence)
+	}
+	b.Reset()
+	wire.WriteVarInt(&b, 0, uint64(len(tx.TxOut)))
+	for _, to := range tx.TxOut {
+		binary.Write(&b, binary.LittleEndian, to.Value)
+		wire.WriteVarBytes(&b, 0, to.PkScript)
+	}
+	binary.Write(&b, binary.LittleEndian, tx.LockTime)
+	binary.Write(&b, binary.LittleEndian, uint32(txscript.SigHashAll))
+	return &legacyHasher{tx: tx, head: head, ins: ins, tail: b.Bytes(), sha: sha256.New()}
+}
+
+// sigHash returns the SIGHASH_ALL digest of input i spending an output locked by script.
+func (l *legacyHasher) sigHash(i int, script []byte) []byte {
+	h := l.sha
+	h.Reset()
+	h.Write(l.head)
+	h.Write(l.ins[:41*i])
+	h.Write(l.ins[41*i : 41*i+36]) // outpoint
+	var vi [9]byte
+	h.Write(vi[:putVarInt(vi[:], uint64(len(script)))])
+	h.Write(script)
+	h.Write(l.ins[41*i+37 : 41*i+41]) // sequence
+	h.Write(l.ins[41*(i+1):])
+	h.Write(l.tail)
+	first := h.Sum(nil)
+	second := sha256.Sum256(first)
+	return second[:]
+}
+
+// putVarInt writes Bitcoin's CompactSize encoding of v into b and returns its length.
+func putVarInt(b []byte, v uint64) int {
+	switch {
+	case v < 0xfd:
+		b[0] = byte(v)
+		return 1
+	case v <= 0xffff:
+		b[0] = 0xfd
+		binary.LittleEndian.PutUint16(b[1:], uint16(v))
+		return 3
+	case v <= 0xffffffff:
+		b[0] = 0xfe
+		binary.LittleEndian.PutUint32(b[1:], uint32(v))
+		return 5
+	}
+	b[0] = 0xff
+	binary.LittleEndian.PutUint64(b[1:], v)
+	return 9
 }
 
 // ecdsaSig signs hash with key j of k (RFC 6979 nonce, low S) and appends SIGHASH_ALL.
