@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -108,21 +107,46 @@ func ParseOFACCSV(path string) (*Parsed, error) {
 		if field(rem) == "" {
 			rem = ""
 		}
-		e.Remarks = strings.TrimSpace(rem + comments[num])
+		cont, continued := comments[num]
+		e.Remarks = strings.TrimSpace(rem + cont)
 		delete(comments, num)
 		e.Aliases = alts[num]
 		e.Addresses = adds[num]
 		applyOFACRemarks(&e)
+		if len(rem) >= ofacRemarksCut && !continued {
+			p.dropCutAddress(&e)
+		}
 		p.Entities = append(p.Entities, e)
 	}
 	for num := range comments {
 		p.Warnings = append(p.Warnings, fmt.Sprintf("%s: comment for ent_num %s, which sdn.csv does not list", ofacCommentsFile, num))
 	}
 	p.finish()
-	for _, w := range p.Warnings {
-		slog.Warn("ofac csv import", "warning", w)
-	}
 	return p, nil
+}
+
+// ofacRemarksCut is the length at which OFAC cuts Remarks in sdn.csv.
+const ofacRemarksCut = 1000
+
+// dropCutAddress handles a remark cut at 1,000 characters whose
+// continuation is unavailable (sdn_comments.csv missing): a crypto address
+// at the very end of the text is probably a fragment; when it also fails its
+// checksum it is dropped with a warning rather than listed.
+func (p *Parsed) dropCutAddress(e *Entity) {
+	n := len(e.CryptoAddresses)
+	if n == 0 {
+		return
+	}
+	last := e.CryptoAddresses[n-1]
+	if !strings.HasSuffix(strings.TrimRight(e.Remarks, ".;, "), last.Address) {
+		return
+	}
+	if _, err := ParseAddress(last.Address); err == nil {
+		return
+	}
+	e.CryptoAddresses = e.CryptoAddresses[:n-1]
+	p.Warnings = append(p.Warnings, fmt.Sprintf("%s: remarks cut at %d characters with no sdn_comments.csv continuation: dropped the %s fragment %q",
+		e.ID, ofacRemarksCut, last.Ticker, last.Address))
 }
 
 // readOFACCSV decodes and parses one headerless OFAC CSV file.

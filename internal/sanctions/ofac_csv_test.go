@@ -143,3 +143,31 @@ func TestOFACCSVSpilloverAndFields(t *testing.T) {
 		t.Errorf("entities with DOB %d, with nationality %d; remarks parsing lost them", dobs, nats)
 	}
 }
+
+func TestOFACCSVWithoutCommentsDropsFragments(t *testing.T) {
+	// The 2024-05 set is sdn.csv alone: remarks cut at 1,000 characters end in
+	// address fragments, which must not be listed as addresses.
+	p := parseShared(t, FormatOFACCSV, "data/sanctions/ofac-2024-05/sdn.csv")
+	if len(p.Entities) != 14965 {
+		t.Errorf("entities = %d, want 14,965 (README)", len(p.Entities))
+	}
+	var missing, dropped int
+	for _, w := range p.Warnings {
+		if strings.Contains(w, "missing; imported without it") {
+			missing++
+		}
+		if strings.Contains(w, "dropped the") {
+			dropped++
+		}
+	}
+	if missing != 3 || dropped == 0 {
+		t.Errorf("warnings: %d missing files, %d dropped fragments; want 3 and some", missing, dropped)
+	}
+	for _, e := range p.Entities {
+		for _, c := range e.CryptoAddresses {
+			if c.Address == "3F6bbvS1krsc1qR8FsbTDfYQyvkMm" || len(c.Address) < 20 {
+				t.Errorf("%s: fragment %q listed", e.ID, c.Address)
+			}
+		}
+	}
+}
