@@ -14,7 +14,9 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
 	"io/fs"
+	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -28,6 +30,8 @@ import (
 	"github.com/btcsuite/btcd/wire"
 	"github.com/chaintrace/chaintrace/internal/source"
 )
+
+var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 
 func main() {
 	shared := flag.String("shared", "../shared", "the shared data folder")
@@ -66,6 +70,9 @@ func run(shared, bin, work string) error {
 		}
 		defer os.RemoveAll(d)
 		work = d
+	}
+	if err := os.MkdirAll(work, 0o755); err != nil {
+		return err
 	}
 	bin, _ = filepath.Abs(bin)
 	btc := filepath.Join(shared, "data", "btc")
@@ -154,7 +161,7 @@ func ratio(ing, bare row) string {
 func loadRaw(paths []string) ([][]byte, error) {
 	var out [][]byte
 	for _, p := range paths {
-		files, err := source.ScanFiles([]string{p}, source.FileOptions{})
+		files, err := source.ScanFiles([]string{p}, source.FileOptions{Logger: quiet})
 		if err != nil {
 			return nil, err
 		}

@@ -156,7 +156,7 @@ func TestBlocksInterruptAndFailure(t *testing.T) {
 	for i := range cs {
 		read := cs[i].Read
 		i := i
-		cs[i].Read = func() (*wire.MsgBlock, error) {
+		cs[i].Read = func() (*wire.MsgBlock, []chainhash.Hash, error) {
 			if i == 20 {
 				cancel()
 			}

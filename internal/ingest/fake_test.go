@@ -62,7 +62,7 @@ func (m *memChain) WorkAt(h int64) (*big.Int, error) {
 	return m.work[i], nil
 }
 
-func (m *memChain) Apply(b *wire.MsgBlock, h int64) error {
+func (m *memChain) Apply(b *wire.MsgBlock, _ []chainhash.Hash, h int64) error {
 	if m.failAt > 0 && h == m.failAt {
 		return errors.New("injected failure")
 	}
@@ -139,7 +139,7 @@ func cands(bs ...*wire.MsgBlock) []Candidate {
 	for i, b := range bs {
 		b := b
 		cs = append(cs, Candidate{Hash: b.BlockHash(), Header: b.Header, Size: blockSize(b), Where: fmt.Sprintf("test#%d", i),
-			Read: func() (*wire.MsgBlock, error) { return b, nil }})
+			Read: func() (*wire.MsgBlock, []chainhash.Hash, error) { return b, nil, nil }})
 	}
 	return cs
 }
@@ -200,18 +200,18 @@ func (f *fakeNode) BlockHash(_ context.Context, h int64) (chainhash.Hash, error)
 	return f.chain[h].BlockHash(), nil
 }
 
-func (f *fakeNode) Block(_ context.Context, hash chainhash.Hash) (*wire.MsgBlock, int64, error) {
+func (f *fakeNode) Block(_ context.Context, hash chainhash.Hash) (*wire.MsgBlock, []chainhash.Hash, int64, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if err := f.err(); err != nil {
-		return nil, 0, err
+		return nil, nil, 0, err
 	}
 	for _, b := range f.chain {
 		if b.BlockHash() == hash {
-			return b, blockSize(b), nil
+			return b, nil, blockSize(b), nil
 		}
 	}
-	return nil, 0, fmt.Errorf("block %s not found", hash)
+	return nil, nil, 0, fmt.Errorf("block %s not found", hash)
 }
 
 func (f *fakeNode) set(chain []*wire.MsgBlock) {

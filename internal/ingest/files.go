@@ -17,8 +17,8 @@ type Candidate struct {
 	Header wire.BlockHeader
 	Size   int64  // serialized size in bytes (for progress and flush pacing)
 	Where  string // where it is stored, for error messages ("blk00000.dat:8")
-	// Read returns the decoded block.
-	Read func() (*wire.MsgBlock, error)
+	// Read returns the decoded block and, optionally (else nil), its txids.
+	Read func() (*wire.MsgBlock, []chainhash.Hash, error)
 }
 
 // node is a candidate placed in the header tree.
@@ -234,7 +234,7 @@ func baseHeight(r *node, opts Options) (int64, error) {
 		return 0, nil
 	}
 	if opts.BlockHeight != nil {
-		b, err := r.c.Read()
+		b, _, err := r.c.Read()
 		if err != nil {
 			return 0, fmt.Errorf("read block %s (%s): %w", r.c.Hash, r.c.Where, err)
 		}

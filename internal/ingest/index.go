@@ -49,6 +49,8 @@ func (c indexChain) WorkAt(h int64) (*big.Int, error) {
 	return w, nil
 }
 
-func (c indexChain) Apply(b *wire.MsgBlock, height int64) error { return c.ix.Apply(b, height) }
-func (c indexChain) Undo() error                                { return c.ix.Undo() }
-func (c indexChain) Flush() error                               { return c.ix.Flush() }
+func (c indexChain) Apply(b *wire.MsgBlock, txids []chainhash.Hash, height int64) error {
+	return c.ix.ApplyTxids(b, height, txids)
+}
+func (c indexChain) Undo() error  { return c.ix.Undo() }
+func (c indexChain) Flush() error { return c.ix.Flush() }

@@ -48,7 +48,8 @@ type Chain interface {
 	// WorkAt returns the cumulative work of the active chain up to and including height h.
 	WorkAt(h int64) (*big.Int, error)
 	// Apply connects b at height, which must extend the tip (or be the first block).
-	Apply(b *wire.MsgBlock, height int64) error
+	// txids are b's transaction ids in order when the caller has them, else nil.
+	Apply(b *wire.MsgBlock, txids []chainhash.Hash, height int64) error
 	// Undo disconnects the tip.
 	Undo() error
 	// Flush makes everything applied so far durable.

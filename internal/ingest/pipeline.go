@@ -16,14 +16,15 @@ type item struct {
 	hash   chainhash.Hash // zero when not known in advance (RPC by height)
 	size   int64
 	where  string
-	read   func() (*wire.MsgBlock, error)
+	read   func() (*wire.MsgBlock, []chainhash.Hash, error)
 }
 
 // decoded is an item after its read.
 type decoded struct {
-	it  item
-	b   *wire.MsgBlock
-	err error
+	it    item
+	b     *wire.MsgBlock
+	txids []chainhash.Hash
+	err   error
 }
 
 // errBranchChanged means a block did not extend the tip as expected (the source changed
@@ -51,9 +52,9 @@ func applyItems(ctx context.Context, ch Chain, items []item, opts Options, sum *
 	go func() {
 		defer close(out)
 		for _, it := range items {
-			b, err := it.read()
+			b, txids, err := it.read()
 			select {
-			case out <- decoded{it: it, b: b, err: err}:
+			case out <- decoded{it: it, b: b, txids: txids, err: err}:
 			case <-stop:
 				return
 			}
@@ -105,7 +106,7 @@ func applyItems(ctx context.Context, ch Chain, items []item, opts Options, sum *
 					errBranchChanged, hash, d.it.height, b.Header.PrevBlock, tip.Height, tip.Hash)
 			}
 		}
-		if err := ch.Apply(b, d.it.height); err != nil {
+		if err := ch.Apply(b, d.txids, d.it.height); err != nil {
 			return fmt.Errorf("apply block %d %s%s: %w", d.it.height, hash, whereSuffix(d.it.where), err)
 		}
 		size := d.it.size

@@ -17,8 +17,8 @@ type Node interface {
 	BlockCount(ctx context.Context) (int64, error)
 	BestBlockHash(ctx context.Context) (chainhash.Hash, error)
 	BlockHash(ctx context.Context, height int64) (chainhash.Hash, error)
-	// Block returns the decoded block and its serialized size.
-	Block(ctx context.Context, hash chainhash.Hash) (*wire.MsgBlock, int64, error)
+	// Block returns the decoded block, its txids (or nil) and its serialized size.
+	Block(ctx context.Context, hash chainhash.Hash) (*wire.MsgBlock, []chainhash.Hash, int64, error)
 }
 
 // NodeError reports a failed call to a node, naming it.
@@ -88,16 +88,16 @@ func Sync(ctx context.Context, ch Chain, node Node, opts Options) (Summary, erro
 		}
 		items := make([]item, 0, nodeHeight-fork)
 		for h := fork + 1; h <= nodeHeight; h++ {
-			items = append(items, item{height: h, read: func() (*wire.MsgBlock, error) {
+			items = append(items, item{height: h, read: func() (*wire.MsgBlock, []chainhash.Hash, error) {
 				hash, err := node.BlockHash(ctx, h)
 				if err != nil {
-					return nil, nodeErr(fmt.Sprintf("getblockhash %d", h), err)
+					return nil, nil, nodeErr(fmt.Sprintf("getblockhash %d", h), err)
 				}
-				b, _, err := node.Block(ctx, hash)
+				b, txids, _, err := node.Block(ctx, hash)
 				if err != nil {
-					return nil, nodeErr(fmt.Sprintf("getblock %s", hash), err)
+					return nil, nil, nodeErr(fmt.Sprintf("getblock %s", hash), err)
 				}
-				return b, nil
+				return b, txids, nil
 			}})
 		}
 		err = applyItems(ctx, ch, items, opts, &sum)

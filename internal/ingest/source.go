@@ -22,13 +22,12 @@ func FileCandidates(files *source.Files) []Candidate {
 			Header: e.Header,
 			Size:   int64(e.Size),
 			Where:  fmt.Sprintf("%s@%d", e.File, e.Offset),
-			Read: func() (*wire.MsgBlock, error) {
+			Read: func() (*wire.MsgBlock, []chainhash.Hash, error) {
 				b, err := files.ReadBlock(e)
 				if err != nil {
-					return nil, err
+					return nil, nil, err
 				}
-				m, _, err := b.DecodeChecked()
-				return m, err
+				return b.DecodeChecked()
 			},
 		}
 	}
@@ -51,14 +50,14 @@ func (n rpcNode) BestBlockHash(ctx context.Context) (chainhash.Hash, error) {
 func (n rpcNode) BlockHash(ctx context.Context, h int64) (chainhash.Hash, error) {
 	return n.c.BlockHash(ctx, h)
 }
-func (n rpcNode) Block(ctx context.Context, hash chainhash.Hash) (*wire.MsgBlock, int64, error) {
+func (n rpcNode) Block(ctx context.Context, hash chainhash.Hash) (*wire.MsgBlock, []chainhash.Hash, int64, error) {
 	b, err := n.c.Block(ctx, hash)
 	if err != nil {
-		return nil, 0, err
+		return nil, nil, 0, err
 	}
-	m, _, err := b.DecodeChecked()
+	m, txids, err := b.DecodeChecked()
 	if err != nil {
-		return nil, 0, err
+		return nil, nil, 0, err
 	}
-	return m, int64(len(b.Raw)), nil
+	return m, txids, int64(len(b.Raw)), nil
 }
