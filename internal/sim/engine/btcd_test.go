@@ -12,13 +12,13 @@ import (
 	"github.com/chaintrace/chaintrace/internal/btcdtest"
 )
 
-// TestBtcdAcceptsChain builds a signed chain across two halvings and past segwit/taproot activation, with
-// every key kind spent and received after activation, writes it to rolling blk files, submits every block
+// TestBtcdAcceptsChain builds a signed chain across nine halvings, past segwit/taproot activation (432),
+// BIP66 (1251) and BIP65 (1351), with every key kind spent and received after activation, writes it to rolling blk files, submits every block
 // read back from those files to a real btcd, and checks the node's tip is the engine's. A last block with a
 // corrupted taproot signature must be rejected, showing the node really verifies the scripts.
 func TestBtcdAcceptsChain(t *testing.T) {
 	if testing.Short() {
-		t.Skip("builds and submits ~480 blocks to btcd")
+		t.Skip("builds and submits ~1,500 blocks to btcd")
 	}
 	node := btcdtest.Start(t)
 	dir := t.TempDir()
@@ -27,6 +27,22 @@ func TestBtcdAcceptsChain(t *testing.T) {
 		t.Fatal(err)
 	}
 	st := driveChain(t, e, segwitHeight+50, 42)
+	// Then past BIP66 (strict DER, 1251) and BIP65 (block version 4, 1351) on btcd's regtest, with spends of
+	// every kind on both sides of 1351.
+	for e.Height() < 1230 {
+		if _, _, err := e.MineBlock(e.NewKey(P2PKH), time.Time{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	late := driveChain(t, e, 200, 43)
+	st.txs += late.txs
+	for _, k := range AllKinds {
+		st.spentAfter[k] += late.spentAfter[k]
+		st.receivedAft[k] += late.receivedAft[k]
+	}
+	if e.Height() < 1400 {
+		t.Fatalf("chain ends at %d, before BIP65's 1351 plus margin", e.Height())
+	}
 	for _, k := range AllKinds {
 		if st.spentAfter[k] == 0 || st.receivedAft[k] == 0 {
 			t.Errorf("%s: spent %d, received %d times after activation", k, st.spentAfter[k], st.receivedAft[k])

@@ -29,7 +29,7 @@ type chainStats struct {
 // segwitHeight is the first height at which btcd's regtest enforces segwit and taproot, given that every
 // block signals bits 0–2: DEFINED in window 0, STARTED in window 1 (144–287), LOCKED_IN in window 2, ACTIVE
 // from 432.
-const segwitHeight = 432
+const segwitHeight = BtcdRegtestSegwitHeight
 
 // driveChain mines nBlocks, each with a few transactions spending random wallet coins of every kind to new
 // keys of every kind, with same-block parent/child chains, OP_RETURNs, and every 40 blocks a 40-input

@@ -41,6 +41,19 @@ var DefaultStartTime = time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
 // and taproot (bit 2) deployments signalled, so that btcd's regtest activates them at height 432.
 const BlockVersion = 0x20000007
 
+// CoinbaseTag follows the BIP34 height in every coinbase script; fast-mode chains carry CoinbaseTagFast
+// instead, so a chain with placeholder signatures says so itself.
+const (
+	CoinbaseTag     = "/chaintrace-sim/"
+	CoinbaseTagFast = "/chaintrace-sim-fast-unsigned/"
+)
+
+// BtcdRegtestSegwitHeight is the first block height at which btcd v0.24.2's regtest enforces segwit (and
+// taproot and CSV) for a chain whose every block signals them, as the engine's do: BIP9 DEFINED for blocks
+// 0–143, STARTED 144–287, LOCKED_IN 288–431, ACTIVE from 432. Below it btcd accepts witness spends without
+// checking their witnesses; Bitcoin Core's regtest enforces segwit and taproot from genesis.
+const BtcdRegtestSegwitHeight = 432
+
 // CoinbaseMaturity is the number of blocks before a coinbase output may be spent.
 const CoinbaseMaturity = 100
 
@@ -133,8 +146,11 @@ func New(cfg Config) (*Engine, error) {
 		times:     []int64{g.Header.Timestamp.Unix()},
 		utxos:     make(map[wire.OutPoint]utxo),
 		target:    newTarget(cfg.Params.PowLimitBits),
-		extraData: []byte("/chaintrace-sim/"),
+		extraData: []byte(CoinbaseTag),
 		hrpState:  hrpState(cfg.Params.Bech32HRPSegwit),
+	}
+	if cfg.Fast {
+		e.extraData = []byte(CoinbaseTagFast)
 	}
 	if cfg.OutDir != "" {
 		w, err := openBlkWriter(filepath.Join(cfg.OutDir, "blocks"), cfg.Params.Net, cfg.MaxFileSize)
