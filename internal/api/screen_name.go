@@ -94,8 +94,8 @@ func nameOptions(q map[string][]string) (sanctions.NameOptions, error) {
 	o.Lists = multi("list")
 	o.Countries = multi("country")
 	if d := one("dob"); d != "" {
-		if err := checkDOB(d); err != nil {
-			return o, err
+		if err := sanctions.CheckDOB(d); err != nil {
+			return o, fmt.Errorf("dob: %w", err)
 		}
 		o.DOB = d
 	}
@@ -121,20 +121,4 @@ func nameOptions(q map[string][]string) (sanctions.NameOptions, error) {
 		o.Limit = n
 	}
 	return o, nil
-}
-
-// checkDOB accepts YYYY, YYYY-MM and YYYY-MM-DD.
-func checkDOB(d string) error {
-	bad := fmt.Errorf("dob %q: want YYYY, YYYY-MM or YYYY-MM-DD", d)
-	parts := strings.Split(d, "-")
-	if len(parts) > 3 || len(parts[0]) != 4 {
-		return bad
-	}
-	for i, p := range parts {
-		n, err := strconv.Atoi(p)
-		if err != nil || i > 0 && (len(p) != 2 || n < 1 || (i == 1 && n > 12) || (i == 2 && n > 31)) {
-			return bad
-		}
-	}
-	return nil
 }

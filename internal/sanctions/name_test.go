@@ -147,3 +147,16 @@ func TestScreenNameUNAndFilters(t *testing.T) {
 		}
 	}
 }
+
+func TestCheckDOB(t *testing.T) {
+	for _, d := range []string{"1984", "1984-01", "1984-01-08"} {
+		if err := CheckDOB(d); err != nil {
+			t.Errorf("CheckDOB(%q): %v", d, err)
+		}
+	}
+	for _, d := range []string{"", "84", "1984-1", "1984-13", "1984-01-32", "1984-01-08-01", "abcd", "1984/01/08"} {
+		if err := CheckDOB(d); err == nil {
+			t.Errorf("CheckDOB(%q) accepted", d)
+		}
+	}
+}

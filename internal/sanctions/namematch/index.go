@@ -154,10 +154,10 @@ func Build(records []Record) *Index {
 		} else if _, ok := variants[t]; ok {
 			ix.byCanon[t] = append(ix.byCanon[t], id)
 		}
-		if len(v.skel) >= 3 {
+		if len(v.skel) >= 3 && !joined {
 			ix.bySkel[v.skel] = append(ix.bySkel[v.skel], id)
 		}
-		if v.class == classPlain {
+		if v.class == classPlain && !joined {
 			for _, d := range deletions(t) {
 				ix.byDel[d] = append(ix.byDel[d], id)
 			}
