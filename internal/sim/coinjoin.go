@@ -88,7 +88,7 @@ func (w *world) coinjoinTick() error {
 			return err
 		}
 	}
-	if w.next%18 == 4 {
+	if w.next%12 == 4 {
 		if err := w.wasabi1Round(); err != nil {
 			return err
 		}
@@ -242,7 +242,7 @@ func (w *world) wasabi1Round() error {
 			}
 			ins = append(ins, c)
 			sum += c.coin.Value
-			if sum > denom*11/10+50_000 || len(ins) == 5 {
+			if sum > denom*11/10+50_000 || len(ins) == 10 {
 				break
 			}
 		}
