@@ -223,14 +223,21 @@ func listTitle(list string) string {
 }
 
 // describeMatch says who is listed, under which programs, and the list's
-// remarks (cut to a readable length).
+// remarks without the (long) run of listed currency addresses, cut to a
+// readable length.
 func describeMatch(m sanctions.Match) string {
-	d := fmt.Sprintf("%s is listed on the %s", m.Name, listTitle(m.List))
+	d := fmt.Sprintf("%s is listed on the %s list", m.Name, listTitle(m.List))
 	if len(m.Programs) > 0 {
-		d += " under " + strings.Join(m.Programs, ", ")
+		d += " under program " + strings.Join(m.Programs, ", ")
 	}
 	d += fmt.Sprintf("; this address is listed as %s %s.", m.Ticker, m.Listed)
-	if rem := m.Remarks; rem != "" {
+	var keep []string
+	for _, part := range strings.Split(m.Remarks, "; ") {
+		if p := strings.TrimPrefix(strings.TrimSpace(part), "alt. "); p != "" && !strings.HasPrefix(p, "Digital Currency Address") {
+			keep = append(keep, part)
+		}
+	}
+	if rem := strings.Join(keep, "; "); rem != "" {
 		const max = 600
 		if len(rem) > max {
 			cut := strings.LastIndex(rem[:max], "; ")
