@@ -151,3 +151,13 @@ func NameRecords(ents []Entity) []namematch.Record {
 	}
 	return recs
 }
+
+// NameIndex returns the name index over the versions in force and their
+// label (for evaluation and benchmarks).
+func (s *Store) NameIndex(ctx context.Context) (*namematch.Index, string, error) {
+	ni, err := s.nameIndex(ctx)
+	if err != nil {
+		return nil, "", err
+	}
+	return ni.ix, ni.label, nil
+}

@@ -5,6 +5,8 @@
 package eval
 
 import (
+	"bytes"
+	"embed"
 	"encoding/csv"
 	"fmt"
 	"io"
@@ -31,7 +33,11 @@ func LoadSet(path string) ([]Case, error) {
 		return nil, err
 	}
 	defer f.Close()
-	r := csv.NewReader(f)
+	return parseSet(path, f)
+}
+
+func parseSet(path string, in io.Reader) ([]Case, error) {
+	r := csv.NewReader(in)
 	head, err := r.Read()
 	if err != nil {
 		return nil, fmt.Errorf("%s: header: %w", path, err)
@@ -169,4 +175,35 @@ func Report(w io.Writer, pts []Point, def float64, verbose bool) {
 			}
 		}
 	}
+}
+
+//go:embed testdata/positives.csv testdata/negatives.csv testdata/positives-holdout.csv testdata/negatives-holdout.csv
+var sets embed.FS
+
+// Sets names the built-in query sets: "main" (the set the default threshold
+// was chosen on) and "holdout" (generated afterwards with other seeds).
+var Sets = map[string][2]string{
+	"main":    {"testdata/positives.csv", "testdata/negatives.csv"},
+	"holdout": {"testdata/positives-holdout.csv", "testdata/negatives-holdout.csv"},
+}
+
+// BuiltinSet returns the cases of a built-in set.
+func BuiltinSet(name string) ([]Case, error) {
+	files, ok := Sets[name]
+	if !ok {
+		return nil, fmt.Errorf("no built-in set %q (want main or holdout)", name)
+	}
+	var all []Case
+	for _, f := range files {
+		b, err := sets.ReadFile(f)
+		if err != nil {
+			return nil, err
+		}
+		cs, err := parseSet(f, bytes.NewReader(b))
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, cs...)
+	}
+	return all, nil
 }
