@@ -16,6 +16,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"sort"
 	"strconv"
 	"strings"
@@ -59,9 +60,23 @@ func main() {
 	out := flag.String("out", "", "scratch folder for the child's blocks (internal)")
 	rows := flag.String("rows", "", "comma-separated rows workload:mode:txs (default: every workload's default rows)")
 	seed := flag.Int64("seed", 1, "simulation seed")
+	cpuprofile := flag.String("cpuprofile", "", "with -child: write a CPU profile of the row to this file")
 	flag.Parse()
 	if *child != "" {
+		if *cpuprofile != "" {
+			f, err := os.Create(*cpuprofile)
+			if err != nil {
+				fmt.Fprintln(os.Stderr, "sim bench:", err)
+				os.Exit(1)
+			}
+			if err := pprof.StartCPUProfile(f); err != nil {
+				fmt.Fprintln(os.Stderr, "sim bench:", err)
+				os.Exit(1)
+			}
+			defer pprof.StopCPUProfile()
+		}
 		if err := runChild(*child, *out, *seed); err != nil {
+			pprof.StopCPUProfile()
 			fmt.Fprintln(os.Stderr, "sim bench:", err)
 			os.Exit(1)
 		}

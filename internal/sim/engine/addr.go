@@ -13,10 +13,11 @@ import (
 
 const base58Alphabet = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 
-// base58Check encodes version || payload || first 4 bytes of sha256d(version || payload).
+// base58Check encodes version || payload || first 4 bytes of sha256d(version || payload). The number is
+// divided by 58^5 per step over 32-bit limbs, five digits at a time, instead of by 58 per byte.
 func base58Check(version byte, payload []byte) string {
-	in := make([]byte, 0, 1+len(payload)+4)
-	in = append(in, version)
+	var inb [1 + 32 + 4]byte
+	in := append(inb[:0], version)
 	in = append(in, payload...)
 	first := sha256.Sum256(in)
 	second := sha256.Sum256(first[:])
@@ -26,29 +27,42 @@ func base58Check(version byte, payload []byte) string {
 	for zeros < len(in) && in[zeros] == 0 {
 		zeros++
 	}
-	size := (len(in)-zeros)*138/100 + 1 // log(256)/log(58), rounded up
-	buf := make([]byte, size)
-	high := size - 1
-	for _, c := range in[zeros:] {
-		carry := int(c)
-		j := size - 1
-		for ; j > high || carry != 0; j-- {
-			carry += 256 * int(buf[j])
-			buf[j] = byte(carry % 58)
-			carry /= 58
+	// Big-endian 32-bit limbs of the number, most significant first.
+	var limbs [10]uint32
+	n := (len(in) + 3) / 4
+	for i, b := range in {
+		pos := len(in) - 1 - i // byte position from the least significant end
+		limbs[n-1-pos/4] |= uint32(b) << (8 * (pos % 4))
+	}
+	const big = 58 * 58 * 58 * 58 * 58 // 656,356,768 < 2^32
+	var digits [64]byte
+	nd := 0
+	top := 0
+	for top < n {
+		var rem uint64
+		for i := top; i < n; i++ {
+			cur := rem<<32 | uint64(limbs[i])
+			limbs[i] = uint32(cur / big)
+			rem = cur % big
 		}
-		high = j
+		for j := 0; j < 5; j++ {
+			digits[nd] = byte(rem % 58)
+			rem /= 58
+			nd++
+		}
+		for top < n && limbs[top] == 0 {
+			top++
+		}
 	}
-	start := 0
-	for start < size && buf[start] == 0 {
-		start++
+	for nd > 0 && digits[nd-1] == 0 { // drop the leading zero digits of the last group
+		nd--
 	}
-	out := make([]byte, zeros+size-start)
+	out := make([]byte, zeros+nd)
 	for i := 0; i < zeros; i++ {
 		out[i] = '1'
 	}
-	for i, d := range buf[start:] {
-		out[zeros+i] = base58Alphabet[d]
+	for i := 0; i < nd; i++ {
+		out[zeros+i] = base58Alphabet[digits[nd-1-i]]
 	}
 	return string(out)
 }
@@ -128,16 +142,13 @@ func (e *Engine) keyAddress(k *Key, xonly []byte) error {
 	hrp, st := p.Bech32HRPSegwit, e.hrpState
 	switch k.Kind {
 	case P2PKH:
-		h := e.hash160(k.pubs[0])
-		k.PkScript = p2pkhScript(h)
-		k.Address = base58Check(p.PubKeyHashAddrID, h)
+		k.PkScript = e.appendHash160(append(make([]byte, 0, 25), 0x76, 0xa9, 20), k.pubs[0]) // OP_DUP OP_HASH160 <20>
+		k.PkScript = append(k.PkScript, 0x88, 0xac)                                          // OP_EQUALVERIFY OP_CHECKSIG
+		k.Address = base58Check(p.PubKeyHashAddrID, k.PkScript[3:23])
 	case P2SHP2WPKH:
-		h := e.hash160(k.redeem)
-		s := make([]byte, 0, 23)
-		s = append(s, 0xa9, 20) // OP_HASH160 <20>
-		s = append(s, h...)
-		k.PkScript = append(s, 0x87) // OP_EQUAL
-		k.Address = base58Check(p.ScriptHashAddrID, h)
+		k.PkScript = e.appendHash160(append(make([]byte, 0, 23), 0xa9, 20), k.redeem) // OP_HASH160 <20>
+		k.PkScript = append(k.PkScript, 0x87)                                         // OP_EQUAL
+		k.Address = base58Check(p.ScriptHashAddrID, k.PkScript[2:22])
 	case P2WPKH:
 		h := k.redeem[2:]
 		k.PkScript = k.redeem
@@ -155,13 +166,13 @@ func (e *Engine) keyAddress(k *Key, xonly []byte) error {
 	return nil
 }
 
-// hash160 is RIPEMD160(SHA256(b)), reusing the engine's RIPEMD-160 state.
-func (e *Engine) hash160(b []byte) []byte {
+// appendHash160 appends RIPEMD160(SHA256(b)) (Bitcoin's HASH160) to dst, reusing the engine's RIPEMD-160.
+func (e *Engine) appendHash160(dst, b []byte) []byte {
 	if e.rmd == nil {
-		e.rmd = ripemd160.New() //nolint:gosec // Bitcoin's HASH160, not a security choice
+		e.rmd = ripemd160.New()
 	}
 	s := sha256.Sum256(b)
 	e.rmd.Reset()
 	e.rmd.Write(s[:])
-	return e.rmd.Sum(make([]byte, 0, 20))
+	return e.rmd.Sum(dst)
 }

@@ -2,10 +2,12 @@ package engine
 
 import (
 	"bytes"
+	"math/rand"
 	"testing"
 
 	"github.com/btcsuite/btcd/btcec/v2/schnorr"
 	"github.com/btcsuite/btcd/btcutil"
+	"github.com/btcsuite/btcd/btcutil/base58"
 	"github.com/btcsuite/btcd/chaincfg"
 	"github.com/btcsuite/btcd/txscript"
 )
@@ -60,6 +62,23 @@ func TestBase58Zeros(t *testing.T) {
 		}
 		if got := base58Check(0, h); got != a.EncodeAddress() {
 			t.Errorf("%x: %s, want %s", h, got, a.EncodeAddress())
+		}
+	}
+}
+
+// TestBase58Random compares base58Check with btcutil's base58.CheckEncode on random payloads of several
+// lengths, some with leading zero bytes.
+func TestBase58Random(t *testing.T) {
+	rng := rand.New(rand.NewSource(1))
+	for i := 0; i < 3000; i++ {
+		p := make([]byte, []int{0, 1, 19, 20, 21, 32}[i%6])
+		rng.Read(p)
+		for j := 0; j < len(p) && j < i%4; j++ {
+			p[j] = 0
+		}
+		version := byte(rng.Intn(3) * 0x6f % 256)
+		if got, want := base58Check(version, p), base58.CheckEncode(p, version); got != want {
+			t.Fatalf("version %#x payload %x: %s, want %s", version, p, got, want)
 		}
 	}
 }

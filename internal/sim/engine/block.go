@@ -130,8 +130,7 @@ func (e *Engine) MineBlock(payTo *Key, when time.Time) (*wire.MsgBlock, []Coin, 
 	e.lastTx = nil
 	e.qWeight, e.qSigOps, e.qFees, e.qWitness = 0, 0, 0, false
 	op := wire.OutPoint{Hash: cbHash, Index: 0}
-	e.utxos[op] = utxo{value: cb.TxOut[0].Value, height: int32(height), tag: scriptTag(payTo.PkScript),
-		kind: payTo.Kind, coinbase: true}
+	e.utxos[op] = newUTXO(cb.TxOut[0].Value, int32(height), payTo.PkScript, true)
 	return block, []Coin{{OutPoint: op, Value: cb.TxOut[0].Value, Key: payTo, Height: height, Coinbase: true}}, nil
 }
 

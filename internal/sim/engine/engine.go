@@ -79,12 +79,22 @@ var (
 // utxo is the engine's record of an unspent output. The set holds exactly the live outputs (confirmed and
 // queued), so memory follows the UTXO count, not the chain length.
 type utxo struct {
-	value    int64
-	height   int32 // confirming block, or the next block's height while queued
-	tag      uint32
-	kind     KeyKind
-	coinbase bool
+	value  int64
+	height int32  // confirming block, or the next block's height while queued
+	meta   uint32 // script fingerprint (low 24 bits), kind (bits 24–27), coinbase (bit 28)
 }
+
+func newUTXO(value int64, height int32, pk []byte, coinbase bool) utxo {
+	m := scriptTag(pk)&0xffffff | uint32(classify(pk))<<24
+	if coinbase {
+		m |= 1 << 28
+	}
+	return utxo{value: value, height: height, meta: m}
+}
+
+func (u utxo) tag() uint32    { return u.meta & 0xffffff }
+func (u utxo) kind() KeyKind  { return KeyKind(u.meta >> 24 & 0xf) }
+func (u utxo) coinbase() bool { return u.meta>>28&1 == 1 }
 
 type queued struct {
 	tx    *wire.MsgTx
@@ -261,9 +271,7 @@ func (e *Engine) AddTx(tx *wire.MsgTx) error {
 		if isUnspendable(to.PkScript) {
 			continue
 		}
-		e.utxos[wire.OutPoint{Hash: txid, Index: uint32(i)}] = utxo{
-			value: to.Value, height: next, tag: scriptTag(to.PkScript), kind: classify(to.PkScript),
-		}
+		e.utxos[wire.OutPoint{Hash: txid, Index: uint32(i)}] = newUTXO(to.Value, next, to.PkScript, false)
 	}
 	q := queued{tx: tx, txid: txid, wtxid: wtxid, fee: in - out}
 	if txid != wtxid {
@@ -334,7 +342,7 @@ func (e *Engine) checkTx(tx *wire.MsgTx, w int64) (int64, error) {
 		if !ok {
 			return 0, fmt.Errorf("input %d spends %v: %w", i, op, ErrUnknownCoin)
 		}
-		if u.coinbase && next-int64(u.height) < CoinbaseMaturity {
+		if u.coinbase() && next-int64(u.height) < CoinbaseMaturity {
 			return 0, fmt.Errorf("input %d spends coinbase %v of height %d in block %d (needs %d confirmations): %w",
 				i, op, u.height, next, CoinbaseMaturity, ErrImmature)
 		}
@@ -342,7 +350,7 @@ func (e *Engine) checkTx(tx *wire.MsgTx, w int64) (int64, error) {
 			return 0, fmt.Errorf("input %d: %w", i, err)
 		}
 		in += u.value
-		sigops += inputSigOps(u.kind)
+		sigops += inputSigOps(u.kind())
 	}
 	if len(tx.TxIn) > 64 {
 		seen := make(map[wire.OutPoint]int, len(tx.TxIn))

@@ -150,9 +150,12 @@ func (e *Engine) newKey(kind KeyKind) (*Key, error) {
 	}
 	switch kind {
 	case P2WPKH, P2SHP2WPKH:
-		h := e.hash160(k.pubs[0])
-		k.script = p2pkhScript(h)
-		k.redeem = append([]byte{txscript.OP_0, 20}, h...)
+		r := make([]byte, 2, 22)
+		r[0], r[1] = txscript.OP_0, 20
+		k.redeem = e.appendHash160(r, k.pubs[0])
+		if !e.cfg.Fast {
+			k.script = p2pkhScript(k.redeem[2:]) // the BIP143 script code, only needed to sign
+		}
 	case P2WSHMultisig:
 		k.script = multisigScript(k.pubs)
 	}

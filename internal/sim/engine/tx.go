@@ -205,7 +205,7 @@ func (e *Engine) checkSpec(spec *TxSpec) error {
 			return fmt.Errorf("%w: input %d (%v): coin value %d sat, but the output holds %d sat", ErrInvalidTx, i,
 				c.OutPoint, c.Value, u.value)
 		}
-		if u.tag != scriptTag(c.Key.PkScript) {
+		if u.tag() != scriptTag(c.Key.PkScript)&0xffffff {
 			return fmt.Errorf("%w: input %d (%v): key %s (%s) does not own the output", ErrInvalidTx, i, c.OutPoint,
 				c.Key.Address, c.Key.Kind)
 		}
