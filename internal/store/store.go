@@ -19,7 +19,8 @@ import (
 	"strconv"
 	"strings"
 
-	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
+	_ "modernc.org/sqlite"             // registers the "sqlite" database/sql driver
 )
 
 // FileName is the SQLite file inside the data directory.
@@ -61,6 +62,21 @@ func Open(dataDir string) (*DB, error) {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
 	return &DB{DB: db, Dialect: SQLite, Path: path}, nil
+}
+
+// OpenPostgres connects to PostgreSQL through pgx's database/sql driver.
+// dsn is a URL or key=value string, e.g.
+// "postgres://user:pass@host:5432/chaintrace?search_path=chaintrace".
+func OpenPostgres(ctx context.Context, dsn string) (*DB, error) {
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("store: open postgres: %w", err)
+	}
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("store: connect postgres: %w", err)
+	}
+	return &DB{DB: db, Dialect: Postgres}, nil
 }
 
 // Wrap adopts an already opened *sql.DB of the given dialect (for example a
