@@ -60,6 +60,10 @@ type FileOptions struct {
 
 	// Logger receives the warnings as they are found (nil: slog.Default()).
 	Logger *slog.Logger
+
+	// Progress, when set, is called after each file with the number of
+	// files scanned, the number of files, and the blocks found so far.
+	Progress func(filesDone, filesTotal, blocks int)
 }
 
 // FormatError reports input that is not what it claims to be: a bad magic,
@@ -98,6 +102,9 @@ type fileInfo struct {
 	size int64
 	key  [xorKeySize]byte
 	xor  bool // key is non-zero
+	// inFolder: found by listing a blocks/ folder, where an empty or
+	// all-zero file (Core's newest, preallocated file) is normal.
+	inFolder bool
 }
 
 // unxor removes the obfuscation from buf, read at file offset off.
@@ -160,7 +167,7 @@ func expand(paths []string, opt FileOptions) ([]*fileInfo, error) {
 	}
 	var out []*fileInfo
 	seen := map[string]bool{}
-	add := func(p string, key [xorKeySize]byte) error {
+	add := func(p string, key [xorKeySize]byte, inFolder bool) error {
 		st, err := os.Stat(p)
 		if err != nil {
 			return err
@@ -169,7 +176,7 @@ func expand(paths []string, opt FileOptions) ([]*fileInfo, error) {
 			return nil
 		}
 		seen[p] = true
-		out = append(out, &fileInfo{path: p, size: st.Size(), key: key, xor: key != [xorKeySize]byte{}})
+		out = append(out, &fileInfo{path: p, size: st.Size(), key: key, xor: key != [xorKeySize]byte{}, inFolder: inFolder})
 		return nil
 	}
 	if len(paths) == 0 {
@@ -185,7 +192,7 @@ func expand(paths []string, opt FileOptions) ([]*fileInfo, error) {
 			if err != nil {
 				return nil, err
 			}
-			if err := add(p, key); err != nil {
+			if err := add(p, key, false); err != nil {
 				return nil, err
 			}
 			continue
@@ -230,7 +237,7 @@ func expand(paths []string, opt FileOptions) ([]*fileInfo, error) {
 			return nil, err
 		}
 		for _, b := range blks {
-			if err := add(filepath.Join(p, b.name), key); err != nil {
+			if err := add(filepath.Join(p, b.name), key, true); err != nil {
 				return nil, err
 			}
 		}
@@ -283,9 +290,12 @@ func ScanFiles(paths []string, opt FileOptions) (*Files, error) {
 	if opt.Network != nil {
 		s.netFrom = "the requested network"
 	}
-	for _, fi := range files {
+	for i, fi := range files {
 		if err := s.scanFile(fi); err != nil {
 			return nil, err
+		}
+		if opt.Progress != nil {
+			opt.Progress(i+1, len(files), len(s.entries))
 		}
 	}
 	// Files holding one raw block carry no magic: they take the network
@@ -341,7 +351,9 @@ func (s *scanner) scanFile(fi *fileInfo) error {
 	}
 	defer f.Close()
 	if fi.size == 0 {
-		s.warn(fi.path, 0, "empty file")
+		if !fi.inFolder {
+			s.warn(fi.path, 0, "empty file")
+		}
 		return nil
 	}
 	var head [4]byte
@@ -354,7 +366,7 @@ func (s *scanner) scanFile(fi *fileInfo) error {
 		if err := s.scanFramed(f, fi); err != nil {
 			return err
 		}
-		if len(s.entries) == before && len(s.warnings) == warned {
+		if len(s.entries) == before && len(s.warnings) == warned && !fi.inFolder {
 			s.warn(fi.path, 0, "file holds no blocks (zero padding only)")
 		}
 		return nil

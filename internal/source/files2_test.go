@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -235,6 +236,22 @@ func TestPaddingAndJunk(t *testing.T) {
 	f, err = ScanFiles([]string{writeFile(t, dir, "empty.dat", nil)}, FileOptions{})
 	if err != nil || len(f.Entries()) != 0 || len(f.Warnings()) != 1 {
 		t.Fatalf("empty: %v %v", err, f.Warnings())
+	}
+	// In a blocks folder, Core's newest file may be empty or preallocated
+	// zeros: that is normal, not worth a warning.
+	folder := t.TempDir()
+	writeFile(t, folder, "blk00000.dat", b)
+	writeFile(t, folder, "blk00001.dat", make([]byte, 1<<20))
+	writeFile(t, folder, "blk00002.dat", nil)
+	var calls [][3]int
+	f, err = ScanFiles([]string{folder}, FileOptions{Progress: func(done, total, blocks int) {
+		calls = append(calls, [3]int{done, total, blocks})
+	}})
+	if err != nil || len(f.Entries()) != 5 || len(f.Warnings()) != 0 {
+		t.Fatalf("folder with preallocated files: %v %v", err, f.Warnings())
+	}
+	if want := [][3]int{{1, 3, 5}, {2, 3, 5}, {3, 3, 5}}; fmt.Sprint(calls) != fmt.Sprint(want) {
+		t.Errorf("progress calls %v, want %v", calls, want)
 	}
 }
 
