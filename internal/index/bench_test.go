@@ -1,0 +1,111 @@
+package index
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/btcsuite/btcd/chaincfg"
+	"github.com/btcsuite/btcd/chaincfg/chainhash"
+	"github.com/btcsuite/btcd/wire"
+
+	"github.com/chaintrace/chaintrace/internal/testutil"
+)
+
+// Benchmarks compare Apply with bare btcd wire decoding of the same bytes
+// (the goal: Apply at least half as fast as decoding). Run:
+//
+//	go test -run '^$' -bench . -benchtime 20x ./internal/index/
+
+var benchBlocks = []string{"mainnet/413567.block", "mainnet/481829.block", "testnet/928848.block"}
+
+func rawBlock(b *testing.B, rel string) []byte {
+	data, err := os.ReadFile(testutil.SharedFile(b, filepath.Join("data", "btc", rel)))
+	if err != nil {
+		b.Fatal(err)
+	}
+	return data
+}
+
+func BenchmarkWireDecode(b *testing.B) {
+	for _, rel := range benchBlocks {
+		b.Run(filepath.Base(rel), func(b *testing.B) {
+			raw := rawBlock(b, rel)
+			b.SetBytes(int64(len(raw)))
+			for b.Loop() {
+				var blk wire.MsgBlock
+				if err := blk.Deserialize(bytes.NewReader(raw)); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkApply applies one real block to an index (as its base block, so
+// every prevout look-up goes to Pebble and misses) and undoes it, untimed.
+func BenchmarkApply(b *testing.B) {
+	for _, rel := range benchBlocks {
+		for _, pre := range []bool{false, true} {
+			name := filepath.Base(rel)
+			if pre {
+				name += "/txids-given"
+			}
+			b.Run(name, func(b *testing.B) {
+				raw := rawBlock(b, rel)
+				var blk wire.MsgBlock
+				if err := blk.Deserialize(bytes.NewReader(raw)); err != nil {
+					b.Fatal(err)
+				}
+				var txids []chainhash.Hash
+				if pre {
+					for _, tx := range blk.Transactions {
+						txids = append(txids, tx.TxHash())
+					}
+				}
+				net := &chaincfg.MainNetParams
+				if filepath.Dir(rel) == "testnet" {
+					net = &chaincfg.TestNet3Params
+				}
+				ix := openTest(b, "", net)
+				defer ix.Close()
+				b.SetBytes(int64(len(raw)))
+				b.ResetTimer()
+				for b.Loop() {
+					if err := ix.ApplyTxids(&blk, 1000, txids); err != nil {
+						b.Fatal(err)
+					}
+					b.StopTimer()
+					if err := ix.Undo(); err != nil {
+						b.Fatal(err)
+					}
+					b.StartTimer()
+				}
+			})
+		}
+	}
+}
+
+// BenchmarkIngestChain builds blocks 0–14131 (decoded beforehand) and
+// reports disk bytes per tx and per input+output.
+func BenchmarkIngestChain(b *testing.B) {
+	blocks := longChain(b)
+	var du DiskUsage
+	var st Stats
+	for b.Loop() {
+		ix := openTest(b, "", &chaincfg.MainNetParams)
+		applyAll(b, ix, blocks, 0)
+		if err := ix.Flush(); err != nil {
+			b.Fatal(err)
+		}
+		b.StopTimer()
+		du, _ = ix.DiskUsage()
+		st = ix.Stats()
+		ix.Close()
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(len(blocks)), "ns/block")
+	b.ReportMetric(float64(du.Total)/float64(st.Txs), "disk-bytes/tx")
+	b.ReportMetric(float64(du.Total-du.KV)/float64(st.Txs), "column-bytes/tx")
+}

@@ -1,0 +1,214 @@
+package index
+
+import (
+	"bytes"
+	"context"
+	"encoding/hex"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/btcsuite/btcd/chaincfg"
+	"github.com/btcsuite/btcd/chaincfg/chainhash"
+	"github.com/btcsuite/btcd/txscript"
+	"github.com/btcsuite/btcd/wire"
+)
+
+// synthBlock builds a block on parent holding txs after a fresh coinbase.
+// The index does not check proof of work or merkle roots, so synthetic
+// blocks are enough to exercise script forms the shared data lacks.
+func synthBlock(parent chainhash.Hash, tag byte, cbOuts []*wire.TxOut, txs ...*wire.MsgTx) *wire.MsgBlock {
+	cb := wire.NewMsgTx(1)
+	cb.AddTxIn(wire.NewTxIn(wire.NewOutPoint(&chainhash.Hash{}, wire.MaxPrevOutIndex), []byte{tag, 0x51}, nil))
+	for _, o := range cbOuts {
+		cb.AddTxOut(o)
+	}
+	blk := wire.NewMsgBlock(wire.NewBlockHeader(1, &parent, &chainhash.Hash{}, 0x1d00ffff, uint32(tag)))
+	blk.Header.Timestamp = time.Unix(1231006505+int64(tag)*600, 0)
+	blk.AddTransaction(cb)
+	for _, tx := range txs {
+		blk.AddTransaction(tx)
+	}
+	return blk
+}
+
+func TestBareMultisig(t *testing.T) {
+	main := readFramed(t, "blkfiles/blk_0_to_4.dat")
+	k1 := append([]byte{0x02}, bytes.Repeat([]byte{0x11}, 32)...)
+	k2 := append([]byte{0x03}, bytes.Repeat([]byte{0x22}, 32)...)
+	ms, err := txscript.NewScriptBuilder().AddOp(txscript.OP_1).AddData(k1).AddData(k2).AddOp(txscript.OP_2).AddOp(txscript.OP_CHECKMULTISIG).Script()
+	if err != nil {
+		t.Fatal(err)
+	}
+	opret := []byte{txscript.OP_RETURN, 0x04, 'c', 'h', 't', 'r'}
+	b5 := synthBlock(main[4].BlockHash(), 5, []*wire.TxOut{wire.NewTxOut(30_0000_0000, ms), wire.NewTxOut(0, opret), wire.NewTxOut(20_0000_0000, ms)})
+	cb5 := b5.Transactions[0].TxHash()
+	spend := wire.NewMsgTx(1)
+	spend.AddTxIn(wire.NewTxIn(wire.NewOutPoint(&cb5, 0), []byte{0x00}, nil))
+	p2pkh, _ := hex.DecodeString("76a914" + strings.Repeat("33", 20) + "88ac")
+	spend.AddTxOut(wire.NewTxOut(29_9999_0000, p2pkh))
+	b6 := synthBlock(b5.BlockHash(), 6, []*wire.TxOut{wire.NewTxOut(50_0001_0000, p2pkh)}, spend)
+
+	for _, flush := range []bool{false, true} {
+		ix := openTest(t, "", &chaincfg.MainNetParams)
+		applyAll(t, ix, main, 0)
+		applyAll(t, ix, []*wire.MsgBlock{b5}, 5)
+		if flush {
+			ix.Flush()
+		}
+		applyAll(t, ix, []*wire.MsgBlock{b6}, 6)
+		if flush {
+			ix.Flush()
+		}
+		v, err := ix.Tx(cb5)
+		if err != nil {
+			t.Fatal(err)
+		}
+		o := v.Outputs[0]
+		if o.ScriptType != "multisig" || o.Address == nil || *o.Address != hex.EncodeToString(k1) ||
+			len(o.Addresses) != 2 || o.Addresses[1] != hex.EncodeToString(k2) {
+			t.Fatalf("multisig output view %+v", o)
+		}
+		if o.SpentBy == nil || o.SpentBy.Txid != spend.TxHash().String() || o.SpentBy.Vin != 0 {
+			t.Fatalf("spent_by %+v", o.SpentBy)
+		}
+		if r := v.Outputs[1]; r.ScriptType != "op_return" || r.Address != nil || r.Addresses != nil {
+			t.Fatalf("op_return output view %+v", r)
+		}
+		sv, err := ix.Tx(spend.TxHash())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sv.Fee == nil || *sv.Fee != 10000 || *sv.Inputs[0].Address != hex.EncodeToString(k1) || *sv.Inputs[0].Value != 30_0000_0000 {
+			t.Fatalf("spend view fee %v input %+v", sv.Fee, sv.Inputs[0])
+		}
+		// The second key finds both txs.
+		av, err := ix.Address(hex.EncodeToString(k2), 0, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if av.TxCount != 2 || av.Received != 50_0000_0000 || av.Sent != 30_0000_0000 || av.Balance != 20_0000_0000 ||
+			av.FirstSeenHeight != 5 || av.LastSeenHeight != 6 || av.Type != "p2pk" {
+			t.Fatalf("address view %+v", av)
+		}
+		// Paging.
+		if p, _ := ix.Address(hex.EncodeToString(k2), 1, 1); len(p.Txs) != 1 || p.Txs[0].Txid != spend.TxHash().String() || p.TxCount != 2 {
+			t.Fatalf("page 2: %+v", p)
+		}
+		verify(t, ix)
+		for range 2 {
+			if err := ix.Undo(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := ix.Address(hex.EncodeToString(k2), 0, 10); !errors.Is(err, ErrNotFound) {
+			t.Fatalf("after undo: %v", err)
+		}
+		verify(t, ix)
+		ix.Close()
+	}
+}
+
+// TestVerifyDetects damages a flushed index and expects Verify to notice.
+func TestVerifyDetects(t *testing.T) {
+	blocks := readFramed(t, "blkfiles/blk_0_to_4.dat")
+	for _, tc := range []struct {
+		name   string
+		damage func(ix *Index) error
+		want   string
+	}{
+		{"spend link", func(ix *Index) error {
+			var v [5]byte
+			putU40(v[:], 0) // claim output 1 is spent by input 0 (a coinbase input)
+			return ix.outSpent.writeAt(1, v[:])
+		}, "does not spend it"},
+		{"posting", func(ix *Index) error {
+			var k [11]byte
+			k[0] = kPosting
+			putU40BE(k[1:], 0)
+			putU40BE(k[6:], 0)
+			return ix.db.Delete(k[:], nil)
+		}, "postings"},
+		{"txid", func(ix *Index) error {
+			var k [33]byte
+			k[0] = kTx
+			copy(k[1:], ix.txHash.rec(3))
+			return ix.db.Delete(k[:], nil)
+		}, "txid"},
+		{"value", func(ix *Index) error {
+			var v [8]byte
+			v[0] = 1
+			return ix.outValue.writeAt(2, v[:])
+		}, "digest"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ix := openTest(t, "", &chaincfg.MainNetParams)
+			defer ix.Close()
+			applyAll(t, ix, blocks, 0)
+			ix.Flush()
+			before := verify(t, ix)
+			if err := tc.damage(ix); err != nil {
+				t.Fatal(err)
+			}
+			rep, err := ix.Verify(context.Background())
+			if tc.want == "digest" {
+				if err == nil && rep.Digest == before.Digest {
+					t.Fatal("a changed output value left the digest unchanged")
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("verify after damaging the %s: %v", tc.name, err)
+			}
+		})
+	}
+}
+
+// TestConcurrentReads runs queries while blocks are applied (run with -race).
+func TestConcurrentReads(t *testing.T) {
+	blocks := readFramed(t, "blkfiles/blk00000.dat")
+	ix := openTest(t, "", &chaincfg.MainNetParams)
+	defer ix.Close()
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			select {
+			case <-done:
+				return
+			default:
+			}
+			s := ix.Stats()
+			if s.Tip != nil {
+				// The tip may have been undone meanwhile.
+				if _, err := ix.BlockByHeight(s.Tip.Height); err != nil && !errors.Is(err, ErrNotFound) {
+					t.Error(err)
+					return
+				}
+			}
+			if _, err := ix.Tx(blocks[0].Transactions[0].TxHash()); err != nil && s.Blocks > 0 {
+				t.Error(err)
+				return
+			}
+		}
+	}()
+	for i, b := range blocks {
+		if err := ix.Apply(b, int64(i)); err != nil {
+			t.Fatal(err)
+		}
+		if i%50 == 0 {
+			ix.Flush()
+		}
+		if i%70 == 69 {
+			ix.Undo()
+			ix.Apply(b, int64(i))
+		}
+	}
+	close(done)
+	wg.Wait()
+	verify(t, ix)
+}
