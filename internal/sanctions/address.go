@@ -97,8 +97,8 @@ func parseEVM(s string) (ParsedAddress, error) {
 	}
 	lower := strings.ToLower(h)
 	if h != lower && h != strings.ToUpper(h) {
-		if want := eip55(lower); want != h {
-			return ParsedAddress{}, fmt.Errorf("%w: EIP-55 checksum mismatch (expected 0x%s)", ErrMalformedAddress, want)
+		if eip55(lower) != h {
+			return ParsedAddress{}, fmt.Errorf("%w: EIP-55 checksum mismatch: the mixed-case spelling is wrong (a typo?)", ErrMalformedAddress)
 		}
 	}
 	return ParsedAddress{Kind: KindEVM, Normalized: "0x" + lower}, nil
