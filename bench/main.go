@@ -4,7 +4,7 @@
 //
 // Every ingest runs `chaintrace ingest` as a child process into a fresh data folder, so
 // its wall time includes scanning the files, opening and closing the index and the final
-// fsync, and its peak RSS is the child's getrusage maxrss. Bare decoding runs in this
+// fsync, and its peak RSS is the VmHWM the child reports. Bare decoding runs in this
 // process over blocks already in memory (MsgBlock.Deserialize, best of three passes).
 package main
 
@@ -20,6 +20,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"sort"
 	"strconv"
@@ -43,6 +44,8 @@ func main() {
 		os.Exit(1)
 	}
 }
+
+var rssRE = regexp.MustCompile(`peak RSS (\d+) MB`)
 
 type row struct {
 	what, data     string
@@ -78,10 +81,11 @@ func run(shared, bin, work string) error {
 	btc := filepath.Join(shared, "data", "btc")
 	long := filepath.Join(btc, "blkfiles", "blk_0_to_14131.dat")
 	mainnet, err := filepath.Glob(filepath.Join(btc, "mainnet", "*.block"))
+	// Block files are named by height: chain them in height order.
 	if err != nil || len(mainnet) == 0 {
 		return fmt.Errorf("no mainnet blocks under %s", btc)
 	}
-	sort.Strings(mainnet)
+	sort.Slice(mainnet, func(i, j int) bool { return heightOf(mainnet[i]) < heightOf(mainnet[j]) })
 
 	longRaw, err := loadRaw([]string{long})
 	if err != nil {
@@ -97,41 +101,52 @@ func run(shared, bin, work string) error {
 		return err
 	}
 
+	// A longer chain from the real 2012–2017 block bodies (see synthChain), at two lengths.
+	const reps, small = 12, 3
+	synthSmall, synthBig := filepath.Join(work, fmt.Sprintf("synth_%dx.dat", small)), filepath.Join(work, fmt.Sprintf("synth_%dx.dat", reps))
+	if _, err := synthChain(synthSmall, bigRaw, small); err != nil {
+		return err
+	}
+	synthRaw, err := synthChain(synthBig, bigRaw, reps)
+	if err != nil {
+		return err
+	}
+	one := []string{"--start-height", "1"}
+	lowMem := []string{"--start-height", "1", "--flush-mb", "8", "--cache-mb", "64"}
+
 	var rows []row
-	r, err := bare("blk_0_to_14131.dat", longRaw)
-	if err != nil {
+	add := func(r row, err error) error {
+		if err == nil {
+			rows = append(rows, r)
+		}
 		return err
 	}
-	rows = append(rows, r)
-	r, err = ingestRun(bin, filepath.Join(work, "long"), "blk_0_to_14131.dat", [][]string{{long}})
-	if err != nil {
+	if err := add(bare("blk_0_to_14131.dat (mainnet 2009–10, tiny blocks)", longRaw)); err != nil {
 		return err
 	}
-	r.note = ratio(r, rows[0])
-	rows = append(rows, r)
-
-	r, err = bare(fmt.Sprintf("%d mainnet blocks 2012–2017", len(mainnet)), bigRaw)
-	if err != nil {
+	if err := add(ingestRun(bin, filepath.Join(work, "long"), rows[0].data, [][]string{{long}})); err != nil {
 		return err
 	}
-	rows = append(rows, r)
-	var runs [][]string
-	for _, p := range mainnet {
-		runs = append(runs, []string{"--start-height", strings.TrimSuffix(filepath.Base(p), ".block"), p})
-	}
-	r, err = ingestRun(bin, filepath.Join(work, "big"), rows[2].data, runs)
-	if err != nil {
+	rows[1].note = ratio(rows[1], rows[0])
+	synthName := fmt.Sprintf("%d× the %d real mainnet blocks 2012–17, chained", reps, len(bigRaw))
+	if err := add(bare(synthName, synthRaw)); err != nil {
 		return err
 	}
-	r.note = ratio(r, rows[2]) + "; one data folder and process per block (each starts a chain)"
-	rows = append(rows, r)
-
-	r, err = ingestRun(bin, filepath.Join(work, "quarter"), "blk_0_to_3532 (¼ of the chain above)", [][]string{{quarter}})
-	if err != nil {
+	if err := add(ingestRun(bin, filepath.Join(work, "synth_big"), synthName, [][]string{append(one, synthBig)})); err != nil {
 		return err
 	}
-	r.note = fmt.Sprintf("peak RSS at ¼ the chain length: %.0f MB vs %.0f MB for all of it", r.rssMB, rows[1].rssMB)
-	rows = append(rows, r)
+	rows[3].note = ratio(rows[3], rows[2]) + "; default flags (--cache-mb 256 --flush-mb 64)"
+	if err := add(ingestRun(bin, filepath.Join(work, "synth_small_lowmem"), fmt.Sprintf("%d× the same, --flush-mb 8 --cache-mb 64", small), [][]string{append(lowMem, synthSmall)})); err != nil {
+		return err
+	}
+	if err := add(ingestRun(bin, filepath.Join(work, "synth_big_lowmem"), fmt.Sprintf("%d× the same, --flush-mb 8 --cache-mb 64", reps), [][]string{append(lowMem, synthBig)})); err != nil {
+		return err
+	}
+	rows[5].note = fmt.Sprintf("peak RSS %.0f MB at %d× vs %.0f MB at %d× the chain length", rows[4].rssMB, small, rows[5].rssMB, reps)
+	if err := add(ingestRun(bin, filepath.Join(work, "quarter"), "blk_0_to_3532 (¼ of blk_0_to_14131)", [][]string{{quarter}})); err != nil {
+		return err
+	}
+	rows[6].note = fmt.Sprintf("peak RSS %.0f MB at ¼ vs %.0f MB for all 14,132 blocks", rows[6].rssMB, rows[1].rssMB)
 
 	host, _ := os.Hostname()
 	fmt.Printf("chaintrace ingest benchmark — %s, %s/%s, %d CPUs, %s, %s\n\n", host, runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version(), time.Now().UTC().Format(time.DateOnly))
@@ -151,6 +166,11 @@ func run(shared, bin, work string) error {
 			r.what, r.data, r.blocks, float64(r.bytes)/1e6, r.secs, float64(r.bytes)/1e6/r.secs, float64(r.blocks)/r.secs, rss, perTx, perIO, r.note)
 	}
 	return nil
+}
+
+func heightOf(p string) int {
+	n, _ := strconv.Atoi(strings.TrimSuffix(filepath.Base(p), ".block"))
+	return n
 }
 
 func ratio(ing, bare row) string {
@@ -226,8 +246,11 @@ func ingestRun(bin, dir, data string, runs [][]string) (row, error) {
 			return r, fmt.Errorf("%s %s: %v\n%s", bin, strings.Join(full, " "), err, stderr.String())
 		}
 		r.secs += time.Since(t).Seconds()
-		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-			r.rssMB = max(r.rssMB, float64(ru.Maxrss)/1024) // Linux reports KiB
+		// The child reports its own VmHWM: getrusage of a child forked from this (large)
+		// process would count the pages it shared with us before exec.
+		if m := rssRE.FindStringSubmatch(out.String()); m != nil {
+			mb, _ := strconv.ParseFloat(m[1], 64)
+			r.rssMB = max(r.rssMB, mb)
 		}
 		for _, a := range args {
 			if st, err := os.Stat(a); err == nil && !st.IsDir() {

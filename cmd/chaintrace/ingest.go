@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"runtime/pprof"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/btcsuite/btcd/chaincfg"
@@ -30,6 +33,7 @@ type ingestFlags struct {
 	cacheMB       int64
 	noProgress    bool
 	resync        bool
+	cpuProfile    string
 }
 
 func init() {
@@ -64,6 +68,7 @@ the node no longer has); --follow keeps polling for new blocks and reorgs.`,
 	fl.DurationVar(&f.flushInterval, "flush-interval", 30*time.Second, "flush the index at least this often")
 	fl.Int64Var(&f.cacheMB, "cache-mb", 256, "index cache size in MB")
 	fl.BoolVar(&f.resync, "resync", false, "skip bytes between blocks that are not a block frame (as Bitcoin Core's -reindex), with a warning, instead of stopping")
+	fl.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile of the run to this file (for performance reports)")
 	fl.BoolVar(&f.noProgress, "no-progress", false, "never draw a progress bar")
 	rootCmd.AddCommand(cmd)
 }
@@ -97,6 +102,17 @@ func runIngest(cmd *cobra.Command, args []string, f *ingestFlags, haveStart bool
 			return usageError{fmt.Errorf("--start-height %d: must not be negative", f.startHeight)}
 		}
 		opts.StartHeight = &f.startHeight
+	}
+	if f.cpuProfile != "" {
+		pf, err := os.Create(f.cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer pf.Close()
+		if err := pprof.StartCPUProfile(pf); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	if !f.noProgress && term.IsTerminal(int(os.Stderr.Fd())) {
 		opts.Progress = &progressBar{}
@@ -153,8 +169,28 @@ func runIngest(cmd *cobra.Command, args []string, f *ingestFlags, haveStart bool
 			err = fmt.Errorf("close index: %w", cerr)
 		}
 	}
-	fmt.Fprintf(cmd.OutOrStdout(), "ingest: %s\n", sum)
+	fmt.Fprintf(cmd.OutOrStdout(), "ingest: %s; peak RSS %s\n", sum, peakRSS())
 	return err
+}
+
+// peakRSS returns this process's peak resident set size (VmHWM) as "N MB", or "?"
+// where /proc is not available.
+func peakRSS() string {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return "?"
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			f := strings.Fields(rest) // "123456 kB"
+			if len(f) == 2 {
+				if kb, err := strconv.ParseInt(f[0], 10, 64); err == nil {
+					return fmt.Sprintf("%d MB", (kb+512)/1024)
+				}
+			}
+		}
+	}
+	return "?"
 }
 
 // openIndexWrite opens (or creates) the chain index under dataDir for ingest,
