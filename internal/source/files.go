@@ -311,6 +311,9 @@ func ScanFiles(paths []string, opt FileOptions) (*Files, error) {
 			e := &s.entries[i]
 			if e.File == fi.path {
 				if err := checkPoW(&e.Header, e.Hash, s.network); err != nil {
+					if opt.Network == nil {
+						err = fmt.Errorf("%w (a raw block carries no network magic: give its network)", err)
+					}
 					return nil, &FormatError{File: fi.path, Offset: 0, Err: err}
 				}
 			}

@@ -278,6 +278,18 @@ func TestMixedNetworks(t *testing.T) {
 	if err != nil || f.Network() != &chaincfg.TestNet3Params || len(f.Warnings()) != 0 {
 		t.Errorf("raw + framed testnet: %v %v", err, f.Warnings())
 	}
+	// A raw regtest block without its network: mainnet is assumed, and the
+	// proof-of-work limit refuses it with a hint.
+	regGenesis := new(bytes.Buffer)
+	chaincfg.RegressionNetParams.GenesisBlock.Serialize(regGenesis)
+	rp := writeFile(t, dir, "regtest.block", regGenesis.Bytes())
+	if _, err := ScanFiles([]string{rp}, FileOptions{}); !errors.As(err, &fe) || !strings.Contains(err.Error(), "give its network") {
+		t.Errorf("raw regtest block as mainnet: %v", err)
+	}
+	if f, err := ScanFiles([]string{rp}, FileOptions{Network: &chaincfg.RegressionNetParams}); err != nil || len(f.Entries()) != 1 ||
+		f.Entries()[0].Hash != *chaincfg.RegressionNetParams.GenesisHash {
+		t.Errorf("raw regtest block: %v", err)
+	}
 	// The same block twice is listed once.
 	f, err = ScanFiles([]string{mainFile, shared(t, "blkfiles/blk00000.dat")}, FileOptions{})
 	if err != nil || len(f.Entries()) != 5+299 || len(f.Warnings()) != 1 {

@@ -10,6 +10,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -76,6 +77,21 @@ func NewRPC(rawURL, user, pass string) *RPC {
 		}},
 		Timeout: 2 * time.Minute,
 	}
+}
+
+// CookieAuth reads the user and password from a Bitcoin Core cookie file
+// (<datadir>/.cookie, "__cookie__:<hex>"), for use with NewRPC when the node
+// runs without rpcuser/rpcpassword.
+func CookieAuth(path string) (user, pass string, err error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", "", fmt.Errorf("read RPC cookie: %w", err)
+	}
+	user, pass, ok := strings.Cut(strings.TrimSpace(string(b)), ":")
+	if !ok || user == "" {
+		return "", "", fmt.Errorf("read RPC cookie %s: not of the form user:password", path)
+	}
+	return user, pass, nil
 }
 
 // URL returns the node's URL, without credentials.

@@ -186,3 +186,18 @@ func TestRPCNodeDialects(t *testing.T) {
 		t.Errorf("nothing listening: %v", err)
 	}
 }
+
+func TestCookieAuth(t *testing.T) {
+	dir := t.TempDir()
+	p := writeFile(t, dir, ".cookie", []byte("__cookie__:0123abcd\n"))
+	u, pw, err := CookieAuth(p)
+	if err != nil || u != "__cookie__" || pw != "0123abcd" {
+		t.Errorf("CookieAuth = %q, %q, %v", u, pw, err)
+	}
+	if _, _, err := CookieAuth(writeFile(t, dir, "bad", []byte("nocolon"))); err == nil {
+		t.Error("cookie without a colon accepted")
+	}
+	if _, _, err := CookieAuth(dir + "/missing"); err == nil {
+		t.Error("missing cookie accepted")
+	}
+}
