@@ -50,9 +50,11 @@ func (w *world) step() error {
 	if err := w.coinjoinTick(); err != nil {
 		return err
 	}
+	// Background activity fills the block up to about perBlock txs (many
+	// attempts do nothing: a user without funds, a withdrawal request).
 	n := w.perBlock
 	n += w.rng.IntN(n/2+1) - n/4
-	for i := 0; i < n; i++ {
+	for tries := 0; w.blockTxs < n && tries < 4*n; tries++ {
 		if err := soft(w.userAction()); err != nil {
 			return err
 		}

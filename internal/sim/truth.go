@@ -9,6 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+
+	"github.com/btcsuite/btcd/chaincfg/chainhash"
 )
 
 // Ground truth is written as two files in the output folder:
@@ -153,6 +155,8 @@ type Record struct {
 	Change  []uint32 `json:"change,omitempty"`
 	Subsidy int64    `json:"subsidy,omitempty"`
 	Loot    *TxLoot  `json:"loot,omitempty"`
+
+	hash *chainhash.Hash // writer fast path for Txid
 }
 
 // TxLoot is a transaction's stolen-satoshi bookkeeping (the thief's view):
@@ -172,6 +176,8 @@ type TxLoot struct {
 	Fee        int64      `json:"fee,omitempty"`
 	CustodyIn  int64      `json:"custody_in,omitempty"`
 }
+
+const hexDigits = "0123456789abcdef"
 
 // ReadHeader reads dir/truth.json.
 func ReadHeader(dir string) (*Header, error) {
@@ -219,10 +225,11 @@ func ReadRecords(dir string, fn func(*Record) error) error {
 // recordWriter streams truth.jsonl. It encodes by hand: at millions of
 // records encoding/json would dominate the simulator's run time.
 type recordWriter struct {
-	f   *os.File
-	w   *bufio.Writer
-	buf []byte
-	err error
+	f    *os.File
+	w    *bufio.Writer
+	buf  []byte
+	pend []byte // tx records of the block being assembled
+	err  error
 }
 
 func newRecordWriter(path string) (*recordWriter, error) {
@@ -248,7 +255,21 @@ func (rw *recordWriter) str(key, v string) {
 	rw.buf = append(rw.buf, ',', '"')
 	rw.buf = append(rw.buf, key...)
 	rw.buf = append(rw.buf, '"', ':')
-	rw.buf = strconv.AppendQuote(rw.buf, v)
+	rw.buf = appendJSONString(rw.buf, v)
+}
+
+// appendJSONString appends v as a JSON string: as is when it has no byte
+// that needs escaping (every id and address), else through encoding/json.
+func appendJSONString(dst []byte, v string) []byte {
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' {
+			b, _ := json.Marshal(v)
+			return append(dst, b...)
+		}
+	}
+	dst = append(dst, '"')
+	dst = append(dst, v...)
+	return append(dst, '"')
 }
 
 func (rw *recordWriter) num(key string, v int64) {
@@ -289,8 +310,25 @@ func (rw *recordWriter) block(r *Record) {
 }
 
 func (rw *recordWriter) tx(r *Record) {
+	rw.txEncode(r)
+	if rw.err == nil {
+		_, rw.err = rw.w.Write(rw.buf)
+	}
+	rw.buf = rw.buf[:0]
+}
+
+// txEncode encodes a tx record into rw.buf (with its newline).
+func (rw *recordWriter) txEncode(r *Record) {
 	rw.begin("tx")
-	rw.str("txid", r.Txid)
+	if r.hash != nil {
+		rw.buf = append(rw.buf, `,"txid":"`...)
+		for i := len(r.hash) - 1; i >= 0; i-- {
+			rw.buf = append(rw.buf, hexDigits[r.hash[i]>>4], hexDigits[r.hash[i]&15])
+		}
+		rw.buf = append(rw.buf, '"')
+	} else {
+		rw.str("txid", r.Txid)
+	}
 	rw.num("height", int64(r.Height))
 	rw.str("kind", r.Kind)
 	rw.str("actor", r.Actor)
@@ -336,7 +374,22 @@ func (rw *recordWriter) tx(r *Record) {
 		}
 		rw.buf = append(rw.buf, ']', '}')
 	}
-	rw.flushLine()
+	rw.buf = append(rw.buf, '}', '\n')
+}
+
+// txPending encodes a tx record into the current block's buffer; flushBlock
+// writes it after the block and coinbase records.
+func (rw *recordWriter) txPending(r *Record) {
+	rw.txEncode(r)
+	rw.pend = append(rw.pend, rw.buf...)
+	rw.buf = rw.buf[:0]
+}
+
+func (rw *recordWriter) flushBlock() {
+	if rw.err == nil {
+		_, rw.err = rw.w.Write(rw.pend)
+	}
+	rw.pend = rw.pend[:0]
 }
 
 func (rw *recordWriter) close() error {

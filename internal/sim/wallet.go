@@ -47,20 +47,17 @@ type wallet struct {
 	pending []*utxo
 	reuse   *engine.Key
 	dirty   bool
+	bal     int64 // Σ coins' values
 	// onConfirm, when set, is called for every coin of the wallet once its block is mined.
 	onConfirm func(u *utxo)
 }
 
-func (w *wallet) balance() int64 {
-	var s int64
-	for _, u := range w.coins {
-		s += u.coin.Value
-	}
-	return s
-}
+// balance is the value of the wallet's confirmed coins.
+func (w *wallet) balance() int64 { return w.bal }
 
 func (w *wallet) remove(u *utxo) {
 	i := u.pos
+	w.bal -= u.coin.Value
 	last := len(w.coins) - 1
 	w.coins[i] = w.coins[last]
 	w.coins[i].pos = i

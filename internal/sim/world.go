@@ -171,7 +171,9 @@ type world struct {
 	walk float64
 
 	actors    []*actor
-	blockRecs []Record
+	blockTxs  int   // txs queued in this block
+	blockFees int64 // their fees
+	outVals   []int64
 	dirty     []*wallet
 	vsize     int64 // queued virtual size of this block
 	perBlock  int
@@ -427,14 +429,14 @@ func (w *world) commit(p *plan) (*wire.MsgTx, error) {
 	for _, u := range p.ins {
 		u.w.remove(u)
 	}
-	r := Record{Type: "tx", Txid: txid.String(), Height: int32(w.next), Kind: p.kind, Actor: p.by.ID, Fee: fee,
-		InValue: inVal, NIn: len(p.ins), Out: make([]int64, len(p.outs))}
+	r := Record{Type: "tx", hash: &txid, Height: int32(w.next), Kind: p.kind, Actor: p.by.ID, Fee: fee,
+		InValue: inVal, NIn: len(p.ins), Out: w.outVals[:0]}
 	var lo *TxLoot
 	if lootIn > 0 || p.stolen > 0 || p.custodyOut > 0 || lootOut > 0 {
 		lo = &TxLoot{In: lootIn, Stolen: p.stolen, CustodyOut: p.custodyOut, Fee: lootFee, CustodyIn: custodyIn}
 	}
 	for i, o := range p.outs {
-		r.Out[i] = o.value
+		r.Out = append(r.Out, o.value)
 		if o.change {
 			r.Change = append(r.Change, uint32(i))
 		}
@@ -453,7 +455,10 @@ func (w *world) commit(p *plan) (*wire.MsgTx, error) {
 		}
 	}
 	r.Loot = lo
-	w.blockRecs = append(w.blockRecs, r)
+	w.rec.txPending(&r)
+	w.outVals = r.Out[:0]
+	w.blockTxs++
+	w.blockFees += fee
 	w.hdr.TxKinds[p.kind]++
 	return tx, nil
 }
@@ -648,24 +653,17 @@ func (w *world) mine() error {
 	hash := block.BlockHash()
 	w.rec.block(&Record{Height: int32(w.next), Hash: hash.String(), Time: block.Header.Timestamp.Unix(), NTx: len(block.Transactions)})
 	cb := block.Transactions[0]
-	var fees int64
-	for _, r := range w.blockRecs {
-		fees += r.Fee
-	}
 	cr := Record{Txid: cb.TxHash().String(), Height: int32(w.next), Kind: "coinbase", Actor: m.a.ID,
-		Subsidy: cb.TxOut[0].Value - fees, Fee: 0}
+		Subsidy: cb.TxOut[0].Value - w.blockFees, Fee: 0}
 	for _, o := range cb.TxOut {
 		cr.Out = append(cr.Out, o.Value)
 	}
 	w.rec.tx(&cr)
+	w.rec.flushBlock()
 	w.hdr.TxKinds["coinbase"]++
-	for i := range w.blockRecs {
-		w.rec.tx(&w.blockRecs[i])
-		w.blockRecs[i] = Record{}
-	}
 	w.hdr.Txs += int64(len(block.Transactions))
 	w.hdr.Blocks++
-	w.blockRecs = w.blockRecs[:0]
+	w.blockTxs, w.blockFees = 0, 0
 	m.wallet.pending = append(m.wallet.pending, &utxo{coin: cbs[0], w: m.wallet, pos: -1})
 	if !m.wallet.dirty {
 		m.wallet.dirty = true
@@ -675,6 +673,7 @@ func (w *world) mine() error {
 		for _, u := range wl.pending {
 			u.pos = len(wl.coins)
 			wl.coins = append(wl.coins, u)
+			wl.bal += u.coin.Value
 			if wl.onConfirm != nil {
 				wl.onConfirm(u)
 			}
