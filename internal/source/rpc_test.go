@@ -201,3 +201,51 @@ func TestCookieAuth(t *testing.T) {
 		t.Error("missing cookie accepted")
 	}
 }
+
+// TestRegtestFilesFromNode writes the blocks of a real regtest node in Core's
+// framing, obfuscated, and reads them back: the network comes from the
+// regtest magic and every block is the node's.
+func TestRegtestFilesFromNode(t *testing.T) {
+	n := btcdtest.Start(t)
+	mined := n.Generate(20)
+	ctx := context.Background()
+	c := NewRPC(n.RPCURL, n.User, n.Pass)
+	var file []byte
+	want := []chainhash.Hash{*chaincfg.RegressionNetParams.GenesisHash}
+	want = append(want, mined...)
+	for _, h := range want {
+		b, err := c.Block(ctx, h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		file = append(file, frame(chaincfg.RegressionNetParams.Net, b.Raw)...)
+	}
+	file = append(file, make([]byte, 4096)...) // preallocation
+	key := []byte{0xde, 0xad, 0xbe, 0xef, 0x01, 0x02, 0x03, 0x04}
+	dir := t.TempDir()
+	writeFile(t, dir, "blk00000.dat", xorBytes(file, key))
+	writeFile(t, dir, "xor.dat", key)
+	f, err := ScanFiles([]string{dir}, FileOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Network() != &chaincfg.RegressionNetParams || len(f.Warnings()) != 0 {
+		t.Fatalf("network %v, warnings %v", f.Network().Name, f.Warnings())
+	}
+	es := f.Entries()
+	if len(es) != len(want) {
+		t.Fatalf("%d blocks, want %d", len(es), len(want))
+	}
+	for i, e := range es {
+		if e.Hash != want[i] {
+			t.Fatalf("block %d: %s, node says %s", i, e.Hash, want[i])
+		}
+		b, err := f.ReadBlock(e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := b.DecodeChecked(); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
