@@ -183,6 +183,7 @@ func expand(paths []string, opt FileOptions) ([]*fileInfo, error) {
 		return nil, errors.New("no block files given")
 	}
 	for _, p := range paths {
+		p = filepath.Clean(p)
 		st, err := os.Stat(p)
 		if err != nil {
 			return nil, err
