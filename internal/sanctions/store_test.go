@@ -134,6 +134,11 @@ func TestScreenRealOFAC(t *testing.T) {
 	if r, err := s.ScreenAddress(ctx, "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa"); err != nil || r.Sanctioned {
 		t.Errorf("genesis address: %+v, %v", r, err)
 	}
+	// A listed string that is no valid address (29585 lists a 64-hex string
+	// under XMR) still matches verbatim.
+	if r, err := s.ScreenAddress(ctx, "5be5543ff73456ab9f2d207887e2af87322c651ea1a873c5b25b7ffae456c320"); err != nil || !hasMatch(r, "ofac:29585") {
+		t.Errorf("verbatim listed string: %+v, %v", r, err)
+	}
 	// Malformed.
 	if _, err := s.ScreenAddress(ctx, "0x098B716B8Aaf21512996dC57EB0615e2383E2f9"); !errors.Is(err, ErrMalformedAddress) {
 		t.Errorf("short EVM address: err = %v", err)
