@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"strconv"
 
 	"github.com/chaintrace/chaintrace/internal/api"
@@ -33,7 +34,18 @@ func init() {
 			if err != nil {
 				return notFound(err, "address "+args[0])
 			}
-			return printView(cmd, v, asJSON)
+			if asJSON {
+				return printJSON(cmd.OutOrStdout(), v)
+			}
+			w := cmd.OutOrStdout()
+			fmt.Fprintf(w, "address   %s (%s)\n", v.Address, v.Type)
+			fmt.Fprintf(w, "balance   %s (received %s, sent %s)\n", fmtBTC(v.Balance), fmtBTC(v.Received), fmtBTC(v.Sent))
+			fmt.Fprintf(w, "seen      heights %d to %d\n", v.FirstSeenHeight, v.LastSeenHeight)
+			fmt.Fprintf(w, "txs       %d (showing %d from offset %d)\n", v.TxCount, len(v.Txs), v.Offset)
+			for _, t := range v.Txs {
+				fmt.Fprintf(w, "  %7d  %s  +%s  -%s\n", t.BlockHeight, t.Txid, fmtBTC(t.Received), fmtBTC(t.Sent))
+			}
+			return nil
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")

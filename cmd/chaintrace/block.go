@@ -1,7 +1,11 @@
 package main
 
 import (
+	"fmt"
+	"time"
+
 	"github.com/chaintrace/chaintrace/internal/api"
+	"github.com/chaintrace/chaintrace/internal/index"
 	"github.com/spf13/cobra"
 )
 
@@ -21,7 +25,7 @@ func init() {
 				return err
 			}
 			defer ix.Close()
-			var v any
+			var v *index.BlockView
 			if hash != nil {
 				v, err = ix.BlockByHash(*hash)
 			} else {
@@ -30,7 +34,21 @@ func init() {
 			if err != nil {
 				return notFound(err, "block "+args[0])
 			}
-			return printView(cmd, v, asJSON)
+			if asJSON {
+				return printJSON(cmd.OutOrStdout(), v)
+			}
+			w := cmd.OutOrStdout()
+			fmt.Fprintf(w, "block    %d %s\n", v.Height, v.Hash)
+			fmt.Fprintf(w, "parent   %s\n", v.PrevHash)
+			fmt.Fprintf(w, "time     %s\n", time.Unix(v.Time, 0).UTC().Format(time.RFC3339))
+			fmt.Fprintf(w, "header   version 0x%08x, bits 0x%08x, nonce %d, merkle root %s\n", uint32(v.Version), v.Bits, v.Nonce, v.MerkleRoot)
+			fmt.Fprintf(w, "size     %d bytes, weight %d\n", v.Size, v.Weight)
+			fmt.Fprintf(w, "fees     %s\n", optBTC(v.Fees))
+			fmt.Fprintf(w, "txs      %d\n", v.TxCount)
+			for i, id := range v.Txids {
+				fmt.Fprintf(w, "  %4d  %s\n", i, id)
+			}
+			return nil
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")

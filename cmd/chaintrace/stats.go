@@ -1,13 +1,10 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
 	"os"
-	"sort"
-	"strings"
 
 	"github.com/chaintrace/chaintrace/internal/api"
 	"github.com/chaintrace/chaintrace/internal/index"
@@ -65,72 +62,4 @@ func printJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
-}
-
-// printText writes v (a JSON-tagged view) as indented "key: value" lines, the readable
-// form of the query commands.
-func printText(w io.Writer, v any) error {
-	raw, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	var tree any
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	if err := dec.Decode(&tree); err != nil {
-		return err
-	}
-	var b strings.Builder
-	writeTree(&b, tree, 0)
-	_, err = io.WriteString(w, b.String())
-	return err
-}
-
-func writeTree(b *strings.Builder, v any, depth int) {
-	pad := strings.Repeat("  ", depth)
-	switch t := v.(type) {
-	case map[string]any:
-		keys := make([]string, 0, len(t))
-		for k := range t {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
-			switch c := t[k].(type) {
-			case map[string]any:
-				fmt.Fprintf(b, "%s%s:\n", pad, k)
-				writeTree(b, c, depth+1)
-			case []any:
-				fmt.Fprintf(b, "%s%s: (%d)\n", pad, k, len(c))
-				writeTree(b, c, depth+1)
-			default:
-				fmt.Fprintf(b, "%s%s: %s\n", pad, k, scalar(c))
-			}
-		}
-	case []any:
-		for i, e := range t {
-			switch e.(type) {
-			case map[string]any, []any:
-				fmt.Fprintf(b, "%s[%d]\n", pad, i)
-				writeTree(b, e, depth+1)
-			default:
-				fmt.Fprintf(b, "%s- %s\n", pad, scalar(e))
-			}
-		}
-	default:
-		fmt.Fprintf(b, "%s%s\n", pad, scalar(t))
-	}
-}
-
-func scalar(v any) string {
-	switch t := v.(type) {
-	case nil:
-		return "-"
-	case string:
-		return t
-	case json.Number:
-		return t.String()
-	default:
-		return fmt.Sprint(t)
-	}
 }

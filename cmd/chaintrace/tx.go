@@ -3,6 +3,8 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
+	"strings"
 
 	"github.com/chaintrace/chaintrace/internal/api"
 	"github.com/chaintrace/chaintrace/internal/index"
@@ -29,7 +31,11 @@ func init() {
 			if err != nil {
 				return notFound(err, "transaction "+args[0])
 			}
-			return printView(cmd, v, asJSON)
+			if asJSON {
+				return printJSON(cmd.OutOrStdout(), v)
+			}
+			printTx(cmd.OutOrStdout(), v)
+			return nil
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
@@ -44,10 +50,53 @@ func notFound(err error, what string) error {
 	return fmt.Errorf("%s: %w", what, err)
 }
 
-// printView prints a query's view as JSON or as readable text.
-func printView(cmd *cobra.Command, v any, asJSON bool) error {
-	if asJSON {
-		return printJSON(cmd.OutOrStdout(), v)
+// printTx writes a transaction as readable text.
+func printTx(w io.Writer, v *index.TxView) {
+	fmt.Fprintf(w, "tx       %s\n", v.Txid)
+	fmt.Fprintf(w, "block    %d %s\n", v.BlockHeight, v.BlockHash)
+	fmt.Fprintf(w, "size     %d bytes, %d vbytes, weight %d; version %d, locktime %d\n", v.Size, v.Vsize, v.Weight, v.Version, v.LockTime)
+	fmt.Fprintf(w, "fee      %s\n", optBTC(v.Fee))
+	fmt.Fprintf(w, "inputs   %d\n", len(v.Inputs))
+	for i, in := range v.Inputs {
+		if in.Coinbase {
+			fmt.Fprintf(w, "  %4d  coinbase\n", i)
+			continue
+		}
+		fmt.Fprintf(w, "  %4d  %s  %s  from %s:%d\n", i, optBTC(in.Value), optStr(in.Address), in.PrevTxid, in.PrevVout)
 	}
-	return printText(cmd.OutOrStdout(), v)
+	fmt.Fprintf(w, "outputs  %d\n", len(v.Outputs))
+	for _, out := range v.Outputs {
+		spent := "unspent"
+		if out.SpentBy != nil {
+			spent = fmt.Sprintf("spent by %s:%d", out.SpentBy.Txid, out.SpentBy.Vin)
+		}
+		addr := optStr(out.Address)
+		if len(out.Addresses) > 1 {
+			addr = strings.Join(out.Addresses, ",")
+		}
+		fmt.Fprintf(w, "  %4d  %s  %-9s %s  %s\n", out.N, fmtBTC(out.Value), out.ScriptType, addr, spent)
+	}
+}
+
+// fmtBTC formats satoshis as BTC with 8 decimals.
+func fmtBTC(sat int64) string {
+	sign := ""
+	if sat < 0 {
+		sign, sat = "-", -sat
+	}
+	return fmt.Sprintf("%s%d.%08d BTC", sign, sat/1e8, sat%1e8)
+}
+
+func optBTC(sat *int64) string {
+	if sat == nil {
+		return "unknown (spent output not indexed)"
+	}
+	return fmtBTC(*sat)
+}
+
+func optStr(s *string) string {
+	if s == nil {
+		return "-"
+	}
+	return *s
 }
