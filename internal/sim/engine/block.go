@@ -30,6 +30,9 @@ func (e *Engine) MineBlock(payTo *Key, when time.Time) (*wire.MsgBlock, []Coin, 
 	if e.closed {
 		return nil, nil, errors.New("engine: MineBlock after Close")
 	}
+	if e.failed != nil {
+		return nil, nil, fmt.Errorf("engine: MineBlock after a failed block write: %w", e.failed)
+	}
 	if payTo == nil || payTo.eng != e {
 		return nil, nil, fmt.Errorf("engine: MineBlock: %w: coinbase key is nil or from another engine", ErrInvalidTx)
 	}
@@ -111,6 +114,7 @@ func (e *Engine) MineBlock(payTo *Key, when time.Time) (*wire.MsgBlock, []Coin, 
 			return nil, nil, fmt.Errorf("engine: serialize coinbase: %w", err)
 		}
 		if err := e.out.writeBlock(head.Bytes(), e.arena); err != nil {
+			e.failed = err // the file may hold part of the block: refuse to append after it
 			return nil, nil, err
 		}
 	}

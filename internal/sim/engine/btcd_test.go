@@ -12,7 +12,7 @@ import (
 	"github.com/chaintrace/chaintrace/internal/btcdtest"
 )
 
-// TestBtcdAcceptsChain builds a signed chain across nine halvings, past segwit/taproot activation (432),
+// TestBtcdAcceptsChain builds a signed chain across ten halvings, past segwit/taproot activation (432),
 // BIP66 (1251) and BIP65 (1351), with every key kind spent and received after activation, writes it to rolling blk files, submits every block
 // read back from those files to a real btcd, and checks the node's tip is the engine's. A last block with a
 // corrupted taproot signature must be rejected, showing the node really verifies the scripts.

@@ -129,6 +129,7 @@ type Engine struct {
 	hrpState uint32    // bech32 checksum state after the network's HRP
 	rmd      hash.Hash // reused RIPEMD-160
 	closed   bool
+	failed   error // a block write failed; no further blocks are written
 }
 
 // New starts a chain at the network's genesis block. With an OutDir it creates OutDir/blocks (refusing a
@@ -193,7 +194,7 @@ func (e *Engine) Height() int64 { return e.height }
 // TipHash returns the hash of the tip block.
 func (e *Engine) TipHash() chainhash.Hash { return e.tip }
 
-// Time returns the timestamp of the tip block.
+// Time returns the timestamp of the tip block (the genesis block's, 2011-02-02 on regtest, before block 1).
 func (e *Engine) Time() time.Time { return time.Unix(e.times[len(e.times)-1], 0).UTC() }
 
 // MedianTimePast returns the median timestamp of the last 11 blocks (BIP113).

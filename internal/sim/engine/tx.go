@@ -50,7 +50,7 @@ type TxSpec struct {
 	Outputs  []Output
 	Version  int32  // default 2
 	LockTime uint32 // nLockTime; only enforced when some sequence is below 0xffffffff
-	Sequence uint32 // every input's nSequence; default 0xffffffff, or 0xfffffffd when RBF
+	Sequence uint32 // every input's nSequence; 0 means the default: 0xffffffff, or 0xfffffffd when RBF
 	RBF      bool   // signal BIP125 replaceability (sets the default sequence to 0xfffffffd)
 }
 
