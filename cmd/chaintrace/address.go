@@ -16,7 +16,7 @@ func init() {
 	cmd := &cobra.Command{
 		Use:   "address ADDRESS [--offset N] [--limit N] [--json]",
 		Short: "Show an address's balance and transactions (paged)",
-		Args:  cobra.ExactArgs(1),
+		Args:  usageArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o, l, err := api.ParsePage(strconv.Itoa(offset), strconv.Itoa(limit))
 			if err != nil {
@@ -51,5 +51,6 @@ func init() {
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	cmd.Flags().IntVar(&offset, "offset", 0, "skip this many of the address's transactions")
 	cmd.Flags().IntVar(&limit, "limit", api.DefaultLimit, "show at most this many transactions")
+	cmd.SetFlagErrorFunc(flagUsageError)
 	rootCmd.AddCommand(cmd)
 }

@@ -14,7 +14,7 @@ func init() {
 	cmd := &cobra.Command{
 		Use:   "block HEIGHT|HASH [--json]",
 		Short: "Show an indexed block by height or hash",
-		Args:  cobra.ExactArgs(1),
+		Args:  usageArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			height, hash, err := api.ParseBlockID(args[0])
 			if err != nil {
@@ -52,5 +52,6 @@ func init() {
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	cmd.SetFlagErrorFunc(flagUsageError)
 	rootCmd.AddCommand(cmd)
 }

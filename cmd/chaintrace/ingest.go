@@ -70,6 +70,7 @@ the node no longer has); --follow keeps polling for new blocks and reorgs.`,
 	fl.BoolVar(&f.resync, "resync", false, "skip bytes between blocks that are not a block frame (as Bitcoin Core's -reindex), with a warning, instead of stopping")
 	fl.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile of the run to this file (for performance reports)")
 	fl.BoolVar(&f.noProgress, "no-progress", false, "never draw a progress bar")
+	cmd.SetFlagErrorFunc(flagUsageError)
 	rootCmd.AddCommand(cmd)
 }
 

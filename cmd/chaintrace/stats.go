@@ -16,7 +16,7 @@ func init() {
 	cmd := &cobra.Command{
 		Use:   "stats [--json]",
 		Short: "Show the chain index's counts and tip",
-		Args:  cobra.NoArgs,
+		Args:  usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ix, err := openIndexRead(flagData)
 			if err != nil {
@@ -40,6 +40,7 @@ func init() {
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	cmd.SetFlagErrorFunc(flagUsageError)
 	rootCmd.AddCommand(cmd)
 }
 
@@ -62,4 +63,19 @@ func printJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
+}
+
+// usageArgs makes an argument check's error a usage error (exit 2).
+func usageArgs(check cobra.PositionalArgs) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if err := check(cmd, args); err != nil {
+			return usageError{fmt.Errorf("%s: %w", cmd.Name(), err)}
+		}
+		return nil
+	}
+}
+
+// flagUsageError makes a flag parsing error a usage error (exit 2).
+func flagUsageError(cmd *cobra.Command, err error) error {
+	return usageError{fmt.Errorf("%s: %w", cmd.Name(), err)}
 }

@@ -16,7 +16,7 @@ func init() {
 	cmd := &cobra.Command{
 		Use:   "tx TXID [--json]",
 		Short: "Show an indexed transaction: inputs with the outputs they spend, outputs with their spenders",
-		Args:  cobra.ExactArgs(1),
+		Args:  usageArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			txid, err := api.ParseHash("txid", args[0])
 			if err != nil {
@@ -39,6 +39,7 @@ func init() {
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	cmd.SetFlagErrorFunc(flagUsageError)
 	rootCmd.AddCommand(cmd)
 }
 

@@ -17,7 +17,7 @@ lengths, spend links, txid and address maps, address postings) and print the
 digest of its logical content. Two indexes of the same chain have the same
 digest whatever their history of flushes, crashes and reorgs. Exits non-zero
 when the index is inconsistent.`,
-		Args: cobra.NoArgs,
+		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ix, err := openIndexRead(flagData)
 			if err != nil {
@@ -55,5 +55,6 @@ when the index is inconsistent.`,
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the report as JSON")
+	cmd.SetFlagErrorFunc(flagUsageError)
 	rootCmd.AddCommand(cmd)
 }

@@ -1,0 +1,81 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/chaintrace/chaintrace/internal/testutil"
+)
+
+// The chain commands' contract as other tools call them. Cobra keeps flag values between
+// runs in one process, so every call spells out --json.
+func TestChainCLI(t *testing.T) {
+	blk := func(name string) string { return testutil.SharedFile(t, filepath.Join("data/btc/blkfiles", name)) }
+	data := t.TempDir()
+
+	if _, err := runCLI(t, "--data", data, "stats", "--json=true"); err == nil || !strings.Contains(err.Error(), "no chain index in "+data+": run chaintrace ingest first") {
+		t.Fatalf("stats before ingest: %v", err)
+	}
+	out, err := runCLI(t, "--data", data, "ingest", "--no-progress", blk("blk_0_to_4.dat"))
+	if err != nil || !strings.Contains(out, "applied 5 blocks") {
+		t.Fatalf("ingest: %q %v", out, err)
+	}
+	// The competing branch of MANIFEST.md: tip 5A after a reorg of depth 2.
+	out, err = runCLI(t, "--data", data, "ingest", "--no-progress", blk("blk_3A.dat"), blk("blk_4A.dat"), blk("blk_5A.dat"))
+	if err != nil || !strings.Contains(out, "applied 3 blocks") || !strings.Contains(out, "undone 2") {
+		t.Fatalf("reorg ingest: %q %v", out, err)
+	}
+
+	out, err = runCLI(t, "--data", data, "stats", "--json=true")
+	var st struct {
+		Blocks, Txs, Inputs, Outputs, Addresses int64
+		Tip                                     struct {
+			Height int64
+			Hash   string
+		}
+	}
+	if err != nil || json.Unmarshal([]byte(out), &st) != nil {
+		t.Fatalf("stats: %q %v", out, err)
+	}
+	// MANIFEST.md: the best chain then holds 6 blocks, 10 txs, 10 inputs, 11 outputs.
+	if st.Blocks != 6 || st.Txs != 10 || st.Inputs != 10 || st.Outputs != 11 || st.Tip.Height != 5 ||
+		st.Tip.Hash != "00000000195f85184e77c18914bd0febd11278d950f5e4731a38f71ed79f044e" {
+		t.Fatalf("stats: %+v", st)
+	}
+	for _, keys := range []string{`"blocks"`, `"txs"`, `"inputs"`, `"outputs"`, `"addresses"`, `"tip"`, `"height"`, `"hash"`} {
+		if !strings.Contains(out, keys) {
+			t.Fatalf("stats JSON lacks %s: %s", keys, out)
+		}
+	}
+
+	out, err = runCLI(t, "--data", data, "block", "--json=true", "5")
+	if err != nil || !strings.Contains(out, `"hash": "00000000195f85184e77c18914bd0febd11278d950f5e4731a38f71ed79f044e"`) {
+		t.Fatalf("block 5: %q %v", out, err)
+	}
+	out, err = runCLI(t, "--data", data, "verify", "--json=false")
+	if err != nil || !strings.Contains(out, "consistent") || !strings.Contains(out, "digest") {
+		t.Fatalf("verify: %q %v", out, err)
+	}
+
+	for _, args := range [][]string{
+		{"tx", "--json=true", "nothex"},
+		{"block", "--json=true", "-7"},
+		{"block", "--json=true", "00000000195f85184e77c18914bd0febd11278d950f5e4731a38f71ed79f04zz"},
+		{"address", "--json=true", "1NotAnAddress"},
+		{"ingest", "--no-progress", "--network", "nonet", blk("blk_0_to_4.dat")},
+	} {
+		if _, err := runCLI(t, append([]string{"--data", data}, args...)...); !errors.As(err, new(usageError)) {
+			t.Errorf("%v: got %v, want a usage error (exit 2)", args, err)
+		}
+	}
+	if _, err := runCLI(t, "--data", data, "tx", "--json=true", strings.Repeat("0", 63)+"1"); err == nil || !strings.Contains(err.Error(), "not in the index") {
+		t.Errorf("unknown tx: %v", err)
+	}
+	// A testnet block into this mainnet index is refused.
+	if _, err := runCLI(t, "--data", data, "ingest", "--no-progress", "--network", "testnet3", testutil.SharedFile(t, "data/btc/testnet/700000.block")); err == nil || !strings.Contains(err.Error(), "mainnet") {
+		t.Errorf("network mismatch: %v", err)
+	}
+}
