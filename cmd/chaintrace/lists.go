@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -26,7 +25,7 @@ func init() {
 		Short: "Import, version, diff and update sanctions lists (same as `lists versions`)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runListVersions(cmd.Context(), cmd.OutOrStdout(), asJSON)
+			return runListVersions(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), asJSON)
 		},
 	}
 	listsCmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
@@ -37,7 +36,7 @@ func init() {
 		Short: "List imported list versions; the newest of each list is in force",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runListVersions(cmd.Context(), cmd.OutOrStdout(), versionsJSON)
+			return runListVersions(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), versionsJSON)
 		},
 	}
 	versionsCmd.Flags().BoolVar(&versionsJSON, "json", false, "print JSON")
@@ -213,7 +212,7 @@ Default URLs:
 	rootCmd.AddCommand(listsCmd)
 }
 
-func runListVersions(ctx context.Context, w io.Writer, asJSON bool) error {
+func runListVersions(ctx context.Context, w, ew io.Writer, asJSON bool) error {
 	st, err := sanctions.OpenStore(flagData)
 	if err != nil {
 		return err
@@ -232,7 +231,7 @@ func runListVersions(ctx context.Context, w io.Writer, asJSON bool) error {
 		return enc.Encode(vs)
 	}
 	if len(vs) == 0 {
-		fmt.Fprintln(os.Stderr, "no lists imported yet: try `chaintrace lists import` or `chaintrace lists update`")
+		fmt.Fprintln(ew, "no lists imported yet: try `chaintrace lists import` or `chaintrace lists update`")
 		return nil
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)

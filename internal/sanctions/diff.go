@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strconv"
+	"strings"
 )
 
 // Diff is what changed between two versions of a list.
@@ -137,14 +139,14 @@ func DiffEntities(from, to []Entity) *Diff {
 			d.RemovedAddresses = append(d.RemovedAddresses, a)
 		}
 	}
-	byID := func(s []EntityRef) { sort.Slice(s, func(i, j int) bool { return s[i].ID < s[j].ID }) }
+	byID := func(s []EntityRef) { sort.Slice(s, func(i, j int) bool { return lessID(s[i].ID, s[j].ID) }) }
 	byID(d.Added)
 	byID(d.Removed)
-	sort.Slice(d.Changed, func(i, j int) bool { return d.Changed[i].ID < d.Changed[j].ID })
+	sort.Slice(d.Changed, func(i, j int) bool { return lessID(d.Changed[i].ID, d.Changed[j].ID) })
 	byAddr := func(s []AddressRef) {
 		sort.Slice(s, func(i, j int) bool {
 			if s[i].EntityID != s[j].EntityID {
-				return s[i].EntityID < s[j].EntityID
+				return lessID(s[i].EntityID, s[j].EntityID)
 			}
 			if s[i].Ticker != s[j].Ticker {
 				return s[i].Ticker < s[j].Ticker
@@ -155,6 +157,19 @@ func DiffEntities(from, to []Entity) *Diff {
 	byAddr(d.AddedAddresses)
 	byAddr(d.RemovedAddresses)
 	return d
+}
+
+// lessID orders entity ids naturally: "ofac:999" before "ofac:1000".
+func lessID(a, b string) bool {
+	ai, bi := strings.LastIndexByte(a, ':'), strings.LastIndexByte(b, ':')
+	if a[:ai+1] == b[:bi+1] {
+		na, ea := strconv.ParseUint(a[ai+1:], 10, 64)
+		nb, eb := strconv.ParseUint(b[bi+1:], 10, 64)
+		if ea == nil && eb == nil && na != nb {
+			return na < nb
+		}
+	}
+	return a < b
 }
 
 func changedFields(a, b *Entity, skip map[string]bool) []string {

@@ -478,18 +478,6 @@ func (s *Store) Import(ctx context.Context, p *Parsed, opts ImportOptions) (v Ve
 	if len(p.Entities) == 0 {
 		return v, false, fmt.Errorf("%w: %s: no entries found", ErrSuspicious, p.Source)
 	}
-	cur, cerr := s.Current(ctx, p.List)
-	if cerr == nil {
-		if cur.SHA256 == p.SHA256 {
-			return cur, false, nil
-		}
-		if float64(len(p.Entities)) < opts.MinRatio*float64(cur.Entities) && !opts.Force {
-			return v, false, fmt.Errorf("%w: %s has %d entries, fewer than %.0f%% of the %d in force (%s); use --force if this is expected",
-				ErrSuspicious, p.Source, len(p.Entities), opts.MinRatio*100, cur.Entities, cur.Label())
-		}
-	} else if !errors.Is(cerr, ErrNoVersion) {
-		return v, false, cerr
-	}
 	seen := map[string]bool{}
 	for _, e := range p.Entities {
 		if e.ID == "" {
@@ -509,6 +497,22 @@ func (s *Store) Import(ctx context.Context, p *Parsed, opts ImportOptions) (v Ve
 		return v, false, fmt.Errorf("sanctions: import: %w", err)
 	}
 	defer tx.Rollback()
+	// The refusal rules read the version in force inside the transaction, so
+	// two concurrent imports cannot both pass them against a stale count.
+	cur, cerr := scanVersion(tx.QueryRowContext(ctx, s.db.Rebind(`SELECT `+versionCols+` FROM sanctions_versions WHERE list = ? ORDER BY id DESC LIMIT 1`), p.List))
+	switch {
+	case cerr == nil:
+		if cur.SHA256 == p.SHA256 {
+			cur.InForce = true
+			return cur, false, nil
+		}
+		if float64(len(p.Entities)) < opts.MinRatio*float64(cur.Entities) && !opts.Force {
+			return v, false, fmt.Errorf("%w: %s has %d entries, fewer than %.0f%% of the %d in force (%s); use --force if this is expected",
+				ErrSuspicious, p.Source, len(p.Entities), opts.MinRatio*100, cur.Entities, cur.Label())
+		}
+	case !errors.Is(cerr, sql.ErrNoRows):
+		return v, false, fmt.Errorf("sanctions: import: %w", cerr)
+	}
 	err = tx.QueryRowContext(ctx, s.db.Rebind(`INSERT INTO sanctions_versions (list, source, format, published, imported, sha256, entities, addresses)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`),
 		v.List, v.Source, v.Format, v.Published, v.Imported.Format(time.RFC3339Nano), v.SHA256, v.Entities, v.Addresses).Scan(&v.ID)
