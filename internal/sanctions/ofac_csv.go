@@ -47,6 +47,12 @@ func ParseOFACCSV(path string) (*Parsed, error) {
 			return nil, fmt.Errorf("ofac csv: %w", err)
 		}
 		sum.Write(b)
+		if len(b) > 0 && b[len(b)-1] != 0x1a {
+			// OFAC's files end with a DOS end-of-file byte; a file cut at a
+			// row boundary parses cleanly, so say so (the entry-count rule
+			// catches large cuts).
+			p.Warnings = append(p.Warnings, fmt.Sprintf("%s: no end-of-file marker (0x1A) as OFAC's files have: possibly truncated", file))
+		}
 		return readOFACCSV(file, b, &p.Warnings)
 	}
 	widths := map[string]int{ofacSDNFile: 12, ofacAddFile: 6, ofacAltFile: 5, ofacCommentsFile: 2}

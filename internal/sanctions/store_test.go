@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -292,6 +293,9 @@ func TestImportRefusals(t *testing.T) {
 	p, err := ParseOFACCSV(writeFile(t, dir, "sdn.csv", half))
 	if err != nil {
 		t.Fatal(err)
+	}
+	if !slices.ContainsFunc(p.Warnings, func(w string) bool { return strings.Contains(w, "possibly truncated") }) {
+		t.Errorf("a file cut at a row boundary: warnings %q lack the missing end-of-file marker", p.Warnings)
 	}
 	v, created, err := s.Import(ctx, p, ImportOptions{Force: true})
 	if err != nil || !created {
