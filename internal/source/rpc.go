@@ -126,6 +126,33 @@ func (c *RPC) call(ctx context.Context, method string, params []any) (json.RawMe
 	if err != nil {
 		return nil, err
 	}
+	data, status, err := c.post(ctx, body)
+	if err != nil {
+		return nil, err
+	}
+	var r struct {
+		Result json.RawMessage `json:"result"`
+		Error  *RPCError       `json:"error"`
+	}
+	if err := json.Unmarshal(data, &r); err != nil {
+		if status != http.StatusOK {
+			return nil, fmt.Errorf("HTTP %d %s: %s", status, http.StatusText(status), snippet(data))
+		}
+		return nil, fmt.Errorf("not a JSON-RPC response: %s", snippet(data))
+	}
+	if r.Error != nil {
+		return nil, r.Error
+	}
+	if status != http.StatusOK {
+		return nil, fmt.Errorf("HTTP %d %s: %s", status, http.StatusText(status), snippet(data))
+	}
+	return r.Result, nil
+}
+
+// post sends one request body and returns the response body and status.
+// Authentication failures are errors; other statuses are left to the caller,
+// since Bitcoin Core reports RPC errors with HTTP 500 and a JSON body.
+func (c *RPC) post(ctx context.Context, body []byte) ([]byte, int, error) {
 	if c.Timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, c.Timeout)
@@ -133,7 +160,7 @@ func (c *RPC) call(ctx context.Context, method string, params []any) (json.RawMe
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.url, bytes.NewReader(body))
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	req.Header.Set("Content-Type", "application/json")
 	if c.user != "" {
@@ -142,38 +169,114 @@ func (c *RPC) call(ctx context.Context, method string, params []any) (json.RawMe
 	resp, err := c.client.Do(req)
 	if err != nil {
 		if ctx.Err() != nil && errors.Is(err, context.DeadlineExceeded) {
-			return nil, fmt.Errorf("no answer in time: %w", err)
+			return nil, 0, fmt.Errorf("no answer in time: %w", err)
 		}
-		return nil, err
+		return nil, 0, err
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse+1))
 	if err != nil {
-		return nil, fmt.Errorf("read response: %w", err)
+		return nil, 0, fmt.Errorf("read response: %w", err)
 	}
 	if len(data) > maxResponse {
-		return nil, fmt.Errorf("response larger than %d bytes", maxResponse)
+		return nil, 0, fmt.Errorf("response larger than %d bytes", maxResponse)
 	}
 	if resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden {
-		return nil, fmt.Errorf("HTTP %s: check the RPC user and password", resp.Status)
+		return nil, 0, fmt.Errorf("HTTP %s: check the RPC user and password", resp.Status)
 	}
-	var r struct {
+	return data, resp.StatusCode, nil
+}
+
+// batchCall sends one JSON-RPC batch of calls of method, one per params
+// entry, and returns the results in the order of params. Any failed entry
+// fails the batch (its error names the entry).
+func (c *RPC) batchCall(ctx context.Context, method string, params [][]any) ([]json.RawMessage, error) {
+	type req struct {
+		JSONRPC string `json:"jsonrpc"`
+		ID      uint64 `json:"id"`
+		Method  string `json:"method"`
+		Params  []any  `json:"params"`
+	}
+	reqs := make([]req, len(params))
+	index := make(map[uint64]int, len(params))
+	for i, p := range params {
+		id := c.id.Add(1)
+		reqs[i] = req{"1.0", id, method, p}
+		index[id] = i
+	}
+	body, err := json.Marshal(reqs)
+	if err != nil {
+		return nil, err
+	}
+	data, status, err := c.post(ctx, body)
+	if err != nil {
+		return nil, err
+	}
+	var resps []struct {
+		ID     uint64          `json:"id"`
 		Result json.RawMessage `json:"result"`
 		Error  *RPCError       `json:"error"`
 	}
-	if err := json.Unmarshal(data, &r); err != nil {
-		if resp.StatusCode != http.StatusOK {
-			return nil, fmt.Errorf("HTTP %s: %s", resp.Status, snippet(data))
+	if err := json.Unmarshal(data, &resps); err != nil {
+		// A node without batch support answers with a single error object.
+		var single struct {
+			Error *RPCError `json:"error"`
 		}
-		return nil, fmt.Errorf("not a JSON-RPC response: %s", snippet(data))
+		if json.Unmarshal(data, &single) == nil && single.Error != nil {
+			return nil, single.Error
+		}
+		return nil, fmt.Errorf("HTTP %d: not a JSON-RPC batch response: %s", status, snippet(data))
 	}
-	if r.Error != nil {
-		return nil, r.Error
+	out := make([]json.RawMessage, len(params))
+	got := 0
+	for _, r := range resps {
+		i, ok := index[r.ID]
+		if !ok || out[i] != nil {
+			return nil, fmt.Errorf("batch response with unexpected id %d", r.ID)
+		}
+		if r.Error != nil {
+			return nil, fmt.Errorf("%s %v: %w", method, params[i], r.Error)
+		}
+		if r.Result == nil {
+			r.Result = json.RawMessage("null")
+		}
+		out[i] = r.Result
+		got++
 	}
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("HTTP %s: %s", resp.Status, snippet(data))
+	if got != len(params) {
+		return nil, fmt.Errorf("batch of %d calls got %d answers", len(params), got)
 	}
-	return r.Result, nil
+	return out, nil
+}
+
+// BlockHashes returns the hashes of the best chain's blocks at heights
+// from .. from+count-1, asked in one JSON-RPC batch (Bitcoin Core and btcd
+// both accept batches).
+func (c *RPC) BlockHashes(ctx context.Context, from int64, count int) ([]chainhash.Hash, error) {
+	if count <= 0 {
+		return nil, nil
+	}
+	params := make([][]any, count)
+	for i := range params {
+		params[i] = []any{from + int64(i)}
+	}
+	res, err := c.batchCall(ctx, "getblockhash", params)
+	if err != nil {
+		return nil, fmt.Errorf("rpc %s: getblockhash batch %d..%d: %w", c.shown, from, from+int64(count)-1, err)
+	}
+	out := make([]chainhash.Hash, count)
+	for i, r := range res {
+		var s string
+		if err := json.Unmarshal(r, &s); err != nil || len(s) != 64 {
+			return nil, fmt.Errorf("rpc %s: getblockhash %d: bad hash %s", c.shown, from+int64(i), snippet(r))
+		}
+		h, err := chainhash.NewHashFromStr(s)
+		if err != nil {
+			return nil, fmt.Errorf("rpc %s: getblockhash %d: bad hash %q", c.shown, from+int64(i), s)
+		}
+		out[i] = *h
+	}
+	return out, nil
 }
 
 func snippet(b []byte) string {

@@ -55,6 +55,19 @@ func TestRPCBtcd(t *testing.T) {
 		}
 		prev = hash
 	}
+	// One batch for many heights.
+	hs, err := c.BlockHashes(ctx, 1, 5)
+	if err != nil || len(hs) != 5 {
+		t.Fatalf("BlockHashes: %v", err)
+	}
+	for i := range hs {
+		if hs[i] != mined[i] {
+			t.Errorf("BlockHashes[%d] = %s, want %s", i, hs[i], mined[i])
+		}
+	}
+	if _, err := c.BlockHashes(ctx, 3, 10); !errors.As(err, new(*RPCError)) || !strings.Contains(err.Error(), "getblockhash batch 3..12") {
+		t.Errorf("BlockHashes past the tip: %v", err)
+	}
 	// Errors name the node and the method, and carry the node's error.
 	_, err = c.BlockHash(ctx, 99)
 	var re *RPCError
@@ -93,7 +106,9 @@ func fakeNode(t *testing.T, handler func(method string, params []json.RawMessage
 			Params []json.RawMessage `json:"params"`
 		}
 		body, _ := io.ReadAll(r.Body)
-		if err := json.Unmarshal(body, &req); err != nil {
+		if bytes.HasPrefix(body, []byte("[")) {
+			req.Method = "(batch)"
+		} else if err := json.Unmarshal(body, &req); err != nil {
 			t.Errorf("bad request %q", body)
 		}
 		status, out := handler(req.Method, req.Params)
@@ -158,6 +173,32 @@ func TestRPCNodeDialects(t *testing.T) {
 		if _, err := c.BestBlockHash(ctx); err == nil {
 			t.Errorf("garbage %q accepted by BestBlockHash", body)
 		}
+	}
+	// Batch answers come back in any order and are matched by id.
+	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var reqs []struct {
+			ID     json.RawMessage   `json:"id"`
+			Params []json.RawMessage `json:"params"`
+		}
+		json.NewDecoder(r.Body).Decode(&reqs)
+		var out []string
+		for i := len(reqs) - 1; i >= 0; i-- {
+			h := chainhash.Hash{byte(reqs[i].Params[0][0] - '0')}
+			out = append(out, `{"id":`+string(reqs[i].ID)+`,"result":"`+h.String()+`","error":null}`)
+		}
+		io.WriteString(w, "["+strings.Join(out, ",")+"]")
+	}))
+	defer srv.Close()
+	hs, err := NewRPC(srv.URL, "", "").BlockHashes(ctx, 1, 3)
+	if err != nil || hs[0] != (chainhash.Hash{1}) || hs[2] != (chainhash.Hash{3}) {
+		t.Errorf("reordered batch: %v %v", hs, err)
+	}
+	// A node without batches.
+	srv2 := fakeNode(t, func(string, []json.RawMessage) (int, string) {
+		return 500, `{"result":null,"error":{"code":-32700,"message":"Parse error"},"id":null}`
+	})
+	if _, err := NewRPC(srv2.URL, "", "").BlockHashes(ctx, 1, 3); !errors.As(err, new(*RPCError)) {
+		t.Errorf("no batch support: %v", err)
 	}
 	// A node that never answers: the timeout and the context end the call.
 	hang := make(chan struct{})
