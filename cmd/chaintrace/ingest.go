@@ -150,14 +150,16 @@ func runIngest(cmd *cobra.Command, args []string, f *ingestFlags, haveStart bool
 			err = fmt.Errorf("close index: %w", cerr)
 		}
 	} else {
+		// Raw block files carry no magic: without --network they are read as the
+		// network of an existing index.
+		if params == nil {
+			params = existingNetwork(flagData)
+		}
 		files, serr := source.ScanFiles(args, source.FileOptions{Network: params, Resync: f.resync})
 		if serr != nil {
 			return serr
 		}
 		defer files.Close()
-		for _, w := range files.Warnings() {
-			slog.Warn("block files", "warning", w)
-		}
 		net := files.Network()
 		ix, ierr := openIndexWrite(flagData, net, f.cacheMB)
 		if ierr != nil {
@@ -169,6 +171,9 @@ func runIngest(cmd *cobra.Command, args []string, f *ingestFlags, haveStart bool
 		if cerr := ix.Close(); cerr != nil && err == nil {
 			err = fmt.Errorf("close index: %w", cerr)
 		}
+	}
+	if err != nil && sum.Applied == 0 && sum.Undone == 0 && !sum.Interrupted {
+		return err // nothing changed: the error says it all
 	}
 	fmt.Fprintf(cmd.OutOrStdout(), "ingest: %s; peak RSS %s\n", sum, peakRSS())
 	return err
@@ -208,6 +213,20 @@ func openIndexWrite(dataDir string, net *chaincfg.Params, cacheMB int64) (*index
 			dataDir, chain.NetworkName(have), chain.NetworkName(net))
 	}
 	return ix, nil
+}
+
+// existingNetwork returns the network of the chain index under dataDir, or nil when
+// there is none (or it cannot be opened now; the ingest then reports why).
+func existingNetwork(dataDir string) *chaincfg.Params {
+	if _, err := os.Stat(index.DirIn(dataDir)); err != nil {
+		return nil
+	}
+	ix, err := index.Open(index.DirIn(dataDir), index.Options{})
+	if err != nil {
+		return nil
+	}
+	defer ix.Close()
+	return ix.Network()
 }
 
 // progressBar draws ingest progress on a terminal.
