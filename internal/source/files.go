@@ -259,6 +259,7 @@ type scanner struct {
 	firstDupHash chainhash.Hash
 	warnings     []error
 	rawFiles     []*fileInfo
+	rawEntries   []int // indexes in entries of raw blocks, checked once the network is known
 }
 
 func (s *scanner) warn(file string, off int64, format string, args ...any) {
@@ -307,17 +308,13 @@ func ScanFiles(paths []string, opt FileOptions) (*Files, error) {
 			s.warn(s.rawFiles[0].path, 0, "raw block files carry no network magic: assuming mainnet")
 		}
 	}
-	for _, fi := range s.rawFiles {
-		for i := range s.entries {
-			e := &s.entries[i]
-			if e.File == fi.path {
-				if err := checkPoW(&e.Header, e.Hash, s.network); err != nil {
-					if opt.Network == nil {
-						err = fmt.Errorf("%w (a raw block carries no network magic: give its network)", err)
-					}
-					return nil, &FormatError{File: fi.path, Offset: 0, Err: err}
-				}
+	for _, i := range s.rawEntries {
+		e := &s.entries[i]
+		if err := checkPoW(&e.Header, e.Hash, s.network); err != nil {
+			if opt.Network == nil {
+				err = fmt.Errorf("%w (a raw block carries no network magic: give its network)", err)
 			}
+			return nil, &FormatError{File: e.File, Offset: 0, Err: err}
 		}
 	}
 	if s.dups > 0 {
@@ -336,16 +333,18 @@ func ScanFiles(paths []string, opt FileOptions) (*Files, error) {
 	return f, nil
 }
 
-func (s *scanner) add(e Entry) {
+// add lists e unless its block was already found; it reports whether e was added.
+func (s *scanner) add(e Entry) bool {
 	if _, ok := s.seen[e.Hash]; ok {
 		if s.dups == 0 {
 			s.firstDup, s.firstDupOff, s.firstDupHash = e.File, e.Offset-frameSize, e.Hash
 		}
 		s.dups++
-		return
+		return false
 	}
 	s.seen[e.Hash] = struct{}{}
 	s.entries = append(s.entries, e)
+	return true
 }
 
 func (s *scanner) scanFile(fi *fileInfo) error {
@@ -422,7 +421,9 @@ func (s *scanner) scanRaw(f *os.File, fi *fileInfo, magic wire.BitcoinNet) error
 		return notBlock(err)
 	}
 	s.rawFiles = append(s.rawFiles, fi)
-	s.add(Entry{Hash: h, Header: m.Header, File: fi.path, Offset: 0, Size: uint32(fi.size)})
+	if s.add(Entry{Hash: h, Header: m.Header, File: fi.path, Offset: 0, Size: uint32(fi.size)}) {
+		s.rawEntries = append(s.rawEntries, len(s.entries)-1)
+	}
 	return nil
 }
 
