@@ -107,6 +107,7 @@ type queued struct {
 type Engine struct {
 	cfg        Config
 	keyCounter uint64
+	keys       *keyStream // signing keys (nil in fast mode)
 	out        *blkWriter
 
 	height    int64
@@ -162,6 +163,8 @@ func New(cfg Config) (*Engine, error) {
 	}
 	if cfg.Fast {
 		e.extraData = []byte(CoinbaseTagFast)
+	} else {
+		e.keys = newKeyStream(cfg.Seed)
 	}
 	if cfg.OutDir != "" {
 		w, err := openBlkWriter(filepath.Join(cfg.OutDir, "blocks"), cfg.Params.Net, cfg.MaxFileSize)

@@ -68,30 +68,6 @@ type Key struct {
 	tap    *tapSigner          // BIP86-tweaked key for P2TR key-path signing
 }
 
-// keyTag domain-separates key derivation from any other use of the seed.
-var keyTag = []byte("chaintrace/sim/engine/key/v1")
-
-// secret derives the 32-byte secret number j of key n: sha256(tag || seed || n || j || attempt),
-// retried with the next attempt in the (astronomically unlikely) case it is not a valid scalar.
-func secret(seed int64, n uint64, j uint32) *btcec.PrivateKey {
-	var buf [8 + 8 + 4 + 4]byte
-	binary.LittleEndian.PutUint64(buf[0:], uint64(seed))
-	binary.LittleEndian.PutUint64(buf[8:], n)
-	binary.LittleEndian.PutUint32(buf[16:], j)
-	for attempt := uint32(0); ; attempt++ {
-		binary.LittleEndian.PutUint32(buf[20:], attempt)
-		h := sha256.New()
-		h.Write(keyTag)
-		h.Write(buf[:])
-		sum := h.Sum(nil)
-		var s btcec.ModNScalar
-		if overflow := s.SetByteSlice(sum); overflow || s.IsZero() {
-			continue
-		}
-		return btcec.PrivKeyFromScalar(&s)
-	}
-}
-
 // fakePub returns a 33-byte placeholder public key for fast mode (not a checked curve point).
 func fakePub(seed int64, n uint64, j uint32) []byte {
 	var buf [32 + 8 + 8 + 4]byte
@@ -133,9 +109,9 @@ func (e *Engine) newKey(kind KeyKind) (*Key, error) {
 			k.pubs = [][]byte{fakePub(e.cfg.Seed, n, 0)}
 			return k, e.keyAddress(k, k.pubs[0][1:])
 		}
-		p := secret(e.cfg.Seed, n, 0)
-		k.privs = []*btcec.PrivateKey{p}
-		k.tap = newTapSigner(txscript.TweakTaprootPrivKey(*p, nil))
+		d, pub := e.keys.take()
+		k.privs = []*btcec.PrivateKey{btcec.PrivKeyFromScalar(&d)}
+		k.tap = taprootFromStream(d, pub)
 		k.pubs = [][]byte{append([]byte{0x02}, k.tap.px[:]...)}
 		return k, e.keyAddress(k, k.tap.px[:])
 	}
@@ -144,9 +120,9 @@ func (e *Engine) newKey(kind KeyKind) (*Key, error) {
 			k.pubs = append(k.pubs, fakePub(e.cfg.Seed, n, j))
 			continue
 		}
-		p := secret(e.cfg.Seed, n, j)
-		k.privs = append(k.privs, p)
-		k.pubs = append(k.pubs, p.PubKey().SerializeCompressed())
+		d, pub := e.keys.take()
+		k.privs = append(k.privs, btcec.PrivKeyFromScalar(&d))
+		k.pubs = append(k.pubs, pub[:])
 	}
 	switch kind {
 	case P2WPKH, P2SHP2WPKH:

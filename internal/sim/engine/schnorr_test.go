@@ -81,3 +81,29 @@ func TestLegacySigHash(t *testing.T) {
 		}
 	}
 }
+
+// TestKeyStream checks the batched key derivation against btcec's scalar multiplication across several
+// batches, and the taproot tweak against txscript's BIP86 computation.
+func TestKeyStream(t *testing.T) {
+	s := newKeyStream(77)
+	for i := 0; i < 2*keyBatch+5; i++ {
+		d, pub := s.take()
+		want := btcec.PrivKeyFromScalar(&d).PubKey().SerializeCompressed()
+		if !bytes.Equal(pub[:], want) {
+			t.Fatalf("key %d: public key %x, want %x", i, pub, want)
+		}
+		if i%16 == 0 {
+			tap := taprootFromStream(d, pub)
+			internal, _ := btcec.ParsePubKey(pub[:])
+			outKey := schnorr.SerializePubKey(txscript.ComputeTaprootKeyNoScript(internal))
+			if !bytes.Equal(tap.px[:], outKey) {
+				t.Fatalf("key %d: taproot output key %x, want %x", i, tap.px, outKey)
+			}
+			var pk btcec.PrivateKey
+			pk.Key = tap.d
+			if got := pk.PubKey().SerializeCompressed(); got[0] != 0x02 || !bytes.Equal(got[1:], outKey) {
+				t.Fatalf("key %d: taproot signing secret does not match the even-Y output key", i)
+			}
+		}
+	}
+}
