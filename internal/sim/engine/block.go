@@ -18,6 +18,9 @@ type chainhashBig = *big.Int
 
 func newTarget(bits uint32) *big.Int { return blockchain.CompactToBig(bits) }
 
+// minTarget is the hardest target MineBlock accepts: 2^240, about 65,536 hashes per block.
+var minTarget = new(big.Int).Lsh(big.NewInt(1), 240)
+
 // witnessMagic prefixes the BIP141 witness commitment output script: OP_RETURN, push 36, 0xaa21a9ed.
 var witnessMagic = []byte{txscript.OP_RETURN, 0x24, 0xaa, 0x21, 0xa9, 0xed}
 
@@ -35,6 +38,10 @@ func (e *Engine) MineBlock(payTo *Key, when time.Time) (*wire.MsgBlock, []Coin, 
 	}
 	if payTo == nil || payTo.eng != e {
 		return nil, nil, fmt.Errorf("engine: MineBlock: %w: coinbase key is nil or from another engine", ErrInvalidTx)
+	}
+	if e.target.Cmp(minTarget) < 0 {
+		return nil, nil, fmt.Errorf("engine: MineBlock: network %s's proof-of-work limit (bits %#x) is too hard to mine "+
+			"in a simulation: use regtest or simnet", e.cfg.Params.Name, e.cfg.Params.PowLimitBits)
 	}
 	height := e.height + 1
 	if when.IsZero() {
