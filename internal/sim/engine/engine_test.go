@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/btcsuite/btcd/chaincfg"
 	"github.com/btcsuite/btcd/txscript"
 	"github.com/btcsuite/btcd/wire"
 )
@@ -146,5 +147,78 @@ func TestBadInput(t *testing.T) {
 	}
 	if err := e.AddTx(tx); !errors.Is(err, ErrImmature) {
 		t.Fatalf("immature coinbase spend: got %v", err)
+	}
+}
+
+// TestAddTxRejects covers AddTx's checks on transactions built outside BuildTx or replayed.
+func TestAddTxRejects(t *testing.T) {
+	e, err := New(Config{Seed: 6})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	coins := mature(t, e)
+	to := e.NewKey(P2WPKH)
+	build := func(c Coin, mod func(*TxSpec)) *wire.MsgTx {
+		spec := TxSpec{Inputs: []Coin{c}, Outputs: []Output{OutputTo(to, c.Value-1000)}}
+		if mod != nil {
+			mod(&spec)
+		}
+		tx, err := e.BuildTx(spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tx
+	}
+	good := build(coins[0], nil)
+	if err := e.AddTx(good); err != nil {
+		t.Fatal(err)
+	}
+	next := e.Height() + 1
+	cases := []struct {
+		name string
+		tx   *wire.MsgTx
+		want error
+		msg  string
+	}{
+		{"replay", good, ErrUnknownCoin, "spends"},
+		{"nil", nil, ErrInvalidTx, "nil transaction"},
+		{"no outputs", &wire.MsgTx{Version: 2, TxIn: good.TxIn}, ErrInvalidTx, "0 outputs"},
+		{"lock height", build(coins[1], func(s *TxSpec) { s.LockTime = uint32(next); s.RBF = true }), ErrInvalidTx, "lock time height"},
+		{"lock time", build(coins[1], func(s *TxSpec) { s.LockTime = 2_000_000_000; s.Sequence = 5 | 1<<31 }), ErrInvalidTx, "not reached"},
+		{"relative", build(coins[1], func(s *TxSpec) { s.Sequence = 1000 }), ErrInvalidTx, "relative lock of 1000 blocks"},
+		{"relative seconds", build(coins[1], func(s *TxSpec) { s.Sequence = 1<<22 | 3 }), ErrInvalidTx, "time-based"},
+	}
+	overspend := build(coins[2], nil)
+	overspend.TxOut[0].Value = coins[2].Value + 1
+	cases = append(cases, struct {
+		name string
+		tx   *wire.MsgTx
+		want error
+		msg  string
+	}{"overspend", overspend, ErrInvalidTx, "exceed"})
+	for _, tc := range cases {
+		err := e.AddTx(tc.tx)
+		if !errors.Is(err, tc.want) || !strings.Contains(err.Error(), tc.msg) {
+			t.Errorf("%s: got %v, want %v containing %q", tc.name, err, tc.want, tc.msg)
+		}
+	}
+	if e.Queued() != 1 {
+		t.Fatalf("%d queued after rejections, want 1", e.Queued())
+	}
+	// A past lock height and a satisfied relative lock are fine.
+	if err := e.AddTx(build(coins[1], func(s *TxSpec) { s.LockTime = uint32(next - 1); s.RBF = true })); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.AddTx(build(coins[2], func(s *TxSpec) { s.Sequence = 3 })); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := e.MineBlock(to, time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	// Mainnet's proof of work cannot be simulated: a clear error, not a 4-billion-nonce loop.
+	m, _ := New(Config{Params: &chaincfg.MainNetParams})
+	if _, _, err := m.MineBlock(m.NewKey(P2PKH), time.Time{}); err == nil || !strings.Contains(err.Error(), "too hard") {
+		t.Fatalf("mainnet MineBlock: %v", err)
 	}
 }
