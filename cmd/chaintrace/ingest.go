@@ -128,7 +128,7 @@ func runIngest(cmd *cobra.Command, args []string, f *ingestFlags, haveStart bool
 		node := ingest.FromRPC(rpc)
 		nodeNet, nerr := rpc.Network(ctx)
 		if nerr != nil {
-			return fmt.Errorf("node %s: %w", rpc.URL(), nerr)
+			return fmt.Errorf("identify the node's network: %w", nerr)
 		}
 		if params != nil && params.Net != nodeNet.Net {
 			return fmt.Errorf("node %s is on %s, not %s", rpc.URL(), chain.NetworkName(nodeNet), chain.NetworkName(params))

@@ -146,8 +146,9 @@ func Follow(ctx context.Context, ch Chain, node Node, opts Options, interval tim
 	}
 	var total Summary
 	start := time.Now()
-	wait := interval
+	backoff := interval
 	for {
+		wait := interval
 		s, err := Sync(ctx, ch, node, opts)
 		total.Applied += s.Applied
 		total.Undone += s.Undone
@@ -160,15 +161,15 @@ func Follow(ctx context.Context, ch Chain, node Node, opts Options, interval tim
 			total.Interrupted = true
 			return total, nil
 		case errors.As(err, &ne):
+			wait, backoff = backoff, min(2*backoff, time.Minute)
 			opts.Logger.Warn("node unreachable; retrying", "node", ne.URL, "err", ne.Err, "retry_in", wait)
-			wait = min(2*wait, time.Minute)
 		case err != nil:
 			return total, err
 		default:
 			if s.Applied > 0 || s.Undone > 0 {
 				opts.Logger.Info("followed node", "node", node.URL(), "applied", s.Applied, "undone", s.Undone, "height", s.Tip.Height, "tip", s.Tip.Hash)
 			}
-			wait = interval
+			backoff = interval
 		}
 		select {
 		case <-ctx.Done():
