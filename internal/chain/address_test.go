@@ -216,3 +216,29 @@ func TestAddrFromKeyErrors(t *testing.T) {
 		t.Errorf("invalid Addr prints %q", s)
 	}
 }
+
+func FuzzParseAddr(f *testing.F) {
+	for _, s := range []string{
+		"1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa", "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4",
+		"bc1p0xlxvlhemja6c4dqv22uapctqupfhlxm9h8z3k2e72q4k9hcz7vqzk5jj0", "bc1sw50qgdz25j",
+		"nonstandard:" + strings.Repeat("ab", 32), "02" + strings.Repeat("11", 32), "tb1qqqqqp399et2xygdj5xreqhjjvcmzhxw4aywxecjdzew6hylgvsesrxh6hy",
+	} {
+		f.Add(s)
+	}
+	nets := allNetworks(f)
+	f.Fuzz(func(t *testing.T, s string) {
+		for _, p := range nets {
+			a, err := ParseAddr(s, p)
+			if err != nil {
+				continue
+			}
+			if err := a.Valid(); err != nil {
+				t.Fatalf("ParseAddr(%q) gave an invalid Addr: %v", s, err)
+			}
+			b, err := ParseAddr(a.String(p), p)
+			if err != nil || !b.Equal(a) {
+				t.Fatalf("%q → %s → %v, %v", s, a.String(p), b, err)
+			}
+		}
+	})
+}
