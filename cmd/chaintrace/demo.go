@@ -120,7 +120,9 @@ func demoSimulate(ctx context.Context, stderr io.Writer, simDir string, seed uin
 	start := time.Now()
 	h, err := sim.Run(ctx, sim.Config{Scenario: sim.ScenarioLazarus, Seed: seed, Scale: scale, OutDir: simDir,
 		Progress: progressPrinter(stderr, "simulate")})
-	fmt.Fprintln(stderr)
+	if isTerminal(stderr) {
+		fmt.Fprintln(stderr)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 
 	"github.com/chaintrace/chaintrace/internal/sim"
 )
@@ -26,6 +27,9 @@ Scenarios:
 ` + scenarioHelp(),
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if cfg.Scale <= 0 {
+				return usageError{fmt.Errorf("--scale %v: must be > 0", cfg.Scale)}
+			}
 			if err := cfg.Validate(); err != nil {
 				return usageError{err}
 			}
@@ -45,7 +49,7 @@ Scenarios:
 				return err
 			}
 			el := time.Since(start)
-			if !quiet {
+			if !quiet && isTerminal(stderr) {
 				fmt.Fprintln(stderr)
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "simulated %s (seed %d, scale %g, %s): %d blocks, %d txs, %d addresses in %s (%.0f tx/s)\n",
@@ -78,18 +82,34 @@ func scenarioHelp() string {
 }
 
 // progressPrinter returns a sim.Progress callback printing a status line to
-// w at most every 200 ms.
+// w: redrawn every 200 ms on a terminal, a new line every 10 s otherwise.
 func progressPrinter(w io.Writer, what string) func(sim.Progress) {
 	var last time.Time
 	start := time.Now()
+	tty := false
+	if f, ok := w.(*os.File); ok {
+		tty = term.IsTerminal(int(f.Fd()))
+	}
+	every, prefix, suffix := 10*time.Second, "", "\n"
+	if tty {
+		every, prefix, suffix = 200*time.Millisecond, "\r", " "
+	}
 	return func(p sim.Progress) {
-		if time.Since(last) < 200*time.Millisecond && p.Height < p.Target {
+		if time.Since(last) < every && p.Height < p.Target {
 			return
+		}
+		if !tty && p.Height == p.Target && last.IsZero() {
+			return // a short run: no progress lines
 		}
 		last = time.Now()
 		el := time.Since(start).Seconds()
-		fmt.Fprintf(w, "\r%s: block %d/%d, %d txs, %.0f tx/s ", what, p.Height, p.Target, p.Txs, float64(p.Txs)/max(el, 1e-3))
+		fmt.Fprintf(w, "%s%s: block %d/%d, %d txs, %.0f tx/s%s", prefix, what, p.Height, p.Target, p.Txs, float64(p.Txs)/max(el, 1e-3), suffix)
 	}
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
 }
 
 // fmtInt formats n with thousands separators.
