@@ -130,3 +130,36 @@ func TestBadFiles(t *testing.T) {
 	}
 	t.Logf("rev00000.dat: %v", err)
 }
+
+// TestForkFiles checks the links the MANIFEST states for the competing
+// branch blk_3A/4A/5A.dat of blk_0_to_4.dat.
+func TestForkFiles(t *testing.T) {
+	dir := filepath.Join(testutil.SharedDir(t), "data", "btc", "blkfiles")
+	var paths []string
+	for _, n := range []string{"blk_0_to_4.dat", "blk_3A.dat", "blk_4A.dat", "blk_5A.dat"} {
+		paths = append(paths, filepath.Join(dir, n))
+	}
+	f, err := ScanFiles(paths, FileOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	es := f.Entries()
+	if len(es) != 8 || len(f.Warnings()) != 0 {
+		t.Fatalf("%d blocks, warnings %v", len(es), f.Warnings())
+	}
+	main, fork := es[:5], es[5:]
+	if !strings.HasPrefix(main[2].Hash.String(), "00000000952ccb1bf9b7") || fork[0].Header.PrevBlock != main[2].Hash {
+		t.Errorf("3A's parent %s, want the height-2 block %s (00000000952ccb1bf9b7…)", fork[0].Header.PrevBlock, main[2].Hash)
+	}
+	for i := 1; i < 5; i++ {
+		if main[i].Header.PrevBlock != main[i-1].Hash {
+			t.Errorf("blk_0_to_4.dat: block %d does not link to block %d", i, i-1)
+		}
+	}
+	if fork[1].Header.PrevBlock != fork[0].Hash || fork[2].Header.PrevBlock != fork[1].Hash {
+		t.Error("4A/5A do not link to 3A/4A")
+	}
+	if fork[2].Hash.String() != "00000000195f85184e77c18914bd0febd11278d950f5e4731a38f71ed79f044e" {
+		t.Errorf("5A = %s", fork[2].Hash)
+	}
+}
