@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"math/big"
 	"sort"
 
@@ -110,6 +111,12 @@ func (ix *Index) txid(tx *wire.MsgTx) chainhash.Hash {
 }
 
 func (ix *Index) applyBlock(blk *wire.MsgBlock, hash chainhash.Hash, height int64, txids []chainhash.Hash) error {
+	if err := ix.prefetchBlock(blk, txids); err != nil {
+		return err
+	}
+	defer func() { ix.pf.active = false }()
+	pf := &ix.pf
+	outN := 0 // index into pf.outs
 	firstTx, firstAddr := ix.txHash.len(), ix.addrOff.len()
 	blockSize := 80 + wire.VarIntSerializeSize(uint64(len(blk.Transactions)))
 	blockWeight := 4 * blockSize
@@ -118,12 +125,7 @@ func (ix *Index) applyBlock(blk *wire.MsgBlock, hash chainhash.Hash, height int6
 		if t >= maxID || ix.inPrev.len()+uint64(len(tx.TxIn)) >= maxID || ix.outValue.len()+uint64(len(tx.TxOut)) >= maxID {
 			return errors.New("index id space exhausted (2^40 ids)")
 		}
-		var txid chainhash.Hash
-		if txids != nil {
-			txid = txids[i]
-		} else {
-			txid = ix.txid(tx)
-		}
+		txid := pf.txids[i]
 		copy(ix.txHash.add(), txid[:])
 		ix.txIn.addU40(ix.inPrev.len())
 		ix.txOut.addU40(ix.outValue.len())
@@ -179,17 +181,18 @@ func (ix *Index) applyBlock(blk *wire.MsgBlock, hash chainhash.Hash, height int6
 				return fmt.Errorf("tx %s output %d: negative value %d", txid, vout, o.Value)
 			}
 			val := uint64(o.Value)
-			typ, addrs := chain.ParseScript(o.PkScript, ix.addrs[:0])
-			ix.addrs = addrs[:0]
+			po := pf.outs[outN]
+			outN++
+			typ := po.typ
 			outID := ix.outValue.len()
 			ix.outValue.addU64(val)
 			ix.outType.addU8(uint8(typ))
 			ix.outSpent.addU40(noID)
 			first := uint64(noID)
-			if len(addrs) > 0 {
+			if po.keyN > 0 {
 				mstart := len(ix.multiIDs)
-				for j := range addrs {
-					a, err := ix.addrID(addrs[j])
+				for j := 0; j < po.keyN; j++ {
+					a, err := ix.addrID(pf.key(po.key0 + j))
 					if err != nil {
 						return fmt.Errorf("tx %s output %d: %w", txid, vout, err)
 					}
@@ -197,7 +200,7 @@ func (ix *Index) applyBlock(blk *wire.MsgBlock, hash chainhash.Hash, height int6
 						first = a
 					}
 					ix.addTxAddr(a, val, 0)
-					if len(addrs) > 1 || typ == chain.Multisig {
+					if po.keyN > 1 || typ == chain.Multisig {
 						ix.multiIDs = append(ix.multiIDs, a)
 					}
 				}
@@ -258,14 +261,35 @@ func (ix *Index) applyBlock(blk *wire.MsgBlock, hash chainhash.Hash, height int6
 	return nil
 }
 
+// addTxAddr adds to what address a received in and sent from the current
+// tx (a linear scan for small txs, a map for large ones).
 func (ix *Index) addTxAddr(a, recv, sent uint64) {
-	for i := range ix.txAddrs {
-		if ix.txAddrs[i].addr == a {
-			ix.txAddrs[i].recv += recv
-			ix.txAddrs[i].sent += sent
-			return
+	if len(ix.txAddrs) <= 32 {
+		for i := range ix.txAddrs {
+			if ix.txAddrs[i].addr == a {
+				ix.txAddrs[i].recv += recv
+				ix.txAddrs[i].sent += sent
+				return
+			}
 		}
+		ix.txAddrs = append(ix.txAddrs, txAddr{a, recv, sent})
+		if len(ix.txAddrs) > 32 {
+			if ix.txAddrIdx == nil {
+				ix.txAddrIdx = make(map[uint64]int)
+			}
+			clear(ix.txAddrIdx)
+			for i, ta := range ix.txAddrs {
+				ix.txAddrIdx[ta.addr] = i
+			}
+		}
+		return
 	}
+	if i, ok := ix.txAddrIdx[a]; ok {
+		ix.txAddrs[i].recv += recv
+		ix.txAddrs[i].sent += sent
+		return
+	}
+	ix.txAddrIdx[a] = len(ix.txAddrs)
 	ix.txAddrs = append(ix.txAddrs, txAddr{a, recv, sent})
 }
 
@@ -290,6 +314,10 @@ func (ix *Index) lookupTx(h chainhash.Hash) (uint64, bool, error) {
 	}
 	if t, ok := ix.recentTx.get(h); ok {
 		return t, true, nil
+	}
+	if ix.pf.active {
+		t, ok := ix.pf.txFound[h]
+		return t, ok, nil
 	}
 	var k [33]byte
 	k[0] = kTx
@@ -340,12 +368,13 @@ func (ix *Index) setSpent(out, in uint64) {
 	ix.outSpent.setBufU40(out, in)
 }
 
-// addrID returns the id of address a, assigning the next id to a new one.
-func (ix *Index) addrID(a chain.Addr) (uint64, error) {
-	ix.kbuf = append(ix.kbuf[:0], kAddr)
-	ix.kbuf = a.AppendKey(ix.kbuf)
-	key := ix.kbuf[1:]
+// addrID returns the id of the address with key key, assigning the next id
+// to a new one.
+func (ix *Index) addrID(key []byte) (uint64, error) {
 	if id, ok := ix.pendAddr[string(key)]; ok {
+		return id, nil
+	}
+	if id, ok := ix.pf.addrFound[string(key)]; ok {
 		return id, nil
 	}
 	if id, ok := ix.recentAddr.cur[string(key)]; ok {
@@ -354,7 +383,13 @@ func (ix *Index) addrID(a chain.Addr) (uint64, error) {
 	if id, ok := ix.recentAddr.old[string(key)]; ok {
 		return id, nil
 	}
-	v, closer, err := ix.db.Get(ix.kbuf)
+	var err error = pebble.ErrNotFound
+	var v []byte
+	var closer io.Closer
+	if !ix.pf.active {
+		ix.kbuf = append(append(ix.kbuf[:0], kAddr), key...)
+		v, closer, err = ix.db.Get(ix.kbuf)
+	}
 	switch {
 	case err == nil:
 		id := getU40(v)

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/btcsuite/btcd/chaincfg"
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
@@ -108,4 +109,56 @@ func BenchmarkIngestChain(b *testing.B) {
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(len(blocks)), "ns/block")
 	b.ReportMetric(float64(du.Total)/float64(st.Txs), "disk-bytes/tx")
 	b.ReportMetric(float64(du.Total-du.KV)/float64(st.Txs), "column-bytes/tx")
+}
+
+// BenchmarkApplyVsDecode interleaves decoding a block with applying it, so
+// both see the same machine load, and reports Apply's speed relative to
+// bare decoding: "x-decode-wall" by elapsed time, "x-decode-cpu" by process
+// CPU time (robust on a loaded machine; Apply's parallel look-ups count in
+// full). 1 = as fast as wire.Deserialize; the goal is ≥ 0.5. Txids are passed in, as the ingest does with
+// source.Block.DecodeChecked's.
+func BenchmarkApplyVsDecode(b *testing.B) {
+	for _, rel := range benchBlocks {
+		b.Run(filepath.Base(rel), func(b *testing.B) {
+			raw := rawBlock(b, rel)
+			net := &chaincfg.MainNetParams
+			if filepath.Dir(rel) == "testnet" {
+				net = &chaincfg.TestNet3Params
+			}
+			ix := openTest(b, "", net)
+			defer ix.Close()
+			var dec, app, decCPU, appCPU time.Duration
+			for b.Loop() {
+				c0 := cpuTime()
+				t0 := time.Now()
+				var blk wire.MsgBlock
+				if err := blk.Deserialize(bytes.NewReader(raw)); err != nil {
+					b.Fatal(err)
+				}
+				t1 := time.Now()
+				c1 := cpuTime()
+				txids := make([]chainhash.Hash, len(blk.Transactions))
+				for i, tx := range blk.Transactions {
+					txids[i] = tx.TxHash()
+				}
+				c2 := cpuTime()
+				t2 := time.Now()
+				if err := ix.ApplyTxids(&blk, 1000, txids); err != nil {
+					b.Fatal(err)
+				}
+				t3 := time.Now()
+				c3 := cpuTime()
+				dec += t1.Sub(t0)
+				app += t3.Sub(t2)
+				decCPU += c1 - c0
+				appCPU += c3 - c2
+				if err := ix.Undo(); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(dec)/float64(app), "x-decode-wall")
+			b.ReportMetric(float64(decCPU)/float64(appCPU), "x-decode-cpu")
+			b.ReportMetric(float64(app.Nanoseconds())/float64(b.N), "apply-ns/op")
+		})
+	}
 }

@@ -79,13 +79,14 @@ type Index struct {
 	pendBudget int
 
 	// Scratch, reused by Apply.
-	addrs    []chain.Addr
-	kbuf     []byte
-	txAddrs  []txAddr
-	hashBuf  bytes.Buffer
-	tipWork  *big.Int
-	crashAt  int // tests: fail a commit at this stage (0 = never)
-	applyErr error
+	pf        prefetch
+	kbuf      []byte
+	txAddrs   []txAddr
+	txAddrIdx map[uint64]int
+	hashBuf   bytes.Buffer
+	tipWork   *big.Int
+	crashAt   int // tests: fail a commit at this stage (0 = never)
+	applyErr  error
 }
 
 type posting struct {
