@@ -14,8 +14,6 @@ import (
 	"github.com/btcsuite/btcd/wire"
 )
 
-type chainhashBig = *big.Int
-
 func newTarget(bits uint32) *big.Int { return blockchain.CompactToBig(bits) }
 
 // minTarget is the hardest target MineBlock accepts: 2^240, about 65,536 hashes per block.

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"hash"
+	"math/big"
 	"path/filepath"
 	"sort"
 	"time"
@@ -119,7 +120,7 @@ type Engine struct {
 	qSigOps   int64
 	qFees     int64
 	qWitness  bool
-	target    chainhashBig
+	target    *big.Int
 	extraData []byte
 
 	arena    []byte // serialized queued transactions, in queue order: the block's body after the coinbase
@@ -245,7 +246,8 @@ func (e *Engine) Unspent(op wire.OutPoint) (int64, bool) {
 // a known unspent output (confirmed, or created by a transaction queued before it), coinbase outputs must be
 // mature, outputs must not exceed inputs, lock times must be satisfied in the next block. A transaction that
 // would overflow the block's weight or sigop budget is refused with ErrBlockFull. Signatures are not
-// re-verified here (BuildTx produced them); tests run the script engine on them.
+// re-verified here (BuildTx produced them); tests run the script engine on them. tx is serialized here: it
+// must not be changed afterwards.
 func (e *Engine) AddTx(tx *wire.MsgTx) error {
 	if e.closed {
 		return errors.New("engine: AddTx after Close")

@@ -71,7 +71,7 @@ func CoinsOf(tx *wire.MsgTx, height int64, keys ...*Key) []Coin {
 
 // Sizes of input parts, in bytes. ECDSA signatures are DER with low S, so at most 71 bytes plus the sighash
 // byte; fast mode uses exactly that maximum, so EstimateVSize is exact for fast-mode transactions and an
-// upper bound (by at most 1 vbyte per ECDSA signature … rounded) for signed ones.
+// upper bound for signed ones (a signature is 71 or 72 bytes with that byte about half the time each).
 const (
 	maxECDSASigLen  = 72 // DER (≤ 71 with low S) + sighash type
 	schnorrSigLen   = 64 // SIGHASH_DEFAULT: no sighash byte
