@@ -23,6 +23,7 @@ const (
 	KindBase58   = "base58check" // BTC/LTC/DASH/ZEC/BCH/BSV/BTG/XVG/DOGE legacy, TRX; case-sensitive
 	KindRipple   = "ripple"      // XRP r… (base58check, Ripple alphabet); case-sensitive
 	KindMonero   = "monero"      // XMR standard/integrated (Monero base58, Keccak checksum); case-sensitive
+	KindSolana   = "base58-32"   // SOL: base58 of a 32-byte public key, no checksum exists; case-sensitive
 )
 
 // ErrMalformedAddress is wrapped by every ParseAddress error.
@@ -59,6 +60,9 @@ func ParseAddress(s string) (ParsedAddress, error) {
 	if looksCashAddr(s) {
 		return parseCashAddr("bitcoincash:" + s)
 	}
+	if p, ok := parseOtherBech32(s); ok {
+		return p, nil
+	}
 	if (s[0] == '4' || s[0] == '8') && (len(s) == 95 || len(s) == 106) {
 		if err := checkMonero(s); err != nil {
 			return ParsedAddress{}, err
@@ -71,9 +75,29 @@ func ParseAddress(s string) (ParsedAddress, error) {
 		}
 	}
 	if err := checkBase58(s, bitcoinAlphabet); err != nil {
+		// Solana addresses are bare 32-byte keys in base58: no checksum to
+		// verify, only the length.
+		if len(s) >= 32 && len(s) <= 44 && len(base58.Decode(s)) == 32 {
+			return ParsedAddress{Kind: KindSolana, Normalized: s}, nil
+		}
 		return ParsedAddress{}, err
 	}
 	return ParsedAddress{Kind: KindBase58, Normalized: s}, nil
+}
+
+// parseOtherBech32 accepts a non-segwit bech32 string with a valid checksum
+// (Binance Chain bnb1…, Zcash Sapling zs1…, Cosmos-style chains), compared
+// in lower case.
+func parseOtherBech32(s string) (ParsedAddress, bool) {
+	if s != strings.ToLower(s) && s != strings.ToUpper(s) || !strings.Contains(s, "1") {
+		return ParsedAddress{}, false
+	}
+	l := strings.ToLower(s)
+	hrp, data, _, err := bech32.DecodeGeneric(l)
+	if err != nil || hrp == "" || len(data) < 8 {
+		return ParsedAddress{}, false
+	}
+	return ParsedAddress{Kind: KindBech32, Normalized: l}, true
 }
 
 // NormalizeAddress returns the matching key of a listed address, or the

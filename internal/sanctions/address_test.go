@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/btcsuite/btcd/btcutil/base58"
+	"github.com/btcsuite/btcd/btcutil/bech32"
 	"github.com/chaintrace/chaintrace/internal/testutil"
 )
 
@@ -49,6 +51,8 @@ func TestParseAddress(t *testing.T) {
 		{"rnXyVQzgxZe7TR1EPzTkGj2jxH4LMJYh66", KindRipple, ""},  // XRP
 		{"49HqitRzdnhYjgTEAhgGpCfsjdTeMbUTU6cyR4JV1R7k2Eej9rGT8JpFiYDa4tZM6RZiFrHmMzgSrhHEqpDYKBe5B2ufNsL", KindMonero, ""},
 		{"49HqitRzdnhYjgTEAhgGpCfsjdTeMbUTU6cyR4JV1R7k2Eej9rGT8JpFiYDa4tZM6RZiFrHmMzgSrhHEqpDYKBe5B2ufNsM", "", ""},
+		{"11111111111111111111111111111111", KindSolana, ""}, // SOL system program (32 zero bytes)
+		{"1111111111111111111111111111111", "", ""},          // 31 bytes
 		{"", "", ""},
 		{"hello world", "", ""},
 		{strings.Repeat("1", 200), "", ""},
@@ -70,6 +74,38 @@ func TestParseAddress(t *testing.T) {
 		if err != nil || p.Kind != tt.kind || p.Normalized != want {
 			t.Errorf("ParseAddress(%q) = %+v, %v; want %s %s", tt.in, p, err, tt.kind, want)
 		}
+	}
+}
+
+func TestParseAddressGeneratedVectors(t *testing.T) {
+	// A random-looking 32-byte key in base58 is a Solana address.
+	key := make([]byte, 32)
+	for i := range key {
+		key[i] = byte(i*7 + 3)
+	}
+	sol := base58.Encode(key)
+	if p, err := ParseAddress(sol); err != nil || p.Kind != KindSolana || p.Normalized != sol {
+		t.Errorf("solana %s: %+v %v", sol, p, err)
+	}
+	// Binance Chain bech32 (not segwit): checksum verified, lower-case key.
+	conv, err := bech32.ConvertBits(key[:20], 8, 5, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bnb, err := bech32.Encode("bnb", conv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p, err := ParseAddress(strings.ToUpper(bnb)); err != nil || p.Kind != KindBech32 || p.Normalized != bnb {
+		t.Errorf("bnb %s: %+v %v", bnb, p, err)
+	}
+	last := "q"
+	if bnb[len(bnb)-1] == 'q' {
+		last = "p"
+	}
+	bad := bnb[:len(bnb)-1] + last
+	if _, err := ParseAddress(bad); err == nil {
+		t.Errorf("bnb with a bad checksum %s accepted", bad)
 	}
 }
 
