@@ -3,6 +3,7 @@ package engine
 import (
 	"bytes"
 	"crypto/sha256"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"hash"
@@ -295,27 +296,24 @@ func (e *Engine) AddTx(tx *wire.MsgTx) error {
 // weight from that one serialization.
 func (e *Engine) encodeTx(tx *wire.MsgTx) (txid, wtxid chainhash.Hash, weight int64, err error) {
 	mark := len(e.arena)
-	buf := bytes.NewBuffer(e.arena)
-	if err := tx.Serialize(buf); err != nil {
-		return txid, wtxid, 0, err
-	}
-	e.arena = buf.Bytes()
+	var witStart int
+	e.arena, witStart = appendTx(e.arena, tx)
 	raw := e.arena[mark:]
+	witStart -= mark
 	if e.sha == nil {
 		e.sha = sha256.New()
 	}
 	var first [32]byte
 	e.sha.Reset()
-	if !tx.HasWitness() {
+	if witStart == len(raw)-4 { // no witness: the serialization is the stripped one
 		e.sha.Write(raw)
 		e.sha.Sum(first[:0])
 		txid = sha256.Sum256(first[:])
 		return txid, txid, int64(len(raw)) * 4, nil
 	}
 	// Witness serialization: version | 0x00 0x01 | inputs and outputs | witnesses | lock time.
-	stripped := tx.SerializeSizeStripped()
 	e.sha.Write(raw[:4])
-	e.sha.Write(raw[6 : 6+stripped-8])
+	e.sha.Write(raw[6:witStart])
 	e.sha.Write(raw[len(raw)-4:])
 	e.sha.Sum(first[:0])
 	txid = sha256.Sum256(first[:])
@@ -323,7 +321,48 @@ func (e *Engine) encodeTx(tx *wire.MsgTx) (txid, wtxid chainhash.Hash, weight in
 	e.sha.Write(raw)
 	e.sha.Sum(first[:0])
 	wtxid = sha256.Sum256(first[:])
+	stripped := 4 + (witStart - 6) + 4
 	return txid, wtxid, int64(stripped)*3 + int64(len(raw)), nil
+}
+
+// appendTx appends tx in Bitcoin's serialization (BIP144 witness form when any input has a witness, as
+// wire.MsgTx.Serialize) and returns the offset where the witnesses (or, without any, the lock time) start.
+func appendTx(b []byte, tx *wire.MsgTx) ([]byte, int) {
+	b = binary.LittleEndian.AppendUint32(b, uint32(tx.Version))
+	witness := tx.HasWitness()
+	if witness {
+		b = append(b, 0x00, 0x01)
+	}
+	b = appendVarInt(b, uint64(len(tx.TxIn)))
+	for _, ti := range tx.TxIn {
+		b = append(b, ti.PreviousOutPoint.Hash[:]...)
+		b = binary.LittleEndian.AppendUint32(b, ti.PreviousOutPoint.Index)
+		b = appendVarInt(b, uint64(len(ti.SignatureScript)))
+		b = append(b, ti.SignatureScript...)
+		b = binary.LittleEndian.AppendUint32(b, ti.Sequence)
+	}
+	b = appendVarInt(b, uint64(len(tx.TxOut)))
+	for _, to := range tx.TxOut {
+		b = binary.LittleEndian.AppendUint64(b, uint64(to.Value))
+		b = appendVarInt(b, uint64(len(to.PkScript)))
+		b = append(b, to.PkScript...)
+	}
+	wit := len(b)
+	if witness {
+		for _, ti := range tx.TxIn {
+			b = appendVarInt(b, uint64(len(ti.Witness)))
+			for _, item := range ti.Witness {
+				b = appendVarInt(b, uint64(len(item)))
+				b = append(b, item...)
+			}
+		}
+	}
+	return binary.LittleEndian.AppendUint32(b, tx.LockTime), wit
+}
+
+func appendVarInt(b []byte, v uint64) []byte {
+	var buf [9]byte
+	return append(b, buf[:putVarInt(buf[:], v)]...)
 }
 
 // checkTx validates tx against the UTXO set and block budget without changing anything.
