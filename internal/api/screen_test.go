@@ -220,3 +220,38 @@ func TestScreenWithoutLists(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkScreenAddressHandler measures GET /v1/screen/address in process
+// (routing, the in-memory lookup and JSON encoding; no network).
+func BenchmarkScreenAddressHandler(b *testing.B) {
+	dir := testutil.SharedFile(b, "data/sanctions/ofac-2025-02")
+	p, err := sanctions.ParseOFACCSV(dir)
+	if err != nil {
+		b.Fatal(err)
+	}
+	st, err := sanctions.OpenStore(b.TempDir())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	if _, _, err := st.Import(context.Background(), p, sanctions.ImportOptions{}); err != nil {
+		b.Fatal(err)
+	}
+	var cfg Config
+	cfg.Sanctions = st
+	h := New(cfg)
+	paths := []string{"/v1/screen/address/3K35dyL85fR9ht7UgzPfd1gLRRXQtNTqE3", "/v1/screen/address/1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa",
+		"/v1/screen/address/0x098b716b8aaf21512996dc57eb0615e2383e2f96"}
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		i := 0
+		for pb.Next() {
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, httptest.NewRequest("GET", paths[i%len(paths)], nil))
+			if rec.Code != 200 {
+				b.Fatalf("status %d", rec.Code)
+			}
+			i++
+		}
+	})
+}
