@@ -91,10 +91,11 @@ func TestScreenRealOFAC(t *testing.T) {
 				if c.Ticker != ticker {
 					continue
 				}
-				r, err := s.ScreenAddress(ctx, strings.ToLower(c.Address[:2])+c.Address[2:])
-				if ticker == "XBT" {
-					r, err = s.ScreenAddress(ctx, c.Address)
+				q := c.Address
+				if ticker == "ETH" {
+					q = strings.ToLower(q) // EVM matching is case-insensitive
 				}
+				r, err := s.ScreenAddress(ctx, q)
 				if err == nil && r.Sanctioned && hasMatch(r, entity) {
 					n++
 				}
