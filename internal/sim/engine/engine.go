@@ -370,6 +370,9 @@ func (e *Engine) checkTx(tx *wire.MsgTx, w int64) (int64, error) {
 	if len(tx.TxIn) == 0 || len(tx.TxOut) == 0 {
 		return 0, fmt.Errorf("%w: %d inputs and %d outputs (need at least one of each)", ErrInvalidTx, len(tx.TxIn), len(tx.TxOut))
 	}
+	if err := checkDuplicates(tx); err != nil {
+		return 0, err
+	}
 	next := e.height + 1
 	var in, out int64
 	sigops := int64(0)
@@ -377,11 +380,6 @@ func (e *Engine) checkTx(tx *wire.MsgTx, w int64) (int64, error) {
 		op := ti.PreviousOutPoint
 		if op.Index == wire.MaxPrevOutIndex && op.Hash == (chainhash.Hash{}) {
 			return 0, fmt.Errorf("%w: input %d has a coinbase (null) previous output", ErrInvalidTx, i)
-		}
-		for j := 0; j < i && len(tx.TxIn) <= 64; j++ {
-			if tx.TxIn[j].PreviousOutPoint == op {
-				return 0, fmt.Errorf("%w: inputs %d and %d both spend %v", ErrInvalidTx, j, i, op)
-			}
 		}
 		u, ok := e.utxos[op]
 		if !ok {
@@ -396,15 +394,6 @@ func (e *Engine) checkTx(tx *wire.MsgTx, w int64) (int64, error) {
 		}
 		in += u.value
 		sigops += inputSigOps(u.kind())
-	}
-	if len(tx.TxIn) > 64 {
-		seen := make(map[wire.OutPoint]int, len(tx.TxIn))
-		for i, ti := range tx.TxIn {
-			if j, dup := seen[ti.PreviousOutPoint]; dup {
-				return 0, fmt.Errorf("%w: inputs %d and %d both spend %v", ErrInvalidTx, j, i, ti.PreviousOutPoint)
-			}
-			seen[ti.PreviousOutPoint] = i
-		}
 	}
 	for i, to := range tx.TxOut {
 		if to.Value < 0 || to.Value > btcutil.MaxSatoshi {
@@ -428,6 +417,28 @@ func (e *Engine) checkTx(tx *wire.MsgTx, w int64) (int64, error) {
 			w, sigops, len(e.queue), e.qWeight, e.qSigOps, ErrBlockFull)
 	}
 	return sigops, nil
+}
+
+// checkDuplicates refuses a transaction spending the same output twice (a scan for small ones, a map above).
+func checkDuplicates(tx *wire.MsgTx) error {
+	if len(tx.TxIn) <= 16 {
+		for i, ti := range tx.TxIn {
+			for j := 0; j < i; j++ {
+				if tx.TxIn[j].PreviousOutPoint == ti.PreviousOutPoint {
+					return fmt.Errorf("%w: inputs %d and %d both spend %v", ErrInvalidTx, j, i, ti.PreviousOutPoint)
+				}
+			}
+		}
+		return nil
+	}
+	seen := make(map[wire.OutPoint]int, len(tx.TxIn))
+	for i, ti := range tx.TxIn {
+		if j, dup := seen[ti.PreviousOutPoint]; dup {
+			return fmt.Errorf("%w: inputs %d and %d both spend %v", ErrInvalidTx, j, i, ti.PreviousOutPoint)
+		}
+		seen[ti.PreviousOutPoint] = i
+	}
+	return nil
 }
 
 // checkLockTime applies the nLockTime finality rule for the next block (using the median time past).

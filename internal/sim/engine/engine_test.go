@@ -129,6 +129,7 @@ func TestBadInput(t *testing.T) {
 		{"negative", TxSpec{Inputs: []Coin{c}, Outputs: []Output{OutputTo(to, -1)}}, ErrInvalidTx, "out of range"},
 		{"overspend", TxSpec{Inputs: []Coin{c}, Outputs: []Output{OutputTo(to, c.Value+1)}}, ErrInvalidTx, "exceed"},
 		{"twice", TxSpec{Inputs: []Coin{c, c}, Outputs: []Output{OutputTo(to, 1)}}, ErrInvalidTx, "both spend"},
+		{"twice in 20", TxSpec{Inputs: []Coin{c, c, c, c, c, c, c, c, c, c, c, c, c, c, c, c, c, c, c, c}, Outputs: []Output{OutputTo(to, 1)}}, ErrInvalidTx, "inputs 0 and 1 both spend"},
 		{"no key", TxSpec{Inputs: []Coin{{OutPoint: c.OutPoint, Value: c.Value}}, Outputs: []Output{OutputTo(to, 1)}}, ErrInvalidTx, "no key"},
 		{"foreign key", TxSpec{Inputs: []Coin{{OutPoint: c.OutPoint, Value: c.Value, Key: other.NewKey(P2WPKH)}}, Outputs: []Output{OutputTo(to, 1)}}, ErrInvalidTx, "not made by this engine"},
 		{"wrong key", TxSpec{Inputs: []Coin{{OutPoint: c.OutPoint, Value: c.Value, Key: to}}, Outputs: []Output{OutputTo(to, 1)}}, ErrInvalidTx, "does not own"},
@@ -147,6 +148,15 @@ func TestBadInput(t *testing.T) {
 	}
 	if err := e.AddTx(tx); !errors.Is(err, ErrImmature) {
 		t.Fatalf("immature coinbase spend: got %v", err)
+	}
+	for _, n := range []int{2, 70} { // both duplicate checks of AddTx
+		dup := tx.Copy()
+		for len(dup.TxIn) < n {
+			dup.TxIn = append(dup.TxIn, tx.TxIn[0])
+		}
+		if err := e.AddTx(dup); !errors.Is(err, ErrInvalidTx) || !strings.Contains(err.Error(), "inputs 0 and 1 both spend") {
+			t.Errorf("%d inputs spending one output: got %v", n, err)
+		}
 	}
 }
 

@@ -180,8 +180,8 @@ func (e *Engine) checkSpec(spec *TxSpec) error {
 			len(spec.Inputs), len(spec.Outputs))
 	}
 	var in, out int64
-	var seen map[wire.OutPoint]int
-	if len(spec.Inputs) > 1 {
+	var seen map[wire.OutPoint]int // duplicate check: a map for big transactions, a scan for small ones
+	if len(spec.Inputs) > 16 {
 		seen = make(map[wire.OutPoint]int, len(spec.Inputs))
 	}
 	for i, c := range spec.Inputs {
@@ -196,6 +196,12 @@ func (e *Engine) checkSpec(spec *TxSpec) error {
 				return fmt.Errorf("%w: inputs %d and %d both spend %v", ErrInvalidTx, j, i, c.OutPoint)
 			}
 			seen[c.OutPoint] = i
+		} else {
+			for j := 0; j < i; j++ {
+				if spec.Inputs[j].OutPoint == c.OutPoint {
+					return fmt.Errorf("%w: inputs %d and %d both spend %v", ErrInvalidTx, j, i, c.OutPoint)
+				}
+			}
 		}
 		u, ok := e.utxos[c.OutPoint]
 		if !ok {
