@@ -1,12 +1,10 @@
 package sanctions
 
 import (
-	"bytes"
 	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 )
 
@@ -74,26 +72,16 @@ type unEntry struct {
 	Documents     []unDocument `xml:"INDIVIDUAL_DOCUMENT"`
 }
 
-// ParseUNXML reads the UN Security Council consolidated list.
+// ParseUNXML stream-parses the UN Security Council consolidated list.
 func ParseUNXML(path string) (*Parsed, error) {
-	b, err := os.ReadFile(path)
+	cf, err := openChecked(path)
 	if err != nil {
 		return nil, fmt.Errorf("un xml: %w", err)
 	}
-	return parseUNXML(path, b)
-}
-
-func parseUNXML(name string, b []byte) (*Parsed, error) {
-	if len(bytes.TrimSpace(b)) == 0 {
-		return nil, fmt.Errorf("un xml: %s: empty file", name)
-	}
-	if isHTML(b) {
-		return nil, fmt.Errorf("un xml: %s: offset 0: an HTML page (error or challenge page?), not a sanctions list", name)
-	}
-	sum := newSum()
-	sum.Write(b)
-	p := &Parsed{List: ListUN, Source: name, Format: FormatUNXML, SHA256: sumHex(sum)}
-	dec := xml.NewDecoder(bytes.NewReader(b))
+	defer cf.Close()
+	name := path
+	p := &Parsed{List: ListUN, Source: path, Format: FormatUNXML}
+	dec := cf.xmlDecoder()
 	sawRoot, sawEnd := false, false
 	for {
 		tok, err := dec.Token()
@@ -140,6 +128,9 @@ func parseUNXML(name string, b []byte) (*Parsed, error) {
 	}
 	if !sawEnd {
 		return nil, fmt.Errorf("un xml: %s: offset %d: missing </CONSOLIDATED_LIST> (truncated)", name, dec.InputOffset())
+	}
+	if p.SHA256, err = cf.finish(); err != nil {
+		return nil, fmt.Errorf("un xml: %w", err)
 	}
 	p.finish()
 	return p, nil
