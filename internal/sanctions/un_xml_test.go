@@ -1,6 +1,8 @@
 package sanctions
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"os"
 	"path/filepath"
 	"slices"
@@ -28,6 +30,13 @@ func TestUNXMLRealCounts(t *testing.T) {
 	}
 	if ind != 730 || ent != 273 || dprk != 155 {
 		t.Errorf("individuals %d, entities %d, DPRK %d; want 730, 273, 155 (README)", ind, ent, dprk)
+	}
+	raw, err := os.ReadFile(testutil.SharedFile(t, "data/sanctions/un/consolidated-2026-02-27.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum := sha256.Sum256(raw); p.SHA256 != hex.EncodeToString(sum[:]) {
+		t.Errorf("sha256 = %s, want the file's %x", p.SHA256, sum)
 	}
 	if p.Published != "2026-02-27T00:00:09.554Z" {
 		t.Errorf("published = %q", p.Published)
