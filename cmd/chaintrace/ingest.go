@@ -208,7 +208,7 @@ func openIndexWrite(dataDir string, net *chaincfg.Params, cacheMB int64) (*index
 	dir := index.DirIn(dataDir)
 	ix, err := index.Open(dir, index.Options{Network: net, CacheBytes: cacheMB << 20})
 	if err != nil {
-		return nil, fmt.Errorf("open chain index in %s: %w", dataDir, err)
+		return nil, indexOpenError(dataDir, err)
 	}
 	if have := ix.Network(); have != nil && have.Net != net.Net {
 		ix.Close()

@@ -2,9 +2,11 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
+	"syscall"
 
 	"github.com/chaintrace/chaintrace/internal/api"
 	"github.com/chaintrace/chaintrace/internal/index"
@@ -53,9 +55,18 @@ func openIndexRead(dataDir string) (*index.Index, error) {
 	}
 	ix, err := index.Open(dir, index.Options{})
 	if err != nil {
-		return nil, fmt.Errorf("open chain index in %s: %w", dataDir, err)
+		return nil, indexOpenError(dataDir, err)
 	}
 	return ix, nil
+}
+
+// indexOpenError words a failure to open the chain index, recognising the lock that
+// another chaintrace process (an ingest, a server) holds on it.
+func indexOpenError(dataDir string, err error) error {
+	if errors.Is(err, syscall.EAGAIN) {
+		return fmt.Errorf("the chain index in %s is in use by another chaintrace process (an ingest or a server): %w", dataDir, err)
+	}
+	return fmt.Errorf("open chain index in %s: %w", dataDir, err)
 }
 
 // printJSON writes v as indented JSON.
