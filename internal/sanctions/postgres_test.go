@@ -4,22 +4,19 @@ import (
 	"context"
 	"fmt"
 	"net/url"
-	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chaintrace/chaintrace/internal/store"
+	"github.com/chaintrace/chaintrace/internal/testutil"
 )
 
 // TestPostgresStore runs the store against a real PostgreSQL server when
 // CHAINTRACE_TEST_POSTGRES holds a DSN URL (e.g.
 // postgres://postgres@127.0.0.1:5432/postgres); each run uses its own schema.
 func TestPostgresStore(t *testing.T) {
-	dsn := os.Getenv("CHAINTRACE_TEST_POSTGRES")
-	if dsn == "" {
-		t.Skip("CHAINTRACE_TEST_POSTGRES not set; skipping the PostgreSQL run of the store")
-	}
+	dsn := testutil.PostgresDSN(t)
 	ctx := context.Background()
 	admin, err := store.OpenPostgres(ctx, dsn)
 	if err != nil {

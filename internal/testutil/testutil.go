@@ -73,3 +73,19 @@ func BtcdPath(t testing.TB) string {
 	t.Skip("btcd not found: skipping the real-node test (run `make test` to install it into .bin/)")
 	return ""
 }
+
+// PostgresDSN returns the DSN of a PostgreSQL server for tests
+// ($CHAINTRACE_TEST_POSTGRES; .ci/run starts one and sets it). When it is
+// unset the test is skipped, unless CHAINTRACE_REQUIRE_POSTGRES=1, in which
+// case it fails.
+func PostgresDSN(t testing.TB) string {
+	t.Helper()
+	dsn := os.Getenv("CHAINTRACE_TEST_POSTGRES")
+	if dsn == "" {
+		if required("CHAINTRACE_REQUIRE_POSTGRES") {
+			t.Fatal("CHAINTRACE_TEST_POSTGRES is not set (CHAINTRACE_REQUIRE_POSTGRES=1)")
+		}
+		t.Skip("CHAINTRACE_TEST_POSTGRES not set: skipping the PostgreSQL run (.ci/run starts a server and sets it)")
+	}
+	return dsn
+}
