@@ -90,7 +90,7 @@ func (ix *Index) pendingBytes() int {
 	for _, c := range ix.cols {
 		n += c.pendingBytes()
 	}
-	n += len(ix.postings)*48 + len(ix.pendTx)*90 + len(ix.pendAddr)*110 + len(ix.spentPend)*40 +
+	n += len(ix.postings)*48 + len(ix.pendTx)*90 + ix.pendAddr.len()*40 + len(ix.spentPend)*40 +
 		len(ix.unknowns)*56 + len(ix.multiIDs)*8 + len(ix.multis)*32
 	return n
 }
@@ -127,6 +127,9 @@ func (ix *Index) applyBlock(blk *wire.MsgBlock, hash chainhash.Hash, height int6
 		}
 		txid := pf.txids[i]
 		copy(ix.txHash.add(), txid[:])
+		if ix.filter != nil {
+			ix.filter.add(txHash64(txid[:]))
+		}
 		ix.txIn.addU40(ix.inPrev.len())
 		ix.txOut.addU40(ix.outValue.len())
 		size := tx.SerializeSize()
@@ -192,7 +195,7 @@ func (ix *Index) applyBlock(blk *wire.MsgBlock, hash chainhash.Hash, height int6
 			if po.keyN > 0 {
 				mstart := len(ix.multiIDs)
 				for j := 0; j < po.keyN; j++ {
-					a, err := ix.addrID(pf.key(po.key0 + j))
+					a, err := ix.addrID(pf.key(po.key0+j), pf.keyHash[po.key0+j])
 					if err != nil {
 						return fmt.Errorf("tx %s output %d: %w", txid, vout, err)
 					}
@@ -319,6 +322,9 @@ func (ix *Index) lookupTx(h chainhash.Hash) (uint64, bool, error) {
 		t, ok := ix.pf.txFound[h]
 		return t, ok, nil
 	}
+	if ix.filter != nil && !ix.filter.mayHave(txHash64(h[:])) {
+		return 0, false, nil
+	}
 	var k [33]byte
 	k[0] = kTx
 	copy(k[1:], h[:])
@@ -370,17 +376,14 @@ func (ix *Index) setSpent(out, in uint64) {
 
 // addrID returns the id of the address with key key, assigning the next id
 // to a new one.
-func (ix *Index) addrID(key []byte) (uint64, error) {
-	if id, ok := ix.pendAddr[string(key)]; ok {
+func (ix *Index) addrID(key []byte, h uint64) (uint64, error) {
+	if id, ok := ix.amGet(&ix.pendAddr, h, key); ok {
 		return id, nil
 	}
-	if id, ok := ix.pf.addrFound[string(key)]; ok {
+	if id, ok := ix.amGet(&ix.pf.addrFound, h, key); ok {
 		return id, nil
 	}
-	if id, ok := ix.recentAddr.cur[string(key)]; ok {
-		return id, nil
-	}
-	if id, ok := ix.recentAddr.old[string(key)]; ok {
+	if id, ok := ix.acGet(&ix.recentAddr, h, key); ok {
 		return id, nil
 	}
 	var err error = pebble.ErrNotFound
@@ -394,7 +397,7 @@ func (ix *Index) addrID(key []byte) (uint64, error) {
 	case err == nil:
 		id := getU40(v)
 		closer.Close()
-		ix.recentAddr.put(string(key), id)
+		ix.acPut(&ix.recentAddr, h, key, id)
 		return id, nil
 	case !errors.Is(err, pebble.ErrNotFound):
 		return 0, fmt.Errorf("look up address: %w", err)
@@ -405,7 +408,10 @@ func (ix *Index) addrID(key []byte) (uint64, error) {
 	}
 	ix.addrBlob.appendBytes(key)
 	ix.addrOff.addU64(ix.addrBlob.len())
-	ix.pendAddr[string(key)] = id
+	ix.amPut(&ix.pendAddr, h, key, id)
+	if ix.filter != nil {
+		ix.filter.add(h)
+	}
 	return id, nil
 }
 
@@ -570,9 +576,10 @@ func (ix *Index) rollback(start lens) {
 		}
 	}
 	for a := start.addrs; a < ix.addrOff.len(); a++ {
-		k := string(ix.addrKey(a))
-		delete(ix.pendAddr, k)
-		ix.recentAddr.del(k)
+		k := ix.addrKey(a)
+		h := addrHash(k)
+		ix.amDel(&ix.pendAddr, h, k)
+		ix.acDel(&ix.recentAddr, h, k)
 	}
 	for b := start.blocks; b < ix.blocks.len(); b++ {
 		copy(h[:], ix.blocks.rec(b)[:32])

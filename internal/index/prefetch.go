@@ -25,6 +25,7 @@ type prefetch struct {
 	outs    []parsedOut
 	keys    []byte // address keys, back to back
 	keyEnds []int  // end offset of each key in keys
+	keyHash []uint64
 	addrs   []chain.Addr
 
 	txQ     []chainhash.Hash
@@ -33,7 +34,7 @@ type prefetch struct {
 	addrRes []uint64
 
 	txFound   map[chainhash.Hash]uint64
-	addrFound map[string]uint64
+	addrFound addrMap
 	active    bool // the maps are authoritative: skip Pebble
 }
 
@@ -55,12 +56,13 @@ func (ix *Index) prefetchBlock(blk *wire.MsgBlock, txids []chainhash.Hash) error
 	if p.inBlock == nil {
 		p.inBlock = make(map[chainhash.Hash]struct{})
 		p.txFound = make(map[chainhash.Hash]uint64)
-		p.addrFound = make(map[string]uint64)
+		p.addrFound = newAddrMap()
 	}
 	clear(p.inBlock)
 	clear(p.txFound)
-	clear(p.addrFound)
-	p.txids, p.outs, p.keys, p.keyEnds = p.txids[:0], p.outs[:0], p.keys[:0], p.keyEnds[:0]
+	clear(p.addrFound.m)
+	p.addrFound.coll = nil
+	p.txids, p.outs, p.keys, p.keyEnds, p.keyHash = p.txids[:0], p.outs[:0], p.keys[:0], p.keyEnds[:0], p.keyHash[:0]
 	p.txQ, p.addrQ = p.txQ[:0], p.addrQ[:0]
 	for i, tx := range blk.Transactions {
 		if txids != nil {
@@ -76,8 +78,11 @@ func (ix *Index) prefetchBlock(blk *wire.MsgBlock, txids []chainhash.Hash) error
 		if _, ok := ix.pendTx[h]; ok {
 			return true
 		}
-		_, ok := ix.recentTx.get(h)
-		return ok
+		if _, ok := ix.recentTx.get(h); ok {
+			return true
+		}
+		// Certainly not indexed: no look-up needed.
+		return ix.filter != nil && !ix.filter.mayHave(txHash64(h[:]))
 	}
 	for i, tx := range blk.Transactions {
 		if i == 0 && isCoinbase(tx) {
@@ -100,14 +105,16 @@ func (ix *Index) prefetchBlock(blk *wire.MsgBlock, txids []chainhash.Hash) error
 				p.keys = a.AppendKey(p.keys)
 				p.keyEnds = append(p.keyEnds, len(p.keys))
 				k := p.keys[len(p.keys)-1-len(a.Payload):]
-				if _, ok := ix.pendAddr[string(k)]; ok {
+				h := addrHash(k)
+				p.keyHash = append(p.keyHash, h)
+				if _, ok := ix.amGet(&ix.pendAddr, h, k); ok {
 					continue
 				}
-				if _, ok := ix.recentAddr.cur[string(k)]; ok {
+				if _, ok := ix.acGet(&ix.recentAddr, h, k); ok {
 					continue
 				}
-				if _, ok := ix.recentAddr.old[string(k)]; ok {
-					continue
+				if ix.filter != nil && !ix.filter.mayHave(h) {
+					continue // a new address
 				}
 				p.addrQ = append(p.addrQ, len(p.keyEnds)-1)
 			}
@@ -125,9 +132,9 @@ func (ix *Index) prefetchBlock(blk *wire.MsgBlock, txids []chainhash.Hash) error
 	}
 	for i, a := range p.addrRes {
 		if a != noID {
-			k := string(p.key(p.addrQ[i]))
-			p.addrFound[k] = a
-			ix.recentAddr.put(k, a)
+			k, h := p.key(p.addrQ[i]), p.keyHash[p.addrQ[i]]
+			ix.amPut(&p.addrFound, h, k, a)
+			ix.acPut(&ix.recentAddr, h, k, a)
 		}
 	}
 	p.active = true

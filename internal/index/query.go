@@ -492,7 +492,7 @@ func (ix *Index) Address(addr string, offset, limit int) (*AddressView, error) {
 
 // addressID maps an address key to its id.
 func (ix *Index) addressID(key []byte) (uint64, bool, error) {
-	if id, ok := ix.pendAddr[string(key)]; ok {
+	if id, ok := ix.amGet(&ix.pendAddr, addrHash(key), key); ok {
 		return id, true, nil
 	}
 	k := append([]byte{kAddr}, key...)

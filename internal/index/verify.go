@@ -130,6 +130,9 @@ func (ix *Index) Verify(ctx context.Context) (*VerifyReport, error) {
 				bad("tx #%d: bad ranges in [%d,%d) out [%d,%d)", t, i0, i1, o0, o1)
 				continue
 			}
+			if ix.filter != nil && !ix.filter.mayHave(txHash64(txid[:])) {
+				bad("tx #%d %s is missing from the Bloom filter", t, txid)
+			}
 			h.Write(txid[:])
 			h.Write(ix.txInfo.rec(t))
 			h.Write(ix.txFee.rec(t))
@@ -259,6 +262,9 @@ func (ix *Index) Verify(ctx context.Context) (*VerifyReport, error) {
 			if a := getU40(v); a >= rep.Addresses || string(ix.addrKey(a)) != string(k[1:]) {
 				bad("address key %x maps to #%d, which has another key", k[1:], a)
 			}
+			if ix.filter != nil && !ix.filter.mayHave(addrHash(k[1:])) {
+				bad("address key %x is missing from the Bloom filter", k[1:])
+			}
 		}),
 		scan(kUnknown, func(k, v []byte) { nU++ }),
 		scan(kMulti, func(k, v []byte) { nM++ }),
@@ -272,7 +278,7 @@ func (ix *Index) Verify(ctx context.Context) (*VerifyReport, error) {
 		nPost++
 	}
 	nTx += uint64(len(ix.pendTx))
-	nAddr += uint64(len(ix.pendAddr))
+	nAddr += uint64(ix.pendAddr.len())
 	nU += uint64(len(ix.unknowns))
 	nM += uint64(len(ix.multis))
 	nDups += uint64(len(ix.dups))
@@ -328,6 +334,7 @@ type DiskUsage struct {
 	Inputs    int64            `json:"inputs"`    // input columns
 	Outputs   int64            `json:"outputs"`   // output columns
 	Addresses int64            `json:"addresses"` // address key columns
+	Filter    int64            `json:"filter"`    // Bloom filter of txids and addresses (fixed size)
 	KV        int64            `json:"kv"`        // Pebble: txid, block hash, address and posting indexes
 	Total     int64            `json:"total"`
 	Files     map[string]int64 `json:"files"`
@@ -369,6 +376,10 @@ func (ix *Index) DiskUsage() (DiskUsage, error) {
 		return u, fmt.Errorf("disk usage: %w", err)
 	}
 	u.Files["kv"] = u.KV
-	u.Total = u.Blocks + u.Txs + u.Inputs + u.Outputs + u.Addresses + u.KV
+	if ix.filter != nil {
+		u.Filter = ix.filter.size()
+		u.Files["filter"] = u.Filter
+	}
+	u.Total = u.Blocks + u.Txs + u.Inputs + u.Outputs + u.Addresses + u.KV + u.Filter
 	return u, nil
 }
