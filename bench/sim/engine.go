@@ -17,8 +17,8 @@ func init() {
 }
 
 // walletSize is the number of coins the engine workload keeps in circulation; every transaction spends one
-// or three of them (more when they are small) and creates two (payment and change), so the live UTXO set
-// stays near this size however long the chain grows.
+// of them when the wallet is below that size and three above (more when they are small) and creates two
+// (payment and change), so the live UTXO set stays near this size however long the chain grows.
 const walletSize = 20000
 
 // runEngine drives the bare engine: random 1–3 input, 2 output transactions between fresh keys of every kind,
@@ -87,9 +87,10 @@ func runEngine(o Options) (Result, error) {
 	var immature []engine.Coin
 	start := time.Now()
 	for n := 0; n < o.Txs; n++ {
-		// One or three inputs (two on average, so the wallet keeps its size), more while they are small.
+		// One input while the wallet is below its size, three above (so it keeps its size), more while they
+		// are small.
 		ins := []engine.Coin{take()}
-		if rng.Intn(2) == 0 {
+		if len(wallet) >= size {
 			ins = append(ins, take(), take())
 		}
 		var total int64
