@@ -8,7 +8,7 @@
 // the lower of the two tips until the node and the index agree on a block hash, undoes to
 // that block and applies the node's chain above it.
 //
-// Blocks are read and decoded on a worker goroutine a bounded distance ahead of Apply, and
+// Blocks are read and decoded on worker goroutines a bounded distance ahead of Apply, and
 // the index is flushed (made durable) every FlushBytes of block data or FlushInterval,
 // at the end, and when the context is cancelled. The index guarantees that anything past its
 // last flush is truncated and redone on open, so a killed ingest resumes by running it again.
@@ -79,8 +79,10 @@ type Options struct {
 	// (it is redone on the next run). Defaults: 64 MiB and 30 s.
 	FlushBytes    int64
 	FlushInterval time.Duration
-	// Prefetch is how many decoded blocks the reader may hold ahead of Apply (default 16).
+	// Prefetch is how many blocks may be read ahead of Apply (default 16), and Readers how
+	// many are read and decoded at once (default 2; more helps a node's RPC latency).
 	Prefetch int
+	Readers  int
 	// Progress, when non-nil, is told about every applied block.
 	Progress Progress
 	// Logger receives structured logs; nil means slog.Default().
@@ -102,6 +104,9 @@ func (o *Options) defaults() {
 	}
 	if o.Prefetch <= 0 {
 		o.Prefetch = 16
+	}
+	if o.Readers <= 0 {
+		o.Readers = 2
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()

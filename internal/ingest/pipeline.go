@@ -27,12 +27,18 @@ type decoded struct {
 	err   error
 }
 
+// slot carries one item's read to the applying loop.
+type slot struct {
+	done chan struct{} // closed when d is set
+	d    decoded
+}
+
 // errBranchChanged means a block did not extend the tip as expected (the source changed
 // under us, e.g. a node reorganised while we fetched).
 var errBranchChanged = errors.New("block does not extend the index tip")
 
-// applyItems reads items on a worker goroutine up to opts.Prefetch ahead and applies them
-// in order. It flushes every opts.FlushBytes / opts.FlushInterval and once at the end, also
+// applyItems reads items on up to opts.Readers goroutines, at most opts.Prefetch ahead, and
+// applies them in order. It flushes every opts.FlushBytes / opts.FlushInterval and once at the end, also
 // when ctx is cancelled (then it returns ErrInterrupted) or a block fails.
 func applyItems(ctx context.Context, ch Chain, items []item, opts Options, sum *Summary) (err error) {
 	if len(items) == 0 {
@@ -47,25 +53,38 @@ func applyItems(ctx context.Context, ch Chain, items []item, opts Options, sum *
 		defer opts.Progress.End()
 	}
 
+	// Readers run up to opts.Readers reads at once; slots hands their results to the
+	// applying loop in item order, at most opts.Prefetch ahead of it.
 	stop := make(chan struct{})
-	out := make(chan decoded, opts.Prefetch)
+	slots := make(chan *slot, opts.Prefetch)
 	go func() {
-		defer close(out)
+		defer close(slots)
+		sem := make(chan struct{}, opts.Readers)
 		for _, it := range items {
-			b, txids, err := it.read()
+			s := &slot{done: make(chan struct{})}
 			select {
-			case out <- decoded{it: it, b: b, txids: txids, err: err}:
+			case slots <- s:
 			case <-stop:
 				return
 			}
-			if err != nil {
+			select {
+			case sem <- struct{}{}:
+			case <-stop:
+				s.d = decoded{it: it, err: ErrInterrupted}
+				close(s.done)
 				return
 			}
+			go func() {
+				b, txids, err := it.read()
+				s.d = decoded{it: it, b: b, txids: txids, err: err}
+				close(s.done)
+				<-sem
+			}()
 		}
 	}()
 	defer func() {
 		close(stop)
-		for range out { // let the reader exit
+		for range slots { // let the dispatcher exit; running reads finish on their own
 		}
 	}()
 
@@ -87,7 +106,9 @@ func applyItems(ctx context.Context, ch Chain, items []item, opts Options, sum *
 		}
 	}()
 
-	for d := range out {
+	for sl := range slots {
+		<-sl.done
+		d := sl.d
 		if ctx.Err() != nil {
 			sum.Interrupted = true
 			return fmt.Errorf("%w at height %d: %v", ErrInterrupted, d.it.height-1, context.Cause(ctx))

@@ -31,6 +31,10 @@ type NodeError struct {
 func (e *NodeError) Error() string { return fmt.Sprintf("node %s: %s: %v", e.URL, e.Op, e.Err) }
 func (e *NodeError) Unwrap() error { return e.Err }
 
+// rpcReaders is how many blocks Sync fetches from a node at once by default, to hide the
+// round-trip latency.
+const rpcReaders = 4
+
 // maxBranchRetries bounds how often one Sync restarts because the node reorganised under it.
 const maxBranchRetries = 8
 
@@ -38,6 +42,9 @@ const maxBranchRetries = 8
 // hold the same block hash (walking down from the lower tip), undoes ch to it and applies
 // the node's blocks above it. An empty ch starts at opts.StartHeight, or at genesis.
 func Sync(ctx context.Context, ch Chain, node Node, opts Options) (Summary, error) {
+	if opts.Readers <= 0 {
+		opts.Readers = rpcReaders
+	}
 	opts.defaults()
 	start := time.Now()
 	var sum Summary
@@ -140,6 +147,9 @@ func forkPoint(ctx context.Context, ch Chain, node Node, tipHeight, nodeHeight i
 // indexed stays. It returns the accumulated summary and nil when ctx is cancelled, or the
 // first error that is not the node's (for example a failing index).
 func Follow(ctx context.Context, ch Chain, node Node, opts Options, interval time.Duration) (Summary, error) {
+	if opts.Readers <= 0 {
+		opts.Readers = rpcReaders
+	}
 	opts.defaults()
 	if interval <= 0 {
 		interval = 5 * time.Second
