@@ -124,15 +124,16 @@ type Engine struct {
 	target    *big.Int
 	extraData []byte
 
-	arena    []byte // serialized queued transactions, in queue order: the block's body after the coinbase
-	lastTx   *wire.MsgTx
-	lastTxID chainhash.Hash
-	sha      hash.Hash
-	hashBuf  []chainhash.Hash
-	hrpState uint32    // bech32 checksum state after the network's HRP
-	rmd      hash.Hash // reused RIPEMD-160
-	closed   bool
-	failed   error // a block write failed; no further blocks are written
+	arena      []byte // serialized queued transactions, in queue order: the block's body after the coinbase
+	lastTx     *wire.MsgTx
+	lastTxID   chainhash.Hash
+	lastWeight int64
+	sha        hash.Hash
+	hashBuf    []chainhash.Hash
+	hrpState   uint32    // bech32 checksum state after the network's HRP
+	rmd        hash.Hash // reused RIPEMD-160
+	closed     bool
+	failed     error // a block write failed; no further blocks are written
 }
 
 // New starts a chain at the network's genesis block. With an OutDir it creates OutDir/blocks (refusing a
@@ -285,7 +286,7 @@ func (e *Engine) AddTx(tx *wire.MsgTx) error {
 		e.qWitness = true
 	}
 	e.queue = append(e.queue, q)
-	e.lastTx, e.lastTxID = tx, txid
+	e.lastTx, e.lastTxID, e.lastWeight = tx, txid, weight
 	e.qWeight += weight
 	e.qSigOps += sigops
 	e.qFees += q.fee

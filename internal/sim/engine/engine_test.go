@@ -232,3 +232,30 @@ func TestAddTxRejects(t *testing.T) {
 		t.Fatalf("mainnet MineBlock: %v", err)
 	}
 }
+
+// TestTxCaches checks the txid and vsize AddTx caches for the last transaction against wire's values.
+func TestTxCaches(t *testing.T) {
+	e, err := New(Config{Seed: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	coins := mature(t, e)
+	var txs []*wire.MsgTx
+	for _, c := range coins {
+		tx, got, err := e.Send(TxSpec{Inputs: []Coin{c}, Outputs: []Output{OutputTo(c.Key, c.Value-5000)}}, c.Key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if e.TxID(tx) != tx.TxHash() || e.TxVSize(tx) != VSize(tx) {
+			t.Fatalf("%s: cached txid/vsize %s/%d, wire %s/%d", c.Key.Kind, e.TxID(tx), e.TxVSize(tx), tx.TxHash(), VSize(tx))
+		}
+		if got[0].OutPoint.Hash != tx.TxHash() || got[0].Value != c.Value-5000 || got[0].Height != e.Height()+1 {
+			t.Fatalf("Send's coin %+v", got[0])
+		}
+		txs = append(txs, tx)
+	}
+	if e.TxID(txs[0]) != txs[0].TxHash() || e.TxVSize(txs[0]) != VSize(txs[0]) {
+		t.Fatal("TxID/TxVSize of an earlier transaction")
+	}
+}

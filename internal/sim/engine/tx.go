@@ -12,6 +12,7 @@ import (
 
 	"github.com/btcsuite/btcd/btcec/v2/ecdsa"
 	"github.com/btcsuite/btcd/btcutil"
+	"github.com/btcsuite/btcd/chaincfg/chainhash"
 	"github.com/btcsuite/btcd/txscript"
 	"github.com/btcsuite/btcd/wire"
 )
@@ -481,13 +482,27 @@ func (f *sliceFetcher) FetchPrevOutput(op wire.OutPoint) *wire.TxOut {
 	return nil
 }
 
+// TxID returns tx's txid, without re-serializing it when tx is the transaction AddTx accepted last.
+func (e *Engine) TxID(tx *wire.MsgTx) chainhash.Hash {
+	if tx == e.lastTx && tx != nil {
+		return e.lastTxID
+	}
+	return tx.TxHash()
+}
+
+// TxVSize returns tx's virtual size like VSize, without walking it again when tx is the transaction AddTx
+// accepted last.
+func (e *Engine) TxVSize(tx *wire.MsgTx) int64 {
+	if tx == e.lastTx && tx != nil {
+		return (e.lastWeight + 3) / 4
+	}
+	return VSize(tx)
+}
+
 // Coins returns the coins tx creates for owners, like CoinsOf with the next block's height; it reuses the txid
 // AddTx computed when tx is the transaction added last.
 func (e *Engine) Coins(tx *wire.MsgTx, keys ...*Key) []Coin {
-	txid := e.lastTxID
-	if tx != e.lastTx || e.lastTx == nil {
-		txid = tx.TxHash()
-	}
+	txid := e.TxID(tx)
 	out := make([]Coin, 0, len(keys))
 	for i, k := range keys {
 		if k == nil || i >= len(tx.TxOut) {
