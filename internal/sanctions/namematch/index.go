@@ -1,7 +1,9 @@
 package namematch
 
 import (
+	"cmp"
 	"math"
+	"slices"
 	"strings"
 	"sync"
 )
@@ -72,10 +74,12 @@ const (
 	unmatchedNameMul = 0.7  // an unmatched token of the listed name costs 0.7 of its weight
 )
 
-type vtoken struct {
+// tok is a token of the vocabulary or of a query, with its keys.
+type tok struct {
 	text, canon, skel string
 	class             uint8
-	joined            bool // the concatenation of two adjacent name tokens
+	joined            bool // the concatenation of two adjacent tokens
+	known             bool // (query tokens) the token occurs in the indexed names
 	w                 float64
 }
 
@@ -83,9 +87,10 @@ type iname struct {
 	rec   int32
 	kind  NameKind
 	text  string
-	toks  []int32 // vocabulary ids, in name order
-	joins []int32 // vocabulary ids of toks[i]+toks[i+1]
-	total float64 // sum of token weights
+	toks  []int32   // vocabulary ids, in name order
+	joins []int32   // vocabulary ids of toks[i]+toks[i+1]
+	total float64   // sum of token weights
+	top   []float32 // token weights, largest first (for the search bound)
 }
 
 // Index is an immutable searchable index of records. It is safe for
@@ -93,7 +98,7 @@ type iname struct {
 type Index struct {
 	recs    []Record
 	names   []iname
-	vocab   []vtoken
+	vocab   []tok
 	vocabID map[string]int32
 	post    [][]int32 // vocabulary id -> name ids (sorted, unique)
 	byCanon map[string][]int32
@@ -145,7 +150,7 @@ func Build(records []Record) *Index {
 			return id
 		}
 		id := int32(len(ix.vocab))
-		v := vtoken{text: t, canon: canonical(t), skel: skeleton(t), class: classify(t), joined: joined}
+		v := tok{known: true, text: t, canon: canonical(t), skel: skeleton(t), class: classify(t), joined: joined}
 		ix.vocab = append(ix.vocab, v)
 		ix.post = append(ix.post, nil)
 		ix.vocabID[t] = id
@@ -154,10 +159,10 @@ func Build(records []Record) *Index {
 		} else if _, ok := variants[t]; ok {
 			ix.byCanon[t] = append(ix.byCanon[t], id)
 		}
-		if len(v.skel) >= 3 && !joined {
+		if len(v.skel) >= 3 {
 			ix.bySkel[v.skel] = append(ix.bySkel[v.skel], id)
 		}
-		if v.class == classPlain && !joined {
+		if v.class != classNumber && !joined {
 			for _, d := range deletions(t) {
 				ix.byDel[d] = append(ix.byDel[d], id)
 			}
@@ -201,6 +206,12 @@ func Build(records []Record) *Index {
 			tot += ix.vocab[t].w
 		}
 		ix.names[i].total = tot
+		top := make([]float32, len(ix.names[i].toks))
+		for j, t := range ix.names[i].toks {
+			top[j] = float32(ix.vocab[t].w)
+		}
+		slices.SortFunc(top, func(a, b float32) int { return cmp.Compare(b, a) })
+		ix.names[i].top = top
 	}
 	ix.scratch.New = func() any { return newScratch(len(ix.names)) }
 	return ix

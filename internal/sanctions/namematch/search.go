@@ -1,8 +1,10 @@
 package namematch
 
 import (
+	"cmp"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -69,16 +71,8 @@ type Hit struct {
 	Explanation Explanation
 }
 
-// qtok is a query token (or two adjacent query tokens joined).
-type qtok struct {
-	text, canon, skel string
-	class             uint8
-	known             bool // the token occurs in the indexed names
-	w                 float64
-}
-
-func (ix *Index) makeQtok(t string) qtok {
-	q := qtok{text: t, canon: canonical(t), skel: skeleton(t), class: classify(t)}
+func (ix *Index) makeQtok(t string) tok {
+	q := tok{text: t, canon: canonical(t), skel: skeleton(t), class: classify(t)}
 	df := 0
 	if id, ok := ix.vocabID[t]; ok {
 		df = len(ix.post[id])
@@ -109,7 +103,7 @@ func (ix *Index) Search(query string, opts Options) []Hit {
 	if minScore <= 0 {
 		minScore = DefaultMinScore
 	}
-	q := make([]qtok, len(toks))
+	q := make([]tok, len(toks))
 	var W, Wknown float64
 	var unknown uint32
 	for i, t := range toks {
@@ -121,7 +115,7 @@ func (ix *Index) Search(query string, opts Options) []Hit {
 			unknown |= 1 << i
 		}
 	}
-	qj := make([]qtok, 0, len(toks))
+	qj := make([]tok, 0, len(toks))
 	for i := 0; i+1 < len(toks); i++ {
 		qj = append(qj, ix.makeQtok(toks[i]+toks[i+1]))
 	}
@@ -142,7 +136,7 @@ func (ix *Index) Search(query string, opts Options) []Hit {
 			sc.mask[n] |= bits
 		}
 	}
-	lookup := func(t qtok, bits uint32, fuzzy bool) {
+	lookup := func(t tok, bits uint32, fuzzy bool) {
 		if id, ok := ix.vocabID[t.text]; ok {
 			mark(id, bits)
 		}
@@ -159,7 +153,7 @@ func (ix *Index) Search(query string, opts Options) []Hit {
 				mark(id, bits)
 			}
 		}
-		if fuzzy && t.class == classPlain && len(t.text) >= 5 {
+		if fuzzy && t.class != classNumber && len(t.text) >= 5 {
 			for _, id := range ix.byDel[t.text] {
 				mark(id, bits)
 			}
@@ -180,6 +174,7 @@ func (ix *Index) Search(query string, opts Options) []Hit {
 		lookup(t, 3<<i, false)
 	}
 
+	memo := make(map[uint64]simRes, 256)
 	type cand struct {
 		name  int32
 		score float64
@@ -197,17 +192,34 @@ func (ix *Index) Search(query string, opts Options) []Hit {
 				M += q[i].w
 			}
 		}
-		T := nm.total
+		// Each query token matches at most two name tokens: the heaviest
+		// 2k of them bound the matched name weight.
+		k := 2 * bits(uint64(sc.mask[n]))
+		var T float64
+		if k >= len(nm.top) {
+			T = nm.total
+		} else {
+			for _, w := range nm.top[:k] {
+				T += float64(w)
+			}
+		}
 		if sc.mask[n]&unknown != 0 {
 			T *= 2
 		}
-		if ub := (M + T) / (Wknown + T); ub < minScore {
+		// Unknown tokens that did not bring this name cannot match it.
+		Wn := Wknown
+		for m, i := unknown&^sc.mask[n], 0; m != 0; m, i = m>>1, i+1 {
+			if m&1 != 0 {
+				Wn += q[i].w
+			}
+		}
+		if ub := (M + T) / (Wn + T); ub < minScore {
 			continue
 		}
 		if b, ok := best[nm.rec]; ok && b.score >= 1 {
 			continue
 		}
-		s, _ := ix.score(q, qj, nm, W, false)
+		s, _ := ix.score(q, qj, nm, W, memo, false)
 		if s < minScore {
 			continue
 		}
@@ -239,7 +251,7 @@ func (ix *Index) Search(query string, opts Options) []Hit {
 	}
 	for i := range hits {
 		c := best[int32(hits[i].RecordIndex)]
-		_, ex := ix.score(q, qj, &ix.names[c.name], W, true)
+		_, ex := ix.score(q, qj, &ix.names[c.name], W, memo, true)
 		hits[i].Explanation = *ex
 		hits[i].Explanation.Summary = fmt.Sprintf("%s %q scored %.2f: %s", hits[i].MatchedKind, hits[i].MatchedName, hits[i].Score, ex.Summary)
 	}
@@ -311,6 +323,24 @@ const (
 	howTypo     = "one edit"
 )
 
+// hows indexes the match kinds for the similarity memo.
+var hows = []string{"", howExact, howTranslit, howPhonetic, howJW, howJoined, howTypo}
+
+func howIndex(h string) uint8 {
+	for i, x := range hows {
+		if x == h {
+			return uint8(i)
+		}
+	}
+	return 0
+}
+
+// simRes is a remembered similarity.
+type simRes struct {
+	sim float64
+	how uint8
+}
+
 // oneEdit reports whether a and b are one insertion, deletion, substitution
 // or transposition of adjacent characters apart.
 func oneEdit(a, b string) bool {
@@ -337,7 +367,7 @@ func oneEdit(a, b string) bool {
 }
 
 // similarity compares two single tokens.
-func similarity(a, b *qtok, atext, btext string) (float64, string) {
+func similarity(a, b *tok, atext, btext string) (float64, string) {
 	if atext == btext {
 		return 1, howExact
 	}
@@ -356,6 +386,14 @@ func similarity(a, b *qtok, atext, btext string) (float64, string) {
 	diff := abs(la - lb)
 	if min(la, lb) < 4 {
 		return 0, "" // short tokens: exact or known variants only
+	}
+	// Jaro-Winkler cannot exceed this bound (all of the shorter token
+	// matched, four prefix characters); skip it when even that is too low.
+	if a.skel != b.skel || diff > 2 {
+		jaroMax := (1 + float64(min(la, lb))/float64(max(la, lb)) + 1) / 3
+		if (jaroMax+0.4*(1-jaroMax))*(1-0.05*float64(diff)) < 0.88 && !(min(la, lb) >= 5 && diff <= 1) {
+			return 0, ""
+		}
 	}
 	jw := jaroWinkler(atext, btext)
 	// Same skeleton, and spelled alike enough that it is not a coincidence
@@ -387,7 +425,7 @@ type pair struct {
 
 // score aligns the query with one name. With explain it also returns an
 // Explanation (otherwise nil).
-func (ix *Index) score(q, qj []qtok, nm *iname, W float64, explain bool) (float64, *Explanation) {
+func (ix *Index) score(q, qj []tok, nm *iname, W float64, memo map[uint64]simRes, explain bool) (float64, *Explanation) {
 	var pairsBuf [64]pair
 	pairs := pairsBuf[:0]
 	// A query token unknown to the index (a typo) takes the weight of the
@@ -398,14 +436,26 @@ func (ix *Index) score(q, qj []qtok, nm *iname, W float64, explain bool) (float6
 		}
 		return nw
 	}
-	nt := make([]*qtok, len(nm.toks))
-	for j, id := range nm.toks {
-		v := &ix.vocab[id]
-		nt[j] = &qtok{text: v.text, canon: v.canon, skel: v.skel, class: v.class, w: v.w}
+	var ntBuf [32]*tok
+	nt := ntBuf[:0]
+	for _, id := range nm.toks {
+		nt = append(nt, &ix.vocab[id])
+	}
+	// sim compares query token qi (joined pairs from 32 on) with vocabulary
+	// token vid, remembering the answer for the other candidates.
+	sim := func(qi int, a *tok, vid int32) (float64, string) {
+		key := uint64(qi)<<32 | uint64(vid)
+		if r, ok := memo[key]; ok {
+			return r.sim, hows[r.how]
+		}
+		b := &ix.vocab[vid]
+		s, how := similarity(a, b, a.text, b.text)
+		memo[key] = simRes{s, howIndex(how)}
+		return s, how
 	}
 	for i := range q {
-		for j := range nt {
-			if s, how := similarity(&q[i], nt[j], q[i].text, nt[j].text); s > 0 {
+		for j, id := range nm.toks {
+			if s, how := sim(i, &q[i], id); s > 0 {
 				pairs = append(pairs, pair{int8(i), -1, int8(j), -1, s, how, qw(i, nt[j].w), nt[j].w})
 			}
 		}
@@ -413,26 +463,24 @@ func (ix *Index) score(q, qj []qtok, nm *iname, W float64, explain bool) (float6
 	// Joined tokens: two adjacent query tokens against one name token, and
 	// one query token against two adjacent name tokens.
 	for i := range qj {
-		for j := range nt {
-			if s, _ := similarity(&qj[i], nt[j], qj[i].text, nt[j].text); s >= joinMinSim {
+		for j, id := range nm.toks {
+			if s, _ := sim(32+i, &qj[i], id); s >= joinMinSim {
 				pairs = append(pairs, pair{int8(i), int8(i + 1), int8(j), -1, s, howJoined, qw(i, nt[j].w/2) + qw(i+1, nt[j].w/2), nt[j].w})
 			}
 		}
 	}
 	for j, id := range nm.joins {
-		v := &ix.vocab[id]
-		jt := qtok{text: v.text, canon: v.canon, skel: v.skel, class: v.class}
 		for i := range q {
-			if s, _ := similarity(&q[i], &jt, q[i].text, jt.text); s >= joinMinSim {
+			if s, _ := sim(i, &q[i], id); s >= joinMinSim {
 				pairs = append(pairs, pair{int8(i), -1, int8(j), int8(j + 1), s, howJoined, qw(i, nt[j].w+nt[j+1].w), nt[j].w + nt[j+1].w})
 			}
 		}
 	}
-	sort.Slice(pairs, func(a, b int) bool {
-		if pairs[a].sim != pairs[b].sim {
-			return pairs[a].sim > pairs[b].sim
+	slices.SortFunc(pairs, func(a, b pair) int {
+		if a.sim != b.sim {
+			return cmp.Compare(b.sim, a.sim)
 		}
-		return pairs[a].wq+pairs[a].wn > pairs[b].wq+pairs[b].wn
+		return cmp.Compare(b.wq+b.wn, a.wq+a.wn)
 	})
 	var qused, nused uint64
 	var num, matchedQ, matchedN float64
@@ -536,7 +584,7 @@ func (ix *Index) score(q, qj []qtok, nm *iname, W float64, explain bool) (float6
 		ex.Penalties = append(ex.Penalties, fmt.Sprintf("no exact or known-variant token: score x%.2f", noAnchorFactor))
 	}
 	for _, m := range chosen {
-		for _, t := range []*qtok{&q[m.q0]} {
+		for _, t := range []*tok{&q[m.q0]} {
 			if t.class == classGeneric || t.class == classLegal || t.class == classParticle {
 				ex.Penalties = append(ex.Penalties, fmt.Sprintf("%q is a %s: low weight", t.text, classNote(t.class)))
 			}

@@ -199,3 +199,51 @@ func BenchmarkSearch(b *testing.B) {
 		ix.Search(qs[i%len(qs)], Options{})
 	}
 }
+
+// Candidate generation and the score bound must not lose a hit that
+// scoring every name would find (for queries whose tokens reach their
+// matches through some key).
+func TestPruningAgreesWithExhaustiveScoring(t *testing.T) {
+	ix := Build(testRecords())
+	queries := []string{
+		"Kim Jong Un", "Gim Jeong Eun", "Kim Jongun", "Lazarsu Group", "ALPHA TRADING CO LTD",
+		"Osama bin Laden", "Alqaida", "Yevgeny Prigozhin", "JSCARGUMENT", "Hidden Cobra",
+		"ECHO BANK", "Bravo International Shipping", "Park Chol Su", "Blenderio",
+	}
+	for _, qs := range queries {
+		for _, min := range []float64{0.5, DefaultMinScore} {
+			toks := Tokens(qs)
+			q := make([]tok, len(toks))
+			var W float64
+			for i, s := range toks {
+				q[i] = ix.makeQtok(s)
+				W += q[i].w
+			}
+			var qj []tok
+			for i := 0; i+1 < len(toks); i++ {
+				qj = append(qj, ix.makeQtok(toks[i]+toks[i+1]))
+			}
+			want := map[string]float64{}
+			memo := map[uint64]simRes{}
+			for n := range ix.names {
+				s, _ := ix.score(q, qj, &ix.names[n], W, memo, false)
+				id := ix.recs[ix.names[n].rec].ID
+				if s >= min && s > want[id] {
+					want[id] = s
+				}
+			}
+			got := map[string]float64{}
+			for _, h := range ix.Search(qs, Options{MinScore: min, Limit: -1}) {
+				got[h.Record.ID] = h.Score
+			}
+			for id, s := range want {
+				if got[id] != s {
+					t.Errorf("%q at %.2f: %s scores %.4f exhaustively, search gave %.4f", qs, min, id, s, got[id])
+				}
+			}
+			if len(got) != len(want) {
+				t.Errorf("%q at %.2f: search found %d records, exhaustive %d", qs, min, len(got), len(want))
+			}
+		}
+	}
+}

@@ -31,8 +31,9 @@ func realIndex(t testing.TB) *namematch.Index {
 }
 
 var (
-	realOnce sync.Once
-	realIx   *namematch.Index
+	realOnce    sync.Once
+	realIx      *namematch.Index
+	realRecords []namematch.Record
 )
 
 func buildReal(t testing.TB) *namematch.Index {
@@ -48,7 +49,8 @@ func buildReal(t testing.TB) *namematch.Index {
 	if len(ofac.Entities) != 16989 || len(un.Entities) != 730+273 {
 		t.Fatalf("parsed %d OFAC and %d UN entries, want 16989 and 1003", len(ofac.Entities), len(un.Entities))
 	}
-	return namematch.Build(sanctions.NameRecords(append(ofac.Entities, un.Entities...)))
+	realRecords = sanctions.NameRecords(append(ofac.Entities, un.Entities...))
+	return namematch.Build(realRecords)
 }
 
 func loadSet(t testing.TB, files ...string) []Case {
