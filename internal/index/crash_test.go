@@ -109,6 +109,17 @@ func TestDigestIndependentOfFlushes(t *testing.T) {
 			t.Fatalf("digest %s, clean build %s", got, want)
 		}
 	})
+	t.Run("tiny caches", func(t *testing.T) {
+		ix := openTest(t, "", &chaincfg.MainNetParams)
+		defer ix.Close()
+		ix.pendBudget = 100000
+		ix.recentTx.init(0) // 1024 entries a generation: constant rotation
+		ix.recentAddr.init(0)
+		applyAll(t, ix, blocks[:n], 0)
+		if got := verify(t, ix).Digest; got != want {
+			t.Fatalf("digest %s, clean build %s", got, want)
+		}
+	})
 	t.Run("dropped without flush", func(t *testing.T) {
 		rng := rand.New(rand.NewPCG(1, 2))
 		dir := filepath.Join(t.TempDir(), "chain")

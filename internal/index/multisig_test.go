@@ -212,3 +212,52 @@ func TestConcurrentReads(t *testing.T) {
 	wg.Wait()
 	verify(t, ix)
 }
+
+// TestCacheRotationDuringPrefetch: a txid found in the old cache generation
+// while a block's look-ups rotate the cache must still resolve.
+func TestCacheRotationDuringPrefetch(t *testing.T) {
+	main := readFramed(t, "blkfiles/blk_0_to_4.dat")
+	ix := openTest(t, "", &chaincfg.MainNetParams)
+	defer ix.Close()
+	applyAll(t, ix, main, 0)
+	if err := ix.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	// Two txs with an unspent output 0, and a third tx.
+	var unspent []chainhash.Hash
+	for t := uint64(0); t < ix.TxCount(); t++ {
+		r, _ := ix.TxRange(t)
+		if o, _ := ix.Output(r.OutStart); o.SpentBy == NoID && o.Value > 0 {
+			h, _ := ix.TxHash(t)
+			unspent = append(unspent, h)
+		}
+	}
+	if len(unspent) < 3 {
+		t.Fatalf("only %d txs with an unspent first output", len(unspent))
+	}
+	x, y, z := unspent[0], unspent[1], unspent[2]
+	xn, _ := ix.TxNumOf(x)
+	zn, _ := ix.TxNumOf(z)
+	xo, _ := ix.TxRange(xn)
+	yn, _ := ix.TxNumOf(y)
+	yo, _ := ix.TxRange(yn)
+	xv, _ := ix.Output(xo.OutStart)
+	yv, _ := ix.Output(yo.OutStart)
+	ix.recentTx = genCache[chainhash.Hash]{cur: map[chainhash.Hash]uint64{z: zn}, old: map[chainhash.Hash]uint64{x: xn}, limit: 1}
+	spend := wire.NewMsgTx(1)
+	spend.AddTxIn(wire.NewTxIn(wire.NewOutPoint(&x, 0), []byte{0x51}, nil))
+	spend.AddTxIn(wire.NewTxIn(wire.NewOutPoint(&y, 0), []byte{0x51}, nil)) // a Pebble hit: rotates the cache
+	spend.AddTxOut(wire.NewTxOut(xv.Value+yv.Value-1_0000_0000, []byte{0x51}))
+	b5 := synthBlock(main[4].BlockHash(), 5, []*wire.TxOut{wire.NewTxOut(50_0000_0000, []byte{0x51})}, spend)
+	if err := ix.Apply(b5, 5); err != nil {
+		t.Fatal(err)
+	}
+	v, err := ix.Tx(spend.TxHash())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.Fee == nil || *v.Fee != 1_0000_0000 {
+		t.Fatalf("fee %v, want 100000000 (both spent outputs indexed)", v.Fee)
+	}
+	verify(t, ix)
+}

@@ -78,7 +78,9 @@ func (ix *Index) prefetchBlock(blk *wire.MsgBlock, txids []chainhash.Hash) error
 		if _, ok := ix.pendTx[h]; ok {
 			return true
 		}
-		if _, ok := ix.recentTx.get(h); ok {
+		if t, ok := ix.recentTx.get(h); ok {
+			// Keep it here too: a cache rotation below must not lose it.
+			p.txFound[h] = t
 			return true
 		}
 		// Certainly not indexed: no look-up needed.
@@ -110,7 +112,8 @@ func (ix *Index) prefetchBlock(blk *wire.MsgBlock, txids []chainhash.Hash) error
 				if _, ok := ix.amGet(&ix.pendAddr, h, k); ok {
 					continue
 				}
-				if _, ok := ix.acGet(&ix.recentAddr, h, k); ok {
+				if id, ok := ix.acGet(&ix.recentAddr, h, k); ok {
+					ix.amPut(&p.addrFound, h, k, id) // survives a cache rotation
 					continue
 				}
 				if ix.filter != nil && !ix.filter.mayHave(h) {
