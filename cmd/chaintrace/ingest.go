@@ -139,6 +139,7 @@ func runIngest(cmd *cobra.Command, args []string, f *ingestFlags, haveStart bool
 		}
 		defer ix.Close()
 		opts.Params = nodeNet
+		warnStartHeight(ix, opts)
 		ch := ingest.FromIndex(ix)
 		if f.follow {
 			slog.Info("following node", "node", rpc.URL(), "poll", f.poll)
@@ -170,6 +171,7 @@ func runIngest(cmd *cobra.Command, args []string, f *ingestFlags, haveStart bool
 		}
 		defer ix.Close()
 		opts.Params = net
+		warnStartHeight(ix, opts)
 		sum, err = ingest.Blocks(ctx, ingest.FromIndex(ix), ingest.FileCandidates(files), opts)
 		if cerr := ix.Close(); cerr != nil && err == nil {
 			err = fmt.Errorf("close index: %w", cerr)
@@ -216,6 +218,13 @@ func openIndexWrite(dataDir string, net *chaincfg.Params, cacheMB int64) (*index
 			dataDir, chain.NetworkName(have), chain.NetworkName(net))
 	}
 	return ix, nil
+}
+
+// warnStartHeight says that --start-height does not apply to an index that has blocks.
+func warnStartHeight(ix *index.Index, opts ingest.Options) {
+	if tip, ok := ix.Tip(); ok && opts.StartHeight != nil && *opts.StartHeight != tip.Height+1 {
+		slog.Warn("--start-height only places the first block of an empty index; ignored", "start_height", *opts.StartHeight, "index_tip", tip.Height)
+	}
 }
 
 // existingNetwork returns the network of the chain index under dataDir, or nil when
