@@ -187,7 +187,7 @@ func (w *world) userAction() error {
 		}
 		return w.mixer.order(w, u.a, wl, u.main, w.amount(wl, float64(bal)/3, 0.5, bal*9/10), "")
 	default: // Tx0 for Samourai users, else a small merchant payment
-		if u.sw != nil && len(u.sw.coins) > 0 && w.rng.IntN(3) == 0 {
+		if u.sw != nil && len(u.sw.coins) > 0 && len(u.premix.coins) == 0 && w.rng.IntN(3) == 0 {
 			return w.tx0(u)
 		}
 		return nil
@@ -221,8 +221,8 @@ func (ex *exchange) depositKey(w *world, customer string) *engine.Key {
 
 func (ex *exchange) tick(w *world) error {
 	h := w.next
-	if h%6 == int64(ex.idx) && len(ex.deposits.coins) > 0 {
-		if _, err := w.sweep(ex.deposits, ex.a, "sweep", ex.hot, w.key(ex.hot, ex.hot.kind, "hot", ""), 200, ""); soft(err) != nil {
+	if h%6 == int64(ex.idx) {
+		if err := w.sweepAll(ex.deposits, ex.a, "sweep", ex.hot, "hot"); err != nil {
 			return err
 		}
 	}
@@ -275,11 +275,8 @@ func (ex *exchange) tick(w *world) error {
 
 func (p *processor) tick(w *world) error {
 	switch w.next % 12 {
-	case 0:
-		if len(p.invoices.coins) > 0 {
-			_, err := w.sweep(p.invoices, p.a, "sweep", p.hot, w.key(p.hot, engine.P2WPKH, "hot", ""), 200, "")
-			return soft(err)
-		}
+	case 0, 4, 8:
+		return w.sweepAll(p.invoices, p.a, "sweep", p.hot, "hot")
 	case 6:
 		var outs []out
 		var idx []int
@@ -351,6 +348,17 @@ func (w *world) minerTick() error {
 					return err
 				}
 			}
+		}
+	}
+	return nil
+}
+
+// sweepAll sweeps every confirmed coin of wl into dst, 200 inputs per tx,
+// while the block has room.
+func (w *world) sweepAll(wl *wallet, by *actor, kind string, dst *wallet, role string) error {
+	for i := 0; i < 20 && len(wl.coins) > 0; i++ {
+		if _, err := w.sweep(wl, by, kind, dst, w.key(dst, dst.kind, role, ""), 200, ""); err != nil {
+			return soft(err)
 		}
 	}
 	return nil

@@ -2,6 +2,7 @@ package sim
 
 import (
 	"math"
+	"slices"
 
 	"github.com/chaintrace/chaintrace/internal/sim/engine"
 )
@@ -17,7 +18,7 @@ const (
 	wasabi2MaxIns   = 150
 	wasabi1MinParts = 10
 	whirlMixSize    = 5
-	whirlMaxMixes   = 2 // per pool and block
+	whirlMaxMixes   = 2 // per pool and block, plus one per 100 txs of the block target
 )
 
 type wasabiCoord struct {
@@ -74,7 +75,7 @@ func (w *world) setupWhirlpool() {
 	la.Profile = "samourai"
 	wp.liqA = la
 	wp.liq = w.newWallet(la, "postmix", engine.P2WPKH, "postmix", "")
-	for pi, n := range []int{12, 12, 8} {
+	for pi, n := range []int{12 + w.perBlock/10, 12 + w.perBlock/10, 8 + w.perBlock/40} {
 		for j := 0; j < n; j++ {
 			w.funding = append(w.funding, endow{w: wp.liq, value: WhirlpoolPools[pi].Denom, tag: pi})
 		}
@@ -94,14 +95,8 @@ func (w *world) coinjoinTick() error {
 		}
 	}
 	for pi := 0; pi < 3; pi++ {
-		for m := 0; m < whirlMaxMixes; m++ {
-			done, err := w.whirlMix(pi)
-			if err != nil {
-				return err
-			}
-			if !done {
-				break
-			}
+		if err := w.whirlMixes(pi, whirlMaxMixes+w.perBlock/100); err != nil {
+			return err
 		}
 	}
 	if w.next%8 == 3 {
@@ -368,18 +363,20 @@ func (w *world) randBytes(n int) []byte {
 	return b
 }
 
-// whirlMix runs one Whirlpool mix in pool pi if enough coins wait: 1–4 new
-// entrants (premix) and remixers (postmix at exactly the pool value), five
-// in all, each from a different owner; five outputs of the pool value.
-func (w *world) whirlMix(pi int) (bool, error) {
+// whirlCand is a coin waiting for a Whirlpool mix and where its output goes.
+type whirlCand struct {
+	u   *utxo
+	dst *wallet
+}
+
+// whirlMixes runs up to n Whirlpool mixes in pool pi: each takes 1–4 new
+// entrants (premix) and remixers (postmix at exactly the pool value, or the
+// coordinator's remix liquidity), five inputs in all, each from a different
+// owner, and pays five outputs of the pool value. The waiting coins are
+// listed once per block.
+func (w *world) whirlMixes(pi, n int) error {
 	pool := WhirlpoolPools[pi]
-	used := map[string]bool{}
-	type cand struct {
-		u   *utxo
-		dst *wallet
-	}
-	var pre, post []cand
-	var thiefPre, thiefPost []cand
+	var pre, post, thiefPre []whirlCand
 	scan := func(wl, dst *wallet, isPre bool) {
 		if wl == nil {
 			return
@@ -392,18 +389,12 @@ func (w *world) whirlMix(pi int) (bool, error) {
 			switch {
 			case isPre && v >= pool.Denom+WhirlpoolMinExcess && v <= pool.Denom+WhirlpoolMaxExcess:
 				if wl.a.Kind == kindThief {
-					thiefPre = append(thiefPre, cand{c, dst})
+					thiefPre = append(thiefPre, whirlCand{c, dst})
 				} else {
-					pre = append(pre, cand{c, dst})
+					pre = append(pre, whirlCand{c, dst})
 				}
-				return
 			case !isPre && v == pool.Denom:
-				if wl.a.Kind == kindThief {
-					thiefPost = append(thiefPost, cand{c, dst})
-				} else {
-					post = append(post, cand{c, dst})
-				}
-				return
+				post = append(post, whirlCand{c, dst})
 			}
 		}
 	}
@@ -417,61 +408,60 @@ func (w *world) whirlMix(pi int) (bool, error) {
 			scan(t.postmix, t.postmix, false)
 		}
 	}
-	// The liquidity wallet offers several coins, one per mix.
-	for _, c := range w.whirl.liq.coins {
-		if c.tag == pi && c.coin.Value == pool.Denom && spendable(c, w.next) {
-			post = append(post, cand{c, w.whirl.liq})
-		}
+	scan(w.whirl.liq, w.whirl.liq, false)
+	if len(pre)+len(thiefPre) == 0 {
+		return nil
 	}
 	w.rng.Shuffle(len(pre), func(i, j int) { pre[i], pre[j] = pre[j], pre[i] })
 	w.rng.Shuffle(len(post), func(i, j int) { post[i], post[j] = post[j], post[i] })
-	pre = append(thiefPre, pre...)
-	post = append(post, thiefPost...)
-	var chosen []cand
-	nEnt := 1 + w.rng.IntN(4)
-	for _, c := range pre {
-		if len(chosen) == nEnt {
-			break
+	pre = append(thiefPre, pre...) // the thief is in a hurry
+	for m := 0; m < n; m++ {
+		used := map[string]bool{}
+		var chosen []whirlCand
+		nEnt := 1 + w.rng.IntN(4)
+		for _, c := range pre {
+			if len(chosen) == nEnt {
+				break
+			}
+			if c.u.pos >= 0 && !used[c.u.w.a.ID] {
+				used[c.u.w.a.ID] = true
+				chosen = append(chosen, c)
+			}
 		}
-		if !used[c.u.w.a.ID] {
-			used[c.u.w.a.ID] = true
-			chosen = append(chosen, c)
+		if len(chosen) == 0 {
+			return nil
+		}
+		for _, c := range post {
+			if len(chosen) == whirlMixSize {
+				break
+			}
+			// The liquidity wallet stands for many remixing users.
+			if c.u.pos >= 0 && (!used[c.u.w.a.ID] || c.u.w == w.whirl.liq) && !slices.ContainsFunc(chosen, func(x whirlCand) bool { return x.u == c.u }) {
+				used[c.u.w.a.ID] = true
+				chosen = append(chosen, c)
+			}
+		}
+		if len(chosen) < whirlMixSize {
+			return nil
+		}
+		p := &plan{kind: KindWhirlpool, by: w.whirl.a, version: 1, lootSet: true}
+		for _, c := range chosen {
+			p.ins = append(p.ins, c.u)
+			o := out{w: c.dst, key: w.key(c.dst, engine.P2WPKH, "postmix", ""), value: pool.Denom, tag: pi}
+			if c.u.w.a.Kind == kindThief {
+				o.loot = pool.Denom
+				o.via = KindWhirlpool
+				p.lootFee += c.u.coin.Value - pool.Denom
+			}
+			p.outs = append(p.outs, o)
+		}
+		w.rng.Shuffle(len(p.ins), func(i, j int) { p.ins[i], p.ins[j] = p.ins[j], p.ins[i] })
+		w.shuffleOuts(p.outs)
+		if _, err := w.commit(p); err != nil {
+			return soft(err)
 		}
 	}
-	ent := len(chosen)
-	if ent == 0 {
-		return false, nil
-	}
-	for _, c := range post {
-		if len(chosen) == whirlMixSize {
-			break
-		}
-		// The liquidity wallet stands for many remixing users.
-		if !used[c.u.w.a.ID] || c.u.w == w.whirl.liq {
-			used[c.u.w.a.ID] = true
-			chosen = append(chosen, c)
-		}
-	}
-	if len(chosen) < whirlMixSize {
-		return false, nil
-	}
-	p := &plan{kind: KindWhirlpool, by: w.whirl.a, version: 1, lootSet: true}
-	for _, c := range chosen {
-		p.ins = append(p.ins, c.u)
-		o := out{w: c.dst, key: w.key(c.dst, engine.P2WPKH, "postmix", ""), value: pool.Denom, tag: pi}
-		if c.u.w.a.Kind == kindThief {
-			o.loot = pool.Denom
-			o.via = KindWhirlpool
-			p.lootFee += c.u.coin.Value - pool.Denom
-		}
-		p.outs = append(p.outs, o)
-	}
-	w.rng.Shuffle(len(p.ins), func(i, j int) { p.ins[i], p.ins[j] = p.ins[j], p.ins[i] })
-	w.shuffleOuts(p.outs)
-	if _, err := w.commit(p); err != nil {
-		return false, soft(err)
-	}
-	return true, nil
+	return nil
 }
 
 // joinMarket runs a JoinMarket CoinJoin for taker: amount to the taker's
