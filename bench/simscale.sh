@@ -1,8 +1,8 @@
 #!/bin/sh
 # Measures `chaintrace simulate` at scenario level and prints one table: txs, blocks, wall and CPU
 # seconds, tx per CPU second (one core: GOMAXPROCS=1), MB of blocks and ground truth, peak RSS.
-# Default rows: lazarus fast at 1M and 10M txs, signed at 100k and 1M (about 25 GB of scratch
-# space for the 10M row). Choose others with -rows, e.g.  bench/simscale.sh -rows lazarus:signed:10M
+# Default rows: lazarus fast at 1M and 10M txs, signed at 100k and 1M (the 10M row needs ~10 GB of
+# scratch space; each row's output is removed after it). Choose others with -rows, e.g.  bench/simscale.sh -rows lazarus:signed:10M
 # Figures are recorded in docs/simulator.md.
 set -eu
 cd "$(dirname "$0")/.."
