@@ -221,7 +221,7 @@ func (t *thief) peel(w *world, u *utxo) error {
 	}
 	k := w.key(t.w, engine.P2WPKH, "receive", "")
 	p := &plan{kind: KindPeel, by: t.a, ins: []*utxo{u}, version: 2}
-	p.outs = []out{dst, {w: t.w, key: k, value: 0, via: viaPeel}}
+	p.outs = []out{dst, {w: t.w, key: k, value: 0, via: viaPeel, change: true}}
 	fee := int64(math.Ceil(w.rate * float64(p.estimate())))
 	p.outs[1].value = v - small - fee
 	if w.rng.IntN(2) == 0 {
