@@ -51,7 +51,7 @@ func TestBlocksOrderAndReorg(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			ch := &memChain{}
 			for i, r := range tc.runs {
-				s, err := Blocks(context.Background(), ch, cands(r.in...), Options{Params: testParams(g)})
+				s, err := Blocks(context.Background(), ch, cands(r.in...), Options{Params: testParams(g), Logger: quietLogger(t)})
 				if err != nil {
 					t.Fatalf("run %d: %v", i, err)
 				}
@@ -70,7 +70,7 @@ func TestBlocksOrderAndReorg(t *testing.T) {
 func TestBlocksOrphans(t *testing.T) {
 	g := gen(chainhash.Hash{}, 1000, easy)
 	main := append([]*wire.MsgBlock{g}, line(g.BlockHash(), 6, 1)...)
-	p := Options{Params: testParams(g)}
+	p := Options{Params: testParams(g), Logger: quietLogger(t)}
 
 	// A gap in the middle: 0..2 and 4..6 given; 4's parent (3) is missing.
 	ch := &memChain{}
@@ -163,7 +163,7 @@ func TestBlocksInterruptAndFailure(t *testing.T) {
 			return read()
 		}
 	}
-	s, err := Blocks(ctx, ch, cs, Options{Params: testParams(g), Prefetch: 1})
+	s, err := Blocks(ctx, ch, cs, Options{Params: testParams(g), Prefetch: 1, Logger: quietLogger(t)})
 	if !errors.Is(err, ErrInterrupted) || !s.Interrupted {
 		t.Fatalf("got %v, want ErrInterrupted", err)
 	}
@@ -171,21 +171,21 @@ func TestBlocksInterruptAndFailure(t *testing.T) {
 		t.Fatalf("after interrupt: %d blocks, %d flushed", len(ch.blocks), ch.flushed)
 	}
 	// Resume.
-	if _, err := Blocks(context.Background(), ch, cands(main...), Options{Params: testParams(g)}); err != nil {
+	if _, err := Blocks(context.Background(), ch, cands(main...), Options{Params: testParams(g), Logger: quietLogger(t)}); err != nil {
 		t.Fatal(err)
 	}
 	mustHashes(t, ch.hashes(), main)
 
 	// A failing Apply stops the run, keeps and flushes what came before.
 	ch = &memChain{failAt: 10}
-	_, err = Blocks(context.Background(), ch, cands(main...), Options{Params: testParams(g)})
+	_, err = Blocks(context.Background(), ch, cands(main...), Options{Params: testParams(g), Logger: quietLogger(t)})
 	if err == nil || !strings.Contains(err.Error(), "injected failure") || len(ch.blocks) != 10 || ch.flushed != 10 {
 		t.Fatalf("got %v with %d blocks (%d flushed)", err, len(ch.blocks), ch.flushed)
 	}
 
 	// Periodic flushes happen by size.
 	ch = &memChain{}
-	if _, err := Blocks(context.Background(), ch, cands(main...), Options{Params: testParams(g), FlushBytes: 1000}); err != nil {
+	if _, err := Blocks(context.Background(), ch, cands(main...), Options{Params: testParams(g), FlushBytes: 1000, Logger: quietLogger(t)}); err != nil {
 		t.Fatal(err)
 	}
 	if ch.flushes < 3 {
@@ -199,7 +199,7 @@ func TestSyncAndFollow(t *testing.T) {
 	fork := append(main[:7:7], line(main[6].BlockHash(), 6, 100)...)
 	node := &fakeNode{chain: main}
 	ch := &memChain{}
-	opts := Options{Params: testParams(g)}
+	opts := Options{Params: testParams(g), Logger: quietLogger(t)}
 	s, err := Sync(context.Background(), ch, node, opts)
 	if err != nil {
 		t.Fatal(err)
