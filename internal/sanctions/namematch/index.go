@@ -91,6 +91,8 @@ type iname struct {
 	joins []int32   // vocabulary ids of toks[i]+toks[i+1]
 	total float64   // sum of token weights
 	top   []float32 // token weights, largest first (for the search bound)
+	// nonLegal counts the tokens that are not legal forms.
+	nonLegal int
 }
 
 // Index is an immutable searchable index of records. It is safe for
@@ -209,6 +211,9 @@ func Build(records []Record) *Index {
 		top := make([]float32, len(ix.names[i].toks))
 		for j, t := range ix.names[i].toks {
 			top[j] = float32(ix.vocab[t].w)
+			if ix.vocab[t].class != classLegal {
+				ix.names[i].nonLegal++
+			}
 		}
 		slices.SortFunc(top, func(a, b float32) int { return cmp.Compare(b, a) })
 		ix.names[i].top = top

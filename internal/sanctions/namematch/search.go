@@ -105,9 +105,15 @@ func (ix *Index) Search(query string, opts Options) []Hit {
 	}
 	q := make([]tok, len(toks))
 	var W, Wknown float64
-	var unknown uint32
+	var unknown, common, substantive uint32
 	for i, t := range toks {
 		q[i] = ix.makeQtok(t)
+		if isCommon(q[i].class) {
+			common |= 1 << i
+		}
+		if q[i].class != classLegal {
+			substantive |= 1 << i
+		}
 		W += q[i].w
 		if q[i].known {
 			Wknown += q[i].w
@@ -128,7 +134,22 @@ func (ix *Index) Search(query string, opts Options) []Hit {
 		sc.touched = sc.touched[:0]
 		ix.scratch.Put(sc)
 	}()
+	// reach[i] bounds the weight of the name tokens unknown query token i
+	// can match: the heaviest vocabulary token its keys reached (infinite
+	// for a joined one, whose parts may weigh more).
+	var reach [maxQueryTokens]float64
 	mark := func(vid int32, bits uint32) {
+		if unk := bits & unknown; unk != 0 {
+			w := ix.vocab[vid].w
+			if ix.vocab[vid].joined {
+				w = math.Inf(1)
+			}
+			for i := 0; unk != 0; i, unk = i+1, unk>>1 {
+				if unk&1 != 0 {
+					reach[i] = math.Max(reach[i], w)
+				}
+			}
+		}
 		for _, n := range ix.post[vid] {
 			if sc.mask[n] == 0 {
 				sc.touched = append(sc.touched, n)
@@ -203,8 +224,12 @@ func (ix *Index) Search(query string, opts Options) []Hit {
 				T += float64(w)
 			}
 		}
-		if sc.mask[n]&unknown != 0 {
-			T *= 2
+		// A matched unknown token weighs what its partner weighs.
+		var E float64
+		for m, i := sc.mask[n]&unknown, 0; m != 0; m, i = m>>1, i+1 {
+			if m&1 != 0 {
+				E += math.Min(reach[i], T)
+			}
 		}
 		// Unknown tokens that did not bring this name cannot match it.
 		Wn := Wknown
@@ -213,7 +238,13 @@ func (ix *Index) Search(query string, opts Options) []Hit {
 				Wn += q[i].w
 			}
 		}
-		if ub := (M + T) / (Wn + T); ub < minScore {
+		ub := (M + E + T) / (Wn + E + T)
+		// Only common tokens can match, and something is bound to be left
+		// over: the common-tokens factor applies.
+		if m := sc.mask[n]; m&^common == 0 && (substantive&^m != 0 || nm.nonLegal > k) {
+			ub *= commonOnlyFactor
+		}
+		if ub < minScore {
 			continue
 		}
 		if b, ok := best[nm.rec]; ok && b.score >= 1 {

@@ -209,6 +209,7 @@ func TestPruningAgreesWithExhaustiveScoring(t *testing.T) {
 		"Kim Jong Un", "Gim Jeong Eun", "Kim Jongun", "Lazarsu Group", "ALPHA TRADING CO LTD",
 		"Osama bin Laden", "Alqaida", "Yevgeny Prigozhin", "JSCARGUMENT", "Hidden Cobra",
 		"ECHO BANK", "Bravo International Shipping", "Park Chol Su", "Blenderio",
+		"TRADING CO LTD", "INTERNATIONAL SHIPPING", "Bank", "Golf Trading Bank",
 	}
 	for _, qs := range queries {
 		for _, min := range []float64{0.5, DefaultMinScore} {
