@@ -217,14 +217,21 @@ func TestSyncAndFollow(t *testing.T) {
 	if s.Undone != 4 || s.Applied != 6 {
 		t.Fatalf("undone %d applied %d, want 4 and 6", s.Undone, s.Applied)
 	}
-	// The node goes back to a shorter chain: the index follows it down.
-	node.set(main[:5])
-	if _, err = Sync(context.Background(), ch, node, opts); err != nil {
-		t.Fatal(err)
+	// A node behind the index (its tip is on the index's chain) undoes nothing.
+	node.set(fork[:9])
+	if s, err = Sync(context.Background(), ch, node, opts); err != nil || s.Undone != 0 {
+		t.Fatalf("lagging node: %+v, %v", s, err)
 	}
-	mustHashes(t, ch.hashes(), main[:5])
-	if ch.flushed != 5 {
-		t.Fatalf("undo not flushed: %d", ch.flushed)
+	mustHashes(t, ch.hashes(), fork)
+	// A shorter branch that forks below the node's tip is followed down.
+	short := append(main[:5:5], gen(main[4].BlockHash(), 300, easy))
+	node.set(short)
+	if s, err = Sync(context.Background(), ch, node, opts); err != nil || s.Undone != 8 || s.Applied != 1 {
+		t.Fatalf("shorter branch: %+v, %v", s, err)
+	}
+	mustHashes(t, ch.hashes(), short)
+	if ch.flushed != len(short) {
+		t.Fatalf("%d of %d flushed", ch.flushed, len(short))
 	}
 
 	// A node that is down is named.

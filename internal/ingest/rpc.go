@@ -40,7 +40,8 @@ const maxBranchRetries = 8
 
 // Sync brings ch to the node's best chain once: it finds the highest height at which both
 // hold the same block hash (walking down from the lower tip), undoes ch to it and applies
-// the node's blocks above it. An empty ch starts at opts.StartHeight, or at genesis.
+// the node's blocks above it. A node whose tip is on ch's chain below ch's tip is behind:
+// nothing is undone. An empty ch starts at opts.StartHeight, or at genesis.
 func Sync(ctx context.Context, ch Chain, node Node, opts Options) (Summary, error) {
 	if opts.Readers <= 0 {
 		opts.Readers = rpcReaders
@@ -80,14 +81,16 @@ func Sync(ctx context.Context, ch Chain, node Node, opts Options) (Summary, erro
 				}
 				return finish(err)
 			}
-			undone := sum.Undone
+			if fork == nodeHeight && tip.Height > nodeHeight {
+				// The node's tip is on the index's chain: the node is behind (still
+				// syncing, or restored from an old copy). Keep what is indexed.
+				opts.Logger.Warn("the node is behind the index; waiting for it", "node", node.URL(), "node_height", nodeHeight, "index_height", tip.Height)
+				return finish(nil)
+			}
+			// Undone blocks are made durable with the applied ones (applyItems flushes
+			// however it ends).
 			if err := undoTo(ch, fork, &sum, opts); err != nil {
 				return finish(err)
-			}
-			if sum.Undone > undone && nodeHeight <= fork {
-				if err := ch.Flush(); err != nil {
-					return finish(fmt.Errorf("flush index: %w", err))
-				}
 			}
 		}
 		if nodeHeight <= fork {
