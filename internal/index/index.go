@@ -129,17 +129,21 @@ type checkpoint struct {
 	Addrs   uint64
 	Blob    uint64
 	Base    int64
+	// The Bloom filter's pages are known durable for txs [0, FilterTxs) and
+	// addresses [0, FilterAddrs); Open re-adds the keys past them.
+	FilterTxs   uint64
+	FilterAddrs uint64
 }
 
 const (
-	checkpointLen     = 8*8 + 4
-	checkpointVersion = 1
+	checkpointLen     = 10*8 + 4
+	checkpointVersion = 2
 )
 
 func (c checkpoint) encode() []byte {
 	b := make([]byte, checkpointLen)
 	binary.LittleEndian.PutUint32(b, checkpointVersion)
-	for i, v := range []uint64{c.Epoch, c.Blocks, c.Txs, c.Inputs, c.Outputs, c.Addrs, c.Blob, uint64(c.Base)} {
+	for i, v := range []uint64{c.Epoch, c.Blocks, c.Txs, c.Inputs, c.Outputs, c.Addrs, c.Blob, uint64(c.Base), c.FilterTxs, c.FilterAddrs} {
 		binary.LittleEndian.PutUint64(b[4+8*i:], v)
 	}
 	return b
@@ -149,11 +153,11 @@ func decodeCheckpoint(b []byte) (checkpoint, error) {
 	if len(b) != checkpointLen || binary.LittleEndian.Uint32(b) != checkpointVersion {
 		return checkpoint{}, fmt.Errorf("checkpoint record of %d bytes, version %d: unsupported format", len(b), binary.LittleEndian.Uint32(b))
 	}
-	var v [8]uint64
+	var v [10]uint64
 	for i := range v {
 		v[i] = binary.LittleEndian.Uint64(b[4+8*i:])
 	}
-	return checkpoint{v[0], v[1], v[2], v[3], v[4], v[5], v[6], int64(v[7])}, nil
+	return checkpoint{v[0], v[1], v[2], v[3], v[4], v[5], v[6], int64(v[7]), v[8], v[9]}, nil
 }
 
 // Pebble key prefixes.
@@ -169,6 +173,11 @@ const (
 	kDup        = 'd' // tx number (u40 BE) → earlier tx number with the same txid (BIP30 duplicates)
 	kFilter     = 'F' // size of filter.bloom once it covers all committed data
 )
+
+// filterSyncKeys is how many txids and addresses may be committed before a
+// commit also syncs the Bloom filter (every page of which is dirty after a
+// while, so a sync writes all of it).
+const filterSyncKeys = 4 << 20
 
 // Record widths of the column files.
 const (
@@ -339,6 +348,14 @@ func (ix *Index) openFilter(size int64) error {
 		ok := bytes.Equal(v, want)
 		closer.Close()
 		if ok && !created {
+			// Keys committed after the filter's last sync may have lost
+			// their bits in a crash: add them again.
+			for t := min(ix.cp.FilterTxs, ix.txHash.len()); t < ix.txHash.len(); t++ {
+				fl.add(txHash64(ix.txHash.rec(t)))
+			}
+			for a := min(ix.cp.FilterAddrs, ix.addrOff.len()); a < ix.addrOff.len(); a++ {
+				fl.add(addrHash(ix.addrKey(a)))
+			}
 			return nil
 		}
 	} else if !errors.Is(err, pebble.ErrNotFound) {
@@ -353,6 +370,9 @@ func (ix *Index) openFilter(size int64) error {
 	}
 	if err := ix.db.Set([]byte{kFilter}, want, pebble.Sync); err != nil {
 		return fmt.Errorf("filter record: %w", err)
+	}
+	if ix.cp.FilterTxs < ix.cp.Txs || ix.cp.FilterAddrs < ix.cp.Addrs {
+		return ix.recordFilterCoverage()
 	}
 	return nil
 }
@@ -400,9 +420,28 @@ func (ix *Index) Close() error {
 		return nil
 	}
 	ix.closed = true
+	var err0 error
+	if ix.filter != nil && ix.applyErr == nil && (ix.cp.FilterTxs < ix.cp.Txs || ix.cp.FilterAddrs < ix.cp.Addrs) {
+		err0 = ix.recordFilterCoverage()
+	}
 	err1 := ix.closeFiles()
 	err2 := ix.db.Close()
-	return errors.Join(err1, err2)
+	return errors.Join(err0, err1, err2)
+}
+
+// recordFilterCoverage syncs the Bloom filter and records in the checkpoint
+// that it covers all committed data (nothing else changes).
+func (ix *Index) recordFilterCoverage() error {
+	if err := ix.filter.sync(); err != nil {
+		return err
+	}
+	cp := ix.cp
+	cp.FilterTxs, cp.FilterAddrs = cp.Txs, cp.Addrs
+	if err := ix.db.Set([]byte{kCheckpoint}, cp.encode(), pebble.Sync); err != nil {
+		return fmt.Errorf("record filter coverage: %w", err)
+	}
+	ix.cp = cp
+	return nil
 }
 
 func (ix *Index) closeFiles() error {
@@ -543,6 +582,13 @@ func (ix *Index) commit(dels *pebble.Batch) error {
 	if next.Blocks > 0 {
 		next.Base = ix.base
 	}
+	// Filter coverage never exceeds the data (an undo may have cut it).
+	next.FilterTxs = min(ix.cp.FilterTxs, next.Txs)
+	next.FilterAddrs = min(ix.cp.FilterAddrs, next.Addrs)
+	syncFilter := ix.filter != nil && (next.Txs-next.FilterTxs)+(next.Addrs-next.FilterAddrs) > filterSyncKeys
+	if syncFilter {
+		next.FilterTxs, next.FilterAddrs = next.Txs, next.Addrs
+	}
 	if err := b.Set([]byte{kCheckpoint}, next.encode(), nil); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
@@ -605,7 +651,7 @@ func (ix *Index) commit(dels *pebble.Batch) error {
 	if err := syncAll(ix.cols); err != nil {
 		return ix.failCommit(err)
 	}
-	if ix.filter != nil {
+	if syncFilter {
 		if err := ix.filter.sync(); err != nil {
 			return ix.failCommit(err)
 		}
