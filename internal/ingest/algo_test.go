@@ -223,15 +223,24 @@ func TestSyncAndFollow(t *testing.T) {
 		t.Fatalf("lagging node: %+v, %v", s, err)
 	}
 	mustHashes(t, ch.hashes(), fork)
-	// A shorter branch that forks below the node's tip is followed down.
+	// A branch with less work (a reset node mining on its own) is not followed.
 	short := append(main[:5:5], gen(main[4].BlockHash(), 300, easy))
 	node.set(short)
-	if s, err = Sync(context.Background(), ch, node, opts); err != nil || s.Undone != 8 || s.Applied != 1 {
-		t.Fatalf("shorter branch: %+v, %v", s, err)
+	_, err = Sync(context.Background(), ch, node, opts)
+	var lw *LessWorkError
+	if !errors.As(err, &lw) || lw.Fork != 4 {
+		t.Fatalf("less-work branch: got %v, want a LessWorkError from height 4", err)
 	}
-	mustHashes(t, ch.hashes(), short)
-	if ch.flushed != len(short) {
-		t.Fatalf("%d of %d flushed", ch.flushed, len(short))
+	mustHashes(t, ch.hashes(), fork)
+	// A shorter branch with more work is followed down.
+	heavy := append(main[:5:5], gen(main[4].BlockHash(), 301, 0x1f7fffff))
+	node.set(heavy)
+	if s, err = Sync(context.Background(), ch, node, opts); err != nil || s.Undone != 8 || s.Applied != 1 {
+		t.Fatalf("shorter, heavier branch: %+v, %v", s, err)
+	}
+	mustHashes(t, ch.hashes(), heavy)
+	if ch.flushed != len(heavy) {
+		t.Fatalf("%d of %d flushed", ch.flushed, len(heavy))
 	}
 
 	// A node that is down is named.
@@ -244,7 +253,9 @@ func TestSyncAndFollow(t *testing.T) {
 
 	// Follow retries while the node is down and catches up when it returns.
 	node.mu.Lock()
-	node.down, node.chain = true, fork
+	h1 := gen(main[4].BlockHash(), 310, 0x1f7fffff)
+	target := append(main[:5:5], h1, gen(h1.BlockHash(), 311, 0x1f7fffff)) // outweighs heavy
+	node.down, node.chain = true, target
 	node.mu.Unlock()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -258,7 +269,7 @@ func TestSyncAndFollow(t *testing.T) {
 	node.mu.Unlock()
 	deadline := time.Now().Add(5 * time.Second)
 	for {
-		if tip, ok := ch.Tip(); ok && tip.Hash == fork[len(fork)-1].BlockHash() {
+		if tip, ok := ch.Tip(); ok && tip.Hash == target[len(target)-1].BlockHash() {
 			break
 		}
 		if time.Now().After(deadline) {
@@ -270,7 +281,7 @@ func TestSyncAndFollow(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
-	mustHashes(t, ch.hashes(), fork)
+	mustHashes(t, ch.hashes(), target)
 
 	// A node on another chain is refused.
 	other := gen(chainhash.Hash{1}, 5, easy)

@@ -200,6 +200,20 @@ func (f *fakeNode) BlockHash(_ context.Context, h int64) (chainhash.Hash, error)
 	return f.chain[h].BlockHash(), nil
 }
 
+func (f *fakeNode) BlockHeader(_ context.Context, hash chainhash.Hash) (wire.BlockHeader, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := f.err(); err != nil {
+		return wire.BlockHeader{}, err
+	}
+	for _, b := range f.chain {
+		if b.BlockHash() == hash {
+			return b.Header, nil
+		}
+	}
+	return wire.BlockHeader{}, fmt.Errorf("block %s not found", hash)
+}
+
 func (f *fakeNode) Block(_ context.Context, hash chainhash.Hash) (*wire.MsgBlock, []chainhash.Hash, int64, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/big"
 	"time"
 
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
@@ -17,6 +18,7 @@ type Node interface {
 	BlockCount(ctx context.Context) (int64, error)
 	BestBlockHash(ctx context.Context) (chainhash.Hash, error)
 	BlockHash(ctx context.Context, height int64) (chainhash.Hash, error)
+	BlockHeader(ctx context.Context, hash chainhash.Hash) (wire.BlockHeader, error)
 	// Block returns the decoded block, its txids (or nil) and its serialized size.
 	Block(ctx context.Context, hash chainhash.Hash) (*wire.MsgBlock, []chainhash.Hash, int64, error)
 }
@@ -87,6 +89,13 @@ func Sync(ctx context.Context, ch Chain, node Node, opts Options) (Summary, erro
 				opts.Logger.Warn("the node is behind the index; waiting for it", "node", node.URL(), "node_height", nodeHeight, "index_height", tip.Height)
 				return finish(nil)
 			}
+			if fork < tip.Height {
+				// The node is on another branch: follow it only if it has more work
+				// (a reset or foreign node must not erase the index).
+				if err := checkBranchWork(ctx, ch, node, tip, fork, nodeHeight); err != nil {
+					return finish(err)
+				}
+			}
 			// Undone blocks are made durable with the applied ones (applyItems flushes
 			// however it ends).
 			if err := undoTo(ch, fork, &sum, opts); err != nil {
@@ -117,6 +126,48 @@ func Sync(ctx context.Context, ch Chain, node Node, opts Options) (Summary, erro
 		}
 		return finish(err)
 	}
+}
+
+// LessWorkError reports a node whose best chain leaves the index's chain but has no more
+// work than the index's tip: the index is kept as it is.
+type LessWorkError struct {
+	URL                   string
+	Fork                  int64    // the last height both chains share
+	NodeHeight, TipHeight int64    // the two tips
+	NodeWork, IndexWork   *big.Int // cumulative work of the two tips
+}
+
+func (e *LessWorkError) Error() string {
+	return fmt.Sprintf("node %s is on a branch from height %d (tip %d) with no more work than the index's chain (tip %d): not undoing %d indexed blocks; is it still syncing, or on another chain?",
+		e.URL, e.Fork, e.NodeHeight, e.TipHeight, e.TipHeight-e.Fork)
+}
+
+// checkBranchWork returns a *LessWorkError unless the node's chain above fork has more work
+// than ch's tip. It reads the node's headers above the fork.
+func checkBranchWork(ctx context.Context, ch Chain, node Node, tip Tip, fork, nodeHeight int64) error {
+	w, err := ch.WorkAt(fork)
+	if err != nil {
+		return fmt.Errorf("work at height %d: %w", fork, err)
+	}
+	w = new(big.Int).Set(w)
+	for h := fork + 1; h <= nodeHeight; h++ {
+		if w.Cmp(tip.Work) > 0 {
+			return nil
+		}
+		hash, err := node.BlockHash(ctx, h)
+		if err != nil {
+			return &NodeError{URL: node.URL(), Op: fmt.Sprintf("getblockhash %d", h), Err: err}
+		}
+		hdr, err := node.BlockHeader(ctx, hash)
+		if err != nil {
+			return &NodeError{URL: node.URL(), Op: fmt.Sprintf("getblockheader %s", hash), Err: err}
+		}
+		w.Add(w, blockWork(hdr.Bits))
+	}
+	if w.Cmp(tip.Work) > 0 {
+		return nil
+	}
+	return &LessWorkError{URL: node.URL(), Fork: fork, NodeHeight: nodeHeight, TipHeight: tip.Height, NodeWork: w, IndexWork: tip.Work}
 }
 
 // forkPoint returns the highest height, at most min(tipHeight, nodeHeight), at which ch and
@@ -169,6 +220,7 @@ func Follow(ctx context.Context, ch Chain, node Node, opts Options, interval tim
 		total.Tip, total.HaveTip = s.Tip, s.HaveTip
 		total.Elapsed = time.Since(start)
 		var ne *NodeError
+		var lw *LessWorkError
 		switch {
 		case ctx.Err() != nil:
 			total.Interrupted = true
@@ -176,6 +228,9 @@ func Follow(ctx context.Context, ch Chain, node Node, opts Options, interval tim
 		case errors.As(err, &ne):
 			wait, backoff = backoff, min(2*backoff, time.Minute)
 			opts.Logger.Warn("node unreachable; retrying", "node", ne.URL, "err", ne.Err, "retry_in", wait)
+		case errors.As(err, &lw):
+			wait, backoff = backoff, min(2*backoff, time.Minute)
+			opts.Logger.Warn("not following the node's branch with less work; waiting", "err", err, "retry_in", wait)
 		case err != nil:
 			return total, err
 		default:

@@ -1,7 +1,9 @@
 package ingest
 
 import (
+	"bytes"
 	"context"
+	"encoding/hex"
 	"fmt"
 
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
@@ -50,6 +52,25 @@ func (n rpcNode) BestBlockHash(ctx context.Context) (chainhash.Hash, error) {
 func (n rpcNode) BlockHash(ctx context.Context, h int64) (chainhash.Hash, error) {
 	return n.c.BlockHash(ctx, h)
 }
+func (n rpcNode) BlockHeader(ctx context.Context, hash chainhash.Hash) (wire.BlockHeader, error) {
+	var h wire.BlockHeader
+	var s string
+	if err := n.c.Call(ctx, "getblockheader", &s, hash.String(), false); err != nil {
+		return h, err
+	}
+	raw, err := hex.DecodeString(s)
+	if err != nil {
+		return h, fmt.Errorf("getblockheader %s: %w", hash, err)
+	}
+	if err := h.Deserialize(bytes.NewReader(raw)); err != nil {
+		return h, fmt.Errorf("getblockheader %s: %w", hash, err)
+	}
+	if h.BlockHash() != hash {
+		return h, fmt.Errorf("getblockheader %s: the node sent header %s", hash, h.BlockHash())
+	}
+	return h, nil
+}
+
 func (n rpcNode) Block(ctx context.Context, hash chainhash.Hash) (*wire.MsgBlock, []chainhash.Hash, int64, error) {
 	b, err := n.c.Block(ctx, hash)
 	if err != nil {
