@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -26,6 +27,7 @@ type ingestFlags struct {
 	rpcURL        string
 	rpcUser       string
 	rpcPass       string
+	rpcCookie     string
 	follow        bool
 	poll          time.Duration
 	flushMB       int64
@@ -34,6 +36,7 @@ type ingestFlags struct {
 	noProgress    bool
 	resync        bool
 	cpuProfile    string
+	listen        string
 }
 
 func init() {
@@ -62,12 +65,14 @@ the node no longer has); --follow keeps polling for new blocks and reorgs.`,
 	fl.StringVar(&f.rpcURL, "rpc", "", "JSON-RPC URL of a node (http://host:port) to ingest from")
 	fl.StringVar(&f.rpcUser, "rpc-user", "", "JSON-RPC user")
 	fl.StringVar(&f.rpcPass, "rpc-pass", "", "JSON-RPC password")
+	fl.StringVar(&f.rpcCookie, "rpc-cookie", "", "read the JSON-RPC user and password from Bitcoin Core's .cookie file")
 	fl.BoolVar(&f.follow, "follow", false, "with --rpc: keep following the node's tip (and its reorgs) until interrupted")
 	fl.DurationVar(&f.poll, "poll", 5*time.Second, "with --follow: how often to ask the node for new blocks")
 	fl.Int64Var(&f.flushMB, "flush-mb", 64, "flush the index after this many MB of blocks")
 	fl.DurationVar(&f.flushInterval, "flush-interval", 30*time.Second, "flush the index at least this often")
 	fl.Int64Var(&f.cacheMB, "cache-mb", 256, "index cache size in MB")
 	fl.BoolVar(&f.resync, "resync", false, "skip bytes between blocks that are not a block frame (as Bitcoin Core's -reindex), with a warning, instead of stopping")
+	fl.StringVar(&f.listen, "listen", "", "with --follow: also serve the HTTP API on this address from the same process (the index admits one process)")
 	fl.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile of the run to this file (for performance reports)")
 	fl.BoolVar(&f.noProgress, "no-progress", false, "never draw a progress bar")
 	cmd.SetFlagErrorFunc(flagUsageError)
@@ -84,6 +89,9 @@ func runIngest(cmd *cobra.Command, args []string, f *ingestFlags, haveStart bool
 	}
 	if f.follow && f.rpcURL == "" {
 		return usageError{errors.New("ingest: --follow needs --rpc")}
+	}
+	if f.listen != "" && !f.follow {
+		return usageError{errors.New("ingest: --listen needs --follow")}
 	}
 	var params *chaincfg.Params
 	if f.network != "" {
@@ -124,6 +132,13 @@ func runIngest(cmd *cobra.Command, args []string, f *ingestFlags, haveStart bool
 		err error
 	)
 	if f.rpcURL != "" {
+		if f.rpcCookie != "" {
+			u, p, err := source.CookieAuth(f.rpcCookie)
+			if err != nil {
+				return err
+			}
+			f.rpcUser, f.rpcPass = u, p
+		}
 		rpc := source.NewRPC(f.rpcURL, f.rpcUser, f.rpcPass)
 		node := ingest.FromRPC(rpc)
 		nodeNet, nerr := rpc.Network(ctx)
@@ -143,7 +158,7 @@ func runIngest(cmd *cobra.Command, args []string, f *ingestFlags, haveStart bool
 		ch := ingest.FromIndex(ix)
 		if f.follow {
 			slog.Info("following node", "node", rpc.URL(), "poll", f.poll)
-			sum, err = ingest.Follow(ctx, ch, node, opts, f.poll)
+			sum, err = followAndServe(ctx, ix, node, opts, f)
 		} else {
 			sum, err = ingest.Sync(ctx, ch, node, opts)
 		}
@@ -218,6 +233,30 @@ func openIndexWrite(dataDir string, net *chaincfg.Params, cacheMB int64) (*index
 			dataDir, chain.NetworkName(have), chain.NetworkName(net))
 	}
 	return ix, nil
+}
+
+// followAndServe follows the node and, with --listen, serves the HTTP API over the same
+// open index until ctx ends or the server fails.
+func followAndServe(ctx context.Context, ix *index.Index, node ingest.Node, opts ingest.Options, f *ingestFlags) (ingest.Summary, error) {
+	if f.listen == "" {
+		return ingest.Follow(ctx, ingest.FromIndex(ix), node, opts, f.poll)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	servingIndex = ix
+	defer func() { servingIndex = nil }()
+	served := make(chan error, 1)
+	go func() {
+		err := runServe(ctx, f.listen)
+		cancel() // a server that stops ends the follow too
+		served <- err
+	}()
+	sum, err := ingest.Follow(ctx, ingest.FromIndex(ix), node, opts, f.poll)
+	cancel()
+	if serr := <-served; serr != nil && err == nil {
+		err = fmt.Errorf("serve: %w", serr)
+	}
+	return sum, err
 }
 
 // warnStartHeight says that --start-height does not apply to an index that has blocks.
