@@ -46,7 +46,6 @@ func Blocks(ctx context.Context, ch Chain, cands []Candidate, opts Options) (Sum
 	opts.defaults()
 	start := time.Now()
 	var sum Summary
-	defer func() { sum.Elapsed = time.Since(start) }()
 	finish := func(err error) (Summary, error) {
 		sum.Tip, sum.HaveTip = ch.Tip()
 		sum.Elapsed = time.Since(start)
