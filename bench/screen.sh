@@ -3,7 +3,7 @@
 # 2025-02 OFAC SDN and UN lists into a temporary data directory, serves them on
 # 127.0.0.1 and prints one table of req/s, p50 and p99 for address and name
 # screens.
-# Usage: bench/screen.sh [SHARED_DIR] [-- extra flags: -c CLIENTS -d DURATION -n REQUESTS]
+# Usage: bench/screen.sh [SHARED_DIR] [-- extra flags: -c 1,4,16 -d DURATION -n REQUESTS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 shared="${CHAINTRACE_SHARED:-../shared}"

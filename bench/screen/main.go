@@ -24,6 +24,7 @@ import (
 	"regexp"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -40,7 +41,7 @@ func main() {
 		bin         = flag.String("chaintrace", "", "chaintrace binary (required)")
 		shared      = flag.String("shared", "../shared", "shared data folder")
 		work        = flag.String("work", "", "work folder (default: a temporary one, removed)")
-		concurrency = flag.Int("c", 32, "concurrent clients")
+		concurrency = flag.String("c", "1,4,16", "concurrent clients (a comma-separated list runs each level)")
 		duration    = flag.Duration("d", 10*time.Second, "longest run of each phase")
 		requests    = flag.Int("n", 200000, "most requests of each phase")
 	)
@@ -48,12 +49,21 @@ func main() {
 	if *bin == "" {
 		log.Fatal("-chaintrace is required")
 	}
-	if err := run(*bin, *shared, *work, *concurrency, *duration, *requests); err != nil {
+	var levels []int
+	for _, f := range strings.Split(*concurrency, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 1 || n > 1024 {
+			log.Fatalf("-c %q: want client counts from 1 to 1024", *concurrency)
+		}
+		levels = append(levels, n)
+	}
+	if err := run(*bin, *shared, *work, levels, *duration, *requests); err != nil {
 		log.Fatal(err)
 	}
 }
 
-func run(bin, shared, work string, conc int, dur time.Duration, maxReq int) error {
+func run(bin, shared, work string, levels []int, dur time.Duration, maxReq int) error {
+	conc := slices.Max(levels)
 	if work == "" {
 		d, err := os.MkdirTemp("", "chaintrace-screen-bench")
 		if err != nil {
@@ -122,11 +132,17 @@ func run(bin, shared, work string, conc int, dur time.Duration, maxReq int) erro
 	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintf(tw, "endpoint\trequests\tclients\treq/s\tp50\tp99\tmax\terrors\t\n")
 	for _, ph := range phases {
-		r := load(client, ph.urls, conc, dur, maxReq)
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%.0f\t%s\t%s\t%s\t%d\t\n", ph.name, r.n, conc, r.rate, fmtDur(r.p50), fmtDur(r.p99), fmtDur(r.max), r.errors)
+		for _, c := range levels {
+			r := load(client, ph.urls, c, dur, maxReq)
+			fmt.Fprintf(tw, "%s\t%d\t%d\t%.0f\t%s\t%s\t%s\t%d\t\n", ph.name, r.n, c, r.rate, fmtDur(r.p50), fmtDur(r.p99), fmtDur(r.max), r.errors)
+		}
 	}
 	tw.Flush()
-	fmt.Printf("(%d CPUs visible; server and load generator share them; loopback only)\n", runtime.NumCPU())
+	load := ""
+	if b, err := os.ReadFile("/proc/loadavg"); err == nil {
+		load = ", load average " + strings.Join(strings.Fields(string(b))[:3], " ")
+	}
+	fmt.Printf("(%d CPUs visible%s; server and load generator share them; loopback only)\n", runtime.NumCPU(), load)
 	return nil
 }
 
