@@ -1,3 +1,25 @@
-// Package index is chaintrace's on-disk chain index: append-only column files for the transaction
-// graph and Pebble key-value indexes for hash and address look-ups, crash-safe and reorg-aware.
+// Package index is chaintrace's on-disk chain index: append-only column files
+// for the transaction graph and Pebble key-value indexes for hash and address
+// look-ups, crash-safe and reorg-aware.
+//
+// Every block, tx, input, output and address gets a dense 40-bit id in chain
+// order, starting with the base block (the first block applied, at any
+// height). Spends are linked both ways (output → spending input, input →
+// spent output), so walking the graph is array look-ups in memory-mapped
+// files; Pebble maps txids, block hashes and address keys to ids and holds
+// each address's txs.
+//
+// Apply appends a block that extends the tip, Undo disconnects the tip, and
+// Flush makes everything durable and only then records the committed state.
+// Open recovers to the last committed state after any crash (kill -9, power
+// loss): the result is identical to a clean build, as Verify's digest shows.
+// Memory is bounded by Options.CacheBytes; no UTXO set is kept.
+//
+// Query views (Stats, BlockByHeight, BlockByHash, Tx, Address) carry the API's
+// JSON; unknown values (inputs whose spent outputs are outside the index) are
+// null, never guessed. The low-level graph API (TxRange, Output, Input,
+// TxNumOf, …) serves analysis packages.
+//
+// The file format, crash-safety and reorg protocols and measured sizes are in
+// docs/index-format.md.
 package index
