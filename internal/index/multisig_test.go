@@ -292,3 +292,42 @@ func TestFilterLostPages(t *testing.T) {
 	}
 	verify(t, ix)
 }
+
+// TestDuplicateTxid follows BIP30's history (blocks 91842 and 91880 repeat
+// earlier coinbase txids): the txid maps to the newer tx, and undoing the
+// newer block maps it back to the older one, buffered or committed.
+func TestDuplicateTxid(t *testing.T) {
+	main := readFramed(t, "blkfiles/blk_0_to_4.dat")
+	p2pkh, _ := hex.DecodeString("76a914" + strings.Repeat("44", 20) + "88ac")
+	b5 := synthBlock(main[4].BlockHash(), 7, []*wire.TxOut{wire.NewTxOut(50_0000_0000, p2pkh)})
+	b6 := synthBlock(b5.BlockHash(), 7, []*wire.TxOut{wire.NewTxOut(50_0000_0000, p2pkh)}) // same coinbase
+	b6.Header.Nonce = 99
+	dup := b5.Transactions[0].TxHash()
+	if b6.Transactions[0].TxHash() != dup || b6.BlockHash() == b5.BlockHash() {
+		t.Fatal("test blocks are not as intended")
+	}
+	for _, flushes := range [][2]bool{{false, false}, {true, false}, {true, true}} {
+		ix := openTest(t, "", &chaincfg.MainNetParams)
+		applyAll(t, ix, main, 0)
+		applyAll(t, ix, []*wire.MsgBlock{b5}, 5)
+		if flushes[0] {
+			ix.Flush()
+		}
+		applyAll(t, ix, []*wire.MsgBlock{b6}, 6)
+		if flushes[1] {
+			ix.Flush()
+		}
+		if v, err := ix.Tx(dup); err != nil || v.BlockHeight != 6 {
+			t.Fatalf("%v: duplicate txid resolves to %+v, %v; want height 6", flushes, v, err)
+		}
+		verify(t, ix)
+		if err := ix.Undo(); err != nil {
+			t.Fatal(err)
+		}
+		if v, err := ix.Tx(dup); err != nil || v.BlockHeight != 5 {
+			t.Fatalf("%v: after undo the txid resolves to %+v, %v; want height 5", flushes, v, err)
+		}
+		verify(t, ix)
+		ix.Close()
+	}
+}

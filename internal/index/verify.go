@@ -277,7 +277,15 @@ func (ix *Index) Verify(ctx context.Context) (*VerifyReport, error) {
 		postingHash(&kvPost, p.addr, p.tx, p.recv, p.sent)
 		nPost++
 	}
-	nTx += uint64(len(ix.pendTx))
+	for h := range ix.pendTx {
+		// A buffered duplicate txid overrides a committed entry: count once.
+		k := append([]byte{kTx}, h[:]...)
+		if _, closer, err := ix.db.Get(k); err == nil {
+			closer.Close()
+			continue
+		}
+		nTx++
+	}
 	nAddr += uint64(ix.pendAddr.len())
 	nU += uint64(len(ix.unknowns))
 	nM += uint64(len(ix.multis))
