@@ -99,6 +99,7 @@ func nameOptions(q map[string][]string) (sanctions.NameOptions, error) {
 		}
 		o.DOB = d
 	}
+	o.DOBYearTolerance = 1 // as the CLI
 	if v := one("dob_tolerance"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 0 || n > 50 {
