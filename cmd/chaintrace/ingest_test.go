@@ -1,18 +1,105 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/chaintrace/chaintrace/internal/btcdtest"
 	"github.com/chaintrace/chaintrace/internal/testutil"
+	"github.com/spf13/pflag"
 )
+
+// resetFlags puts the named subcommands' flags and context back to their defaults, now and
+// when the test ends (cobra keeps both between runs in one process).
+func resetFlags(t *testing.T, names ...string) {
+	reset := func() {
+		for _, n := range names {
+			cmd, _, err := rootCmd.Find([]string{n})
+			if err != nil {
+				t.Fatal(err)
+			}
+			cmd.Flags().VisitAll(func(f *pflag.Flag) {
+				_ = f.Value.Set(f.DefValue)
+				f.Changed = false
+			})
+			// A subcommand keeps the context of its first run (cobra sets it only when nil).
+			cmd.SetContext(nil)
+		}
+	}
+	reset()
+	t.Cleanup(reset)
+}
+
+// TestIngestFollowListen follows a real btcd node and serves the followed index from the
+// same process, as `ingest --follow --listen` does.
+func TestIngestFollowListen(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts btcd")
+	}
+	resetFlags(t, "ingest")
+	node := btcdtest.Start(t)
+	node.Generate(5)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	rootCmd.SetArgs([]string{"--data", t.TempDir(), "ingest", "--rpc", node.RPCURL, "--rpc-user", node.User, "--rpc-pass", node.Pass,
+		"--follow", "--poll", "100ms", "--listen", addr})
+	rootCmd.SetOut(io.Discard)
+	done := make(chan error, 1)
+	go func() { done <- rootCmd.ExecuteContext(ctx) }()
+	defer rootCmd.SetArgs(nil)
+
+	waitTip := func(height int64) {
+		t.Helper()
+		deadline := time.Now().Add(20 * time.Second)
+		for {
+			var st struct{ Tip *struct{ Height int64 } }
+			if resp, err := http.Get(fmt.Sprintf("http://%s/v1/stats", addr)); err == nil {
+				_ = json.NewDecoder(resp.Body).Decode(&st)
+				resp.Body.Close()
+				if st.Tip != nil && st.Tip.Height == height {
+					return
+				}
+			}
+			select {
+			case err := <-done:
+				t.Fatalf("ingest ended: %v", err)
+			default:
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("the served index did not reach height %d", height)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	waitTip(5)
+	node.Generate(2)
+	waitTip(7)
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("ingest --follow ended with %v", err)
+	}
+}
 
 // The chain commands' contract as other tools call them. Cobra keeps flag values between
 // runs in one process, so every call spells out --json.
 func TestChainCLI(t *testing.T) {
+	resetFlags(t, "ingest", "stats", "tx", "block", "address", "verify")
 	blk := func(name string) string { return testutil.SharedFile(t, filepath.Join("data/btc/blkfiles", name)) }
 	data := t.TempDir()
 
