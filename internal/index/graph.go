@@ -1,6 +1,8 @@
 package index
 
 import (
+	"encoding/binary"
+	"errors"
 	"time"
 
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
@@ -196,3 +198,90 @@ func (ix *Index) AddressTxs(a uint64, fn func(tx uint64, received, sent int64) b
 	defer ix.mu.RUnlock()
 	return ix.eachPosting(a, func(tx, r, s uint64) bool { return fn(tx, int64(r), int64(s)) })
 }
+
+// Graph is an unlocked read view of the index for bulk walks (clustering,
+// tracing): View holds the read lock once for the whole callback instead of
+// once per call. A Graph is valid only inside its View callback; its methods
+// expect ids in range (check against the counts) and panic otherwise.
+type Graph struct{ ix *Index }
+
+// View calls fn with a read view of the index. Apply, Undo and Flush wait
+// until fn returns; keep long walks in chunks.
+func (ix *Index) View(fn func(g Graph) error) error {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	if ix.closed {
+		return errors.New("index is closed")
+	}
+	return fn(Graph{ix})
+}
+
+// TxCount returns the number of txs.
+func (g Graph) TxCount() uint64 { return g.ix.txHash.len() }
+
+// InputCount returns the number of inputs.
+func (g Graph) InputCount() uint64 { return g.ix.inPrev.len() }
+
+// OutputCount returns the number of outputs.
+func (g Graph) OutputCount() uint64 { return g.ix.outValue.len() }
+
+// AddressCount returns the number of addresses.
+func (g Graph) AddressCount() uint64 { return g.ix.addrOff.len() }
+
+// TxRange returns tx t's input and output ids.
+func (g Graph) TxRange(t uint64) Range {
+	i0, i1, o0, o1 := g.ix.txRange(t)
+	return Range{i0, i1, o0, o1}
+}
+
+// Output returns output o.
+func (g Graph) Output(o uint64) Output {
+	ix := g.ix
+	return Output{
+		Value:   int64(ix.outValue.u64(o)),
+		Type:    chain.ScriptType(ix.outType.u8(o)),
+		Addr:    ix.outAddr.u40(o),
+		SpentBy: ix.spentBy(o),
+	}
+}
+
+// OutputAddrs appends every address id output o pays to dst.
+func (g Graph) OutputAddrs(o uint64, dst []uint64) []uint64 { return g.ix.outAddrs(o, dst) }
+
+// Input returns the output id input i spends (NoID, CoinbaseID).
+func (g Graph) Input(i uint64) uint64 { return g.ix.inPrev.u40(i) }
+
+// TxHash returns tx t's txid.
+func (g Graph) TxHash(t uint64) chainhash.Hash { return chainhash.Hash(g.ix.txHash.rec(t)) }
+
+// TxHeight returns the height of tx t's block.
+func (g Graph) TxHeight(t uint64) int64 { return g.ix.heightOfNum(g.ix.txBlock(t)) }
+
+// TxFee returns tx t's fee; ok is false when unknown.
+func (g Graph) TxFee(t uint64) (int64, bool) {
+	f := g.ix.txFee.u64(t)
+	return int64(f), f != noFee
+}
+
+// TxInfo returns tx t's size, weight, version and lock time.
+func (g Graph) TxInfo(t uint64) (size, weight int, version int32, lockTime uint32) {
+	r := g.ix.txInfo.rec(t)
+	return int(binary.LittleEndian.Uint32(r)), int(binary.LittleEndian.Uint32(r[4:])),
+		int32(binary.LittleEndian.Uint32(r[8:])), binary.LittleEndian.Uint32(r[12:])
+}
+
+// TxOfInput returns the tx holding input i.
+func (g Graph) TxOfInput(i uint64) uint64 { return g.ix.txOfInput(i) }
+
+// TxOfOutput returns the tx holding output o.
+func (g Graph) TxOfOutput(o uint64) uint64 { return g.ix.txOfOutput(o) }
+
+// TxNumOf returns the tx number of txid.
+func (g Graph) TxNumOf(txid chainhash.Hash) (uint64, bool) {
+	t, ok, err := g.ix.lookupTx(txid)
+	return t, ok && err == nil
+}
+
+// AddressKey returns the chain.Addr key of address a (valid inside the
+// callback only; copy it to keep it).
+func (g Graph) AddressKey(a uint64) []byte { return g.ix.addrKey(a) }

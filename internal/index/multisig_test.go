@@ -331,3 +331,56 @@ func TestDuplicateTxid(t *testing.T) {
 		ix.Close()
 	}
 }
+
+// TestGraphView walks the graph API over two consecutive blocks and checks
+// it against the wire data.
+func TestGraphView(t *testing.T) {
+	blocks := []*wire.MsgBlock{readRaw(t, "mainnet/227835.block"), readRaw(t, "mainnet/227836.block")}
+	ix := openTest(t, "", &chaincfg.MainNetParams)
+	defer ix.Close()
+	applyAll(t, ix, blocks[:1], 227835)
+	ix.Flush()
+	applyAll(t, ix, blocks[1:], 227836)
+	err := ix.View(func(g Graph) error {
+		tn := uint64(0)
+		for bi, blk := range blocks {
+			for _, tx := range blk.Transactions {
+				if g.TxHash(tn) != tx.TxHash() || g.TxHeight(tn) != 227835+int64(bi) {
+					t.Fatalf("tx %d: %s at %d", tn, g.TxHash(tn), g.TxHeight(tn))
+				}
+				if got, ok := g.TxNumOf(tx.TxHash()); !ok || got != tn {
+					t.Fatalf("TxNumOf %s = %d %v", tx.TxHash(), got, ok)
+				}
+				r := g.TxRange(tn)
+				if r.InEnd-r.InStart != uint64(len(tx.TxIn)) || r.OutEnd-r.OutStart != uint64(len(tx.TxOut)) {
+					t.Fatalf("tx %d range %+v", tn, r)
+				}
+				if size, weight, version, lt := g.TxInfo(tn); size != tx.SerializeSize() || weight != 3*tx.SerializeSizeStripped()+tx.SerializeSize() || version != tx.Version || lt != tx.LockTime {
+					t.Fatalf("tx %d info %d %d %d %d", tn, size, weight, version, lt)
+				}
+				for j, o := range tx.TxOut {
+					out := g.Output(r.OutStart + uint64(j))
+					if out.Value != o.Value || g.TxOfOutput(r.OutStart+uint64(j)) != tn {
+						t.Fatalf("output %d:%d value %d", tn, j, out.Value)
+					}
+					if out.SpentBy != NoID && g.Input(out.SpentBy) != r.OutStart+uint64(j) {
+						t.Fatalf("output %d:%d spent by %d, which spends %d", tn, j, out.SpentBy, g.Input(out.SpentBy))
+					}
+				}
+				for i := r.InStart; i < r.InEnd; i++ {
+					if g.TxOfInput(i) != tn {
+						t.Fatalf("input %d in tx %d", i, g.TxOfInput(i))
+					}
+				}
+				tn++
+			}
+		}
+		if tn != g.TxCount() {
+			t.Fatalf("%d txs, graph %d", tn, g.TxCount())
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
