@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/hex"
 	"fmt"
+	"strconv"
 
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
 	"github.com/btcsuite/btcd/wire"
@@ -18,14 +19,14 @@ func FileCandidates(files *source.Files) []Candidate {
 	entries := files.Entries()
 	cs := make([]Candidate, len(entries))
 	for i := range entries {
-		e := entries[i]
+		e := &entries[i] // the closure holds a pointer, not a copy: catalogs can be large
 		cs[i] = Candidate{
 			Hash:   e.Hash,
 			Header: e.Header,
 			Size:   int64(e.Size),
-			Where:  fmt.Sprintf("%s@%d", e.File, e.Offset),
+			Where:  e.File + "@" + strconv.FormatInt(e.Offset, 10),
 			Read: func() (*wire.MsgBlock, []chainhash.Hash, error) {
-				b, err := files.ReadBlock(e)
+				b, err := files.ReadBlock(*e)
 				if err != nil {
 					return nil, nil, err
 				}
