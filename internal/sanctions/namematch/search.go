@@ -202,6 +202,11 @@ func (ix *Index) Search(query string, opts Options) []Hit {
 	}
 	best := make(map[int32]cand) // record -> best name
 	dobYear, hasDOB := parseYear(opts.DOB)
+	type pend struct {
+		name int32
+		ub   float64
+	}
+	var pending []pend
 	for _, n := range sc.touched {
 		nm := &ix.names[n]
 		// Upper bound of the score: every name token matched perfectly. A
@@ -244,9 +249,25 @@ func (ix *Index) Search(query string, opts Options) []Hit {
 		if m := sc.mask[n]; m&^common == 0 && (substantive&^m != 0 || nm.nonLegal > k) {
 			ub *= commonOnlyFactor
 		}
-		if ub < minScore {
-			continue
+		if ub >= minScore {
+			pending = append(pending, pend{n, ub})
 		}
+	}
+	// Score the candidates by decreasing bound; once Limit records score
+	// more than the next bound, no later candidate can enter the answer.
+	limit := opts.Limit
+	if limit == 0 {
+		limit = DefaultLimit
+	}
+	slices.SortFunc(pending, func(a, b pend) int { return cmp.Compare(b.ub, a.ub) })
+	var top topK
+	top.k = limit
+	for _, p := range pending {
+		if top.full() && p.ub < top.min() {
+			break
+		}
+		n := p.name
+		nm := &ix.names[n]
 		if b, ok := best[nm.rec]; ok && b.score >= 1 {
 			continue
 		}
@@ -261,6 +282,7 @@ func (ix *Index) Search(query string, opts Options) []Hit {
 			continue
 		}
 		best[nm.rec] = cand{n, s}
+		top.add(nm.rec, s)
 	}
 	hits := make([]Hit, 0, len(best))
 	for rec, c := range best {
@@ -273,10 +295,6 @@ func (ix *Index) Search(query string, opts Options) []Hit {
 		}
 		return hits[a].RecordIndex < hits[b].RecordIndex
 	})
-	limit := opts.Limit
-	if limit == 0 {
-		limit = DefaultLimit
-	}
 	if limit > 0 && len(hits) > limit {
 		hits = hits[:limit]
 	}
@@ -650,3 +668,41 @@ func bits(x uint64) int {
 }
 
 func round3(x float64) float64 { return math.Round(x*1000) / 1000 }
+
+// topK keeps the best score of up to k records, best first (k <= 0: no limit).
+type topK struct {
+	k      int
+	recs   []int32
+	scores []float64
+}
+
+func (t *topK) full() bool { return t.k > 0 && len(t.scores) >= t.k }
+
+func (t *topK) min() float64 { return t.scores[len(t.scores)-1] }
+
+func (t *topK) add(rec int32, s float64) {
+	if t.k <= 0 {
+		return
+	}
+	i := slices.Index(t.recs, rec)
+	switch {
+	case i >= 0:
+		if s <= t.scores[i] {
+			return
+		}
+		t.scores[i] = s
+	case len(t.scores) < t.k:
+		t.recs = append(t.recs, rec)
+		t.scores = append(t.scores, s)
+		i = len(t.scores) - 1
+	case s > t.min():
+		i = len(t.scores) - 1
+		t.recs[i], t.scores[i] = rec, s
+	default:
+		return
+	}
+	for ; i > 0 && t.scores[i] > t.scores[i-1]; i-- {
+		t.scores[i], t.scores[i-1] = t.scores[i-1], t.scores[i]
+		t.recs[i], t.recs[i-1] = t.recs[i-1], t.recs[i]
+	}
+}

@@ -1,6 +1,7 @@
 package namematch
 
 import (
+	"sort"
 	"strings"
 	"testing"
 )
@@ -245,6 +246,34 @@ func TestPruningAgreesWithExhaustiveScoring(t *testing.T) {
 			if len(got) != len(want) {
 				t.Errorf("%q at %.2f: search found %d records, exhaustive %d", qs, min, len(got), len(want))
 			}
+			// With a limit, the best records (ties by record order) and no others.
+			type rs struct {
+				idx   int
+				score float64
+			}
+			var all []rs
+			for i := range ix.recs {
+				if s, ok := want[ix.recs[i].ID]; ok {
+					all = append(all, rs{i, s})
+				}
+			}
+			sort.SliceStable(all, func(a, b int) bool { return all[a].score > all[b].score })
+			lim := ix.Search(qs, Options{MinScore: min, Limit: 3})
+			for i, h := range lim {
+				if i >= len(all) || h.RecordIndex != all[i].idx || h.Score != all[i].score {
+					t.Errorf("%q at %.2f limit 3: hit %d is %s %.4f, want %+v", qs, min, i, h.Record.ID, h.Score, all[i])
+				}
+			}
+			if len(lim) != minInt(3, len(all)) {
+				t.Errorf("%q at %.2f limit 3: %d hits, want %d", qs, min, len(lim), minInt(3, len(all)))
+			}
 		}
 	}
+}
+
+func minInt(a, b int) int {
+	if a < b {
+		return a
+	}
+	return b
 }
