@@ -79,8 +79,9 @@ type Options struct {
 	// (it is redone on the next run). Defaults: 64 MiB and 30 s.
 	FlushBytes    int64
 	FlushInterval time.Duration
-	// Prefetch is how many blocks may be read ahead of Apply (default 16), and Readers how
-	// many are read and decoded at once (default 2; more helps a node's RPC latency).
+	// Prefetch is how many blocks may be read ahead of Apply (default 16, and never more
+	// than 64 MiB of block data), and Readers how many are read and decoded at once
+	// (default 2; Sync and Follow use 4 to hide a node's round trips).
 	Prefetch int
 	Readers  int
 	// Progress, when non-nil, is told about every applied block.

@@ -29,8 +29,16 @@ type decoded struct {
 
 // slot carries one item's read to the applying loop.
 type slot struct {
-	done chan struct{} // closed when d is set
-	d    decoded
+	done   chan struct{} // closed when d is set
+	d      decoded
+	tokens int // prefetch budget held, in MiB
+}
+
+// prefetchMiB bounds the block data read ahead of Apply (blocks of unknown size count 1 MiB).
+const prefetchMiB = 64
+
+func tokensFor(size int64) int {
+	return int(min(max((size+1<<20-1)>>20, 1), prefetchMiB))
 }
 
 // errBranchChanged means a block did not extend the tip as expected (the source changed
@@ -54,14 +62,23 @@ func applyItems(ctx context.Context, ch Chain, items []item, opts Options, sum *
 	}
 
 	// Readers run up to opts.Readers reads at once; slots hands their results to the
-	// applying loop in item order, at most opts.Prefetch ahead of it.
+	// applying loop in item order, at most opts.Prefetch blocks and prefetchMiB of block
+	// data (one token per MiB) ahead of it.
 	stop := make(chan struct{})
 	slots := make(chan *slot, opts.Prefetch)
+	tokens := make(chan struct{}, prefetchMiB)
 	go func() {
 		defer close(slots)
 		sem := make(chan struct{}, opts.Readers)
 		for _, it := range items {
-			s := &slot{done: make(chan struct{})}
+			s := &slot{done: make(chan struct{}), tokens: tokensFor(it.size)}
+			for range s.tokens {
+				select {
+				case tokens <- struct{}{}:
+				case <-stop:
+					return
+				}
+			}
 			select {
 			case slots <- s:
 			case <-stop:
@@ -108,6 +125,9 @@ func applyItems(ctx context.Context, ch Chain, items []item, opts Options, sum *
 
 	for sl := range slots {
 		<-sl.done
+		for range sl.tokens {
+			<-tokens
+		}
 		d := sl.d
 		if ctx.Err() != nil {
 			sum.Interrupted = true
