@@ -36,7 +36,7 @@ when the index is inconsistent.`,
 			} else {
 				status := "consistent"
 				if len(rep.Problems) > 0 || verr != nil {
-					status = fmt.Sprintf("INCONSISTENT (%d problems)", len(rep.Problems))
+					status = fmt.Sprintf("INCONSISTENT (%d problem(s))", len(rep.Problems))
 				}
 				fmt.Fprintf(w, "index      %s\n", status)
 				fmt.Fprintf(w, "blocks     %d\ntxs        %d\ninputs     %d\noutputs    %d\naddresses  %d\npostings   %d\ndigest     %s\n",
