@@ -131,6 +131,10 @@ func runIngest(cmd *cobra.Command, args []string, f *ingestFlags, haveStart bool
 		sum ingest.Summary
 		err error
 	)
+	// A run that creates the index and fails before indexing anything leaves no index
+	// behind (it would pin the data folder to a network for nothing).
+	_, statErr := os.Stat(index.DirIn(flagData))
+	created := errors.Is(statErr, os.ErrNotExist)
 	if f.rpcURL != "" {
 		if f.rpcCookie != "" {
 			u, p, err := source.CookieAuth(f.rpcCookie)
@@ -190,6 +194,11 @@ func runIngest(cmd *cobra.Command, args []string, f *ingestFlags, haveStart bool
 		sum, err = ingest.Blocks(ctx, ingest.FromIndex(ix), ingest.FileCandidates(files), opts)
 		if cerr := ix.Close(); cerr != nil && err == nil {
 			err = fmt.Errorf("close index: %w", cerr)
+		}
+	}
+	if created && !sum.HaveTip {
+		if rerr := os.RemoveAll(index.DirIn(flagData)); rerr != nil {
+			slog.Warn("remove the empty chain index", "err", rerr)
 		}
 	}
 	if err != nil && sum.Applied == 0 && sum.Undone == 0 && !sum.Interrupted {

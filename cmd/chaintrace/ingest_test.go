@@ -18,9 +18,9 @@ import (
 	"github.com/spf13/pflag"
 )
 
-// resetFlags puts the named subcommands' flags and context back to their defaults, now and
+// resetChainFlags puts the named subcommands' flags and context back to their defaults, now and
 // when the test ends (cobra keeps both between runs in one process).
-func resetFlags(t *testing.T, names ...string) {
+func resetChainFlags(t *testing.T, names ...string) {
 	reset := func() {
 		for _, n := range names {
 			cmd, _, err := rootCmd.Find([]string{n})
@@ -45,7 +45,7 @@ func TestIngestFollowListen(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts btcd")
 	}
-	resetFlags(t, "ingest")
+	resetChainFlags(t, "ingest")
 	node := btcdtest.Start(t)
 	node.Generate(5)
 	l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -99,12 +99,19 @@ func TestIngestFollowListen(t *testing.T) {
 // The chain commands' contract as other tools call them. Cobra keeps flag values between
 // runs in one process, so every call spells out --json.
 func TestChainCLI(t *testing.T) {
-	resetFlags(t, "ingest", "stats", "tx", "block", "address", "verify")
+	resetChainFlags(t, "ingest", "stats", "tx", "block", "address", "verify")
 	blk := func(name string) string { return testutil.SharedFile(t, filepath.Join("data/btc/blkfiles", name)) }
 	data := t.TempDir()
 
 	if _, err := runCLI(t, "--data", data, "stats", "--json=true"); err == nil || !strings.Contains(err.Error(), "no chain index in "+data+": run chaintrace ingest first") {
 		t.Fatalf("stats before ingest: %v", err)
+	}
+	// A first run that indexes nothing leaves no index behind.
+	if _, err := runCLI(t, "--data", data, "ingest", "--no-progress", blk("blk_3A.dat")); err == nil || !strings.Contains(err.Error(), "--start-height") {
+		t.Fatalf("3A alone: %v", err)
+	}
+	if _, err := runCLI(t, "--data", data, "stats", "--json=true"); err == nil || !strings.Contains(err.Error(), "no chain index") {
+		t.Fatalf("stats after a failed first ingest: %v", err)
 	}
 	out, err := runCLI(t, "--data", data, "ingest", "--no-progress", blk("blk_0_to_4.dat"))
 	if err != nil || !strings.Contains(out, "applied 5 blocks") {
