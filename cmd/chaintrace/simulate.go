@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -39,6 +40,7 @@ Scenarios:
 			if ents, err := os.ReadDir(cfg.OutDir); err == nil && len(ents) > 0 {
 				return usageError{fmt.Errorf("--out %s is not empty: refusing to overwrite it", cfg.OutDir)}
 			}
+			tuneGC()
 			var stderr io.Writer = cmd.ErrOrStderr()
 			if !quiet {
 				cfg.Progress = progressPrinter(stderr, "simulate")
@@ -71,6 +73,15 @@ Scenarios:
 	f.StringVar(&cfg.OutDir, "out", "", "output folder (must not exist or be empty)")
 	f.BoolVar(&quiet, "quiet", false, "no progress on stderr")
 	rootCmd.AddCommand(cmd)
+}
+
+// tuneGC trades memory for speed in the simulator, which allocates fast
+// but keeps a small live heap: GOGC=300 unless the user set GOGC (about 20 %
+// less CPU at 3× the live heap, a few hundred MB at most; docs/simulator.md).
+func tuneGC() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(300)
+	}
 }
 
 func scenarioHelp() string {
