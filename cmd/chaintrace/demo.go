@@ -116,7 +116,7 @@ func demoSimulate(ctx context.Context, stderr io.Writer, simDir string, seed uin
 			return nil, err
 		}
 	}
-	tuneGC()
+	defer tuneGC()()
 	fmt.Fprintf(stderr, "demo: simulating the lazarus scenario (seed %d, scale %g) into %s\n", seed, scale, simDir)
 	start := time.Now()
 	h, err := sim.Run(ctx, sim.Config{Scenario: sim.ScenarioLazarus, Seed: seed, Scale: scale, OutDir: simDir,

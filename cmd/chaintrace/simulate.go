@@ -78,10 +78,13 @@ Scenarios:
 // tuneGC trades memory for speed in the simulator, which allocates fast
 // but keeps a small live heap: GOGC=300 unless the user set GOGC (about 20 %
 // less CPU at 3× the live heap, a few hundred MB at most; docs/simulator.md).
-func tuneGC() {
-	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(300)
+// It returns a function restoring the previous setting.
+func tuneGC() (restore func()) {
+	if os.Getenv("GOGC") != "" {
+		return func() {}
 	}
+	old := debug.SetGCPercent(300)
+	return func() { debug.SetGCPercent(old) }
 }
 
 func scenarioHelp() string {
