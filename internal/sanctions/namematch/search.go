@@ -271,14 +271,14 @@ func (ix *Index) Search(query string, opts Options) []Hit {
 		if b, ok := best[nm.rec]; ok && b.score >= 1 {
 			continue
 		}
+		if !ix.accept(&ix.recs[nm.rec], &opts, dobYear, hasDOB) {
+			continue
+		}
 		s, _ := ix.score(q, qj, nm, W, memo, false)
 		if s < minScore {
 			continue
 		}
 		if b, ok := best[nm.rec]; ok && b.score >= s {
-			continue
-		}
-		if !ix.accept(&ix.recs[nm.rec], &opts, dobYear, hasDOB) {
 			continue
 		}
 		best[nm.rec] = cand{n, s}
@@ -287,7 +287,6 @@ func (ix *Index) Search(query string, opts Options) []Hit {
 	hits := make([]Hit, 0, len(best))
 	for rec, c := range best {
 		hits = append(hits, Hit{Record: &ix.recs[rec], RecordIndex: int(rec), Score: c.score, MatchedName: ix.names[c.name].text, MatchedKind: ix.names[c.name].kind})
-		_ = c
 	}
 	sort.Slice(hits, func(a, b int) bool {
 		if hits[a].Score != hits[b].Score {
