@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"log/slog"
 	"regexp"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
+	"weak"
 
 	"github.com/chaintrace/chaintrace/internal/sanctions/namematch"
 )
@@ -47,19 +49,24 @@ type nameIndex struct {
 }
 
 // nameIndexes caches one name index per Store; it is rebuilt when the
-// versions in force change.
-var nameIndexes sync.Map // *Store -> *nameCache
+// versions in force change. Keys are weak so that a dropped Store's index
+// goes with it.
+var nameIndexes sync.Map // weak.Pointer[Store] -> *nameCache
 
 type nameCache struct {
 	mu  sync.Mutex
 	cur *nameIndex
 }
 
-// NameIndex returns the name index over the versions in force, building it
+// nameIndex returns the name index over the versions in force, building it
 // on first use and again whenever the versions in force change (an import,
-// a Reload). Callers may use it to warm the cache.
+// a Reload).
 func (s *Store) nameIndex(ctx context.Context) (*nameIndex, error) {
-	v, _ := nameIndexes.LoadOrStore(s, &nameCache{})
+	key := weak.Make(s)
+	v, loaded := nameIndexes.LoadOrStore(key, &nameCache{})
+	if !loaded {
+		runtime.AddCleanup(s, func(k weak.Pointer[Store]) { nameIndexes.Delete(k) }, key)
+	}
 	c := v.(*nameCache)
 	label := s.InForceLabel()
 	c.mu.Lock()

@@ -4,7 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"runtime"
 	"testing"
+	"time"
+	"weak"
 
 	"github.com/chaintrace/chaintrace/internal/testutil"
 )
@@ -159,4 +162,38 @@ func TestCheckDOB(t *testing.T) {
 			t.Errorf("CheckDOB(%q) accepted", d)
 		}
 	}
+}
+
+// A dropped Store's name index is released with it.
+func TestNameIndexReleased(t *testing.T) {
+	s, err := OpenStore(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ScreenName(context.Background(), "x", NameOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	count := func() (n int) {
+		nameIndexes.Range(func(k, v any) bool {
+			if k.(weak.Pointer[Store]).Value() == s {
+				n++
+			}
+			return true
+		})
+		return n
+	}
+	if count() != 1 {
+		t.Fatalf("no cached index for the store")
+	}
+	s.Close()
+	key := weak.Make(s)
+	s = nil
+	for i := 0; i < 20; i++ {
+		runtime.GC()
+		if _, ok := nameIndexes.Load(key); !ok {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Errorf("name index of a dropped store still cached")
 }
