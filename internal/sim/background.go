@@ -185,7 +185,7 @@ func (w *world) userAction() error {
 		if !u.mixerUser || bal < 2_000_000 {
 			return nil
 		}
-		return w.mixer.order(w, u.a, wl, u.main, w.amount(wl, float64(bal)/3, 0.5, bal*9/10), "")
+		return w.mixer.order(w, u.a, wl, u.main, w.amount(wl, float64(bal)/3, 0.5, bal*9/10), "", nil, "")
 	default: // Tx0 for Samourai users, else a small merchant payment
 		if u.sw != nil && len(u.sw.coins) > 0 && len(u.premix.coins) == 0 && w.rng.IntN(3) == 0 {
 			return w.tx0(u)

@@ -466,7 +466,8 @@ func (w *world) whirlMixes(pi, n int) error {
 
 // joinMarket runs a JoinMarket CoinJoin for taker: amount to the taker's
 // dst, 2–5 makers, the taker paying maker fees and the mining fee.
-func (w *world) joinMarket(taker *actor, tins []*utxo, amount int64, dst, chg *wallet, thief bool, via string) error {
+// The taker's change is tagged chgVia.
+func (w *world) joinMarket(taker *actor, tins []*utxo, amount int64, dst, chg *wallet, thief bool, via, chgVia string) error {
 	var tin int64
 	for _, u := range tins {
 		tin += u.coin.Value
@@ -533,7 +534,7 @@ func (w *world) joinMarket(taker *actor, tins []*utxo, amount int64, dst, chg *w
 		p.outs = append(p.outs, c)
 	}
 	if jp.TakerChange > 0 {
-		c := out{w: chg, key: w.key(chg, engine.P2WPKH, "change", ""), value: jp.TakerChange, change: true, via: via}
+		c := out{w: chg, key: w.key(chg, engine.P2WPKH, "change", ""), value: jp.TakerChange, change: true, via: chgVia}
 		if thief {
 			c.loot = c.value
 		}
@@ -568,7 +569,7 @@ func (w *world) joinmarketBackground() error {
 		if !ok {
 			continue
 		}
-		return soft(w.joinMarket(u.a, ins, amount, u.main, u.main, false, ""))
+		return soft(w.joinMarket(u.a, ins, amount, u.main, u.main, false, "", ""))
 	}
 	return nil
 }

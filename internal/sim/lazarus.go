@@ -250,19 +250,19 @@ func (t *thief) toMixer(w *world, u *utxo) error {
 	v := u.coin.Value
 	if v > 8*coin {
 		amount := roundAmount(v * int64(30+w.rng.IntN(30)) / 100)
-		return w.mixer.order(w, t.a, t.w, t.w, amount, viaMixer)
+		return w.mixer.order(w, t.a, t.w, t.w, amount, viaMixer, []*utxo{u}, viaToMixer)
 	}
 	// Send the whole coin: a deposit without change.
-	return w.mixer.order(w, t.a, t.w, t.w, v-int64(math.Ceil(w.rate*200)), viaMixer)
+	return w.mixer.order(w, t.a, t.w, t.w, v-int64(math.Ceil(w.rate*200)), viaMixer, []*utxo{u}, viaToMixer)
 }
 
 func (t *thief) toJoinMarket(w *world, u *utxo) error {
 	v := u.coin.Value
-	amount := min(roundAmount(v/3), 2*coin) + int64(w.rng.IntN(1_000_000))
 	if v < coin {
-		amount = v - 200_000
+		return t.cashOut(w, []*utxo{u})
 	}
-	return w.joinMarket(t.a, []*utxo{u}, amount, t.w, t.w, true, KindJoinMarket)
+	amount := min(roundAmount(v/3), 2*coin) + int64(w.rng.IntN(1_000_000))
+	return w.joinMarket(t.a, []*utxo{u}, amount, t.w, t.w, true, KindJoinMarket, viaToJM)
 }
 
 // takeRegistrations returns the thief's coins waiting for a CoinJoin round

@@ -3,6 +3,9 @@ package sim
 import (
 	"bytes"
 	"fmt"
+	"math"
+
+	"github.com/btcsuite/btcd/wire"
 
 	"github.com/chaintrace/chaintrace/internal/sim/engine"
 )
@@ -52,8 +55,10 @@ func (w *world) setupMixer() {
 }
 
 // order places a mixing order: customer pays amount from from into a fresh
-// deposit address; payouts go to dst (tagged via for the thief).
-func (m *mixer) order(w *world, customer *actor, from, dst *wallet, amount int64, via string) error {
+// deposit address; payouts go to dst (tagged via for the thief). With coins,
+// exactly those coins pay (change back to from, tagged chgVia); otherwise the
+// wallet chooses.
+func (m *mixer) order(w *world, customer *actor, from, dst *wallet, amount int64, via string, coins []*utxo, chgVia string) error {
 	if amount < 1_000_000 {
 		return nil
 	}
@@ -64,7 +69,22 @@ func (m *mixer) order(w *world, customer *actor, from, dst *wallet, amount int64
 	}
 	k := w.keyLabel(m.deposits, engine.P2SHP2WPKH, "deposit", customer.ID, label)
 	o := &mixOrder{customer: customer, key: k, dst: dst, via: via, loot: customer.Kind == kindThief}
-	tx, err := w.pay(from, customer, KindMixerDeposit, []out{{w: m.deposits, key: k, value: amount}}, 1)
+	var tx *wire.MsgTx
+	var err error
+	if coins == nil {
+		tx, err = w.pay(from, customer, KindMixerDeposit, []out{{w: m.deposits, key: k, value: amount}}, 1)
+	} else {
+		p := &plan{kind: KindMixerDeposit, by: customer, ins: coins, version: 2}
+		p.outs = []out{{w: m.deposits, key: k, value: amount}}
+		fee := int64(math.Ceil(w.rate * float64(p.estimate(engine.OutputTo(w.sizeKeys[from.kind], 0)))))
+		switch ch := p.inValue() - amount - fee; {
+		case ch >= dustLimit:
+			p.outs = append(p.outs, out{w: from, key: w.key(from, from.kind, "change", ""), value: ch, change: true, via: chgVia})
+		case p.inValue()-amount < int64(math.Ceil(w.rate*float64(p.estimate()))):
+			return errNoFunds
+		}
+		tx, err = w.commit(p)
+	}
 	if err != nil {
 		return err
 	}
