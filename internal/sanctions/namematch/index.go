@@ -77,6 +77,7 @@ const (
 // tok is a token of the vocabulary or of a query, with its keys.
 type tok struct {
 	text, canon, skel string
+	sound             string // text with sound-alike spellings merged
 	class             uint8
 	joined            bool // the concatenation of two adjacent tokens
 	known             bool // (query tokens) the token occurs in the indexed names
@@ -152,7 +153,8 @@ func Build(records []Record) *Index {
 			return id
 		}
 		id := int32(len(ix.vocab))
-		v := tok{known: true, text: t, canon: canonical(t), skel: skeleton(t), class: classify(t), joined: joined}
+		v := tok{known: true, text: t, canon: canonical(t), class: classify(t), joined: joined}
+		v.sound, v.skel = sounds(t)
 		ix.vocab = append(ix.vocab, v)
 		ix.post = append(ix.post, nil)
 		ix.vocabID[t] = id

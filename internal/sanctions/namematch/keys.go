@@ -149,9 +149,16 @@ func isVowel(c byte) bool {
 // all give "mahamat"; Husayn and Hossein give "hasan"; Yevgeny and Evgeniy
 // give "afkana". Tokens that are not ASCII letters have no skeleton ("").
 func skeleton(tok string) string {
+	_, skel := sounds(tok)
+	return skel
+}
+
+// sounds returns tok with sound-alike spellings merged (before the vowels
+// are collapsed) and its skeleton.
+func sounds(tok string) (sound, skel string) {
 	for i := 0; i < len(tok); i++ {
 		if tok[i] < 'a' || tok[i] > 'z' {
-			return ""
+			return "", ""
 		}
 	}
 	if len(tok) > 1 && tok[0] == 'y' && isVowel(tok[1]) {
@@ -169,7 +176,7 @@ func skeleton(tok string) string {
 		}
 		out = append(out, c)
 	}
-	return string(out)
+	return s, string(out)
 }
 
 // deletions returns tok with each single character removed (for tokens of

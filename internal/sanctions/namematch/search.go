@@ -72,7 +72,8 @@ type Hit struct {
 }
 
 func (ix *Index) makeQtok(t string) tok {
-	q := tok{text: t, canon: canonical(t), skel: skeleton(t), class: classify(t)}
+	q := tok{text: t, canon: canonical(t), class: classify(t)}
+	q.sound, q.skel = sounds(t)
 	df := 0
 	if id, ok := ix.vocabID[t]; ok {
 		df = len(ix.post[id])
@@ -443,12 +444,12 @@ func similarity(a, b *tok, atext, btext string) (float64, string) {
 			return 0, ""
 		}
 	}
-	jw := jaroWinkler(atext, btext)
-	// Same skeleton, and spelled alike enough that it is not a coincidence
+	// Same skeleton, and sounding alike enough that it is not a coincidence
 	// of merged sounds ("qaeda" and "koti" share one).
-	if a.skel != "" && a.skel == b.skel && diff <= 2 && jw >= 0.80 {
+	if a.skel != "" && a.skel == b.skel && diff <= 2 && jaroWinkler(a.sound, b.sound) >= 0.80 {
 		return 0.90, howPhonetic
 	}
+	jw := jaroWinkler(atext, btext)
 	// Jaro-Winkler, less a length penalty so that "jong" is not "jongun".
 	if min(la, lb) >= 5 && oneEdit(atext, btext) {
 		return 0.90, howTypo
