@@ -117,6 +117,16 @@ func (fl *filter) close() error {
 
 func (fl *filter) size() int64 { return int64(len(fl.mm)) }
 
+// allocated returns the bytes the (sparse) filter file occupies on disk:
+// pages no key has touched are never written.
+func (fl *filter) allocated() int64 {
+	var st syscall.Stat_t
+	if err := syscall.Fstat(int(fl.f.Fd()), &st); err != nil {
+		return fl.size()
+	}
+	return st.Blocks * 512
+}
+
 // fill adds every committed txid and address key (for a new filter file).
 func (ix *Index) fillFilter() error {
 	for t := uint64(0); t < ix.txHash.len(); t++ {

@@ -342,7 +342,7 @@ type DiskUsage struct {
 	Inputs    int64            `json:"inputs"`    // input columns
 	Outputs   int64            `json:"outputs"`   // output columns
 	Addresses int64            `json:"addresses"` // address key columns
-	Filter    int64            `json:"filter"`    // Bloom filter of txids and addresses (fixed size)
+	Filter    int64            `json:"filter"`    // Bloom filter of txids and addresses (sparse file: bytes allocated)
 	KV        int64            `json:"kv"`        // Pebble: txid, block hash, address and posting indexes
 	Total     int64            `json:"total"`
 	Files     map[string]int64 `json:"files"`
@@ -385,7 +385,7 @@ func (ix *Index) DiskUsage() (DiskUsage, error) {
 	}
 	u.Files["kv"] = u.KV
 	if ix.filter != nil {
-		u.Filter = ix.filter.size()
+		u.Filter = ix.filter.allocated()
 		u.Files["filter"] = u.Filter
 	}
 	u.Total = u.Blocks + u.Txs + u.Inputs + u.Outputs + u.Addresses + u.KV + u.Filter
