@@ -35,17 +35,17 @@ type Options struct {
 	// reopening with a different network is an error. Nil on reopen means
 	// "the stored one".
 	Network *chaincfg.Params
-	// CacheBytes bounds the memory the index uses for caches and for data
-	// buffered between commits (default 512 MiB). A quarter goes to Pebble's
-	// block cache, a quarter each to the recent-txid and recent-address
-	// caches, and a quarter to buffered writes: when those exceed it, Apply
-	// commits on its own (a checkpoint, as Flush).
+	// CacheBytes bounds the memory the index uses (default 512 MiB): a
+	// quarter for Pebble's block cache, an eighth each for the recent-txid
+	// and recent-address caches, a quarter for writes buffered between
+	// commits (beyond it Apply commits on its own, as Flush does) and, on a
+	// new index, a quarter for the Bloom filter (see FilterBytes).
 	CacheBytes int64
-	// FilterBytes sizes the on-disk Bloom filter of txids and addresses
-	// that lets ingest skip key-value look-ups of keys the index never held
-	// (memory-mapped, so it lives in the page cache). Fixed when the index
-	// is created; 0 means CacheBytes/2 (256 MiB by default, ~1% false
-	// positives for 200 M keys, degrading gracefully beyond); < 0 disables.
+	// FilterBytes sizes the Bloom filter of txids and addresses that lets
+	// ingest skip key-value look-ups of keys the index never held (a
+	// memory-mapped file, so it lives in the page cache). Fixed when the
+	// index is created; 0 means CacheBytes/4 (128 MiB by default: ~2% false
+	// positives at 100 M keys, degrading gracefully beyond); < 0 disables.
 	FilterBytes int64
 }
 
@@ -314,7 +314,7 @@ func (ix *Index) init(opt Options, cacheBytes int64) error {
 	if opt.FilterBytes >= 0 {
 		size := opt.FilterBytes
 		if size == 0 {
-			size = cacheBytes / 2
+			size = cacheBytes / 4
 		}
 		if err := ix.openFilter(size); err != nil {
 			return err
@@ -323,8 +323,9 @@ func (ix *Index) init(opt Options, cacheBytes int64) error {
 
 	ix.resetPending()
 	ix.pendBudget = int(cacheBytes / 4)
-	ix.recentTx.init(int(cacheBytes / 4 / 90))
-	ix.recentAddr.init(int(cacheBytes / 4 / 120))
+	// Two generations each: ~90 bytes a txid entry, ~40 an address entry.
+	ix.recentTx.init(int(cacheBytes / 8 / 2 / 90))
+	ix.recentAddr.init(int(cacheBytes / 8 / 2 / 40))
 	ix.base = ix.cp.Base
 	ix.tipWork = new(big.Int)
 	if n := ix.blocks.len(); n > 0 {
