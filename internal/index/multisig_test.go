@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/hex"
 	"errors"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -382,5 +383,44 @@ func TestGraphView(t *testing.T) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestOpenDamaged: a column file shorter than the checkpoint says, or a
+// garbage spend journal, gives a clear error or is ignored — never a crash.
+func TestOpenDamaged(t *testing.T) {
+	blocks := readFramed(t, "blkfiles/blk_0_to_4.dat")
+	dir := filepath.Join(t.TempDir(), "chain")
+	ix := openTest(t, dir, &chaincfg.MainNetParams)
+	applyAll(t, ix, blocks, 0)
+	ix.Flush()
+	want := verify(t, ix).Digest
+	ix.Close()
+
+	// A torn journal (bad checksum) is ignored.
+	if err := os.WriteFile(filepath.Join(dir, journalName), []byte("garbage that is not a journal at all, 40+ bytes"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ix = openTest(t, dir, nil)
+	if got := verify(t, ix).Digest; got != want {
+		t.Fatal("a garbage journal changed the index")
+	}
+	ix.Close()
+
+	// A lost filter file is rebuilt.
+	if err := os.Remove(filepath.Join(dir, filterName)); err != nil {
+		t.Fatal(err)
+	}
+	ix = openTest(t, dir, nil)
+	verify(t, ix)
+	ix.Close()
+
+	// A column shorter than committed is reported with its name.
+	if err := os.Truncate(filepath.Join(dir, "tx_hash.col"), 32*3); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Open(dir, Options{})
+	if err == nil || !strings.Contains(err.Error(), "tx_hash") || !strings.Contains(err.Error(), "damaged") {
+		t.Fatalf("open with a short column: %v", err)
 	}
 }
