@@ -134,6 +134,18 @@ func TestNode(t *testing.T) {
 		t.Fatalf("digest after following a reorg %s differs from a fresh ingest's %s", followed, d)
 	}
 
+	// A fresh node that mined 3 blocks of its own has less work: nothing is undone.
+	c := btcdtest.Start(t)
+	c.Generate(3)
+	_, err = Sync(ctx, FromIndex(ix), FromRPC(rpcOf(c)), nodeOpts(t))
+	var lw *LessWorkError
+	if !errors.As(err, &lw) || lw.Fork != 0 || lw.NodeHeight != 3 {
+		t.Fatalf("fresh node: got %v, want a LessWorkError from genesis", err)
+	}
+	if tip, ok := ix.Tip(); !ok || tip.Hash != want {
+		t.Fatalf("index tip changed by a node with less work: %+v", tip)
+	}
+
 	// The node goes away: Sync names it; Follow keeps retrying and keeps what is indexed.
 	a.Stop()
 	_, err = Sync(ctx, FromIndex(ix), node, nodeOpts(t))
