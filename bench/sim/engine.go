@@ -122,6 +122,9 @@ func runEngine(o Options) (Result, error) {
 		}
 		wallet = append(wallet, e.Coins(tx, pay, change)...)
 		res.Txs++
+		if o.MemTrace > 0 && res.Txs%int64(o.MemTrace) == 0 {
+			traceHeap(res.Txs, e.UTXOCount())
+		}
 		if e.Queued() == 2500 {
 			cb, err := mineBlock()
 			if err != nil {

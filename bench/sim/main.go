@@ -31,6 +31,18 @@ type Options struct {
 	Fast   bool   // fast mode: placeholder signatures
 	OutDir string // an empty folder for blocks (and anything else the workload writes)
 	Seed   int64
+	// MemTrace, when positive, asks the workload to print the live heap (after a GC) to stderr every
+	// MemTrace transactions, to show whether memory grows with the chain.
+	MemTrace int
+}
+
+// traceHeap prints the live heap after a full collection, for Options.MemTrace.
+func traceHeap(txs int64, utxos int) {
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	fmt.Fprintf(os.Stderr, "memtrace: %d txs, %d live outputs, heap %.1f MB live, %.1f MB from the OS\n", txs, utxos,
+		float64(m.HeapAlloc)/1e6, float64(m.Sys)/1e6)
 }
 
 // Result is what a workload reports; the parent adds wall time and peak RSS.
@@ -61,6 +73,7 @@ func main() {
 	rows := flag.String("rows", "", "comma-separated rows workload:mode:txs (default: every workload's default rows)")
 	seed := flag.Int64("seed", 1, "simulation seed")
 	cpuprofile := flag.String("cpuprofile", "", "with -child: write a CPU profile of the row to this file")
+	memtrace := flag.Int("memtrace", 0, "with -child: print the live heap every N transactions")
 	flag.Parse()
 	if *child != "" {
 		if *cpuprofile != "" {
@@ -75,7 +88,7 @@ func main() {
 			}
 			defer pprof.StopCPUProfile()
 		}
-		if err := runChild(*child, *out, *seed); err != nil {
+		if err := runChild(*child, *out, *seed, *memtrace); err != nil {
 			pprof.StopCPUProfile()
 			fmt.Fprintln(os.Stderr, "sim bench:", err)
 			os.Exit(1)
@@ -117,12 +130,12 @@ func parseRow(s string) (row, error) {
 	return row{parts[0], fast, n}, nil
 }
 
-func runChild(spec, out string, seed int64) error {
+func runChild(spec, out string, seed int64, memtrace int) error {
 	r, err := parseRow(spec)
 	if err != nil {
 		return err
 	}
-	res, err := workloads[r.workload].Run(Options{Txs: r.txs, Fast: r.fast, OutDir: out, Seed: seed})
+	res, err := workloads[r.workload].Run(Options{Txs: r.txs, Fast: r.fast, OutDir: out, Seed: seed, MemTrace: memtrace})
 	if err != nil {
 		return err
 	}
