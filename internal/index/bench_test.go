@@ -234,3 +234,55 @@ func BenchmarkDiskUsage(b *testing.B) {
 		b.ReportMetric((float64(cols)+kvFull)/float64(ios), "bytes/in+out-from-genesis")
 	}
 }
+
+// BenchmarkQueries measures the API views on an index of blocks 227835 and
+// 227836 (committed).
+func BenchmarkQueries(b *testing.B) {
+	blocks := []*wire.MsgBlock{readRaw(b, "mainnet/227835.block"), readRaw(b, "mainnet/227836.block")}
+	ix := openTest(b, "", &chaincfg.MainNetParams)
+	defer ix.Close()
+	applyAll(b, ix, blocks, 227835)
+	if err := ix.Flush(); err != nil {
+		b.Fatal(err)
+	}
+	txid := blocks[1].Transactions[5].TxHash()
+	v, err := ix.Tx(txid)
+	if err != nil {
+		b.Fatal(err)
+	}
+	addr := *v.Outputs[0].Address
+	b.Run("tx", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := ix.Tx(txid); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("block", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := ix.BlockByHeight(227836); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("address", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := ix.Address(addr, 0, 50); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("graph-walk", func(b *testing.B) {
+		// Follow every output to its spender, as a tracer would.
+		for b.Loop() {
+			ix.View(func(g Graph) error {
+				for o := uint64(0); o < g.OutputCount(); o++ {
+					if sp := g.Output(o).SpentBy; sp != NoID {
+						_ = g.TxOfInput(sp)
+					}
+				}
+				return nil
+			})
+		}
+	})
+}

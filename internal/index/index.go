@@ -92,8 +92,8 @@ type Index struct {
 	txAddrIdx map[uint64]int
 	hashBuf   bytes.Buffer
 	tipWork   *big.Int
-	crashAt   int // tests: fail a commit at this stage (0 = never)
-	applyErr  error
+	crashAt   int   // tests: fail a commit at this stage (0 = never)
+	applyErr  error // set when a commit failed half-way: every write then fails until reopened
 }
 
 type posting struct {
