@@ -111,8 +111,10 @@ func TestBaseHeight(t *testing.T) {
 	g := gen(chainhash.Hash{}, 1000, easy)
 	main := append([]*wire.MsgBlock{g}, line(g.BlockHash(), 3, 1)...)
 	p := testParams(g)
+	p.BIP0034Height = 400
 	seven := int64(7)
 	bip34 := func(b *wire.MsgBlock) (int64, bool) { return 500, b.Header.Nonce == 2 }
+	early := func(b *wire.MsgBlock) (int64, bool) { return 300, true } // below activation: not a commitment
 	tests := []struct {
 		name    string
 		in      []*wire.MsgBlock
@@ -124,6 +126,7 @@ func TestBaseHeight(t *testing.T) {
 		{"child of genesis", main[1:], Options{Params: p}, 1, ""},
 		{"start height wins", main[1:], Options{Params: p, StartHeight: &seven}, 7, ""},
 		{"bip34", main[2:], Options{Params: p, BlockHeight: bip34}, 500, ""},
+		{"bip34 below activation", main[2:], Options{Params: p, BlockHeight: early}, 0, "pass --start-height"},
 		{"unknown", main[2:], Options{Params: p}, 0, "pass --start-height"},
 	}
 	for _, tc := range tests {

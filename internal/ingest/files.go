@@ -237,15 +237,17 @@ func baseHeight(r *node, opts Options) (int64, error) {
 		if err != nil {
 			return 0, fmt.Errorf("read block %s (%s): %w", r.c.Hash, r.c.Where, err)
 		}
-		if h, ok := opts.BlockHeight(b); ok {
+		// Before BIP34 activation a coinbase may start with anything that reads as a
+		// number: only a height at or above the activation height is a commitment.
+		if h, ok := opts.BlockHeight(b); ok && h >= int64(opts.Params.BIP0034Height) {
 			return h, nil
 		}
 	}
 	if r.c.Header.PrevBlock == *opts.Params.GenesisHash {
 		return 1, nil
 	}
-	return 0, fmt.Errorf("cannot tell the height of block %s (%s), the first block of an empty index: its coinbase carries no BIP34 height and its parent is not the %s genesis; pass --start-height",
-		r.c.Hash, r.c.Where, opts.Params.Name)
+	return 0, fmt.Errorf("cannot tell the height of block %s (%s), the first block of an empty index: its coinbase commits to no height (BIP34, %s from height %d) and its parent is not the genesis; pass --start-height",
+		r.c.Hash, r.c.Where, opts.Params.Name, opts.Params.BIP0034Height)
 }
 
 // undoTo disconnects ch's tip until its height is fork.
