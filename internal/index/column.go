@@ -79,6 +79,9 @@ func (c *column) remap() error {
 	if size == 0 {
 		return nil
 	}
+	// Map twice the file (address space is cheap) so most commits that grow
+	// the file need no new mapping; only bytes below the file's end are read.
+	size = (2*size + mapAlign - 1) / mapAlign * mapAlign
 	mm, err := syscall.Mmap(int(c.f.Fd()), 0, size, syscall.PROT_READ, syscall.MAP_SHARED)
 	if err != nil {
 		return fmt.Errorf("map column %s (%d bytes): %w", c.name, size, err)
@@ -86,6 +89,8 @@ func (c *column) remap() error {
 	c.mm = mm
 	return nil
 }
+
+const mapAlign = 1 << 20
 
 func (c *column) close() error {
 	var errs []error
@@ -187,7 +192,7 @@ func (c *column) settle() error {
 		}
 		c.diskN = c.fileN
 	}
-	if len(c.mm) != int(c.diskN)*c.width {
+	if len(c.mm) < int(c.diskN)*c.width {
 		return c.remap()
 	}
 	return nil
