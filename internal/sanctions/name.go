@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"weak"
 
@@ -43,7 +44,8 @@ type NameResult struct {
 
 // nameIndex is the name index over the versions in force at one moment.
 type nameIndex struct {
-	label    string
+	label    string // versions the index holds
+	builtFor string // the store's in-force label when it was built
 	ix       *namematch.Index
 	entities []Entity
 }
@@ -54,13 +56,14 @@ type nameIndex struct {
 var nameIndexes sync.Map // weak.Pointer[Store] -> *nameCache
 
 type nameCache struct {
-	mu  sync.Mutex
-	cur *nameIndex
+	build sync.Mutex // held while an index is built
+	cur   atomic.Pointer[nameIndex]
 }
 
 // nameIndex returns the name index over the versions in force, building it
 // on first use and again whenever the versions in force change (an import,
-// a Reload).
+// a Reload). While one caller rebuilds it, the others keep answering from
+// the previous index (its list_version says which).
 func (s *Store) nameIndex(ctx context.Context) (*nameIndex, error) {
 	key := weak.Make(s)
 	v, loaded := nameIndexes.LoadOrStore(key, &nameCache{})
@@ -68,11 +71,21 @@ func (s *Store) nameIndex(ctx context.Context) (*nameIndex, error) {
 		runtime.AddCleanup(s, func(k weak.Pointer[Store]) { nameIndexes.Delete(k) }, key)
 	}
 	c := v.(*nameCache)
-	label := s.InForceLabel()
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.cur != nil && c.cur.label == label {
-		return c.cur, nil
+	want := s.InForceLabel()
+	cur := c.cur.Load()
+	if cur != nil && cur.builtFor == want {
+		return cur, nil
+	}
+	if cur != nil {
+		if !c.build.TryLock() {
+			return cur, nil
+		}
+	} else {
+		c.build.Lock()
+	}
+	defer c.build.Unlock()
+	if cur := c.cur.Load(); cur != nil && cur.builtFor == want {
+		return cur, nil
 	}
 	start := time.Now()
 	vs, err := s.InForce(ctx)
@@ -89,10 +102,10 @@ func (s *Store) nameIndex(ctx context.Context) (*nameIndex, error) {
 			return nil, err
 		}
 	}
-	ni := &nameIndex{label: VersionLabel(vs), ix: namematch.Build(NameRecords(ents)), entities: ents}
+	ni := &nameIndex{label: VersionLabel(vs), builtFor: want, ix: namematch.Build(NameRecords(ents)), entities: ents}
 	_, names := ni.ix.Len()
 	slog.Info("sanctions: name index built", "versions", ni.label, "entities", len(ents), "names", names, "took", time.Since(start).Round(time.Millisecond))
-	c.cur = ni
+	c.cur.Store(ni)
 	return ni, nil
 }
 

@@ -4,7 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
 	"runtime"
+	"sync"
 	"testing"
 	"time"
 	"weak"
@@ -196,4 +200,65 @@ func TestNameIndexReleased(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	t.Errorf("name index of a dropped store still cached")
+}
+
+// Screens running while a list is imported answer from the old or the new
+// index, never fail, and say which versions they used.
+func TestScreenNameDuringImport(t *testing.T) {
+	ctx := context.Background()
+	s, err := OpenStore(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	v1 := nameTestImport(t, s, FormatUNXML, "data/sanctions/un/consolidated-2026-02-27.xml")
+	if err := s.WarmNameIndex(ctx); err != nil {
+		t.Fatal(err)
+	}
+	wl := filepath.Join(t.TempDir(), "firm.csv")
+	if err := os.WriteFile(wl, []byte("id,name,category\n1,Zorblax Quinterra Holdings,internal-block\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	errs := make(chan error, 100)
+	var wg sync.WaitGroup
+	for g := 0; g < 4; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-done:
+					return
+				default:
+				}
+				r, err := s.ScreenName(ctx, "Zorblax Quinterra", NameOptions{})
+				if err != nil {
+					errs <- err
+					return
+				}
+				if r.ListVersion != v1.Label() && len(r.Matches) != 1 {
+					errs <- fmt.Errorf("list_version %s but matches %+v", r.ListVersion, r.Matches)
+					return
+				}
+			}
+		}()
+	}
+	p, err := ParseWatchlist(wl, "firm")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.Import(ctx, p, ImportOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	r, err := s.ScreenName(ctx, "Zorblax Quinterra", NameOptions{})
+	close(done)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	if err != nil || len(r.Matches) != 1 || r.Matches[0].List != WatchlistPrefix+"firm" {
+		t.Fatalf("after import: %+v %v", r, err)
+	}
 }
