@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"strconv"
 	"strings"
@@ -133,7 +134,7 @@ JSON: {"query","list_version","matches":[{"list","entity_id","name","matched_nam
 			for {
 				if st.InForceLabel() != "" {
 					if err := st.WarmNameIndex(wctx); err != nil && wctx.Err() == nil {
-						fmt.Fprintf(os.Stderr, "chaintrace: name index: %v\n", err)
+						slog.Warn("name index not rebuilt; answering from the previous one", "err", err)
 					}
 				}
 				select {
