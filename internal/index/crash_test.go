@@ -313,6 +313,9 @@ func TestKill9(t *testing.T) {
 			}
 		}()
 		err = cmd.Wait()
+		if ps := cmd.ProcessState; ps != nil && ps.Exited() && ps.ExitCode() != 0 {
+			t.Fatalf("round %d: the child failed: %v", round, err)
+		}
 		t.Logf("round %d: child ended: %v", round, err)
 	}
 	ix = resume(t, dir, blocks, len(blocks))
@@ -365,6 +368,22 @@ func TestKill9Child(t *testing.T) {
 			}
 		}
 	}
-	ix.Flush()
+	// At the end, keep undoing and re-applying (with flushes) until killed,
+	// so the kill always lands mid-work however fast the machine.
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		for range 40 {
+			if err := ix.Undo(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		ix.Flush()
+		for j := len(blocks) - 40; j < len(blocks); j++ {
+			if err := ix.Apply(blocks[j], int64(j)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		ix.Flush()
+	}
 	ix.Close()
 }
