@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"regexp"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -145,6 +146,24 @@ func (ni *nameIndex) screen(query string, opts NameOptions) *NameResult {
 
 var yearRE = regexp.MustCompile(`\b(1[89]\d\d|20\d\d)\b`)
 
+// dobYears returns the years a listed date of birth stands for: "12 Mar
+// 1964" is 1964; a range ("1951 to 1953", "circa 1979-1982") is every year
+// of it (up to 30).
+func dobYears(d string) []string {
+	ys := yearRE.FindAllString(d, -1)
+	if len(ys) == 2 {
+		a, _ := strconv.Atoi(ys[0])
+		b, _ := strconv.Atoi(ys[1])
+		if a < b && b-a <= 30 {
+			ys = ys[:0]
+			for y := a; y <= b; y++ {
+				ys = append(ys, strconv.Itoa(y))
+			}
+		}
+	}
+	return ys
+}
+
 // NameRecords turns entities into name matching records, one per entity in
 // the same order: the primary name, the aliases (weak ones marked weak),
 // nationalities and address countries, and the years of the dates of birth.
@@ -163,9 +182,7 @@ func NameRecords(ents []Entity) []namematch.Record {
 		}
 		r.Countries = append(append(r.Countries, e.Nationalities...), e.Countries...)
 		for _, d := range e.DatesOfBirth {
-			for _, y := range yearRE.FindAllString(d, -1) {
-				r.DatesOfBirth = append(r.DatesOfBirth, y)
-			}
+			r.DatesOfBirth = append(r.DatesOfBirth, dobYears(d)...)
 		}
 		recs[i] = r
 	}

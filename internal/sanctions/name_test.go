@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -260,5 +261,24 @@ func TestScreenNameDuringImport(t *testing.T) {
 	}
 	if err != nil || len(r.Matches) != 1 || r.Matches[0].List != WatchlistPrefix+"firm" {
 		t.Fatalf("after import: %+v %v", r, err)
+	}
+}
+
+func TestDOBYears(t *testing.T) {
+	tests := []struct {
+		in   string
+		want string
+	}{
+		{"12 Mar 1964", "1964"},
+		{"1964-03-12", "1964"},
+		{"1951 to 1953", "1951 1952 1953"},
+		{"circa 1979-1982", "1979 1980 1981 1982"},
+		{"1946; alt. 1947", "1946 1947"},
+		{"no date", ""},
+	}
+	for _, tt := range tests {
+		if got := strings.Join(dobYears(tt.in), " "); got != tt.want {
+			t.Errorf("dobYears(%q) = %q, want %q", tt.in, got, tt.want)
+		}
 	}
 }
