@@ -311,7 +311,13 @@ func (ix *Index) init(opt Options, cacheBytes int64) error {
 		return err
 	}
 
-	if opt.FilterBytes >= 0 {
+	if opt.FilterBytes < 0 {
+		// Data indexed without the filter is not in it: a later open with
+		// the filter must rebuild it.
+		if err := ix.db.Delete([]byte{kFilter}, pebble.Sync); err != nil {
+			return fmt.Errorf("filter record: %w", err)
+		}
+	} else {
 		size := opt.FilterBytes
 		if size == 0 {
 			size = cacheBytes / 4

@@ -424,3 +424,24 @@ func TestOpenDamaged(t *testing.T) {
 		t.Fatalf("open with a short column: %v", err)
 	}
 }
+
+// TestFilterDisabledThenEnabled: data indexed with the filter disabled is
+// added when it is enabled again.
+func TestFilterDisabledThenEnabled(t *testing.T) {
+	blocks := readFramed(t, "blkfiles/blk00000.dat")
+	dir := filepath.Join(t.TempDir(), "chain")
+	ix := openTest(t, dir, &chaincfg.MainNetParams)
+	applyAll(t, ix, blocks[:100], 0)
+	ix.Flush()
+	ix.Close()
+	ix, err := Open(dir, Options{FilterBytes: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	applyAll(t, ix, blocks[100:], 100)
+	ix.Flush()
+	ix.Close()
+	ix = openTest(t, dir, nil)
+	defer ix.Close()
+	verify(t, ix) // every txid and address must be in the filter
+}
