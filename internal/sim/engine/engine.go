@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"hash"
 	"math/big"
+	"math/rand/v2"
 	"path/filepath"
 	"sort"
 	"time"
@@ -109,7 +110,8 @@ type queued struct {
 type Engine struct {
 	cfg        Config
 	keyCounter uint64
-	keys       *keyStream // signing keys (nil in fast mode)
+	keys       *keyStream    // signing keys (nil in fast mode)
+	fakeRand   *rand.ChaCha8 // placeholder public keys (fast mode)
 	out        *blkWriter
 
 	height    int64

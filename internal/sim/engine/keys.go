@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
+	"math/rand/v2"
 
 	"github.com/btcsuite/btcd/btcec/v2"
 	"github.com/btcsuite/btcd/txscript"
@@ -68,17 +69,17 @@ type Key struct {
 	tap    *tapSigner          // BIP86-tweaked key for P2TR key-path signing
 }
 
-// fakePub returns a 33-byte placeholder public key for fast mode (not a checked curve point).
-func fakePub(seed int64, n uint64, j uint32) []byte {
-	var buf [32 + 8 + 8 + 4]byte
-	copy(buf[:], "chaintrace/sim/engine/fastpub/v1")
-	binary.LittleEndian.PutUint64(buf[32:], uint64(seed))
-	binary.LittleEndian.PutUint64(buf[40:], n)
-	binary.LittleEndian.PutUint32(buf[48:], j)
-	sum := sha256.Sum256(buf[:])
+// fakePub returns a 33-byte placeholder public key for fast mode (not a checked curve point): the next 32
+// bytes of a ChaCha8 stream keyed by sha256(tag ‖ seed), so keys follow from the seed and the call order.
+func (e *Engine) fakePub() []byte {
+	if e.fakeRand == nil {
+		var buf [8]byte
+		binary.LittleEndian.PutUint64(buf[:], uint64(e.cfg.Seed))
+		e.fakeRand = rand.NewChaCha8(sha256.Sum256(append([]byte("chaintrace/sim/engine/fastpub/v2"), buf[:]...)))
+	}
 	out := make([]byte, 33)
-	out[0] = 0x02 | (sum[31] & 1)
-	copy(out[1:], sum[:])
+	e.fakeRand.Read(out[1:])
+	out[0] = 0x02 | out[32]&1
 	return out
 }
 
@@ -106,7 +107,7 @@ func (e *Engine) newKey(kind KeyKind) (*Key, error) {
 	if kind == P2TR {
 		// Only the BIP86-tweaked output key is ever revealed (key-path spends carry just a signature).
 		if e.cfg.Fast {
-			k.pubs = [][]byte{fakePub(e.cfg.Seed, n, 0)}
+			k.pubs = [][]byte{e.fakePub()}
 			return k, e.keyAddress(k, k.pubs[0][1:])
 		}
 		d, pub := e.keys.take()
@@ -117,7 +118,7 @@ func (e *Engine) newKey(kind KeyKind) (*Key, error) {
 	}
 	for j := uint32(0); j < nkeys; j++ {
 		if e.cfg.Fast {
-			k.pubs = append(k.pubs, fakePub(e.cfg.Seed, n, j))
+			k.pubs = append(k.pubs, e.fakePub())
 			continue
 		}
 		d, pub := e.keys.take()
