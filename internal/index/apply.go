@@ -116,7 +116,7 @@ func (ix *Index) applyBlock(blk *wire.MsgBlock, hash chainhash.Hash, height int6
 	}
 	defer func() { ix.pf.active = false }()
 	pf := &ix.pf
-	outN := 0 // index into pf.outs
+	outN, inN := 0, 0 // indexes into pf.outs and pf.inTx
 	firstTx, firstAddr := ix.txHash.len(), ix.addrOff.len()
 	blockSize := 80 + wire.VarIntSerializeSize(uint64(len(blk.Transactions)))
 	blockWeight := 4 * blockSize
@@ -148,11 +148,13 @@ func (ix *Index) applyBlock(blk *wire.MsgBlock, hash chainhash.Hash, height int6
 		var inSum, outSum uint64
 		for vin, in := range tx.TxIn {
 			inID := ix.inPrev.len()
+			spentTx := pf.inTx[inN]
+			inN++
 			if coinbase {
 				ix.inPrev.addU40(coinbaseID)
 				continue
 			}
-			out, ok, err := ix.resolve(in.PreviousOutPoint)
+			out, ok, err := ix.outOf(spentTx, in.PreviousOutPoint)
 			if err != nil {
 				return fmt.Errorf("tx %s input %d: %w", txid, vin, err)
 			}
@@ -195,9 +197,12 @@ func (ix *Index) applyBlock(blk *wire.MsgBlock, hash chainhash.Hash, height int6
 			if po.keyN > 0 {
 				mstart := len(ix.multiIDs)
 				for j := 0; j < po.keyN; j++ {
-					a, err := ix.addrID(pf.key(po.key0+j), pf.keyHash[po.key0+j])
-					if err != nil {
-						return fmt.Errorf("tx %s output %d: %w", txid, vout, err)
+					a := pf.keyID[po.key0+j]
+					if a == noID {
+						var err error
+						if a, err = ix.addrID(pf.key(po.key0+j), pf.keyHash[po.key0+j]); err != nil {
+							return fmt.Errorf("tx %s output %d: %w", txid, vout, err)
+						}
 					}
 					if j == 0 {
 						first = a
@@ -227,15 +232,9 @@ func (ix *Index) applyBlock(blk *wire.MsgBlock, hash chainhash.Hash, height int6
 		for _, ta := range ix.txAddrs {
 			ix.postings = append(ix.postings, posting{ta.addr, t, ta.recv, ta.sent})
 		}
-		if coinbase {
+		if coinbase && pf.cbDup != noID {
 			// BIP30: two early coinbases repeat earlier txids.
-			prev, ok, err := ix.lookupTx(txid)
-			if err != nil {
-				return err
-			}
-			if ok {
-				ix.dups = append(ix.dups, dupTx{t, prev})
-			}
+			ix.dups = append(ix.dups, dupTx{t, pf.cbDup})
 		}
 		ix.pendTx[txid] = t
 	}
@@ -296,12 +295,11 @@ func (ix *Index) addTxAddr(a, recv, sent uint64) {
 	ix.txAddrs = append(ix.txAddrs, txAddr{a, recv, sent})
 }
 
-// resolve maps an outpoint to its output id; ok is false when the tx is not
-// in the index.
-func (ix *Index) resolve(op wire.OutPoint) (uint64, bool, error) {
-	t, ok, err := ix.lookupTx(op.Hash)
-	if err != nil || !ok {
-		return noID, false, err
+// outOf maps outpoint op, whose tx is number t (noID: not indexed), to its
+// output id.
+func (ix *Index) outOf(t uint64, op wire.OutPoint) (uint64, bool, error) {
+	if t == noID {
+		return noID, false, nil
 	}
 	_, _, o0, o1 := ix.txRange(t)
 	if uint64(op.Index) >= o1-o0 {
@@ -317,10 +315,6 @@ func (ix *Index) lookupTx(h chainhash.Hash) (uint64, bool, error) {
 	}
 	if t, ok := ix.recentTx.get(h); ok {
 		return t, true, nil
-	}
-	if ix.pf.active {
-		t, ok := ix.pf.txFound[h]
-		return t, ok, nil
 	}
 	if ix.filter != nil && !ix.filter.mayHave(txHash64(h[:])) {
 		return 0, false, nil
@@ -378,9 +372,6 @@ func (ix *Index) setSpent(out, in uint64) {
 // to a new one.
 func (ix *Index) addrID(key []byte, h uint64) (uint64, error) {
 	if id, ok := ix.amGet(&ix.pendAddr, h, key); ok {
-		return id, nil
-	}
-	if id, ok := ix.amGet(&ix.pf.addrFound, h, key); ok {
 		return id, nil
 	}
 	if id, ok := ix.acGet(&ix.recentAddr, h, key); ok {

@@ -13,29 +13,40 @@ import (
 	"github.com/chaintrace/chaintrace/internal/chain"
 )
 
-// prefetch is per-block scratch: before a block is applied, every key-value
-// look-up it will need (spent txids and output addresses that are not in
-// the in-memory maps) is done at once, in parallel, so the serial pass that
-// assigns ids and links spends only touches memory and the column maps.
+// prefetch is per-block scratch: before a block is applied, every look-up
+// it needs is resolved at once — the tx number of each input's spent tx and
+// the id of each output address already known — from the in-memory maps,
+// the Bloom filter (certainly absent: no look-up) and, for the rest, Pebble
+// look-ups done in parallel. The serial pass that assigns ids and links
+// spends then touches only these slices and the columns.
 type prefetch struct {
 	txids   []chainhash.Hash
-	inBlock map[chainhash.Hash]struct{}
+	inBlock map[chainhash.Hash]int // txid → index in the block (earlier txs only while scanning)
+	firstTx uint64
+
+	// Per input of the block, in order: the spent tx's number (noID when
+	// not indexed or for a coinbase input) and its look-up queue slot.
+	inTx []uint64
+	inQ  []int32
+	// The coinbase's txid if it repeats an indexed one (BIP30), else noID.
+	cbDup  uint64
+	cbDupQ int32
 
 	// Parsed outputs, in block order: script type and address keys.
 	outs    []parsedOut
 	keys    []byte // address keys, back to back
 	keyEnds []int  // end offset of each key in keys
 	keyHash []uint64
+	keyID   []uint64 // the key's address id when already known, else noID
+	keyQ    []int32  // look-up queue slot or -1
 	addrs   []chain.Addr
 
 	txQ     []chainhash.Hash
+	txQIdx  map[chainhash.Hash]int32
 	txRes   []uint64
 	addrQ   []int // indexes into keyEnds
 	addrRes []uint64
-
-	txFound   map[chainhash.Hash]uint64
-	addrFound addrMap
-	active    bool // the maps are authoritative: skip Pebble
+	active  bool // Apply is running: new addresses need no look-up
 }
 
 type parsedOut struct {
@@ -54,15 +65,14 @@ func (p *prefetch) key(i int) []byte {
 func (ix *Index) prefetchBlock(blk *wire.MsgBlock, txids []chainhash.Hash) error {
 	p := &ix.pf
 	if p.inBlock == nil {
-		p.inBlock = make(map[chainhash.Hash]struct{})
-		p.txFound = make(map[chainhash.Hash]uint64)
-		p.addrFound = newAddrMap()
+		p.inBlock = make(map[chainhash.Hash]int)
+		p.txQIdx = make(map[chainhash.Hash]int32)
 	}
 	clear(p.inBlock)
-	clear(p.txFound)
-	clear(p.addrFound.m)
-	p.addrFound.coll = nil
+	clear(p.txQIdx)
+	p.firstTx = ix.txHash.len()
 	p.txids, p.outs, p.keys, p.keyEnds, p.keyHash = p.txids[:0], p.outs[:0], p.keys[:0], p.keyEnds[:0], p.keyHash[:0]
+	p.keyID, p.keyQ, p.inTx, p.inQ = p.keyID[:0], p.keyQ[:0], p.inTx[:0], p.inQ[:0]
 	p.txQ, p.addrQ = p.txQ[:0], p.addrQ[:0]
 	for i, tx := range blk.Transactions {
 		if txids != nil {
@@ -71,34 +81,45 @@ func (ix *Index) prefetchBlock(blk *wire.MsgBlock, txids []chainhash.Hash) error
 			p.txids = append(p.txids, ix.txid(tx))
 		}
 	}
-	cached := func(h chainhash.Hash) bool {
-		if _, ok := p.inBlock[h]; ok {
-			return true
+	// resolveTx returns the tx number of h, or noID with a queue slot (-1:
+	// certainly not indexed).
+	resolveTx := func(h chainhash.Hash, inBlock bool) (uint64, int32) {
+		if inBlock {
+			if i, ok := p.inBlock[h]; ok {
+				return p.firstTx + uint64(i), -1
+			}
 		}
-		if _, ok := ix.pendTx[h]; ok {
-			return true
+		if t, ok := ix.pendTx[h]; ok {
+			return t, -1
 		}
 		if t, ok := ix.recentTx.get(h); ok {
-			// Keep it here too: a cache rotation below must not lose it.
-			p.txFound[h] = t
-			return true
+			return t, -1
 		}
-		// Certainly not indexed: no look-up needed.
-		return ix.filter != nil && !ix.filter.mayHave(txHash64(h[:]))
+		if ix.filter != nil && !ix.filter.mayHave(txHash64(h[:])) {
+			return noID, -1
+		}
+		if q, ok := p.txQIdx[h]; ok {
+			return noID, q
+		}
+		q := int32(len(p.txQ))
+		p.txQ = append(p.txQ, h)
+		p.txQIdx[h] = q
+		return noID, q
 	}
+	p.cbDup, p.cbDupQ = noID, -1
 	for i, tx := range blk.Transactions {
 		if i == 0 && isCoinbase(tx) {
-			if !cached(p.txids[0]) { // BIP30 duplicate check
-				p.txQ = append(p.txQ, p.txids[0])
-			}
+			p.cbDup, p.cbDupQ = resolveTx(p.txids[0], false)
+			p.inTx = append(p.inTx, noID)
+			p.inQ = append(p.inQ, -1)
 		} else {
 			for _, in := range tx.TxIn {
-				if h := in.PreviousOutPoint.Hash; !cached(h) {
-					p.txQ = append(p.txQ, h)
-				}
+				t, q := resolveTx(in.PreviousOutPoint.Hash, true)
+				p.inTx = append(p.inTx, t)
+				p.inQ = append(p.inQ, q)
 			}
 		}
-		p.inBlock[p.txids[i]] = struct{}{}
+		p.inBlock[p.txids[i]] = i
 		for _, o := range tx.TxOut {
 			typ, addrs := chain.ParseScript(o.PkScript, p.addrs[:0])
 			p.addrs = addrs[:0]
@@ -109,17 +130,17 @@ func (ix *Index) prefetchBlock(blk *wire.MsgBlock, txids []chainhash.Hash) error
 				k := p.keys[len(p.keys)-1-len(a.Payload):]
 				h := addrHash(k)
 				p.keyHash = append(p.keyHash, h)
-				if _, ok := ix.amGet(&ix.pendAddr, h, k); ok {
-					continue
-				}
-				if id, ok := ix.acGet(&ix.recentAddr, h, k); ok {
-					ix.amPut(&p.addrFound, h, k, id) // survives a cache rotation
-					continue
-				}
-				if ix.filter != nil && !ix.filter.mayHave(h) {
-					continue // a new address
-				}
-				p.addrQ = append(p.addrQ, len(p.keyEnds)-1)
+				id, q := uint64(noID), int32(-1)
+				if v, ok := ix.amGet(&ix.pendAddr, h, k); ok {
+					id = v
+				} else if v, ok := ix.acGet(&ix.recentAddr, h, k); ok {
+					id = v
+				} else if ix.filter == nil || ix.filter.mayHave(h) {
+					q = int32(len(p.addrQ))
+					p.addrQ = append(p.addrQ, len(p.keyEnds)-1)
+				} // else certainly new
+				p.keyID = append(p.keyID, id)
+				p.keyQ = append(p.keyQ, q)
 			}
 			p.outs = append(p.outs, po)
 		}
@@ -127,16 +148,28 @@ func (ix *Index) prefetchBlock(blk *wire.MsgBlock, txids []chainhash.Hash) error
 	if err := ix.lookupParallel(); err != nil {
 		return err
 	}
+	for i, q := range p.inQ {
+		if q >= 0 {
+			p.inTx[i] = p.txRes[q]
+		}
+	}
+	if p.cbDupQ >= 0 {
+		p.cbDup = p.txRes[p.cbDupQ]
+	}
+	for i, q := range p.keyQ {
+		if q >= 0 {
+			p.keyID[i] = p.addrRes[q]
+		}
+	}
+	// Warm the caches with what Pebble found.
 	for i, t := range p.txRes {
 		if t != noID {
-			p.txFound[p.txQ[i]] = t
 			ix.recentTx.put(p.txQ[i], t)
 		}
 	}
 	for i, a := range p.addrRes {
 		if a != noID {
 			k, h := p.key(p.addrQ[i]), p.keyHash[p.addrQ[i]]
-			ix.amPut(&p.addrFound, h, k, a)
 			ix.acPut(&ix.recentAddr, h, k, a)
 		}
 	}
