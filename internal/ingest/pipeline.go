@@ -67,11 +67,21 @@ func applyItems(ctx context.Context, ch Chain, items []item, opts Options, sum *
 	stop := make(chan struct{})
 	slots := make(chan *slot, opts.Prefetch)
 	tokens := make(chan struct{}, prefetchMiB)
+	jobs := make(chan *slot)
+	for range opts.Readers { // long-lived readers keep their grown stacks
+		go func() {
+			for s := range jobs {
+				b, txids, err := s.d.it.read()
+				s.d.b, s.d.txids, s.d.err = b, txids, err
+				close(s.done)
+			}
+		}()
+	}
 	go func() {
 		defer close(slots)
-		sem := make(chan struct{}, opts.Readers)
+		defer close(jobs)
 		for _, it := range items {
-			s := &slot{done: make(chan struct{}), tokens: tokensFor(it.size)}
+			s := &slot{done: make(chan struct{}), tokens: tokensFor(it.size), d: decoded{it: it}}
 			for range s.tokens {
 				select {
 				case tokens <- struct{}{}:
@@ -85,18 +95,12 @@ func applyItems(ctx context.Context, ch Chain, items []item, opts Options, sum *
 				return
 			}
 			select {
-			case sem <- struct{}{}:
+			case jobs <- s:
 			case <-stop:
-				s.d = decoded{it: it, err: ErrInterrupted}
+				s.d.err = ErrInterrupted
 				close(s.done)
 				return
 			}
-			go func() {
-				b, txids, err := it.read()
-				s.d = decoded{it: it, b: b, txids: txids, err: err}
-				close(s.done)
-				<-sem
-			}()
 		}
 	}()
 	defer func() {
@@ -137,9 +141,9 @@ func applyItems(ctx context.Context, ch Chain, items []item, opts Options, sum *
 			return fmt.Errorf("read block at height %d%s: %w", d.it.height, whereSuffix(d.it.where), d.err)
 		}
 		b := d.b
-		hash := b.Header.BlockHash()
-		if d.it.hash != (chainhash.Hash{}) && hash != d.it.hash {
-			return fmt.Errorf("block%s decodes to hash %s, its header said %s", whereSuffix(d.it.where), hash, d.it.hash)
+		hash := d.it.hash // checked against the header by the source when known
+		if hash == (chainhash.Hash{}) {
+			hash = b.Header.BlockHash()
 		}
 		if tip, ok := ch.Tip(); ok {
 			if tip.Height != d.it.height-1 || b.Header.PrevBlock != tip.Hash {

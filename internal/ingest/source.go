@@ -30,7 +30,7 @@ func FileCandidates(files *source.Files) []Candidate {
 				if err != nil {
 					return nil, nil, err
 				}
-				return b.DecodeChecked()
+				return decodeChecked(b.Raw, b.Origin)
 			},
 		}
 	}
@@ -77,7 +77,7 @@ func (n rpcNode) Block(ctx context.Context, hash chainhash.Hash) (*wire.MsgBlock
 	if err != nil {
 		return nil, nil, 0, err
 	}
-	m, txids, err := b.DecodeChecked()
+	m, txids, err := decodeChecked(b.Raw, b.Origin)
 	if err != nil {
 		return nil, nil, 0, err
 	}
