@@ -78,6 +78,8 @@ const (
 type tok struct {
 	text, canon, skel string
 	sound             string // text with sound-alike spellings merged
+	cons              string // consonant key (Arabic-script matching)
+	arabic            bool   // transliterated from Arabic script
 	class             uint8
 	joined            bool // the concatenation of two adjacent tokens
 	known             bool // (query tokens) the token occurs in the indexed names
@@ -107,7 +109,8 @@ type Index struct {
 	byCanon map[string][]int32
 	bySkel  map[string][]int32
 	byDel   map[string][]int32
-	n       float64 // number of names, for IDF
+	byCons  map[string][]int32 // consonant key -> Latin vocabulary ids
+	n       float64            // number of names, for IDF
 	scratch sync.Pool
 }
 
@@ -131,12 +134,12 @@ func classify(tok string) uint8 {
 // nameTokens tokenises a listed name. "SURNAME, Given Names" of individuals
 // (the OFAC convention) is read as "Given Names SURNAME" so that given names
 // stay adjacent for joined-token matching.
-func nameTokens(text, typ string) []string {
+func nameTokens(text, typ string) ([]string, uint64) {
 	if strings.EqualFold(typ, "individual") && strings.Count(text, ",") == 1 {
 		i := strings.IndexByte(text, ',')
-		return Tokens(text[i+1:] + " " + text[:i])
+		return tokenize(text[i+1:] + " " + text[:i])
 	}
-	return Tokens(text)
+	return tokenize(text)
 }
 
 // Build indexes records. Names without any token are skipped.
@@ -147,14 +150,19 @@ func Build(records []Record) *Index {
 		byCanon: make(map[string][]int32),
 		bySkel:  make(map[string][]int32),
 		byDel:   make(map[string][]int32),
+		byCons:  make(map[string][]int32),
 	}
-	intern := func(t string, joined bool) int32 {
+	intern := func(t string, joined, arabic bool) int32 {
 		if id, ok := ix.vocabID[t]; ok {
 			return id
 		}
 		id := int32(len(ix.vocab))
 		v := tok{known: true, text: t, canon: canonical(t), class: classify(t), joined: joined}
 		v.sound, v.skel = sounds(t)
+		v.cons, v.arabic = consonants(t), arabic
+		if !joined && !arabic && len(v.cons) >= 3 {
+			ix.byCons[v.cons] = append(ix.byCons[v.cons], id)
+		}
 		ix.vocab = append(ix.vocab, v)
 		ix.post = append(ix.post, nil)
 		ix.vocabID[t] = id
@@ -176,7 +184,7 @@ func Build(records []Record) *Index {
 	for ri := range records {
 		r := &records[ri]
 		for _, nm := range r.Names {
-			toks := nameTokens(nm.Text, r.Type)
+			toks, arab := nameTokens(nm.Text, r.Type)
 			if len(toks) == 0 || len(toks) > 32 {
 				if len(toks) > 32 {
 					toks = toks[:32]
@@ -187,13 +195,13 @@ func Build(records []Record) *Index {
 			n := iname{rec: int32(ri), kind: nm.Kind, text: nm.Text, toks: make([]int32, len(toks))}
 			nid := int32(len(ix.names))
 			for i, t := range toks {
-				n.toks[i] = intern(t, false)
+				n.toks[i] = intern(t, false, arab&(1<<i) != 0)
 				ix.addPosting(n.toks[i], nid)
 			}
 			if len(toks) > 1 {
 				n.joins = make([]int32, len(toks)-1)
 				for i := 0; i+1 < len(toks); i++ {
-					n.joins[i] = intern(toks[i]+toks[i+1], true)
+					n.joins[i] = intern(toks[i]+toks[i+1], true, false)
 					ix.addPosting(n.joins[i], nid)
 				}
 			}

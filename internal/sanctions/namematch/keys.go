@@ -179,6 +179,35 @@ func sounds(tok string) (sound, skel string) {
 	return s, string(out)
 }
 
+// consonants is the consonant key of a token: a leading vowel kept as "a",
+// other vowels, "w" and "y" dropped (Arabic script does not write short
+// vowels and uses و and ي for both), then the skeleton's merges. Saddam and
+// صدام ("sdam") both give "stm", Husayn and حسين ("hsyn") "hsn", Ayman and
+// أيمن ("aymn") "amn".
+func consonants(tok string) string {
+	for i := 0; i < len(tok); i++ {
+		if tok[i] < 'a' || tok[i] > 'z' {
+			return ""
+		}
+	}
+	// Merge sounds on the whole token (digraphs first), "w" read as a vowel.
+	m := skelRewrites.Replace(strings.ReplaceAll(tok, "w", "u"))
+	out := make([]byte, 0, len(m))
+	for i := 0; i < len(m); i++ {
+		c := m[i]
+		if isVowel(c) {
+			if i > 0 {
+				continue
+			}
+			c = 'a' // a leading vowel is written (alif, ayn)
+		}
+		if len(out) == 0 || out[len(out)-1] != c {
+			out = append(out, c)
+		}
+	}
+	return string(out)
+}
+
 // deletions returns tok with each single character removed (for tokens of
 // five characters or more): two tokens one edit apart share a deletion or
 // one is a deletion of the other.

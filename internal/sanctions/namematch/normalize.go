@@ -18,6 +18,22 @@ var cyrillic = map[rune]string{
 	'і': "i", 'ї': "yi", 'є': "ye", 'ґ': "g", 'ў': "u",
 }
 
+// arabic maps Arabic (and Persian) letters to Latin consonants, as the
+// script writes them: short vowels are not written, so "محمد" is "mhmd".
+// Transliterated tokens are matched on their consonants (see consonants).
+var arabic = map[rune]string{
+	'ا': "a", 'أ': "a", 'إ': "i", 'آ': "a", 'ٱ': "a", 'ب': "b", 'ت': "t", 'ث': "th",
+	'ج': "j", 'ح': "h", 'خ': "kh", 'د': "d", 'ذ': "dh", 'ر': "r", 'ز': "z",
+	'س': "s", 'ش': "sh", 'ص': "s", 'ض': "d", 'ط': "t", 'ظ': "z", 'ع': "a",
+	'غ': "gh", 'ف': "f", 'ق': "q", 'ك': "k", 'ل': "l", 'م': "m", 'ن': "n",
+	'ه': "h", 'ة': "a", 'و': "w", 'ي': "y", 'ى': "a", 'ء': "", 'ؤ': "", 'ئ': "",
+	'پ': "p", 'چ': "ch", 'ژ': "zh", 'گ': "g", 'ک': "k", 'ی': "y", 'ـ': "",
+}
+
+// arabicMark precedes the transliteration of an Arabic letter inside fold's
+// output, so that tokenize can flag the token.
+const arabicMark = '\uE000'
+
 // special maps Latin letters that NFKD does not decompose.
 var special = map[rune]string{
 	'ß': "ss", 'æ': "ae", 'ø': "o", 'ł': "l", 'đ': "d", 'ı': "i", 'œ': "oe",
@@ -30,7 +46,29 @@ func fold(s string) string {
 	// Transliterate first: NFKD would split "й" into "и" and a breve.
 	var pre strings.Builder
 	pre.Grow(len(s))
-	for _, r := range strings.ToLower(s) {
+	rs := []rune(strings.ToLower(s))
+	for i, r := range rs {
+		if t, ok := arabic[r]; ok {
+			// The article al- written joined: "التكريتي" is "al tkryty";
+			// but "الله" (Allah) is a word.
+			wordStart := i == 0 || !unicode.IsLetter(rs[i-1])
+			if r == 'ا' && wordStart && i+3 < len(rs) && rs[i+1] == 'ل' && rs[i+2] == 'ل' && rs[i+3] == 'ه' && (i+4 == len(rs) || !unicode.IsLetter(rs[i+4])) {
+				pre.WriteString(string(arabicMark) + "allah")
+				rs[i+1], rs[i+2], rs[i+3] = 0, 0, 0
+				continue
+			}
+			if r == 'ا' && wordStart && i+3 < len(rs) && rs[i+1] == 'ل' {
+				pre.WriteString(string(arabicMark) + "al ")
+				rs[i+1] = 0 // consumed
+				continue
+			}
+			pre.WriteRune(arabicMark)
+			pre.WriteString(t)
+			continue
+		}
+		if r == 0 {
+			continue
+		}
 		if t, ok := cyrillic[r]; ok {
 			pre.WriteString(t)
 		} else if t, ok := special[r]; ok {
@@ -55,16 +93,29 @@ func fold(s string) string {
 // that is not a letter or digit, apostrophes removed ("Sana'a" is "sanaa"),
 // and runs of single letters joined ("L.L.C." and "L L C" are "llc").
 func Tokens(s string) []string {
+	toks, _ := tokenize(s)
+	return toks
+}
+
+// tokenize is Tokens, also saying which tokens were written in Arabic
+// script (bit i of the mask for token i, up to 64).
+func tokenize(s string) ([]string, uint64) {
 	var toks []string
+	var arab []bool
 	var cur strings.Builder
+	curArab := false
 	emit := func() {
 		if cur.Len() > 0 {
 			toks = append(toks, cur.String())
+			arab = append(arab, curArab)
 			cur.Reset()
 		}
+		curArab = false
 	}
 	for _, r := range fold(s) {
 		switch {
+		case r == arabicMark:
+			curArab = true
 		case unicode.IsLetter(r) || unicode.IsDigit(r):
 			cur.WriteRune(r)
 		case r == '\'' || r == '’' || r == '`' || r == 'ʼ' || r == 'ʻ' || r == '‘':
@@ -76,10 +127,14 @@ func Tokens(s string) []string {
 	emit()
 	// Join runs of single letters.
 	out := toks[:0]
+	var mask uint64
 	for i := 0; i < len(toks); {
 		j := i
 		for j < len(toks) && isSingleLetter(toks[j]) {
 			j++
+		}
+		if arab[i] && len(out) < 64 {
+			mask |= 1 << len(out)
 		}
 		if j-i >= 2 {
 			out = append(out, strings.Join(toks[i:j], ""))
@@ -90,9 +145,9 @@ func Tokens(s string) []string {
 		i++
 	}
 	if len(out) == 0 {
-		return nil
+		return nil, 0
 	}
-	return out
+	return out, mask
 }
 
 func isSingleLetter(t string) bool {

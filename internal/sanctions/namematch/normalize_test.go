@@ -23,6 +23,9 @@ func TestTokens(t *testing.T) {
 		{"Al-Qa'ida", []string{"al", "qaida"}},
 		{"Евгений Пригожин", []string{"evgeniy", "prigozhin"}},
 		{"ЩУКИН Юрий", []string{"shchukin", "yuriy"}},
+		{"صدام حسين التكريتي", []string{"sdam", "hsyn", "al", "tkryty"}},
+		{"حسن نصر الله", []string{"hsn", "nsr", "allah"}},
+		{"عُمَر", []string{"amr"}},
 		{"  ", nil},
 		{"---", nil},
 		{"Ḥusayn", []string{"husayn"}},
@@ -32,5 +35,12 @@ func TestTokens(t *testing.T) {
 		if got := Tokens(tt.in); !reflect.DeepEqual(got, tt.want) {
 			t.Errorf("Tokens(%q) = %q, want %q", tt.in, got, tt.want)
 		}
+	}
+}
+
+func TestTokenizeMarksArabic(t *testing.T) {
+	toks, mask := tokenize("Kim محمد Jong الظواهري")
+	if !reflect.DeepEqual(toks, []string{"kim", "mhmd", "jong", "al", "zwahry"}) || mask != 0b11010 {
+		t.Errorf("tokenize: %q mask %b", toks, mask)
 	}
 }

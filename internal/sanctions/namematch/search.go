@@ -74,6 +74,7 @@ type Hit struct {
 func (ix *Index) makeQtok(t string) tok {
 	q := tok{text: t, canon: canonical(t), class: classify(t)}
 	q.sound, q.skel = sounds(t)
+	q.cons = consonants(t)
 	df := 0
 	if id, ok := ix.vocabID[t]; ok {
 		df = len(ix.post[id])
@@ -93,7 +94,7 @@ func newScratch(n int) *scratch { return &scratch{mask: make([]uint32, n)} }
 // Search returns the records whose best name scores at least opts.MinScore
 // against query, best first (ties by record order).
 func (ix *Index) Search(query string, opts Options) []Hit {
-	toks := Tokens(query)
+	toks, arab := tokenize(query)
 	if len(toks) == 0 || len(ix.names) == 0 {
 		return nil
 	}
@@ -109,6 +110,7 @@ func (ix *Index) Search(query string, opts Options) []Hit {
 	var unknown, common, substantive uint32
 	for i, t := range toks {
 		q[i] = ix.makeQtok(t)
+		q[i].arabic = arab&(1<<i) != 0
 		if isCommon(q[i].class) {
 			common |= 1 << i
 		}
@@ -124,7 +126,9 @@ func (ix *Index) Search(query string, opts Options) []Hit {
 	}
 	qj := make([]tok, 0, len(toks))
 	for i := 0; i+1 < len(toks); i++ {
-		qj = append(qj, ix.makeQtok(toks[i]+toks[i+1]))
+		j := ix.makeQtok(toks[i] + toks[i+1])
+		j.arabic = q[i].arabic || q[i+1].arabic
+		qj = append(qj, j)
 	}
 
 	sc := ix.scratch.Get().(*scratch)
@@ -172,6 +176,11 @@ func (ix *Index) Search(query string, opts Options) []Hit {
 		}
 		if len(t.skel) >= 3 {
 			for _, id := range ix.bySkel[t.skel] {
+				mark(id, bits)
+			}
+		}
+		if t.arabic && len(t.cons) >= 3 {
+			for _, id := range ix.byCons[t.cons] {
 				mark(id, bits)
 			}
 		}
@@ -370,10 +379,11 @@ const (
 	howJW       = "jaro-winkler"
 	howJoined   = "joined"
 	howTypo     = "one edit"
+	howArabic   = "arabic script"
 )
 
 // hows indexes the match kinds for the similarity memo.
-var hows = []string{"", howExact, howTranslit, howPhonetic, howJW, howJoined, howTypo}
+var hows = []string{"", howExact, howTranslit, howPhonetic, howJW, howJoined, howTypo, howArabic}
 
 func howIndex(h string) uint8 {
 	for i, x := range hows {
@@ -430,6 +440,10 @@ func similarity(a, b *tok, atext, btext string) (float64, string) {
 		// Both are known names with different canonical forms (Hasan and
 		// Husayn): not spellings of one name.
 		return 0, ""
+	}
+	// Arabic script against Latin: the consonants must agree.
+	if a.arabic != b.arabic && len(a.cons) >= 3 && a.cons == b.cons {
+		return 0.90, howArabic
 	}
 	la, lb := len(atext), len(btext)
 	diff := abs(la - lb)
@@ -513,14 +527,14 @@ func (ix *Index) score(q, qj []tok, nm *iname, W float64, memo map[uint64]simRes
 	// one query token against two adjacent name tokens.
 	for i := range qj {
 		for j, id := range nm.toks {
-			if s, _ := sim(32+i, &qj[i], id); s >= joinMinSim {
+			if s, how := sim(32+i, &qj[i], id); s >= joinMinSim || how == howArabic {
 				pairs = append(pairs, pair{int8(i), int8(i + 1), int8(j), -1, s, howJoined, qw(i, nt[j].w/2) + qw(i+1, nt[j].w/2), nt[j].w})
 			}
 		}
 	}
 	for j, id := range nm.joins {
 		for i := range q {
-			if s, _ := sim(i, &q[i], id); s >= joinMinSim {
+			if s, how := sim(i, &q[i], id); s >= joinMinSim || how == howArabic {
 				pairs = append(pairs, pair{int8(i), -1, int8(j), int8(j + 1), s, howJoined, qw(i, nt[j].w+nt[j+1].w), nt[j].w + nt[j+1].w})
 			}
 		}
@@ -551,7 +565,7 @@ func (ix *Index) score(q, qj []tok, nm *iname, W float64, memo map[uint64]simRes
 		qused |= qb
 		nused |= nb
 		num += p.sim * (p.wq + p.wn)
-		anchored = anchored || p.sim >= 0.95
+		anchored = anchored || p.sim >= 0.95 || p.how == howArabic
 		matchedQ += p.wq
 		matchedN += p.wn
 		if !isCommon(q[p.q0].class) || p.q1 >= 0 && !isCommon(q[p.q1].class) {

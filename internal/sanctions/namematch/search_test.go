@@ -67,6 +67,7 @@ func TestSearchBehaviours(t *testing.T) {
 		{"russian ending", "Yevgeny Prigozhin", "prig", howTranslit},
 		{"shch", "Dmitry Shcherbakov", "shch", howTranslit},
 		{"diacritics", "Jurgen Muller", "muller", howExact},
+		{"arabic script", "أسامة بن لادن", "ubl", howArabic},
 		{"kh/h, -y/-iy", "Mikhail Hodorkovskiy", "khod", howPhonetic},
 		{"sch/shch", "Dmitriy Scherbakov", "shch", howPhonetic},
 		{"ts/tz, x/ks", "Alexander Tzaregorodtzev", "tsar", howPhonetic},
