@@ -104,3 +104,29 @@ func TestSetEntitiesExist(t *testing.T) {
 		}
 	}
 }
+
+// Arabic-script queries find the OFAC entries (listed in Latin script only).
+func TestArabicScriptReal(t *testing.T) {
+	ix := realIndex(t)
+	tests := []struct{ q, want string }{
+		{"صدام حسين التكريتي", "ofac:7843"}, // AL-TIKRITI, Saddam Hussein
+		{"أيمن الظواهري", "ofac:2676"},      // AL-ZAWAHIRI, Ayman
+		{"أسامة بن لادن", "ofac:6365"},      // BIN LADIN, Usama
+		{"حسن نصر الله", "ofac:2686"},       // NASRALLAH, Hasan
+		{"حماس", "ofac:4695"},               // HAMAS
+	}
+	for _, tt := range tests {
+		hits := ix.Search(tt.q, namematch.Options{Lists: []string{"ofac-sdn"}})
+		if len(hits) == 0 || hits[0].Record.ID != tt.want {
+			t.Errorf("%q: top hit %+v, want %s", tt.q, hits, tt.want)
+			continue
+		}
+		found := false
+		for _, m := range hits[0].Explanation.Matches {
+			found = found || m.How == "arabic script"
+		}
+		if !found {
+			t.Errorf("%q: explanation %+v lacks an arabic script match", tt.q, hits[0].Explanation.Matches)
+		}
+	}
+}
