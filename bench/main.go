@@ -32,12 +32,16 @@ import (
 	"github.com/chaintrace/chaintrace/internal/source"
 )
 
+var reps, small int
+
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 
 func main() {
 	shared := flag.String("shared", "../shared", "the shared data folder")
 	bin := flag.String("chaintrace", "./chaintrace", "the chaintrace binary to measure")
 	work := flag.String("work", "", "scratch folder (default: a temporary one, removed at the end)")
+	flag.IntVar(&reps, "reps", 12, "repetitions of the real blocks in the long synthetic chain")
+	flag.IntVar(&small, "small", 3, "repetitions in the short synthetic chain (the memory comparison)")
 	flag.Parse()
 	if err := run(*shared, *bin, *work); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
@@ -102,7 +106,6 @@ func run(shared, bin, work string) error {
 	}
 
 	// A longer chain from the real 2012–2017 block bodies (see synthChain), at two lengths.
-	const reps, small = 12, 3
 	synthSmall, synthBig := filepath.Join(work, fmt.Sprintf("synth_%dx.dat", small)), filepath.Join(work, fmt.Sprintf("synth_%dx.dat", reps))
 	if _, err := synthChain(synthSmall, bigRaw, small); err != nil {
 		return err
