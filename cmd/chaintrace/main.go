@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -46,13 +47,41 @@ func init() {
 // usageError marks an error caused by bad command-line input (exit code 2).
 type usageError struct{ error }
 
+// usageArgs makes an argument check's error a usage error (exit 2).
+func usageArgs(check cobra.PositionalArgs) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if err := check(cmd, args); err != nil {
+			return usageError{fmt.Errorf("%s: %w", cmd.Name(), err)}
+		}
+		return nil
+	}
+}
+
+// flagUsageError makes a flag parsing error a usage error (exit 2).
+func flagUsageError(cmd *cobra.Command, err error) error {
+	return usageError{fmt.Errorf("%s: %w", cmd.Name(), err)}
+}
+
+// markUsageErrors makes bad arguments and flags of every command usage errors
+// (exit 2), whichever file defined the command.
+func markUsageErrors(c *cobra.Command) {
+	if c.Args != nil {
+		c.Args = usageArgs(c.Args)
+	}
+	c.SetFlagErrorFunc(flagUsageError)
+	for _, sub := range c.Commands() {
+		markUsageErrors(sub)
+	}
+}
+
 func main() {
+	markUsageErrors(rootCmd)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := rootCmd.ExecuteContext(ctx); err != nil {
 		fmt.Fprintf(os.Stderr, "chaintrace: %v\n", err)
 		var ue usageError
-		if errors.As(err, &ue) {
+		if errors.As(err, &ue) || strings.HasPrefix(err.Error(), "unknown command") {
 			os.Exit(2)
 		}
 		os.Exit(1)

@@ -75,18 +75,3 @@ func printJSON(w io.Writer, v any) error {
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
 }
-
-// usageArgs makes an argument check's error a usage error (exit 2).
-func usageArgs(check cobra.PositionalArgs) cobra.PositionalArgs {
-	return func(cmd *cobra.Command, args []string) error {
-		if err := check(cmd, args); err != nil {
-			return usageError{fmt.Errorf("%s: %w", cmd.Name(), err)}
-		}
-		return nil
-	}
-}
-
-// flagUsageError makes a flag parsing error a usage error (exit 2).
-func flagUsageError(cmd *cobra.Command, err error) error {
-	return usageError{fmt.Errorf("%s: %w", cmd.Name(), err)}
-}
