@@ -483,6 +483,7 @@ func (ix *Index) Undo() error {
 func (ix *Index) undoKV(start lens, batch *pebble.Batch) error {
 	var k [1 + 64]byte
 	var addrs []uint64
+	sums := map[uint64]summary{}
 	for t := start.txs; t < ix.txHash.len(); t++ {
 		k[0] = kTx
 		copy(k[1:], ix.txHash.rec(t))
@@ -501,29 +502,46 @@ func (ix *Index) undoKV(start lens, batch *pebble.Batch) error {
 				return err
 			}
 		}
-		addrs = addrs[:0]
+		// The tx's postings, with amounts, as Apply computed them.
+		ix.txAddrs = ix.txAddrs[:0]
 		i0, i1, o0, o1 := ix.txRange(t)
 		for in := i0; in < i1; in++ {
 			if out := ix.inPrev.u40(in); out < coinbaseID {
-				addrs = ix.outAddrs(out, addrs)
+				val := ix.outValue.u64(out)
+				for _, a := range ix.outAddrs(out, addrs[:0]) {
+					ix.addTxAddr(a, 0, val)
+				}
 			}
 		}
 		for out := o0; out < o1; out++ {
-			addrs = ix.outAddrs(out, addrs)
+			val := ix.outValue.u64(out)
+			for _, a := range ix.outAddrs(out, addrs[:0]) {
+				ix.addTxAddr(a, val, 0)
+			}
 		}
-		for _, a := range addrs {
+		for _, ta := range ix.txAddrs {
 			k[0] = kPosting
-			putU40BE(k[1:], a)
+			putU40BE(k[1:], ta.addr)
 			putU40BE(k[6:], t)
 			if err := batch.Delete(k[:11], nil); err != nil {
 				return err
 			}
+			if ta.addr < start.addrs { // older addresses keep a summary
+				sums[ta.addr] = sums[ta.addr].add(summary{1, int64(ta.recv), int64(ta.sent)})
+			}
+		}
+	}
+	var sv []byte
+	for a, sum := range sums {
+		sv = sum.neg().encode(sv[:0])
+		if err := batch.Merge(summaryKey(k[:], a), sv, nil); err != nil {
+			return err
 		}
 	}
 	for _, p := range []struct {
 		prefix byte
 		from   uint64
-	}{{kUnknown, start.ins}, {kMulti, start.outs}, {kDup, start.txs}} {
+	}{{kUnknown, start.ins}, {kMulti, start.outs}, {kDup, start.txs}, {kSummary, start.addrs}} {
 		var lo [6]byte
 		lo[0] = p.prefix
 		putU40BE(lo[1:], p.from)

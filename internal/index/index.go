@@ -209,6 +209,7 @@ func Open(dir string, opt Options) (*Index, error) {
 		LBaseMaxBytes:               256 << 20,
 		MaxOpenFiles:                1000,
 		Logger:                      quietLogger{},
+		Merger:                      summaryMerger,
 	}
 	popt.Levels = make([]pebble.LevelOptions, 7)
 	for i := range popt.Levels {
@@ -708,7 +709,7 @@ func cmpU64(a, b uint64) int {
 // last commit, in key order: Pebble's memtable inserts sorted keys several
 // times faster than random ones. Each key family is sorted on its own with a
 // cheap comparison (families are emitted in prefix order: a < b < d < m < p
-// < t < u); id-keyed families are already in order.
+// < s < t < u); id-keyed families are already in order.
 func (ix *Index) buildBatch(b *pebble.Batch) error {
 	var k [1 + 64]byte
 	var v [16]byte
@@ -792,6 +793,18 @@ func (ix *Index) buildBatch(b *pebble.Batch) error {
 		n += binary.PutUvarint(pv[n:], p.sent)
 		if err := set(k[:11], pv[:n]); err != nil {
 			return err
+		}
+	}
+	// 's': address summaries, one merge per address of its postings' sums.
+	var sv []byte
+	for i := 0; i < len(posts); {
+		a, sum := posts[i].addr, summary{}
+		for ; i < len(posts) && posts[i].addr == a; i++ {
+			sum = sum.add(summary{1, int64(posts[i].recv), int64(posts[i].sent)})
+		}
+		sv = sum.encode(sv[:0])
+		if err := b.Merge(summaryKey(k[:], a), sv, nil); err != nil {
+			return fmt.Errorf("commit batch: %w", err)
 		}
 	}
 	// 't': txids.

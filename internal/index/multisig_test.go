@@ -139,6 +139,10 @@ func TestVerifyDetects(t *testing.T) {
 			copy(k[1:], ix.txHash.rec(3))
 			return ix.db.Delete(k[:], nil)
 		}, "txid"},
+		{"summary", func(ix *Index) error {
+			var k [6]byte
+			return ix.db.Merge(summaryKey(k[:], 0), summary{0, 1, 0}.encode(nil), nil)
+		}, "summary"},
 		{"value", func(ix *Index) error {
 			var v [8]byte
 			v[0] = 1

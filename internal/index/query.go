@@ -464,30 +464,70 @@ func (ix *Index) Address(addr string, offset, limit int) (*AddressView, error) {
 		return nil, fmt.Errorf("address %s: %w", addr, ErrNotFound)
 	}
 	v := &AddressView{Address: a.String(ix.params), Type: a.Type.String(), Offset: offset, Limit: limit, Txs: []AddressTx{}}
-	var recv, sent uint64
-	first, last := uint64(noID), uint64(0)
-	err = ix.eachPosting(id, func(tx, r, s uint64) bool {
-		if v.TxCount >= offset && len(v.Txs) < limit {
-			v.Txs = append(v.Txs, AddressTx{Txid: chainhash.Hash(ix.txHash.rec(tx)).String(), BlockHeight: ix.heightOfNum(ix.txBlock(tx)), Received: int64(r), Sent: int64(s)})
-		}
-		v.TxCount++
-		recv += r
-		sent += s
-		if first == noID {
-			first = tx
-		}
-		last = tx
-		return true
-	})
+	// Totals: the committed summary plus buffered postings.
+	sum, err := ix.committedSummary(id)
 	if err != nil {
 		return nil, err
 	}
-	v.Received, v.Sent, v.Balance = int64(recv), int64(sent), int64(recv)-int64(sent)
+	first, last := uint64(noID), uint64(noID)
+	for _, p := range ix.postings {
+		if p.addr == id {
+			sum = sum.add(summary{1, int64(p.recv), int64(p.sent)})
+			if first == noID {
+				first = p.tx
+			}
+			last = p.tx
+		}
+	}
+	v.TxCount, v.Received, v.Sent, v.Balance = int(sum.count), sum.recv, sum.sent, sum.recv-sum.sent
+	// First and last seen: the ends of the committed postings, else the
+	// buffered ones.
+	if c0, c1, ok, err := ix.postingEnds(id); err != nil {
+		return nil, err
+	} else if ok {
+		first = c0
+		if last == noID {
+			last = c1
+		}
+	}
 	if first != noID {
 		v.FirstSeenHeight = ix.heightOfNum(ix.txBlock(first))
 		v.LastSeenHeight = ix.heightOfNum(ix.txBlock(last))
 	}
+	// The page.
+	n := 0
+	err = ix.eachPosting(id, func(tx, r, s uint64) bool {
+		if n >= offset {
+			v.Txs = append(v.Txs, AddressTx{Txid: chainhash.Hash(ix.txHash.rec(tx)).String(), BlockHeight: ix.heightOfNum(ix.txBlock(tx)), Received: int64(r), Sent: int64(s)})
+		}
+		n++
+		return len(v.Txs) < limit
+	})
+	if err != nil {
+		return nil, err
+	}
 	return v, nil
+}
+
+// postingEnds returns the first and last committed tx of address id.
+func (ix *Index) postingEnds(id uint64) (first, last uint64, ok bool, err error) {
+	var lo, hi [6]byte
+	lo[0], hi[0] = kPosting, kPosting
+	putU40BE(lo[1:], id)
+	putU40BE(hi[1:], id+1)
+	it, err := ix.db.NewIter(&pebble.IterOptions{LowerBound: lo[:], UpperBound: hi[:]})
+	if err != nil {
+		return 0, 0, false, fmt.Errorf("address postings: %w", err)
+	}
+	defer it.Close()
+	if !it.First() || len(it.Key()) != 11 {
+		return 0, 0, false, it.Error()
+	}
+	first = getU40BE(it.Key()[6:])
+	if !it.Last() || len(it.Key()) != 11 {
+		return 0, 0, false, it.Error()
+	}
+	return first, getU40BE(it.Key()[6:]), true, nil
 }
 
 // addressID maps an address key to its id.

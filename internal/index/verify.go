@@ -249,12 +249,50 @@ func (ix *Index) Verify(ctx context.Context) (*VerifyReport, error) {
 		}
 		return it.Close()
 	}
+	// Address summaries must equal their committed postings' sums: walk the
+	// summaries alongside the postings (both in address order).
+	sumIt, err := ix.db.NewIter(&pebble.IterOptions{LowerBound: []byte{kSummary}, UpperBound: []byte{kSummary + 1}})
+	if err != nil {
+		return rep, fmt.Errorf("index verify: %w", err)
+	}
+	sumIt.First()
+	checkSummaries := func(upTo uint64, a uint64, want summary) {
+		// Summaries of addresses below upTo without postings must be zero.
+		for ; sumIt.Valid() && getU40BE(sumIt.Key()[1:]) < upTo; sumIt.Next() {
+			if got, err := decodeSummary(sumIt.Value()); err != nil || got != (summary{}) {
+				bad("address #%d has summary %+v but no postings (%v)", getU40BE(sumIt.Key()[1:]), got, err)
+			}
+		}
+		if upTo == noID {
+			return
+		}
+		var got summary
+		if sumIt.Valid() && getU40BE(sumIt.Key()[1:]) == a {
+			got, err = decodeSummary(sumIt.Value())
+			if err != nil {
+				bad("address #%d: %v", a, err)
+			}
+			sumIt.Next()
+		}
+		if got != want {
+			bad("address #%d: summary %+v, its postings sum to %+v", a, got, want)
+		}
+	}
+	curAddr, curSum := uint64(noID), summary{}
 	errs := []error{
 		scan(kPosting, func(k, v []byte) {
 			r, n := binary.Uvarint(v)
 			s, _ := binary.Uvarint(v[max(n, 0):])
-			postingHash(&kvPost, getU40BE(k[1:]), getU40BE(k[6:]), r, s)
+			a := getU40BE(k[1:])
+			postingHash(&kvPost, a, getU40BE(k[6:]), r, s)
 			nPost++
+			if a != curAddr {
+				if curAddr != noID {
+					checkSummaries(curAddr, curAddr, curSum)
+				}
+				curAddr, curSum = a, summary{}
+			}
+			curSum = curSum.add(summary{1, int64(r), int64(s)})
 		}),
 		scan(kTx, func(k, v []byte) { nTx++ }),
 		scan(kAddr, func(k, v []byte) {
@@ -270,6 +308,11 @@ func (ix *Index) Verify(ctx context.Context) (*VerifyReport, error) {
 		scan(kMulti, func(k, v []byte) { nM++ }),
 		scan(kDup, func(k, v []byte) { nDups++ }),
 	}
+	if curAddr != noID {
+		checkSummaries(curAddr, curAddr, curSum)
+	}
+	checkSummaries(noID, noID, summary{})
+	errs = append(errs, sumIt.Close())
 	if err := errors.Join(errs...); err != nil {
 		return rep, fmt.Errorf("index verify: %w", err)
 	}

@@ -1,0 +1,98 @@
+package index
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/cockroachdb/pebble"
+)
+
+// Address summaries: key 's' + address id (u40 BE) holds the address's tx
+// count, total received and total sent as a Pebble merge operand of three
+// zigzag varints. Commits merge each address's deltas (no read needed);
+// undo merges the negatives. Address queries read one key instead of
+// summing every posting, so an address with millions of txs answers as
+// fast as any other.
+const kSummary = 's'
+
+type summary struct{ count, recv, sent int64 }
+
+func (s summary) add(o summary) summary {
+	return summary{s.count + o.count, s.recv + o.recv, s.sent + o.sent}
+}
+
+func (s summary) neg() summary { return summary{-s.count, -s.recv, -s.sent} }
+
+func (s summary) encode(dst []byte) []byte {
+	dst = binary.AppendVarint(dst, s.count)
+	dst = binary.AppendVarint(dst, s.recv)
+	return binary.AppendVarint(dst, s.sent)
+}
+
+func decodeSummary(b []byte) (summary, error) {
+	var s summary
+	var n int
+	for _, p := range []*int64{&s.count, &s.recv, &s.sent} {
+		v, m := binary.Varint(b[n:])
+		if m <= 0 {
+			return summary{}, errors.New("bad address summary")
+		}
+		*p, n = v, n+m
+	}
+	if n != len(b) {
+		return summary{}, errors.New("bad address summary: trailing bytes")
+	}
+	return s, nil
+}
+
+// summaryMerger is the Pebble merge operator adding summaries.
+var summaryMerger = &pebble.Merger{
+	Name: "chaintrace.addrsummary.v1",
+	Merge: func(key, value []byte) (pebble.ValueMerger, error) {
+		s, err := decodeSummary(value)
+		if err != nil {
+			return nil, fmt.Errorf("key %x: %w", key, err)
+		}
+		return &summaryValue{s}, nil
+	},
+}
+
+type summaryValue struct{ s summary }
+
+func (m *summaryValue) MergeNewer(v []byte) error { return m.merge(v) }
+func (m *summaryValue) MergeOlder(v []byte) error { return m.merge(v) }
+
+func (m *summaryValue) merge(v []byte) error {
+	o, err := decodeSummary(v)
+	if err != nil {
+		return err
+	}
+	m.s = m.s.add(o)
+	return nil
+}
+
+func (m *summaryValue) Finish(bool) ([]byte, io.Closer, error) {
+	return m.s.encode(nil), nil, nil
+}
+
+func summaryKey(k []byte, addr uint64) []byte {
+	k[0] = kSummary
+	putU40BE(k[1:6], addr)
+	return k[:6]
+}
+
+// committedSummary reads address id's committed summary (zero if none).
+func (ix *Index) committedSummary(id uint64) (summary, error) {
+	var k [6]byte
+	v, closer, err := ix.db.Get(summaryKey(k[:], id))
+	if errors.Is(err, pebble.ErrNotFound) {
+		return summary{}, nil
+	}
+	if err != nil {
+		return summary{}, fmt.Errorf("address summary: %w", err)
+	}
+	defer closer.Close()
+	return decodeSummary(v)
+}
