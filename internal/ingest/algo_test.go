@@ -98,13 +98,22 @@ func TestBlocksOrphans(t *testing.T) {
 
 	// An empty index accepts one root, not two.
 	ch = &memChain{}
-	_, err = Blocks(context.Background(), ch, cands(append(main[:3:3], main[4:]...)...), p)
+	_, err = Blocks(context.Background(), ch, cands(append(main[1:3:3], main[4:]...)...), p)
 	if err == nil || !strings.Contains(err.Error(), "2 blocks have unknown parents") {
 		t.Fatalf("got %v, want a two-roots error", err)
 	}
 	if len(ch.blocks) != 0 {
 		t.Fatalf("applied %d blocks despite the error", len(ch.blocks))
 	}
+
+	// Unless one of them is the genesis block: it is the base, the rest are orphans
+	// (the first blk files of a Core folder, given without the later ones).
+	ch = &memChain{}
+	_, err = Blocks(context.Background(), ch, cands(main[4], main[5], main[0], main[1], main[2]), p)
+	if !errors.As(err, &oe) || oe.Hash != main[4].BlockHash() || oe.Count != 2 {
+		t.Fatalf("got %v, want an OrphanError naming block 4", err)
+	}
+	mustHashes(t, ch.hashes(), main[:3])
 }
 
 func TestBaseHeight(t *testing.T) {

@@ -39,8 +39,9 @@ const (
 
 // Blocks applies the best chain found among cands (in any order) to ch. Blocks already on
 // ch's active chain are skipped; when the best tip among cands has more work than ch's tip,
-// ch is undone to the fork point and the new branch applied. On an empty ch, the single
-// block whose parent is unknown becomes the base; more than one such block is an error.
+// ch is undone to the fork point and the new branch applied. On an empty ch, the network's
+// genesis block if given, else the single block whose parent is unknown, becomes the base;
+// more than one such block without the genesis is an error.
 // Blocks that connect to nothing are reported as an *OrphanError after the rest is applied.
 func Blocks(ctx context.Context, ch Chain, cands []Candidate, opts Options) (Summary, error) {
 	opts.defaults()
@@ -105,9 +106,20 @@ func Blocks(ctx context.Context, ch Chain, cands []Candidate, opts Options) (Sum
 		roots = append(roots, n)
 	}
 
-	// On an empty index exactly one block may start the chain.
+	// On an empty index exactly one block may start the chain. The network's
+	// genesis block, when given, is that block: other blocks with unknown parents
+	// are then orphans, as they would be on a non-empty index (a run of Core's
+	// first blk files holds blocks whose parents are in later files).
+	if !haveTip && len(roots) > 1 {
+		for i, r := range roots {
+			if r.c.Hash == *opts.Params.GenesisHash {
+				roots[0], roots[i] = roots[i], roots[0]
+				break
+			}
+		}
+	}
 	if !haveTip && len(roots) > 0 {
-		if len(roots) > 1 {
+		if len(roots) > 1 && roots[0].c.Hash != *opts.Params.GenesisHash {
 			names := make([]string, 0, 3)
 			for i, r := range roots {
 				if i == 3 {
@@ -125,7 +137,7 @@ func Blocks(ctx context.Context, ch Chain, cands []Candidate, opts Options) (Sum
 			return finish(err)
 		}
 		r.height, r.work, r.state = h, blockWork(r.c.Header.Bits), connected
-		roots = nil
+		roots = roots[1:]
 	}
 	for _, r := range roots {
 		r.state = orphaned

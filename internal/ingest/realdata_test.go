@@ -196,9 +196,17 @@ func TestRealOrphanAndTruncated(t *testing.T) {
 	}
 	checkFacts(t, dir, facts{5, 9, 9, 10, 4, "000000002f264d6504013e73b9c913de9098d4d771c1bb219af475d2a01b128e"})
 
-	// Two unrelated chain starts into an empty index: a clear error, nothing applied.
+	// Into an empty index, the genesis chain is applied and the unrelated block reported.
 	dir = t.TempDir()
-	_, err = ingestPaths(t, dir, nil, nil, blk(t, "blk_0_to_4.dat"), blk(t, "blk_277647.dat"))
+	_, err = ingestPaths(t, dir, nil, nil, blk(t, "blk_277647.dat"), blk(t, "blk_0_to_4.dat"))
+	if !errors.As(err, &oe) || oe.Count != 1 || oe.Hash.String() != "0000000000000000054a714e580b16c583701712ab91060e92dbde6eb1e052a8" {
+		t.Fatalf("got %v, want an OrphanError naming block 277647", err)
+	}
+	checkFacts(t, dir, facts{5, 9, 9, 10, 4, "000000002f264d6504013e73b9c913de9098d4d771c1bb219af475d2a01b128e"})
+
+	// Two unrelated chain starts without the genesis: a clear error, nothing applied.
+	dir = t.TempDir()
+	_, err = ingestPaths(t, dir, nil, nil, blk(t, "blocks1-256.dat"), blk(t, "blk_277647.dat"))
 	if err == nil || !strings.Contains(err.Error(), "unknown parents") || !strings.Contains(err.Error(), "0000000000000000054a714e580b16c583701712ab91060e92dbde6eb1e052a8") {
 		t.Fatalf("got %v, want an error naming both chain starts", err)
 	}
