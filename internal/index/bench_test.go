@@ -96,7 +96,11 @@ func BenchmarkIngestChain(b *testing.B) {
 	var du DiskUsage
 	var st Stats
 	for b.Loop() {
-		ix := openTest(b, "", &chaincfg.MainNetParams)
+		tmp, err := os.MkdirTemp("", "chaintrace-index-bench-")
+		if err != nil {
+			b.Fatal(err)
+		}
+		ix := openTest(b, filepath.Join(tmp, "chain"), &chaincfg.MainNetParams)
 		applyAll(b, ix, blocks, 0)
 		if err := ix.Flush(); err != nil {
 			b.Fatal(err)
@@ -105,6 +109,7 @@ func BenchmarkIngestChain(b *testing.B) {
 		du, _ = ix.DiskUsage()
 		st = ix.Stats()
 		ix.Close()
+		os.RemoveAll(tmp)
 		b.StartTimer()
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(len(blocks)), "ns/block")
@@ -184,7 +189,13 @@ func BenchmarkDiskUsage(b *testing.B) {
 			if err := blk.Deserialize(bytes.NewReader(raw)); err != nil {
 				b.Fatal(err)
 			}
-			ix := openTest(b, "", &chaincfg.MainNetParams)
+			tmp, err := os.MkdirTemp("", "chaintrace-index-bench-")
+			if err != nil {
+				b.Fatal(err)
+			}
+			// Removed at once: b.N rounds of t.TempDir would pile up.
+			defer os.RemoveAll(tmp)
+			ix := openTest(b, filepath.Join(tmp, "chain"), &chaincfg.MainNetParams)
 			if err := ix.Apply(&blk, 1); err != nil {
 				b.Fatal(err)
 			}
@@ -221,6 +232,7 @@ func BenchmarkDiskUsage(b *testing.B) {
 			txs += s.Txs
 			ios += s.Inputs + s.Outputs
 			ix.Close()
+			os.RemoveAll(tmp)
 		}
 		b.ReportMetric(float64(cols)/float64(txs), "col-bytes/tx")
 		b.ReportMetric(float64(kv)/float64(txs), "kv-bytes/tx")
