@@ -177,7 +177,7 @@ func runIngest(cmd *cobra.Command, args []string, f *ingestFlags, haveStart bool
 		}
 		files, serr := source.ScanFiles(args, source.FileOptions{Network: params, Resync: f.resync})
 		if serr != nil {
-			if fe := (*source.FormatError)(nil); errors.As(serr, &fe) && !f.resync && strings.Contains(serr.Error(), "stray bytes") {
+			if errors.Is(serr, source.ErrStrayBytes) {
 				return fmt.Errorf("%w; --resync skips them", serr)
 			}
 			return serr

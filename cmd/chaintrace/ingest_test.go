@@ -172,4 +172,12 @@ func TestChainCLI(t *testing.T) {
 	if _, err := runCLI(t, "--data", data, "ingest", "--no-progress", "--network", "testnet3", testutil.SharedFile(t, "data/btc/testnet/700000.block")); err == nil || !strings.Contains(err.Error(), "mainnet") {
 		t.Errorf("network mismatch: %v", err)
 	}
+	// Stray bytes between blocks: the error names the file, the offset and the CLI flag
+	// that skips them (not the library option).
+	inc := blk("incompleteblk.dat")
+	if _, err := runCLI(t, "--data", data, "ingest", "--no-progress", "--network", "mainnet", inc); err == nil ||
+		!strings.Contains(err.Error(), inc+": offset 70449: bad magic") || !strings.Contains(err.Error(), "--resync skips them") ||
+		strings.Contains(err.Error(), "FileOptions") {
+		t.Errorf("incompleteblk.dat: %v", err)
+	}
 }

@@ -493,7 +493,7 @@ func (s *scanner) scanFramed(f *os.File, fi *fileInfo) error {
 			}
 			if !s.opt.Resync {
 				if found {
-					fe.Err = fmt.Errorf("%w; a block frame follows %d bytes later (stray bytes between blocks: FileOptions.Resync skips them)", fe.Err, next-off)
+					fe.Err = fmt.Errorf("%w; a block frame follows %d byte(s) later (%w)", fe.Err, next-off, ErrStrayBytes)
 				}
 				return err
 			}
@@ -560,6 +560,10 @@ func (s *scanner) checkMagic(fi *fileInfo, off int64, magic wire.BitcoinNet) err
 }
 
 var errBadMagic = errors.New("bad magic")
+
+// ErrStrayBytes is in the chain of a *FormatError for bytes between two blocks
+// that are not a block frame (FileOptions.Resync skips them).
+var ErrStrayBytes = errors.New("stray bytes between blocks")
 
 // findMagic searches fi from off for the magic of the scan's network (or of
 // any known network when none is fixed yet).

@@ -106,7 +106,7 @@ func TestBadFiles(t *testing.T) {
 	// byte; with Resync: the 301 blocks and a warning naming the offset.
 	_, err := ScanFiles([]string{filepath.Join(dir, "incompleteblk.dat")}, FileOptions{})
 	var fe *FormatError
-	if !errors.As(err, &fe) || fe.Offset != 70449 || !strings.HasSuffix(fe.File, "incompleteblk.dat") {
+	if !errors.As(err, &fe) || fe.Offset != 70449 || !strings.HasSuffix(fe.File, "incompleteblk.dat") || !errors.Is(err, ErrStrayBytes) {
 		t.Fatalf("incompleteblk.dat: error %v, want a FormatError at offset 70449", err)
 	}
 	t.Logf("incompleteblk.dat: %v", err)
