@@ -47,13 +47,15 @@ func init() {
 // usageError marks an error caused by bad command-line input (exit code 2).
 type usageError struct{ error }
 
-// usageArgs makes an argument check's error a usage error (exit 2).
+// usageArgs makes an argument check's error a usage error (exit 2). A check that
+// already returns a usage error is left as it is (no second "cmd:" prefix).
 func usageArgs(check cobra.PositionalArgs) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error {
-		if err := check(cmd, args); err != nil {
-			return usageError{fmt.Errorf("%s: %w", cmd.Name(), err)}
+		err := check(cmd, args)
+		if err == nil || errors.As(err, new(usageError)) {
+			return err
 		}
-		return nil
+		return usageError{fmt.Errorf("%s: %w", cmd.Name(), err)}
 	}
 }
 
