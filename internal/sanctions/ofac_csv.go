@@ -27,8 +27,12 @@ const (
 // when present (a warning otherwise). Remarks cut at 1,000 characters are
 // completed from sdn_comments.csv before anything is extracted from them.
 func ParseOFACCSV(path string) (*Parsed, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("ofac csv: %w", err) // names path, not a made-up path/sdn.csv
+	}
 	dir, sdnPath := path, filepath.Join(path, ofacSDNFile)
-	if st, err := os.Stat(path); err == nil && !st.IsDir() {
+	if !st.IsDir() {
 		dir, sdnPath = filepath.Dir(path), path
 	}
 	p := &Parsed{List: ListOFAC, Source: sdnPath, Format: FormatOFACCSV}

@@ -2,6 +2,8 @@ package sanctions
 
 import (
 	"bufio"
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -169,5 +171,14 @@ func TestOFACCSVWithoutCommentsDropsFragments(t *testing.T) {
 				t.Errorf("%s: fragment %q listed", e.ID, c.Address)
 			}
 		}
+	}
+}
+
+// A path that does not exist is named as given (not as PATH/sdn.csv).
+func TestOFACCSVMissingPath(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "nonexist.csv")
+	_, err := ParseOFACCSV(missing)
+	if !errors.Is(err, fs.ErrNotExist) || strings.Contains(err.Error(), "nonexist.csv/sdn.csv") || !strings.Contains(err.Error(), missing) {
+		t.Fatalf("got %v, want a not-exist error naming %s", err, missing)
 	}
 }
