@@ -91,7 +91,7 @@ func (ix *Index) pendingBytes() int {
 		n += c.pendingBytes()
 	}
 	n += len(ix.postings)*48 + len(ix.pendTx)*90 + ix.pendAddr.len()*40 + len(ix.spentPend)*40 +
-		len(ix.unknowns)*56 + len(ix.multiIDs)*8 + len(ix.multis)*32
+		len(ix.multiIDs)*8 + len(ix.multis)*32
 	return n
 }
 
@@ -160,7 +160,10 @@ func (ix *Index) applyBlock(blk *wire.MsgBlock, hash chainhash.Hash, height int6
 			}
 			if !ok {
 				ix.inPrev.addU40(noID)
-				ix.unknowns = append(ix.unknowns, unknownIn{inID, in.PreviousOutPoint})
+				r := ix.inOutpoint.add()
+				putU40(r, inID)
+				copy(r[idWidth:], in.PreviousOutPoint.Hash[:])
+				binary.LittleEndian.PutUint32(r[idWidth+32:], in.PreviousOutPoint.Index)
 				known = false
 				continue
 			}
@@ -541,7 +544,7 @@ func (ix *Index) undoKV(start lens, batch *pebble.Batch) error {
 	for _, p := range []struct {
 		prefix byte
 		from   uint64
-	}{{kUnknown, start.ins}, {kMulti, start.outs}, {kDup, start.txs}, {kSummary, start.addrs}} {
+	}{{kMulti, start.outs}, {kDup, start.txs}, {kSummary, start.addrs}} {
 		var lo [6]byte
 		lo[0] = p.prefix
 		putU40BE(lo[1:], p.from)
@@ -604,7 +607,7 @@ func (ix *Index) rollback(start lens) {
 	}
 	ix.dups = ix.dups[:i]
 	ix.postings = ix.postings[:sort.Search(len(ix.postings), func(i int) bool { return ix.postings[i].tx >= start.txs })]
-	ix.unknowns = ix.unknowns[:sort.Search(len(ix.unknowns), func(i int) bool { return ix.unknowns[i].in >= start.ins })]
+	ix.inOutpoint.truncate(ix.outpointsBefore(start.ins))
 	if i := sort.Search(len(ix.multis), func(i int) bool { return ix.multis[i].out >= start.outs }); i < len(ix.multis) {
 		ix.multiIDs = ix.multiIDs[:ix.multis[i].start]
 		ix.multis = ix.multis[:i]
@@ -631,4 +634,11 @@ func (ix *Index) rollback(start lens) {
 	if n := ix.blocks.len(); n > 0 {
 		ix.tipWork = ix.workOf(n - 1)
 	}
+}
+
+// outpointsBefore returns how many in_outpoint records belong to inputs
+// before input id in (records are in input order).
+func (ix *Index) outpointsBefore(in uint64) uint64 {
+	n := ix.inOutpoint.len()
+	return uint64(sort.Search(int(n), func(i int) bool { return getU40(ix.inOutpoint.rec(uint64(i))) >= in }))
 }

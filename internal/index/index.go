@@ -15,7 +15,6 @@ import (
 
 	"github.com/btcsuite/btcd/chaincfg"
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
-	"github.com/btcsuite/btcd/wire"
 	"github.com/cockroachdb/pebble"
 	"github.com/cockroachdb/pebble/bloom"
 
@@ -59,7 +58,7 @@ type Index struct {
 	closed bool
 
 	blocks, txHash, txIn, txOut, txInfo, txFee *column
-	inPrev                                     *column
+	inPrev, inOutpoint                         *column
 	outValue, outAddr, outType, outSpent       *column
 	addrOff, addrBlob                          *column
 	cols                                       []*column
@@ -76,7 +75,6 @@ type Index struct {
 	pendBlk   map[chainhash.Hash]int64
 	pendAddr  addrMap
 	postings  []posting
-	unknowns  []unknownIn
 	multis    []multiOut
 	multiIDs  []uint64
 	dups      []dupTx
@@ -99,11 +97,6 @@ type Index struct {
 type posting struct {
 	addr, tx   uint64
 	recv, sent uint64
-}
-
-type unknownIn struct {
-	in uint64
-	op wire.OutPoint
 }
 
 type multiOut struct {
@@ -133,31 +126,41 @@ type checkpoint struct {
 	// addresses [0, FilterAddrs); Open re-adds the keys past them.
 	FilterTxs   uint64
 	FilterAddrs uint64
+	// Records in in_outpoint.col (inputs whose spent output is not indexed).
+	Outpoints uint64
 }
 
 const (
-	checkpointLen     = 10*8 + 4
-	checkpointVersion = 2
+	checkpointLen = 11*8 + 4
+	// checkpointVersion is the on-disk format version; any change to the
+	// files or keys bumps it and Open refuses other versions.
+	checkpointVersion = 3
 )
 
 func (c checkpoint) encode() []byte {
 	b := make([]byte, checkpointLen)
 	binary.LittleEndian.PutUint32(b, checkpointVersion)
-	for i, v := range []uint64{c.Epoch, c.Blocks, c.Txs, c.Inputs, c.Outputs, c.Addrs, c.Blob, uint64(c.Base), c.FilterTxs, c.FilterAddrs} {
+	for i, v := range []uint64{c.Epoch, c.Blocks, c.Txs, c.Inputs, c.Outputs, c.Addrs, c.Blob, uint64(c.Base), c.FilterTxs, c.FilterAddrs, c.Outpoints} {
 		binary.LittleEndian.PutUint64(b[4+8*i:], v)
 	}
 	return b
 }
 
 func decodeCheckpoint(b []byte) (checkpoint, error) {
-	if len(b) != checkpointLen || binary.LittleEndian.Uint32(b) != checkpointVersion {
-		return checkpoint{}, fmt.Errorf("checkpoint record of %d bytes, version %d: unsupported format", len(b), binary.LittleEndian.Uint32(b))
+	if len(b) < 4 {
+		return checkpoint{}, fmt.Errorf("checkpoint record of %d bytes: damaged index", len(b))
 	}
-	var v [10]uint64
+	if v := binary.LittleEndian.Uint32(b); v != checkpointVersion {
+		return checkpoint{}, fmt.Errorf("index format v%d, this build reads v%d: re-ingest into a new --data folder", v, checkpointVersion)
+	}
+	if len(b) != checkpointLen {
+		return checkpoint{}, fmt.Errorf("checkpoint record of %d bytes, want %d: damaged index", len(b), checkpointLen)
+	}
+	var v [11]uint64
 	for i := range v {
 		v[i] = binary.LittleEndian.Uint64(b[4+8*i:])
 	}
-	return checkpoint{v[0], v[1], v[2], v[3], v[4], v[5], v[6], int64(v[7]), v[8], v[9]}, nil
+	return checkpoint{v[0], v[1], v[2], v[3], v[4], v[5], v[6], int64(v[7]), v[8], v[9], v[10]}, nil
 }
 
 // Pebble key prefixes.
@@ -168,7 +171,6 @@ const (
 	kBlock      = 'b' // block hash → height (i64 LE)
 	kAddr       = 'a' // address key → address id (u40 LE)
 	kPosting    = 'p' // address id (u40 BE) + tx number (u40 BE) → uvarint received, uvarint sent
-	kUnknown    = 'u' // input id (u40 BE) → prev txid + vout (u32 LE), for inputs whose spent output is not indexed
 	kMulti      = 'm' // output id (u40 BE) → address ids (u40 LE each), for outputs paying several addresses
 	kDup        = 'd' // tx number (u40 BE) → earlier tx number with the same txid (BIP30 duplicates)
 	kFilter     = 'F' // size of filter.bloom once it covers all committed data
@@ -183,6 +185,9 @@ const filterSyncKeys = 4 << 20
 const (
 	blockRecLen  = 32 + 80 + 8 + 8 + 4 + 4 + 32 // hash, header, first tx, first address, size, weight, cumulative work
 	txInfoRecLen = 16                           // size, weight, version, lock time (u32 each)
+	// outpointRecLen: input id (u40), prev txid (32), vout (u32), for
+	// inputs whose spent output is not indexed, in input order.
+	outpointRecLen = idWidth + 32 + 4
 )
 
 // Open opens (creating if absent) the index in dir and recovers it to its
@@ -288,6 +293,7 @@ func (ix *Index) init(opt Options, cacheBytes int64) error {
 		{&ix.txInfo, "tx_info", txInfoRecLen, cp.Txs},
 		{&ix.txFee, "tx_fee", 8, cp.Txs},
 		{&ix.inPrev, "in_spent_out", idWidth, cp.Inputs},
+		{&ix.inOutpoint, "in_outpoint", outpointRecLen, cp.Outpoints},
 		{&ix.outValue, "out_value", 8, cp.Outputs},
 		{&ix.outAddr, "out_addr", idWidth, cp.Outputs},
 		{&ix.outType, "out_type", 1, cp.Outputs},
@@ -391,7 +397,6 @@ func (ix *Index) resetPending() {
 	ix.pendBlk = make(map[chainhash.Hash]int64)
 	ix.pendAddr = newAddrMap()
 	ix.postings = ix.postings[:0]
-	ix.unknowns = ix.unknowns[:0]
 	ix.multis = ix.multis[:0]
 	ix.multiIDs = ix.multiIDs[:0]
 	ix.dups = ix.dups[:0]
@@ -586,6 +591,8 @@ func (ix *Index) commit(dels *pebble.Batch) error {
 		Addrs:   ix.addrOff.len(),
 		Blob:    ix.addrBlob.len(),
 		Base:    ix.cp.Base,
+
+		Outpoints: ix.inOutpoint.len(),
 	}
 	if next.Blocks > 0 {
 		next.Base = ix.base
@@ -827,17 +834,6 @@ func (ix *Index) buildBatch(b *pebble.Batch) error {
 		copy(k[1:], tx.h[:])
 		putU40(v[:], tx.n)
 		if err := set(k[:33], v[:5]); err != nil {
-			return err
-		}
-	}
-	// 'u': unknown outpoints, by input id (appended in order).
-	for _, u := range ix.unknowns {
-		k[0] = kUnknown
-		putU40BE(k[1:], u.in)
-		var val [36]byte
-		copy(val[:], u.op.Hash[:])
-		binary.LittleEndian.PutUint32(val[32:], u.op.Index)
-		if err := set(k[:6], val[:]); err != nil {
 			return err
 		}
 	}

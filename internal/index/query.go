@@ -371,23 +371,17 @@ func (ix *Index) addrString(a uint64) (string, error) {
 // unknownOutpoint returns the outpoint of an input whose spent output is
 // not indexed.
 func (ix *Index) unknownOutpoint(in uint64) (wire.OutPoint, error) {
-	if i := sort.Search(len(ix.unknowns), func(i int) bool { return ix.unknowns[i].in >= in }); i < len(ix.unknowns) && ix.unknowns[i].in == in {
-		return ix.unknowns[i].op, nil
+	i := ix.outpointsBefore(in)
+	if i >= ix.inOutpoint.len() {
+		return wire.OutPoint{}, fmt.Errorf("outpoint of input #%d: %w", in, ErrNotFound)
 	}
-	var k [6]byte
-	k[0] = kUnknown
-	putU40BE(k[1:], in)
-	v, closer, err := ix.db.Get(k[:])
-	if err != nil {
-		return wire.OutPoint{}, fmt.Errorf("outpoint of input #%d: %w", in, err)
-	}
-	defer closer.Close()
-	if len(v) != 36 {
-		return wire.OutPoint{}, fmt.Errorf("outpoint of input #%d: bad record of %d bytes", in, len(v))
+	r := ix.inOutpoint.rec(i)
+	if getU40(r) != in {
+		return wire.OutPoint{}, fmt.Errorf("outpoint of input #%d: %w", in, ErrNotFound)
 	}
 	var op wire.OutPoint
-	copy(op.Hash[:], v[:32])
-	op.Index = binary.LittleEndian.Uint32(v[32:])
+	copy(op.Hash[:], r[idWidth:idWidth+32])
+	op.Index = binary.LittleEndian.Uint32(r[idWidth+32:])
 	return op, nil
 }
 

@@ -304,7 +304,6 @@ func (ix *Index) Verify(ctx context.Context) (*VerifyReport, error) {
 				bad("address key %x is missing from the Bloom filter", k[1:])
 			}
 		}),
-		scan(kUnknown, func(k, v []byte) { nU++ }),
 		scan(kMulti, func(k, v []byte) { nM++ }),
 		scan(kDup, func(k, v []byte) { nDups++ }),
 	}
@@ -330,7 +329,15 @@ func (ix *Index) Verify(ctx context.Context) (*VerifyReport, error) {
 		nTx++
 	}
 	nAddr += uint64(ix.pendAddr.len())
-	nU += uint64(len(ix.unknowns))
+	nU = ix.inOutpoint.len()
+	for i, prev := uint64(0), uint64(0); i < nU; i++ {
+		in := getU40(ix.inOutpoint.rec(i))
+		if in >= rep.Inputs || (i > 0 && in <= prev) || ix.inPrev.u40(in) != noID {
+			bad("outpoint record %d names input #%d: out of order or not an input with an unknown spent output", i, in)
+			break
+		}
+		prev = in
+	}
 	nM += uint64(len(ix.multis))
 	nDups += uint64(len(ix.dups))
 	if nPost != rep.Postings || kvPost != postSum {
