@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"syscall"
 
 	"github.com/chaintrace/chaintrace/internal/api"
@@ -60,11 +61,17 @@ func openIndexRead(dataDir string) (*index.Index, error) {
 	return ix, nil
 }
 
+// errIndexInUse is in the chain of an error opening a chain index that another
+// chaintrace process (or another open in this one) holds.
+var errIndexInUse = errors.New("in use by another chaintrace process (an ingest or a server)")
+
 // indexOpenError words a failure to open the chain index, recognising the lock that
 // another chaintrace process (an ingest, a server) holds on it.
 func indexOpenError(dataDir string, err error) error {
-	if errors.Is(err, syscall.EAGAIN) {
-		return fmt.Errorf("the chain index in %s is in use by another chaintrace process (an ingest or a server): %w", dataDir, err)
+	// EAGAIN: another process holds the lock; Pebble says "lock held by current
+	// process" when this one does.
+	if errors.Is(err, syscall.EAGAIN) || strings.Contains(err.Error(), "lock held by current process") {
+		return fmt.Errorf("the chain index in %s is %w: %w", dataDir, errIndexInUse, err)
 	}
 	return fmt.Errorf("open chain index in %s: %w", dataDir, err)
 }

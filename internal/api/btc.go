@@ -16,6 +16,10 @@ type btcConfig struct {
 	// Chain is the chain index, opened by serve; nil when the data folder has none
 	// (the routes then answer 503).
 	Chain *index.Index
+	// PendingChain, used when Chain is nil, is asked for the index on each request:
+	// an index that could not be opened at start (another process holds it) is
+	// served once it can be. While it returns an error the routes answer 503 with it.
+	PendingChain func() (*index.Index, error)
 }
 
 // Paging of address histories.
@@ -72,11 +76,19 @@ func (s *Server) registerBTC() {
 // chain wraps a handler that needs the chain index, answering 503 without one.
 func (s *Server) chain(h func(http.ResponseWriter, *http.Request, *index.Index)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if s.cfg.Chain == nil {
+		ix := s.cfg.Chain
+		if ix == nil && s.cfg.PendingChain != nil {
+			var err error
+			if ix, err = s.cfg.PendingChain(); err != nil {
+				writeError(w, http.StatusServiceUnavailable, err.Error())
+				return
+			}
+		}
+		if ix == nil {
 			writeError(w, http.StatusServiceUnavailable, "no chain index in the data folder: run chaintrace ingest first")
 			return
 		}
-		h(w, r, s.cfg.Chain)
+		h(w, r, ix)
 	}
 }
 
