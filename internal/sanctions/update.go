@@ -97,12 +97,14 @@ func (s *Store) Update(ctx context.Context, req UpdateRequest) (v Version, creat
 	if err != nil {
 		return v, false, err
 	}
+	urls := map[string]string{main: req.URL} // downloaded file → its URL, for messages
 	if req.Format == FormatOFACCSV {
 		for _, sib := range []string{ofacAddFile, ofacAltFile, ofacCommentsFile} {
 			u, err := siblingURL(req.URL, sib)
 			if err != nil {
 				return v, false, err
 			}
+			urls[filepath.Join(tmp, sib)] = u
 			if _, err := download(ctx, req.Client, u, filepath.Join(tmp, sib)); err != nil {
 				var nf notFoundError
 				if !errors.As(err, &nf) {
@@ -114,7 +116,7 @@ func (s *Store) Update(ctx context.Context, req UpdateRequest) (v Version, creat
 	}
 	p, err := ParseFile(req.Format, main, "")
 	if err != nil {
-		return v, false, fmt.Errorf("update from %s: %w", req.URL, err)
+		return v, false, fmt.Errorf("update: %w", namedByURL(err, urls))
 	}
 	p.Source = req.URL
 	if p.Published == "" && !modified.IsZero() {
@@ -192,4 +194,22 @@ func download(ctx context.Context, c *http.Client, rawURL, file string) (time.Ti
 	}
 	mod, _ := http.ParseTime(resp.Header.Get("Last-Modified"))
 	return mod, nil
+}
+
+// urlNamedError is a parse error whose message names the downloaded files by
+// their URLs rather than by their temporary paths (which are removed).
+type urlNamedError struct {
+	msg string
+	err error
+}
+
+func (e *urlNamedError) Error() string { return e.msg }
+func (e *urlNamedError) Unwrap() error { return e.err }
+
+func namedByURL(err error, urls map[string]string) error {
+	msg := err.Error()
+	for path, u := range urls {
+		msg = strings.ReplaceAll(msg, path, u)
+	}
+	return &urlNamedError{msg: msg, err: err}
 }

@@ -86,6 +86,10 @@ func TestUpdateFromServer(t *testing.T) {
 			if err == nil || created || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("err = %v created=%v, want it to mention %q", err, created, tt.want)
 			}
+			// The message names what was downloaded, not the removed temporary file.
+			if !strings.Contains(err.Error(), req.URL) || strings.Contains(err.Error(), "download-") {
+				t.Errorf("err = %v, want it to name %s and no temporary path", err, req.URL)
+			}
 			t.Logf("refused: %v", err)
 			if cur, _ := s.Current(ctx, ListOFAC); cur.ID != v.ID {
 				t.Errorf("version in force changed to %d after a refused update", cur.ID)
