@@ -120,7 +120,7 @@ entries of the version in force, is refused (--force accepts a shrunken list).`,
 				}
 				ids[i] = id
 			}
-			st, err := sanctions.OpenStore(flagData)
+			st, err := openSanctionsRead(flagData)
 			if err != nil {
 				return err
 			}
@@ -213,14 +213,17 @@ Default URLs:
 }
 
 func runListVersions(ctx context.Context, w, ew io.Writer, asJSON bool) error {
-	st, err := sanctions.OpenStore(flagData)
-	if err != nil {
+	var vs []sanctions.Version
+	st, err := openSanctionsRead(flagData)
+	switch {
+	case errors.Is(err, errNoLists): // no store yet: no versions, and none created
+	case err != nil:
 		return err
-	}
-	defer st.Close()
-	vs, err := st.Versions(ctx)
-	if err != nil {
-		return err
+	default:
+		defer st.Close()
+		if vs, err = st.Versions(ctx); err != nil {
+			return err
+		}
 	}
 	if asJSON {
 		if vs == nil {

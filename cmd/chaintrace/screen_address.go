@@ -38,7 +38,7 @@ JSON: {"address","sanctioned","list_version","matches":[{"list","entity_id","nam
 					ids = append(ids, id)
 				}
 			}
-			st, err := sanctions.OpenStore(flagData)
+			st, err := openSanctionsRead(flagData)
 			if err != nil {
 				return err
 			}

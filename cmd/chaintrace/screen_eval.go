@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/chaintrace/chaintrace/internal/sanctions"
 	"github.com/chaintrace/chaintrace/internal/sanctions/namematch"
 	"github.com/chaintrace/chaintrace/internal/sanctions/namematch/eval"
 	"github.com/spf13/cobra"
@@ -57,7 +56,7 @@ is an entity id ("ofac:27307", "un:KPi.033") or empty for a negative query.`,
 				}
 				cases = cs
 			}
-			st, err := sanctions.OpenStore(flagData)
+			st, err := openSanctionsRead(flagData)
 			if err != nil {
 				return err
 			}

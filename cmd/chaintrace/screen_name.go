@@ -82,7 +82,7 @@ JSON: {"query","list_version","matches":[{"list","entity_id","name","matched_nam
 			if batch == "" && strings.TrimSpace(args[0]) == "" {
 				return usageError{sanctions.ErrEmptyName}
 			}
-			st, err := sanctions.OpenStore(flagData)
+			st, err := openSanctionsRead(flagData)
 			if err != nil {
 				return err
 			}
