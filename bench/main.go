@@ -57,6 +57,7 @@ type row struct {
 	bytes          int64
 	secs           float64
 	rssMB          float64
+	anonMB, fileMB float64 // peaks of RssAnon and RssFile+RssShmem, sampled
 	txs, ins, outs int64
 	disk           int64
 	note           string
@@ -168,24 +169,27 @@ func run(shared, bin, work string) error {
 
 	host, _ := os.Hostname()
 	fmt.Printf("chaintrace ingest benchmark — %s, %s/%s, %d CPUs, %s, %s\n\n", host, runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version(), time.Now().UTC().Format(time.DateOnly))
-	fmt.Println("| measurement | blocks | MB | s | MB/s | blocks/s | peak RSS MB | disk B/tx | disk B/(in+out) | notes |")
-	fmt.Println("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+	fmt.Println("| measurement | blocks | MB | s | MB/s | blocks/s | peak RSS MB | anon / file MB | disk B/tx | disk B/(in+out) | notes |")
+	fmt.Println("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
 	for _, r := range append(rows, marginal) {
 		perTx, perIO := "", ""
 		if r.disk > 0 && r.txs > 0 {
 			perTx = fmt.Sprintf("%.0f", float64(r.disk)/float64(r.txs))
 			perIO = fmt.Sprintf("%.0f", float64(r.disk)/float64(r.ins+r.outs))
 		}
-		rss := ""
+		rss, split := "", ""
 		if r.rssMB > 0 {
 			rss = fmt.Sprintf("%.0f", r.rssMB)
 		}
+		if r.anonMB > 0 {
+			split = fmt.Sprintf("%.0f / %.0f", r.anonMB, r.fileMB)
+		}
 		if r.secs == 0 {
-			fmt.Printf("| %s — %s | | | | | | | %s | %s | %s |\n", r.what, r.data, perTx, perIO, r.note)
+			fmt.Printf("| %s — %s | | | | | | | | %s | %s | %s |\n", r.what, r.data, perTx, perIO, r.note)
 			continue
 		}
-		fmt.Printf("| %s — %s | %d | %.1f | %.2f | %.1f | %.0f | %s | %s | %s | %s |\n",
-			r.what, r.data, r.blocks, float64(r.bytes)/1e6, r.secs, float64(r.bytes)/1e6/r.secs, float64(r.blocks)/r.secs, rss, perTx, perIO, r.note)
+		fmt.Printf("| %s — %s | %d | %.1f | %.2f | %.1f | %.0f | %s | %s | %s | %s | %s |\n",
+			r.what, r.data, r.blocks, float64(r.bytes)/1e6, r.secs, float64(r.bytes)/1e6/r.secs, float64(r.blocks)/r.secs, rss, split, perTx, perIO, r.note)
 	}
 	return nil
 }
@@ -259,15 +263,28 @@ func ingestRun(bin, dir, data string, runs [][]string) (row, error) {
 	r := row{what: "chaintrace ingest (end to end, child process)", data: data}
 	for i, args := range runs {
 		d := filepath.Join(dir, strconv.Itoa(i))
+		if err := os.RemoveAll(d); err != nil { // a fresh data folder, also with -work
+			return r, err
+		}
 		full := append([]string{"ingest", "--data", d, "--no-progress", "--log-level", "error"}, args...)
 		cmd := exec.Command(bin, full...)
 		var out, stderr bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &out, &stderr
 		t := time.Now()
-		if err := cmd.Run(); err != nil {
+		if err := cmd.Start(); err != nil {
+			return r, fmt.Errorf("%s: %v", bin, err)
+		}
+		done := make(chan struct{})
+		sampled := make(chan [2]float64)
+		go func() { sampled <- sampleRSS(cmd.Process.Pid, done) }()
+		err := cmd.Wait()
+		r.secs += time.Since(t).Seconds()
+		close(done)
+		peaks := <-sampled
+		r.anonMB, r.fileMB = max(r.anonMB, peaks[0]), max(r.fileMB, peaks[1])
+		if err != nil {
 			return r, fmt.Errorf("%s %s: %v\n%s", bin, strings.Join(full, " "), err, stderr.String())
 		}
-		r.secs += time.Since(t).Seconds()
 		// The child reports its own VmHWM: getrusage of a child forked from this (large)
 		// process would count the pages it shared with us before exec.
 		if m := rssRE.FindStringSubmatch(out.String()); m != nil {
@@ -311,4 +328,40 @@ func ingestRun(bin, dir, data string, runs [][]string) (row, error) {
 		})
 	}
 	return r, nil
+}
+
+// sampleRSS polls /proc/PID/status every 10 ms until done and returns the peaks of the
+// process's anonymous memory (RssAnon: Go heap, Pebble's memtables and block cache) and of
+// its file-backed and shared resident pages (RssFile + RssShmem: the memory-mapped index
+// columns and Bloom filter, which the kernel can drop and reread). They need not peak at
+// the same moment, so they need not add up to the peak RSS.
+func sampleRSS(pid int, done <-chan struct{}) [2]float64 {
+	var peak [2]float64
+	path := fmt.Sprintf("/proc/%d/status", pid)
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		if b, err := os.ReadFile(path); err == nil {
+			var anon, file float64
+			for _, line := range strings.Split(string(b), "\n") {
+				f := strings.Fields(line)
+				if len(f) < 2 {
+					continue
+				}
+				kb, _ := strconv.ParseFloat(f[1], 64)
+				switch f[0] {
+				case "RssAnon:":
+					anon = kb / 1024
+				case "RssFile:", "RssShmem:":
+					file += kb / 1024
+				}
+			}
+			peak[0], peak[1] = max(peak[0], anon), max(peak[1], file)
+		}
+		select {
+		case <-done:
+			return peak
+		case <-tick.C:
+		}
+	}
 }

@@ -378,7 +378,9 @@ func (ix *Index) openFilter(size int64) error {
 	if err := ix.db.Delete([]byte{kFilter}, pebble.Sync); err != nil {
 		return fmt.Errorf("filter record: %w", err)
 	}
-	clear(fl.mm)
+	if !created { // a new file is all zeros: clearing it would only make every page resident
+		clear(fl.mm)
+	}
 	if err := ix.fillFilter(); err != nil {
 		return err
 	}
