@@ -42,7 +42,10 @@ type ingestFlags struct {
 func init() {
 	var f ingestFlags
 	cmd := &cobra.Command{
-		Use:   "ingest [--network NET] [--start-height H] PATH... | ingest --rpc URL --rpc-user U --rpc-pass P [--follow]",
+		Use: "ingest [--network NET] [--start-height H] PATH... | --rpc URL --rpc-user U --rpc-pass P [--follow]",
+		Example: `  chaintrace ingest --data DIR ~/.bitcoin/blocks
+  chaintrace ingest --data DIR --start-height 227835 227835.block
+  chaintrace ingest --data DIR --rpc http://127.0.0.1:8332 --rpc-user U --rpc-pass P --follow`,
 		Short: "Index blocks from block files or a node, in best-chain order",
 		Long: `Index blocks into the chain index under --data.
 

@@ -22,7 +22,9 @@ func init() {
 	var asJSON bool
 	listsCmd := &cobra.Command{
 		Use:   "lists",
-		Short: "Import, version, diff and update sanctions lists (same as `lists versions`)",
+		Short: "Import, version, diff and update sanctions lists",
+		Long: `Import, version, diff and update sanctions lists. Without a subcommand,
+lists the imported versions (as ` + "`lists versions`" + `).`,
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runListVersions(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), asJSON)

@@ -21,8 +21,26 @@ var serveSetup []func(ctx context.Context, cfg *api.Config, dataDir string) (cle
 func init() {
 	var listen string
 	cmd := &cobra.Command{
-		Use:   "serve",
-		Short: "Serve the HTTP API (and web UI) over the data directory",
+		Use:   "serve [--listen ADDR]",
+		Short: "Serve the HTTP API over the data directory",
+		Long: `Serve the JSON API over the data directory (errors are {"error": "…"} with
+400 for bad input, 404 for what is not there, 503 for what is not loaded yet):
+
+  GET  /v1/stats                          chain index counts and tip
+  GET  /v1/btc/blocks/{height|hash}       a block
+  GET  /v1/btc/txs/{txid}                 a transaction with its spent outputs and spenders
+  GET  /v1/btc/addresses/{address}        balance and transactions (?offset=&limit=)
+  GET  /v1/screen/address/{address}       screen a crypto address against the lists in force
+  GET  /v1/screen/name?q=NAME             screen a name (fuzzy)
+  POST /v1/screen                         batch: {"addresses":[…],"names":[…]}
+  GET  /v1/lists                          imported list versions
+  GET  /api/v1/address/{address}          Chainalysis-compatible sanctions check
+  GET  /healthz                           liveness
+
+The chain index admits one process: a server started while an ingest runs
+answers 503 on the chain routes until the ingest ends (or serve a followed index
+with ` + "`chaintrace ingest --follow --listen`" + `). Lists imported by another process
+are picked up within seconds.`,
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runServe(cmd.Context(), listen)
