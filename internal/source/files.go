@@ -219,6 +219,10 @@ func expand(paths []string, opt FileOptions) ([]*fileInfo, error) {
 			blks = append(blks, numbered{n, de.Name()})
 		}
 		if len(blks) == 0 {
+			if st, err := os.Stat(filepath.Join(p, "blocks")); err == nil && st.IsDir() {
+				// A Bitcoin Core data folder (~/.bitcoin) rather than its blocks folder.
+				return nil, fmt.Errorf("%s: no blk*.dat files in the folder (a Bitcoin Core data folder? give its blocks folder: %s)", p, filepath.Join(p, "blocks"))
+			}
 			return nil, fmt.Errorf("%s: no blk*.dat files in the folder", p)
 		}
 		slices.SortFunc(blks, func(a, b numbered) int {

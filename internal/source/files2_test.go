@@ -205,6 +205,15 @@ func TestFolderXOR(t *testing.T) {
 	if _, err := ScanFiles([]string{t.TempDir()}, FileOptions{}); err == nil || !strings.Contains(err.Error(), "no blk") {
 		t.Errorf("empty folder: %v", err)
 	}
+	// A Core data folder given instead of its blocks folder: the error names the latter.
+	datadir := t.TempDir()
+	if err := os.Mkdir(filepath.Join(datadir, "blocks"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, filepath.Join(datadir, "blocks"), "blk00000.dat", b0)
+	if _, err := ScanFiles([]string{datadir}, FileOptions{}); err == nil || !strings.Contains(err.Error(), "give its blocks folder: "+filepath.Join(datadir, "blocks")) {
+		t.Errorf("Core data folder: %v", err)
+	}
 	if _, err := ScanFiles(nil, FileOptions{}); err == nil {
 		t.Error("no paths accepted")
 	}
