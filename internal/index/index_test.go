@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"math/rand/v2"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -449,5 +451,25 @@ func TestVerifyCancel(t *testing.T) {
 	cancel()
 	if _, err := ix.Verify(ctx); !errors.Is(err, context.Canceled) {
 		t.Fatalf("cancelled verify: %v", err)
+	}
+}
+
+// TestSortedPostings checks the packed sort against a plain sort by
+// (address id, tx number) of postings appended in tx order.
+func TestSortedPostings(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	var ps []posting
+	for tx := uint64(0); tx < 5000; tx++ {
+		for range rng.IntN(4) {
+			ps = append(ps, posting{addr: rng.Uint64N(maxID), tx: tx, recv: rng.Uint64()})
+		}
+		if rng.IntN(10) == 0 { // frequent addresses
+			ps = append(ps, posting{addr: maxID - 1, tx: tx}, posting{addr: 0, tx: tx})
+		}
+	}
+	want := slices.Clone(ps)
+	slices.SortStableFunc(want, func(x, y posting) int { return cmpU64(x.addr, y.addr) })
+	if got := sortedPostings(ps); !slices.Equal(got, want) {
+		t.Fatal("sortedPostings differs from a stable sort by address")
 	}
 }
