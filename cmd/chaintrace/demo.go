@@ -75,6 +75,18 @@ short is rebuilt.`,
 
 func runDemo(ctx context.Context, stdout, stderr io.Writer, dir string, seed uint64, scale float64) error {
 	simDir := filepath.Join(dir, "sim")
+	// Refuse a folder holding another network's index before writing anything.
+	if st, err := os.Stat(index.DirIn(dir)); err == nil && st.IsDir() {
+		ix, err := openIndexRead(dir)
+		if err != nil {
+			return err
+		}
+		net := ix.Network()
+		ix.Close()
+		if net != nil && net.Net != chaincfg.RegressionNetParams.Net {
+			return fmt.Errorf("%s holds a %s chain index: the demo needs a folder of its own (--data)", dir, chain.NetworkName(net))
+		}
+	}
 	hdr, err := demoSimulate(ctx, stderr, simDir, seed, scale)
 	if err != nil {
 		return err
