@@ -8,6 +8,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/btcsuite/btcd/chaincfg"
+
+	"github.com/chaintrace/chaintrace/internal/index"
 	"github.com/chaintrace/chaintrace/internal/sim"
 )
 
@@ -55,5 +58,20 @@ func TestDemo(t *testing.T) {
 	}
 	if !strings.Contains(err3.String(), "rebuilding") {
 		t.Errorf("cut-short simulation not rebuilt: %s", err3.String())
+	}
+	// A folder holding another network's index is refused before anything is written.
+	other := t.TempDir()
+	ix, err := index.Open(index.DirIn(other), index.Options{Network: &chaincfg.MainNetParams})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ix.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := runDemo(context.Background(), &out2, &err3, other, 5, 0.05); err == nil || !strings.Contains(err.Error(), "mainnet") {
+		t.Errorf("mainnet index folder: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(other, "sim")); !os.IsNotExist(err) {
+		t.Errorf("demo wrote into a mainnet data folder: %v", err)
 	}
 }
