@@ -121,7 +121,7 @@ func TestBaseHeight(t *testing.T) {
 	main := append([]*wire.MsgBlock{g}, line(g.BlockHash(), 3, 1)...)
 	p := testParams(g)
 	p.BIP0034Height = 400
-	seven := int64(7)
+	seven, fiveHundred := int64(7), int64(500)
 	bip34 := func(b *wire.MsgBlock) (int64, bool) { return 500, b.Header.Nonce == 2 }
 	early := func(b *wire.MsgBlock) (int64, bool) { return 300, true } // below activation: not a commitment
 	tests := []struct {
@@ -133,7 +133,12 @@ func TestBaseHeight(t *testing.T) {
 	}{
 		{"genesis", main, Options{Params: p}, 0, ""},
 		{"child of genesis", main[1:], Options{Params: p}, 1, ""},
-		{"start height wins", main[1:], Options{Params: p, StartHeight: &seven}, 7, ""},
+		{"start height", main[2:], Options{Params: p, StartHeight: &seven}, 7, ""},
+		{"start height agrees with bip34", main[2:], Options{Params: p, StartHeight: &fiveHundred, BlockHeight: bip34}, 500, ""},
+		{"start height contradicts genesis", main, Options{Params: p, StartHeight: &seven}, 0, "its height is 0"},
+		{"start height contradicts child of genesis", main[1:], Options{Params: p, StartHeight: &seven}, 0, "its height is 1"},
+		{"start height contradicts bip34", main[2:], Options{Params: p, StartHeight: &seven, BlockHeight: bip34}, 0, "its height is 500"},
+		{"start height with bip34 below activation", main[2:], Options{Params: p, StartHeight: &seven, BlockHeight: early}, 7, ""},
 		{"bip34", main[2:], Options{Params: p, BlockHeight: bip34}, 500, ""},
 		{"bip34 below activation", main[2:], Options{Params: p, BlockHeight: early}, 0, "pass --start-height"},
 		{"unknown", main[2:], Options{Params: p}, 0, "pass --start-height"},

@@ -236,15 +236,17 @@ func Blocks(ctx context.Context, ch Chain, cands []Candidate, opts Options) (Sum
 	return finish(orphanErr())
 }
 
-// baseHeight decides the height of the first block of an empty index.
+// baseHeight decides the height of the first block of an empty index. A height the
+// block itself settles (the genesis, a child of the genesis, a BIP34 commitment) is
+// used, and a --start-height that contradicts it is an error rather than wrong heights.
 func baseHeight(r *node, opts Options) (int64, error) {
-	if opts.StartHeight != nil {
-		return *opts.StartHeight, nil
-	}
-	if r.c.Hash == *opts.Params.GenesisHash {
-		return 0, nil
-	}
-	if opts.BlockHeight != nil {
+	known, how := int64(-1), ""
+	switch {
+	case r.c.Hash == *opts.Params.GenesisHash:
+		known, how = 0, "it is the "+opts.Params.Name+" genesis block"
+	case r.c.Header.PrevBlock == *opts.Params.GenesisHash:
+		known, how = 1, "its parent is the "+opts.Params.Name+" genesis block"
+	case opts.BlockHeight != nil:
 		b, _, err := r.c.Read()
 		if err != nil {
 			return 0, fmt.Errorf("read block %s (%s): %w", r.c.Hash, r.c.Where, err)
@@ -252,11 +254,18 @@ func baseHeight(r *node, opts Options) (int64, error) {
 		// Before BIP34 activation a coinbase may start with anything that reads as a
 		// number: only a height at or above the activation height is a commitment.
 		if h, ok := opts.BlockHeight(b); ok && h >= int64(opts.Params.BIP0034Height) {
-			return h, nil
+			known, how = h, "its coinbase commits to it: BIP34"
 		}
 	}
-	if r.c.Header.PrevBlock == *opts.Params.GenesisHash {
-		return 1, nil
+	if opts.StartHeight != nil {
+		if known >= 0 && *opts.StartHeight != known {
+			return 0, fmt.Errorf("--start-height %d contradicts block %s (%s): its height is %d (%s)",
+				*opts.StartHeight, r.c.Hash, r.c.Where, known, how)
+		}
+		return *opts.StartHeight, nil
+	}
+	if known >= 0 {
+		return known, nil
 	}
 	return 0, fmt.Errorf("cannot tell the height of block %s (%s), the first block of an empty index: its coinbase commits to no height (BIP34, %s from height %d) and its parent is not the genesis; pass --start-height",
 		r.c.Hash, r.c.Where, opts.Params.Name, opts.Params.BIP0034Height)
