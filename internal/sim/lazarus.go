@@ -58,7 +58,7 @@ func (w *world) setupThief() {
 	t.premix = w.newWallet(a, "premix", engine.P2WPKH, "premix", "")
 	t.postmix = w.newWallet(a, "postmix", engine.P2WPKH, "postmix", "")
 	for i := 0; i < 6; i++ {
-		t.mules = append(t.mules, fmt.Sprintf("mule%d", i+1))
+		t.mules = append(t.mules, fmt.Sprintf("%s/mule%d", a.ID, i+1))
 	}
 	_, blocks := w.cfg.plan()
 	t.theftAt = segwitHeight + max(40, blocks/10)
