@@ -3,6 +3,7 @@ package ingest
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -306,5 +307,22 @@ func TestSyncAndFollow(t *testing.T) {
 	_, err = Sync(context.Background(), ch, node, opts)
 	if err == nil || !strings.Contains(err.Error(), "does not share") {
 		t.Fatalf("got %v", err)
+	}
+}
+
+// A node whose tip is below --start-height indexes nothing and says why.
+func TestSyncStartAboveNodeTip(t *testing.T) {
+	g := gen(chainhash.Hash{}, 1000, easy)
+	node := &fakeNode{chain: append([]*wire.MsgBlock{g}, line(g.BlockHash(), 3, 1)...)}
+	var logs strings.Builder
+	start := int64(10)
+	ch := &memChain{}
+	s, err := Sync(context.Background(), ch, node, Options{Params: testParams(g), StartHeight: &start,
+		Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelWarn}))})
+	if err != nil || s.Applied != 0 || len(ch.blocks) != 0 {
+		t.Fatalf("applied %d (%d blocks), err %v; want nothing", s.Applied, len(ch.blocks), err)
+	}
+	if !strings.Contains(logs.String(), "below --start-height") || !strings.Contains(logs.String(), "node_height=3") {
+		t.Fatalf("no warning naming the node's height: %q", logs.String())
 	}
 }

@@ -103,6 +103,9 @@ func Sync(ctx context.Context, ch Chain, node Node, opts Options) (Summary, erro
 			}
 		}
 		if nodeHeight <= fork {
+			if !haveTip && opts.StartHeight != nil {
+				opts.Logger.Warn("the node's tip is below --start-height: nothing to index yet", "node", node.URL(), "node_height", nodeHeight, "start_height", *opts.StartHeight)
+			}
 			return finish(nil)
 		}
 		items := make([]item, 0, nodeHeight-fork)
