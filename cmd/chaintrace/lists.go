@@ -25,7 +25,7 @@ func init() {
 		Short: "Import, version, diff and update sanctions lists",
 		Long: `Import, version, diff and update sanctions lists. Without a subcommand,
 lists the imported versions (as ` + "`lists versions`" + `).`,
-		Args:  cobra.NoArgs,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runListVersions(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), asJSON)
 		},

@@ -41,7 +41,7 @@ The chain index admits one process: a server started while an ingest runs
 answers 503 on the chain routes until the ingest ends (or serve a followed index
 with ` + "`chaintrace ingest --follow --listen`" + `). Lists imported by another process
 are picked up within seconds.`,
-		Args:  cobra.NoArgs,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runServe(cmd.Context(), listen)
 		},
