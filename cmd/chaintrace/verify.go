@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/chaintrace/chaintrace/internal/index"
 	"github.com/spf13/cobra"
 )
 
@@ -29,13 +30,19 @@ when the index is inconsistent.`,
 				return fmt.Errorf("verify: %w", verr)
 			}
 			w := cmd.OutOrStdout()
+			consistent := len(rep.Problems) == 0 && verr == nil
 			if asJSON {
-				if err := printJSON(w, rep); err != nil {
+				// The report with the verdict, so that a caller need not read the exit status.
+				out := struct {
+					Consistent bool `json:"consistent"`
+					*index.VerifyReport
+				}{consistent, rep}
+				if err := printJSON(w, out); err != nil {
 					return err
 				}
 			} else {
 				status := "consistent"
-				if len(rep.Problems) > 0 || verr != nil {
+				if !consistent {
 					status = fmt.Sprintf("INCONSISTENT (%d problem(s))", len(rep.Problems))
 				}
 				fmt.Fprintf(w, "index      %s\n", status)
