@@ -72,15 +72,18 @@ entries of the version in force, is refused (--force accepts a shrunken list).`,
 			if (imp.format == sanctions.FormatWatchlist) != (imp.name != "") {
 				return usageError{errors.New("--name is required for --format watchlist, and only for it")}
 			}
+			if err := checkMinRatio(imp.minRatio); err != nil {
+				return err
+			}
+			p, err := sanctions.ParseFile(imp.format, args[0], imp.name)
+			if err != nil {
+				return fmt.Errorf("refused, nothing changed: %w", err)
+			}
 			st, err := sanctions.OpenStore(flagData)
 			if err != nil {
 				return err
 			}
 			defer st.Close()
-			p, err := sanctions.ParseFile(imp.format, args[0], imp.name)
-			if err != nil {
-				return fmt.Errorf("refused, nothing changed: %w", err)
-			}
 			if imp.published != "" {
 				p.Published = imp.published
 			}
@@ -177,6 +180,9 @@ Default URLs:
 				sources = []string{upd.source}
 			} else if upd.url != "" || upd.format != "" {
 				return usageError{errors.New("--url and --format need --source")}
+			}
+			if err := checkMinRatio(upd.minRatio); err != nil {
+				return err
 			}
 			st, err := sanctions.OpenStore(flagData)
 			if err != nil {
@@ -280,4 +286,13 @@ func printDiff(w io.Writer, d *sanctions.Diff, summary bool) {
 	for _, a := range d.RemovedAddresses {
 		fmt.Fprintf(w, "- address %s %s\t(%s)\n", a.Ticker, a.Address, a.EntityID)
 	}
+}
+
+// checkMinRatio rejects a --min-ratio outside [0,1] (2 would refuse every list, -1
+// accept any).
+func checkMinRatio(r float64) error {
+	if r < 0 || r > 1 || r != r {
+		return usageError{fmt.Errorf("--min-ratio %v: want a fraction from 0 to 1", r)}
+	}
+	return nil
 }
