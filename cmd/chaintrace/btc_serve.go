@@ -22,9 +22,9 @@ var servingIndex *index.Index
 var lateIndexRetry = 2 * time.Second
 
 // The chain index for /v1/stats and /v1/btc: absent is not an error (those routes answer
-// 503 until an ingest has run), nor is an index that another process (an ingest) holds:
-// the rest of the API is served, the chain routes answer 503 saying so, and the index is
-// opened once it is free.
+// 503 until an ingest has run), nor is an index that cannot be opened (another process,
+// an ingest, holds it; or it is unreadable): the rest of the API is served, the chain
+// routes answer 503 saying why, and opening is retried.
 func init() {
 	serveSetup = append(serveSetup, func(ctx context.Context, cfg *api.Config, dataDir string) (func(), error) {
 		if servingIndex != nil {
@@ -36,14 +36,13 @@ func init() {
 			return nil, nil
 		}
 		ix, err := openIndexRead(dataDir)
-		if errors.Is(err, errIndexInUse) {
-			slog.Warn("chain index in use: /v1/btc and /v1/stats answer 503 until it is free", "data", dataDir, "err", err)
+		if err != nil {
+			// In use by an ingest, or unreadable (an older format, damage): the chain
+			// routes say why with a 503, the rest of the API (screening) is served.
+			slog.Warn("chain index not available: /v1/btc and /v1/stats answer 503 until it can be opened", "data", dataDir, "err", err)
 			l := &lateIndex{dataDir: dataDir, err: lateError(err), last: time.Now()}
 			cfg.PendingChain = l.get
 			return l.close, nil
-		}
-		if err != nil {
-			return nil, err
 		}
 		cfg.Chain = ix
 		return func() { ix.Close() }, nil

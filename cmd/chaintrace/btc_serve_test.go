@@ -3,8 +3,10 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -67,5 +69,43 @@ func TestServeIndexInUse(t *testing.T) {
 	status, m := get("/v1/stats")
 	if status != http.StatusOK || m["blocks"] != float64(5) { // MANIFEST: blk_0_to_4.dat holds 5 blocks
 		t.Fatalf("/v1/stats once free: %d %v", status, m)
+	}
+}
+
+// A chain index that cannot be read does not keep the screening API down.
+func TestServeIndexUnreadable(t *testing.T) {
+	data := t.TempDir()
+	if err := os.WriteFile(index.DirIn(data), []byte("not an index"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var cfg api.Config
+	for _, setup := range serveSetup {
+		cleanup, err := setup(context.Background(), &cfg, data)
+		if err != nil {
+			t.Fatalf("serve setup with an unreadable index: %v", err)
+		}
+		if cleanup != nil {
+			defer cleanup()
+		}
+	}
+	srv := httptest.NewServer(api.New(cfg))
+	defer srv.Close()
+	resp, err := http.Get(srv.URL + "/v1/stats")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	err = json.NewDecoder(resp.Body).Decode(&m)
+	resp.Body.Close()
+	if err != nil || resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(fmt.Sprint(m["error"]), "chain index") {
+		t.Fatalf("/v1/stats: %d %v %v", resp.StatusCode, m, err)
+	}
+	resp, err = http.Get(srv.URL + "/v1/lists")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("/v1/lists: %d", resp.StatusCode)
 	}
 }
