@@ -43,11 +43,12 @@ func ParseWatchlist(path, name string) (*Parsed, error) {
 		return nil, fmt.Errorf("watchlist: %w", err)
 	}
 	var rows []WatchlistEntry
+	var lines []int // CSV: the line of each row, for messages
 	trimmed := strings.TrimSpace(text)
 	if strings.HasPrefix(trimmed, "[") || strings.HasPrefix(trimmed, "{") || strings.EqualFold(filepath.Ext(path), ".json") {
 		rows, err = watchlistJSON(path, []byte(trimmed))
 	} else {
-		rows, err = watchlistCSV(path, text)
+		rows, lines, err = watchlistCSV(path, text)
 	}
 	if err != nil {
 		return nil, err
@@ -60,14 +61,18 @@ func ParseWatchlist(path, name string) (*Parsed, error) {
 	named := map[string]bool{} // entities whose Name is a real name, not the id placeholder
 	for i, r := range rows {
 		row := i + 1
+		where := fmt.Sprintf("entry %d", row)
+		if i < len(lines) {
+			where = fmt.Sprintf("line %d", lines[i])
+		}
 		r.Name, r.Address, r.Ticker = strings.TrimSpace(r.Name), strings.TrimSpace(r.Address), strings.ToUpper(strings.TrimSpace(r.Ticker))
 		r.ID, r.Category, r.Source = strings.TrimSpace(r.ID), strings.TrimSpace(r.Category), strings.TrimSpace(r.Source)
 		if r.Name == "" && r.Address == "" {
-			return nil, fmt.Errorf("watchlist: %s: entry %d: needs a name or an address", path, row)
+			return nil, fmt.Errorf("watchlist: %s: %s: needs a name or an address", path, where)
 		}
 		if r.Address != "" {
 			if _, err := ParseAddress(r.Address); err != nil {
-				return nil, fmt.Errorf("watchlist: %s: entry %d: address %q: %w", path, row, r.Address, err)
+				return nil, fmt.Errorf("watchlist: %s: %s: address %q: %w", path, where, r.Address, err)
 			}
 		}
 		id := r.ID
@@ -133,12 +138,12 @@ func watchlistJSON(path string, b []byte) ([]WatchlistEntry, error) {
 	return rows, nil
 }
 
-func watchlistCSV(path, text string) ([]WatchlistEntry, error) {
+func watchlistCSV(path, text string) ([]WatchlistEntry, []int, error) {
 	cr := csv.NewReader(strings.NewReader(text))
 	cr.TrimLeadingSpace = true
 	header, err := cr.Read()
 	if err != nil {
-		return nil, fmt.Errorf("watchlist: %s: header: %w", path, err)
+		return nil, nil, fmt.Errorf("watchlist: %s: header: %w", path, err)
 	}
 	col := map[string]int{}
 	for i, h := range header {
@@ -147,12 +152,12 @@ func watchlistCSV(path, text string) ([]WatchlistEntry, error) {
 		case "name", "address", "ticker", "category", "source", "id":
 			col[h] = i
 		default:
-			return nil, fmt.Errorf("watchlist: %s: line 1: unknown column %q (want name, address, ticker, category, source, id)", path, h)
+			return nil, nil, fmt.Errorf("watchlist: %s: line 1: unknown column %q (want name, address, ticker, category, source, id)", path, h)
 		}
 	}
 	if _, ok := col["name"]; !ok {
 		if _, ok := col["address"]; !ok {
-			return nil, fmt.Errorf("watchlist: %s: line 1: needs a name or an address column", path)
+			return nil, nil, fmt.Errorf("watchlist: %s: line 1: needs a name or an address column", path)
 		}
 	}
 	get := func(rec []string, c string) string {
@@ -162,16 +167,19 @@ func watchlistCSV(path, text string) ([]WatchlistEntry, error) {
 		return ""
 	}
 	var rows []WatchlistEntry
+	var lines []int
 	for {
 		rec, err := cr.Read()
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
-			return nil, fmt.Errorf("watchlist: %s: %w", path, err)
+			return nil, nil, fmt.Errorf("watchlist: %s: %w", path, err)
 		}
+		line, _ := cr.FieldPos(0)
+		lines = append(lines, line)
 		rows = append(rows, WatchlistEntry{ID: get(rec, "id"), Name: get(rec, "name"), Address: get(rec, "address"),
 			Ticker: get(rec, "ticker"), Category: get(rec, "category"), Source: get(rec, "source")})
 	}
-	return rows, nil
+	return rows, lines, nil
 }

@@ -49,9 +49,10 @@ func TestWatchlistCSVAndJSON(t *testing.T) {
 
 func TestWatchlistBadInput(t *testing.T) {
 	tests := []struct{ name, file, data, want string }{
-		{"bad address", "w.csv", "name,address\nX,1BoatSLRHtKNngkdXEeobR76b53LETtpyX\n", "entry 1"},
+		{"bad address", "w.csv", "name,address\nX,1BoatSLRHtKNngkdXEeobR76b53LETtpyX\n", "line 2: address"},
+		{"bad address in json", "w.json", `[{"name": "X", "address": "1BoatSLRHtKNngkdXEeobR76b53LETtpyX"}]`, "entry 1: address"},
 		{"unknown column", "w.csv", "name,wallet\nX,1\n", "unknown column"},
-		{"empty row", "w.csv", "name,address\n,\n", "needs a name or an address"},
+		{"empty row", "w.csv", "name,address\nA,\n\n\"\",\n", "line 4: needs a name or an address"},
 		{"bad json", "w.json", `[{"name": "X",}]`, "offset"},
 		{"html", "w.csv", "<!doctype html><html></html>", "HTML page"},
 	}
