@@ -203,12 +203,17 @@ func Open(dir string, opt Options) (*Index, error) {
 	if cacheBytes < 16<<20 {
 		cacheBytes = 16 << 20
 	}
+	// Pebble's memtable: a quarter of the budget (at most 64 MiB), of which
+	// two may be in memory (one filling, one flushing), on top of the block
+	// cache's quarter. Pebble allocates both outside the Go heap. (A fixed
+	// 64 MiB memtable made small budgets grow with the chain until it filled.)
+	memTable := min(max(cacheBytes/4, 4<<20), 64<<20)
 	cache := pebble.NewCache(cacheBytes / 4)
 	defer cache.Unref()
 	popt := &pebble.Options{
 		Cache:                       cache,
-		MemTableSize:                64 << 20,
-		MemTableStopWritesThreshold: 4,
+		MemTableSize:                uint64(memTable),
+		MemTableStopWritesThreshold: 2,
 		L0CompactionThreshold:       4,
 		L0StopWritesThreshold:       24,
 		LBaseMaxBytes:               256 << 20,
