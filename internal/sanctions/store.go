@@ -20,62 +20,40 @@ import (
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
+// schema is written once for both dialects: {{ID}} and {{REF}} stand for the
+// auto-increment key and the integer type that references it.
+const schema = `CREATE TABLE sanctions_versions (
+	id        {{ID}},
+	list      TEXT NOT NULL,
+	source    TEXT NOT NULL,
+	format    TEXT NOT NULL,
+	published TEXT NOT NULL DEFAULT '',
+	imported  TEXT NOT NULL,
+	sha256    TEXT NOT NULL,
+	entities  INTEGER NOT NULL,
+	addresses INTEGER NOT NULL);
+CREATE INDEX sanctions_versions_list ON sanctions_versions (list, id);
+CREATE TABLE sanctions_entities (
+	version_id {{REF}} NOT NULL REFERENCES sanctions_versions (id) ON DELETE CASCADE,
+	entity_id  TEXT NOT NULL,
+	type       TEXT NOT NULL,
+	name       TEXT NOT NULL,
+	data       TEXT NOT NULL,
+	PRIMARY KEY (version_id, entity_id));
+CREATE TABLE sanctions_addresses (
+	version_id {{REF}} NOT NULL REFERENCES sanctions_versions (id) ON DELETE CASCADE,
+	entity_id  TEXT NOT NULL,
+	ticker     TEXT NOT NULL,
+	address    TEXT NOT NULL,
+	normalized TEXT NOT NULL,
+	PRIMARY KEY (version_id, entity_id, ticker, address));
+CREATE INDEX sanctions_addresses_norm ON sanctions_addresses (normalized, version_id);
+`
+
 var migrations = []store.Migration{
 	{
-		SQL: `CREATE TABLE sanctions_versions (
-	id        INTEGER PRIMARY KEY AUTOINCREMENT,
-	list      TEXT NOT NULL,
-	source    TEXT NOT NULL,
-	format    TEXT NOT NULL,
-	published TEXT NOT NULL DEFAULT '',
-	imported  TEXT NOT NULL,
-	sha256    TEXT NOT NULL,
-	entities  INTEGER NOT NULL,
-	addresses INTEGER NOT NULL);
-CREATE INDEX sanctions_versions_list ON sanctions_versions (list, id);
-CREATE TABLE sanctions_entities (
-	version_id INTEGER NOT NULL REFERENCES sanctions_versions (id) ON DELETE CASCADE,
-	entity_id  TEXT NOT NULL,
-	type       TEXT NOT NULL,
-	name       TEXT NOT NULL,
-	data       TEXT NOT NULL,
-	PRIMARY KEY (version_id, entity_id));
-CREATE TABLE sanctions_addresses (
-	version_id INTEGER NOT NULL REFERENCES sanctions_versions (id) ON DELETE CASCADE,
-	entity_id  TEXT NOT NULL,
-	ticker     TEXT NOT NULL,
-	address    TEXT NOT NULL,
-	normalized TEXT NOT NULL,
-	PRIMARY KEY (version_id, entity_id, ticker, address));
-CREATE INDEX sanctions_addresses_norm ON sanctions_addresses (normalized, version_id);
-`,
-		Postgres: `CREATE TABLE sanctions_versions (
-	id        BIGSERIAL PRIMARY KEY,
-	list      TEXT NOT NULL,
-	source    TEXT NOT NULL,
-	format    TEXT NOT NULL,
-	published TEXT NOT NULL DEFAULT '',
-	imported  TEXT NOT NULL,
-	sha256    TEXT NOT NULL,
-	entities  INTEGER NOT NULL,
-	addresses INTEGER NOT NULL);
-CREATE INDEX sanctions_versions_list ON sanctions_versions (list, id);
-CREATE TABLE sanctions_entities (
-	version_id BIGINT NOT NULL REFERENCES sanctions_versions (id) ON DELETE CASCADE,
-	entity_id  TEXT NOT NULL,
-	type       TEXT NOT NULL,
-	name       TEXT NOT NULL,
-	data       TEXT NOT NULL,
-	PRIMARY KEY (version_id, entity_id));
-CREATE TABLE sanctions_addresses (
-	version_id BIGINT NOT NULL REFERENCES sanctions_versions (id) ON DELETE CASCADE,
-	entity_id  TEXT NOT NULL,
-	ticker     TEXT NOT NULL,
-	address    TEXT NOT NULL,
-	normalized TEXT NOT NULL,
-	PRIMARY KEY (version_id, entity_id, ticker, address));
-CREATE INDEX sanctions_addresses_norm ON sanctions_addresses (normalized, version_id);
-`,
+		SQL:      strings.NewReplacer("{{ID}}", "INTEGER PRIMARY KEY AUTOINCREMENT", "{{REF}}", "INTEGER").Replace(schema),
+		Postgres: strings.NewReplacer("{{ID}}", "BIGSERIAL PRIMARY KEY", "{{REF}}", "BIGINT").Replace(schema),
 	},
 }
 
