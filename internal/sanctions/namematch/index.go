@@ -60,6 +60,7 @@ const (
 	classGeneric
 	classParticle
 	classNumber
+	classGeo // geographic qualifier of an organisation name
 )
 
 // Weights of token classes relative to their IDF (legal forms get a fixed
@@ -90,10 +91,14 @@ type iname struct {
 	rec   int32
 	kind  NameKind
 	text  string
-	toks  []int32   // vocabulary ids, in name order
-	joins []int32   // vocabulary ids of toks[i]+toks[i+1]
-	total float64   // sum of token weights
-	top   []float32 // token weights, largest first (for the search bound)
+	toks  []int32 // vocabulary ids, in name order
+	joins []int32 // vocabulary ids of toks[i]+toks[i+1]
+	// ajoins are the same joins with abbreviated organisation words
+	// ("projects"+"ltd" for PROJECTS LIMITED), -1 where there is none.
+	ajoins []int32
+	wt     []float64 // token weights, by position (see posWeight)
+	total  float64   // sum of token weights
+	top    []float32 // token weights, largest first (for the search bound)
 	// nonLegal counts the tokens that are not legal forms.
 	nonLegal int
 }
@@ -122,6 +127,8 @@ func classify(tok string) uint8 {
 		return classGeneric
 	case particles[tok], isSingleLetter(tok):
 		return classParticle
+	case geoWords[tok]:
+		return classGeo
 	}
 	for i := 0; i < len(tok); i++ {
 		if tok[i] < '0' || tok[i] > '9' {
@@ -203,6 +210,16 @@ func Build(records []Record) *Index {
 				for i := 0; i+1 < len(toks); i++ {
 					n.joins[i] = intern(toks[i]+toks[i+1], true, false)
 					ix.addPosting(n.joins[i], nid)
+					if a := shortForm(toks[i]) + shortForm(toks[i+1]); a != toks[i]+toks[i+1] {
+						if n.ajoins == nil {
+							n.ajoins = make([]int32, len(toks)-1)
+							for k := range n.ajoins {
+								n.ajoins[k] = -1
+							}
+						}
+						n.ajoins[i] = intern(a, true, false)
+						ix.addPosting(n.ajoins[i], nid)
+					}
 				}
 			}
 			ix.names = append(ix.names, n)
@@ -214,13 +231,16 @@ func Build(records []Record) *Index {
 	}
 	for i := range ix.names {
 		var tot float64
-		for _, t := range ix.names[i].toks {
-			tot += ix.vocab[t].w
+		wt := make([]float64, len(ix.names[i].toks))
+		for j, t := range ix.names[i].toks {
+			wt[j] = posWeight(&ix.vocab[t], j)
+			tot += wt[j]
 		}
 		ix.names[i].total = tot
+		ix.names[i].wt = wt
 		top := make([]float32, len(ix.names[i].toks))
 		for j, t := range ix.names[i].toks {
-			top[j] = float32(ix.vocab[t].w)
+			top[j] = float32(wt[j])
 			if ix.vocab[t].class != classLegal {
 				ix.names[i].nonLegal++
 			}
@@ -254,6 +274,17 @@ func (ix *Index) weight(class uint8, df int) float64 {
 		return idf * particleFactor
 	}
 	return idf
+}
+
+// posWeight is the weight of token t at position pos of a name or query: a
+// geographic word after the first token qualifies the name ("GARANTEX
+// EUROPE OU") and weighs half its IDF; as the first token it is part of the
+// name itself ("PACIFIC OCEAN SHIPPING") and weighs its full IDF.
+func posWeight(t *tok, pos int) float64 {
+	if t.class == classGeo && pos > 0 {
+		return t.w * genericFactor
+	}
+	return t.w
 }
 
 // Len returns the number of records and of indexed names.

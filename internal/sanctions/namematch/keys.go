@@ -33,6 +33,20 @@ var genericWords = setOf(
 	"united", "golden", "gold", "star", "first", "new", "eastern", "western",
 	"northern", "southern", "world", "universal", "royal", "modern", "great",
 	"business", "products", "supply", "manufacturing", "factory", "house",
+	"companies", "brothers",
+)
+
+// geoWords are geographic words that qualify an organisation name ("GARANTEX
+// EUROPE OU", "… MIDDLE EAST FZE", "… ASIA PACIFIC LTD"): like common words
+// they weigh half their IDF, so a query of the distinctive head of such a
+// name ("Garantex") still finds it.
+var geoWords = setOf(
+	"europe", "european", "euro", "eurasia", "eurasian", "asia", "asian",
+	"africa", "african", "america", "american", "americas", "latin", "middle",
+	"east", "far", "near", "north", "south", "west", "pacific", "atlantic",
+	"gulf", "baltic", "caspian", "mediterranean", "scandinavia", "nordic",
+	"orient", "oriental", "continental", "overseas", "central", "asiapacific",
+	"mena", "emea", "apac", "intercontinental", "transcontinental", "eurasia",
 )
 
 // particles are name particles (Arabic al/bin/abu, Romance de/da, Germanic

@@ -137,17 +137,59 @@ func tokenize(s string) ([]string, uint64) {
 			mask |= 1 << len(out)
 		}
 		if j-i >= 2 {
-			out = append(out, strings.Join(toks[i:j], ""))
+			out = append(out, expand(strings.Join(toks[i:j], ""), arab[i]))
 			i = j
 			continue
 		}
-		out = append(out, toks[i])
+		out = append(out, expand(toks[i], arab[i]))
 		i++
 	}
 	if len(out) == 0 {
 		return nil, 0
 	}
 	return out, mask
+}
+
+// abbreviations maps common abbreviations of organisation words to the word,
+// so that "Lazarus Grp" and "LAZARUS GROUP", "Acme Intl Corp" and "ACME
+// INTERNATIONAL CORPORATION" agree. The expanded word keeps its class (legal
+// form or common word) and so its low weight.
+var abbreviations = map[string]string{
+	"co": "company", "cos": "companies", "corp": "corporation", "inc": "incorporated",
+	"ltd": "limited", "grp": "group", "intl": "international", "bk": "bank",
+	"bnk": "bank", "assn": "association", "assoc": "association",
+	"dept": "department", "mfg": "manufacturing", "ind": "industries",
+	"inds": "industries", "natl": "national", "svc": "services", "svcs": "services",
+	"mgmt": "management", "hldg": "holding", "hldgs": "holdings",
+	"bros": "brothers", "inst": "institute", "ent": "enterprises",
+	"entp": "enterprises", "tradg": "trading", "trdg": "trading",
+}
+
+// shortForms are the abbreviations also indexed inside joined tokens, so that
+// a query written "PROJECTSLTD" still finds PROJECTS LTD (read as "projects
+// limited").
+var shortForms = map[string]string{
+	"company": "co", "corporation": "corp", "incorporated": "inc", "limited": "ltd",
+	"group": "grp", "international": "intl",
+}
+
+// shortForm returns the usual abbreviation of an organisation word, or t.
+func shortForm(t string) string {
+	if a, ok := shortForms[t]; ok {
+		return a
+	}
+	return t
+}
+
+// expand replaces an abbreviation of a Latin-script token by its word.
+func expand(t string, arabicScript bool) string {
+	if arabicScript {
+		return t
+	}
+	if w, ok := abbreviations[t]; ok {
+		return w
+	}
+	return t
 }
 
 func isSingleLetter(t string) bool {

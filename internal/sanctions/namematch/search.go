@@ -111,6 +111,7 @@ func (ix *Index) Search(query string, opts Options) []Hit {
 	for i, t := range toks {
 		q[i] = ix.makeQtok(t)
 		q[i].arabic = arab&(1<<i) != 0
+		q[i].w = posWeight(&q[i], i)
 		if isCommon(q[i].class) {
 			common |= 1 << i
 		}
@@ -499,6 +500,7 @@ func (ix *Index) score(q, qj []tok, nm *iname, W float64, memo map[uint64]simRes
 		}
 		return nw
 	}
+	nw := nm.wt
 	var ntBuf [32]*tok
 	nt := ntBuf[:0]
 	for _, id := range nm.toks {
@@ -519,7 +521,7 @@ func (ix *Index) score(q, qj []tok, nm *iname, W float64, memo map[uint64]simRes
 	for i := range q {
 		for j, id := range nm.toks {
 			if s, how := sim(i, &q[i], id); s > 0 {
-				pairs = append(pairs, pair{int8(i), -1, int8(j), -1, s, how, qw(i, nt[j].w), nt[j].w})
+				pairs = append(pairs, pair{int8(i), -1, int8(j), -1, s, how, qw(i, nw[j]), nw[j]})
 			}
 		}
 	}
@@ -528,14 +530,20 @@ func (ix *Index) score(q, qj []tok, nm *iname, W float64, memo map[uint64]simRes
 	for i := range qj {
 		for j, id := range nm.toks {
 			if s, how := sim(32+i, &qj[i], id); s >= joinMinSim || how == howArabic {
-				pairs = append(pairs, pair{int8(i), int8(i + 1), int8(j), -1, s, howJoined, qw(i, nt[j].w/2) + qw(i+1, nt[j].w/2), nt[j].w})
+				pairs = append(pairs, pair{int8(i), int8(i + 1), int8(j), -1, s, howJoined, qw(i, nw[j]/2) + qw(i+1, nw[j]/2), nw[j]})
 			}
 		}
 	}
 	for j, id := range nm.joins {
 		for i := range q {
-			if s, how := sim(i, &q[i], id); s >= joinMinSim || how == howArabic {
-				pairs = append(pairs, pair{int8(i), -1, int8(j), int8(j + 1), s, howJoined, qw(i, nt[j].w+nt[j+1].w), nt[j].w + nt[j+1].w})
+			s, how := sim(i, &q[i], id)
+			if len(nm.ajoins) > 0 && nm.ajoins[j] >= 0 && s < 1 {
+				if s2, how2 := sim(i, &q[i], nm.ajoins[j]); s2 > s {
+					s, how = s2, how2
+				}
+			}
+			if s >= joinMinSim || how == howArabic {
+				pairs = append(pairs, pair{int8(i), -1, int8(j), int8(j + 1), s, howJoined, qw(i, nw[j]+nw[j+1]), nw[j] + nw[j+1]})
 			}
 		}
 	}
@@ -626,11 +634,22 @@ func (ix *Index) score(q, qj []tok, nm *iname, W float64, memo map[uint64]simRes
 	}
 	for j := range nt {
 		if nused&(1<<j) == 0 {
-			ex.UnmatchedName = append(ex.UnmatchedName, Unmatched{nt[j].text, round3(nt[j].w * unmatchedNameMul), classNote(nt[j].class)})
+			ex.UnmatchedName = append(ex.UnmatchedName, Unmatched{nt[j].text, round3(nw[j] * unmatchedNameMul), classNote(nt[j].class)})
 		}
 	}
 	var parts []string
 	parts = append(parts, fmt.Sprintf("%d of %d query tokens matched", bits(qused), len(q)))
+	if len(ex.UnmatchedName) > 0 {
+		var un []string
+		for _, u := range ex.UnmatchedName {
+			if u.Note != "" {
+				un = append(un, u.Token+" ("+u.Note+")")
+			} else {
+				un = append(un, u.Token)
+			}
+		}
+		parts = append(parts, "name tokens not in the query: "+strings.Join(un, ", "))
+	}
 	if len(ex.UnmatchedQuery) > 0 {
 		ex.Penalties = append(ex.Penalties, fmt.Sprintf("%d query token(s) unmatched", len(ex.UnmatchedQuery)))
 	}
@@ -648,7 +667,7 @@ func (ix *Index) score(q, qj []tok, nm *iname, W float64, memo map[uint64]simRes
 	}
 	for _, m := range chosen {
 		for _, t := range []*tok{&q[m.q0]} {
-			if t.class == classGeneric || t.class == classLegal || t.class == classParticle {
+			if isCommon(t.class) {
 				ex.Penalties = append(ex.Penalties, fmt.Sprintf("%q is a %s: low weight", t.text, classNote(t.class)))
 			}
 		}
@@ -658,7 +677,7 @@ func (ix *Index) score(q, qj []tok, nm *iname, W float64, memo map[uint64]simRes
 }
 
 func isCommon(c uint8) bool {
-	return c == classGeneric || c == classLegal || c == classParticle
+	return c == classGeneric || c == classLegal || c == classParticle || c == classGeo
 }
 
 func classNote(c uint8) string {
@@ -669,6 +688,8 @@ func classNote(c uint8) string {
 		return "common token"
 	case classParticle:
 		return "name particle"
+	case classGeo:
+		return "geographic word"
 	}
 	return ""
 }

@@ -29,6 +29,8 @@ func testRecords() []Record {
 		{ID: "blender", Type: "entity", List: "ofac-sdn", Programs: []string{"CYBER2"}, Names: []Name{{Text: "BLENDER.IO", Kind: Primary}}},
 		{ID: "lazarus", Type: "entity", List: "ofac-sdn", Programs: []string{"DPRK3"}, Names: []Name{{Text: "LAZARUS GROUP", Kind: Primary}, {Text: "HIDDEN COBRA", Kind: Weak}}},
 		{ID: "argument", Type: "entity", List: "ofac-sdn", Names: []Name{{Text: "JSC ARGUMENT", Kind: Primary}}},
+		{ID: "garantex", Type: "entity", List: "ofac-sdn", Names: []Name{{Text: "GARANTEX EUROPE OU", Kind: Primary}}},
+		{ID: "gmi", Type: "entity", List: "ofac-sdn", Names: []Name{{Text: "GMI PROJECTS LTD", Kind: Primary}}},
 		{ID: "vessel", Type: "vessel", List: "ofac-sdn", Names: []Name{{Text: "OCEAN STAR 7", Kind: Primary}}},
 	}
 	// Many companies sharing the common tokens, as in the real lists.
@@ -51,6 +53,9 @@ func TestSearchBehaviours(t *testing.T) {
 		how   string // a match kind the explanation must show ("" for any)
 	}{
 		{"exact", "Kim Jong Un", "kju", howExact},
+		{"distinctive head, geographic word and legal form left", "Garantex", "garantex", howExact},
+		{"abbreviated common word", "Lazarus Grp", "lazarus", howExact},
+		{"abbreviation joined", "GMI PROJECTSLTD", "gmi", howJoined},
 		{"hyphenated given name", "Kim Jong-un", "kju", howExact},
 		{"reordered", "JONG UN KIM", "kju", howExact},
 		{"joined given name", "Kim Jongun", "kju", howJoined},

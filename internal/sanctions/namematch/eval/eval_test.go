@@ -2,6 +2,7 @@ package eval
 
 import (
 	"bytes"
+	"strings"
 	"sync"
 	"testing"
 
@@ -127,6 +128,47 @@ func TestArabicScriptReal(t *testing.T) {
 		}
 		if !found {
 			t.Errorf("%q: explanation %+v lacks an arabic script match", tt.q, hits[0].Explanation.Matches)
+		}
+	}
+}
+
+// Names the issue cites, written as a user would, find their listed entity
+// at the default threshold.
+func TestIssueNamesReal(t *testing.T) {
+	ix := realIndex(t)
+	tests := []struct {
+		q, want   string
+		unmatched string // a listed-name token the explanation must report as unmatched
+	}{
+		// The distinctive head of "GARANTEX EUROPE OU": the rest is a
+		// geographic word and a legal form.
+		{"Garantex", "ofac:36025", "europe"},
+		{"garantex", "ofac:36025", "ou"},
+		// Abbreviated organisation words.
+		{"Lazarus Grp", "ofac:27307", ""},
+		{"LAZARUS GRP.", "ofac:27307", ""},
+	}
+	for _, tt := range tests {
+		hits := ix.Search(tt.q, namematch.Options{})
+		found := false
+		for _, h := range hits {
+			if h.Record.ID != tt.want {
+				continue
+			}
+			found = true
+			if tt.unmatched == "" {
+				break
+			}
+			ok := false
+			for _, u := range h.Explanation.UnmatchedName {
+				ok = ok || u.Token == tt.unmatched
+			}
+			if !ok || !strings.Contains(h.Explanation.Summary, tt.unmatched) {
+				t.Errorf("%q: explanation %+v does not report %q unmatched", tt.q, h.Explanation, tt.unmatched)
+			}
+		}
+		if !found {
+			t.Errorf("%q: %s not among %d hits at the default threshold", tt.q, tt.want, len(hits))
 		}
 	}
 }
