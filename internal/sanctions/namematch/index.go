@@ -84,6 +84,7 @@ type tok struct {
 	class             uint8
 	joined            bool // the concatenation of two adjacent tokens
 	known             bool // (query tokens) the token occurs in the indexed names
+	variant           bool // the token is in the variants table
 	w                 float64
 }
 
@@ -165,6 +166,7 @@ func Build(records []Record) *Index {
 		}
 		id := int32(len(ix.vocab))
 		v := tok{known: true, text: t, canon: canonical(t), class: classify(t), joined: joined}
+		_, v.variant = variants[t]
 		v.sound, v.skel = sounds(t)
 		v.cons, v.arabic = consonants(t), arabic
 		if !joined && !arabic && len(v.cons) >= 3 {
@@ -248,7 +250,7 @@ func Build(records []Record) *Index {
 		slices.SortFunc(top, func(a, b float32) int { return cmp.Compare(b, a) })
 		ix.names[i].top = top
 	}
-	ix.scratch.New = func() any { return newScratch(len(ix.names)) }
+	ix.scratch.New = func() any { return newScratch(len(ix.names), len(ix.recs), len(ix.vocab)) }
 	return ix
 }
 

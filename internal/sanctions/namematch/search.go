@@ -73,6 +73,7 @@ type Hit struct {
 
 func (ix *Index) makeQtok(t string) tok {
 	q := tok{text: t, canon: canonical(t), class: classify(t)}
+	_, q.variant = variants[t]
 	q.sound, q.skel = sounds(t)
 	q.cons = consonants(t)
 	df := 0
@@ -84,12 +85,79 @@ func (ix *Index) makeQtok(t string) tok {
 	return q
 }
 
+// scratch is the per-search working memory, reused through Index.scratch so
+// that a search allocates almost nothing per candidate.
 type scratch struct {
 	mask    []uint32 // per name: query tokens that may match
 	touched []int32
+	pending []pend
+	// best score per record, valid where recGen equals gen.
+	recGen  []uint32
+	recBest []cand
+	recs    []int32 // records with a best score in this search
+	gen     uint32
+	memo    simCache
 }
 
-func newScratch(n int) *scratch { return &scratch{mask: make([]uint32, n)} }
+type cand struct {
+	name  int32
+	score float64
+}
+
+type pend struct {
+	name int32
+	ub   float64
+}
+
+func newScratch(names, recs, vocab int) *scratch {
+	return &scratch{
+		mask:    make([]uint32, names),
+		recGen:  make([]uint32, recs),
+		recBest: make([]cand, recs),
+		memo:    simCache{vgen: make([]uint32, vocab), vslot: make([]int32, vocab)},
+	}
+}
+
+// next starts a search: it invalidates the per-record scores and the
+// similarity cache of the previous one.
+func (sc *scratch) next(stride int) {
+	sc.gen++
+	if sc.gen == 0 { // wrapped: clear the stamps
+		clear(sc.recGen)
+		clear(sc.memo.vgen)
+		sc.gen = 1
+	}
+	sc.recs = sc.recs[:0]
+	sc.pending = sc.pending[:0]
+	sc.memo.gen = sc.gen
+	sc.memo.stride = stride
+	sc.memo.sims = sc.memo.sims[:0]
+}
+
+// simCache remembers the similarity of each query token (slot qi; joined
+// query pairs after the single tokens) with each vocabulary token met in one
+// search. It is a dense table: a vocabulary token gets a row of stride
+// entries the first time a candidate name holds it.
+type simCache struct {
+	gen    uint32
+	vgen   []uint32 // per vocabulary token: gen when it has a row
+	vslot  []int32  // per vocabulary token: its row
+	stride int
+	sims   []simRes
+}
+
+// at returns the entry of query slot qi and vocabulary token vid (how is
+// howUnknown when not computed yet).
+func (c *simCache) at(qi int, vid int32) *simRes {
+	if c.vgen[vid] != c.gen {
+		c.vgen[vid] = c.gen
+		c.vslot[vid] = int32(len(c.sims) / c.stride)
+		for range c.stride {
+			c.sims = append(c.sims, simRes{how: howUnknown})
+		}
+	}
+	return &c.sims[int(c.vslot[vid])*c.stride+qi]
+}
 
 // Search returns the records whose best name scores at least opts.MinScore
 // against query, best first (ties by record order).
@@ -133,6 +201,7 @@ func (ix *Index) Search(query string, opts Options) []Hit {
 	}
 
 	sc := ix.scratch.Get().(*scratch)
+	sc.next(len(q) + len(qj))
 	defer func() {
 		for _, n := range sc.touched {
 			sc.mask[n] = 0
@@ -206,18 +275,16 @@ func (ix *Index) Search(query string, opts Options) []Hit {
 		lookup(t, 3<<i, false)
 	}
 
-	memo := make(map[uint64]simRes, 256)
-	type cand struct {
-		name  int32
-		score float64
+	memo := &sc.memo
+	// best returns the best score of record rec so far.
+	best := func(rec int32) (cand, bool) {
+		if sc.recGen[rec] != sc.gen {
+			return cand{}, false
+		}
+		return sc.recBest[rec], true
 	}
-	best := make(map[int32]cand) // record -> best name
 	dobYear, hasDOB := parseYear(opts.DOB)
-	type pend struct {
-		name int32
-		ub   float64
-	}
-	var pending []pend
+	pending := sc.pending
 	for _, n := range sc.touched {
 		nm := &ix.names[n]
 		// Upper bound of the score: every name token matched perfectly. A
@@ -264,6 +331,7 @@ func (ix *Index) Search(query string, opts Options) []Hit {
 			pending = append(pending, pend{n, ub})
 		}
 	}
+	sc.pending = pending
 	// Score the candidates by decreasing bound; once Limit records score
 	// more than the next bound, no later candidate can enter the answer.
 	limit := opts.Limit
@@ -279,7 +347,7 @@ func (ix *Index) Search(query string, opts Options) []Hit {
 		}
 		n := p.name
 		nm := &ix.names[n]
-		if b, ok := best[nm.rec]; ok && b.score >= 1 {
+		if b, ok := best(nm.rec); ok && b.score >= 1 {
 			continue
 		}
 		if !ix.accept(&ix.recs[nm.rec], &opts, dobYear, hasDOB) {
@@ -289,14 +357,20 @@ func (ix *Index) Search(query string, opts Options) []Hit {
 		if s < minScore {
 			continue
 		}
-		if b, ok := best[nm.rec]; ok && b.score >= s {
+		b, ok := best(nm.rec)
+		if ok && b.score >= s {
 			continue
 		}
-		best[nm.rec] = cand{n, s}
+		if !ok {
+			sc.recGen[nm.rec] = sc.gen
+			sc.recs = append(sc.recs, nm.rec)
+		}
+		sc.recBest[nm.rec] = cand{n, s}
 		top.add(nm.rec, s)
 	}
-	hits := make([]Hit, 0, len(best))
-	for rec, c := range best {
+	hits := make([]Hit, 0, len(sc.recs))
+	for _, rec := range sc.recs {
+		c := sc.recBest[rec]
 		hits = append(hits, Hit{Record: &ix.recs[rec], RecordIndex: int(rec), Score: c.score, MatchedName: ix.names[c.name].text, MatchedKind: ix.names[c.name].kind})
 	}
 	sort.Slice(hits, func(a, b int) bool {
@@ -309,7 +383,7 @@ func (ix *Index) Search(query string, opts Options) []Hit {
 		hits = hits[:limit]
 	}
 	for i := range hits {
-		c := best[int32(hits[i].RecordIndex)]
+		c := sc.recBest[hits[i].RecordIndex]
 		_, ex := ix.score(q, qj, &ix.names[c.name], W, memo, true)
 		hits[i].Explanation = *ex
 		hits[i].Explanation.Summary = fmt.Sprintf("%s %q scored %.2f: %s", hits[i].MatchedKind, hits[i].MatchedName, hits[i].Score, ex.Summary)
@@ -395,6 +469,9 @@ func howIndex(h string) uint8 {
 	return 0
 }
 
+// howUnknown marks a simCache entry not computed yet.
+const howUnknown = 0xFF
+
 // simRes is a remembered similarity.
 type simRes struct {
 	sim float64
@@ -437,7 +514,7 @@ func similarity(a, b *tok, atext, btext string) (float64, string) {
 	if a.canon == b.canon {
 		return 0.95, howTranslit
 	}
-	if variants[atext] != "" && variants[btext] != "" {
+	if a.variant && b.variant {
 		// Both are known names with different canonical forms (Hasan and
 		// Husayn): not spellings of one name.
 		return 0, ""
@@ -489,7 +566,7 @@ type pair struct {
 
 // score aligns the query with one name. With explain it also returns an
 // Explanation (otherwise nil).
-func (ix *Index) score(q, qj []tok, nm *iname, W float64, memo map[uint64]simRes, explain bool) (float64, *Explanation) {
+func (ix *Index) score(q, qj []tok, nm *iname, W float64, memo *simCache, explain bool) (float64, *Explanation) {
 	var pairsBuf [64]pair
 	pairs := pairsBuf[:0]
 	// A query token unknown to the index (a typo) takes the weight of the
@@ -509,13 +586,13 @@ func (ix *Index) score(q, qj []tok, nm *iname, W float64, memo map[uint64]simRes
 	// sim compares query token qi (joined pairs from 32 on) with vocabulary
 	// token vid, remembering the answer for the other candidates.
 	sim := func(qi int, a *tok, vid int32) (float64, string) {
-		key := uint64(qi)<<32 | uint64(vid)
-		if r, ok := memo[key]; ok {
+		r := memo.at(qi, vid)
+		if r.how != howUnknown {
 			return r.sim, hows[r.how]
 		}
 		b := &ix.vocab[vid]
 		s, how := similarity(a, b, a.text, b.text)
-		memo[key] = simRes{s, howIndex(how)}
+		*r = simRes{s, howIndex(how)}
 		return s, how
 	}
 	for i := range q {
@@ -529,7 +606,7 @@ func (ix *Index) score(q, qj []tok, nm *iname, W float64, memo map[uint64]simRes
 	// one query token against two adjacent name tokens.
 	for i := range qj {
 		for j, id := range nm.toks {
-			if s, how := sim(32+i, &qj[i], id); s >= joinMinSim || how == howArabic {
+			if s, how := sim(len(q)+i, &qj[i], id); s >= joinMinSim || how == howArabic {
 				pairs = append(pairs, pair{int8(i), int8(i + 1), int8(j), -1, s, howJoined, qw(i, nw[j]/2) + qw(i+1, nw[j]/2), nw[j]})
 			}
 		}

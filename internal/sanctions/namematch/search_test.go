@@ -224,6 +224,7 @@ func TestPruningAgreesWithExhaustiveScoring(t *testing.T) {
 		"Osama bin Laden", "Alqaida", "Yevgeny Prigozhin", "JSCARGUMENT", "Hidden Cobra",
 		"ECHO BANK", "Bravo International Shipping", "Park Chol Su", "Blenderio",
 		"TRADING CO LTD", "INTERNATIONAL SHIPPING", "Bank", "Golf Trading Bank",
+		"Garantex", "Garantex Europe", "Europe Garantex", "Lazarus Grp", "GMI PROJECTSLTD",
 	}
 	for _, qs := range queries {
 		for _, min := range []float64{0.5, DefaultMinScore} {
@@ -232,6 +233,7 @@ func TestPruningAgreesWithExhaustiveScoring(t *testing.T) {
 			var W float64
 			for i, s := range toks {
 				q[i] = ix.makeQtok(s)
+				q[i].w = posWeight(&q[i], i)
 				W += q[i].w
 			}
 			var qj []tok
@@ -239,7 +241,9 @@ func TestPruningAgreesWithExhaustiveScoring(t *testing.T) {
 				qj = append(qj, ix.makeQtok(toks[i]+toks[i+1]))
 			}
 			want := map[string]float64{}
-			memo := map[uint64]simRes{}
+			sc := newScratch(len(ix.names), len(ix.recs), len(ix.vocab))
+			sc.next(len(q) + len(qj))
+			memo := &sc.memo
 			for n := range ix.names {
 				s, _ := ix.score(q, qj, &ix.names[n], W, memo, false)
 				id := ix.recs[ix.names[n].rec].ID

@@ -32,3 +32,27 @@ func BenchmarkBuildReal(b *testing.B) {
 		namematch.Build(recs)
 	}
 }
+
+// slowQueries are made only of very common names or words: they reach
+// thousands of candidates.
+var slowQueries = []string{
+	"MUHAMMAD UMAR MOHAMED",
+	"LIMITED LABILITY COMPANY ONSINT",
+	"Mohammed Ali Hassan",
+	"Abdul Rahman Al",
+	"International Trading Company Limited",
+	"Kim Song Il",
+}
+
+// BenchmarkSearchSlowReal screens the slowest kind of query: only very
+// common tokens.
+func BenchmarkSearchSlowReal(b *testing.B) {
+	ix := realIndex(b)
+	b.ReportAllocs()
+	b.ResetTimer()
+	i := 0
+	for b.Loop() {
+		ix.Search(slowQueries[i%len(slowQueries)], namematch.Options{})
+		i++
+	}
+}
