@@ -1,6 +1,7 @@
 package namematch
 
 import (
+	"fmt"
 	"sort"
 	"strings"
 	"testing"
@@ -293,4 +294,22 @@ func minInt(a, b int) int {
 		return a
 	}
 	return b
+}
+
+// A search's allocations do not grow with the number of candidates it
+// scores: the working memory comes from the index's pool.
+func TestSearchAllocationsIndependentOfCandidates(t *testing.T) {
+	recs := testRecords()
+	for i := range 3000 {
+		w := fmt.Sprintf("%c%c%c%cX", 'A'+i%26, 'A'+i/26%26, 'A'+i/676%26, 'A'+i%7)
+		recs = append(recs, Record{ID: "m" + w, Type: "individual", Names: []Name{{Text: "MUHAMMAD, Umar " + w}}})
+	}
+	ix := Build(recs)
+	allocs := func(q string) float64 {
+		return testing.AllocsPerRun(20, func() { ix.Search(q, Options{MinScore: 0.5}) })
+	}
+	few, many := allocs("Kim Jong Un"), allocs("Muhammad Umar")
+	if many > few+8 {
+		t.Errorf("a search scoring ~3000 candidates allocates %.0f times, one scoring a few %.0f", many, few)
+	}
 }
