@@ -719,6 +719,11 @@ func cmpU64(a, b uint64) int {
 	return 0
 }
 
+type hashNum struct {
+	h [32]byte
+	n uint64
+}
+
 // buildBatch adds the key-value entries of everything applied since the
 // last commit, in key order: Pebble's memtable inserts sorted keys several
 // times faster than random ones. Each key family is sorted on its own with a
@@ -733,6 +738,34 @@ func (ix *Index) buildBatch(b *pebble.Batch) error {
 		}
 		return nil
 	}
+	// The txids ('t', the largest family to sort) are sorted on another
+	// goroutine while the families before them are built.
+	sortedTxs := make(chan []hashNum, 1)
+	go func() {
+		var txs []hashNum
+		if n := ix.txHash.len(); n > ix.cp.Txs {
+			txs = make([]hashNum, 0, n-ix.cp.Txs)
+		}
+		for t := ix.cp.Txs; t < ix.txHash.len(); t++ {
+			txs = append(txs, hashNum{[32]byte(ix.txHash.rec(t)), t})
+		}
+		slices.SortFunc(txs, func(x, y hashNum) int {
+			// Big-endian first 8 bytes decide almost always.
+			if c := cmpU64(binary.BigEndian.Uint64(x.h[:8]), binary.BigEndian.Uint64(y.h[:8])); c != 0 {
+				return c
+			}
+			return bytes.Compare(x.h[:], y.h[:])
+		})
+		sortedTxs <- txs
+	}()
+	// It reads the tx column: wait for it on every return.
+	var txs []hashNum
+	received := false
+	defer func() {
+		if !received {
+			<-sortedTxs
+		}
+	}()
 	// 'a': new addresses, by key.
 	var addrs []uint64 // (after an undo the counts may be below the checkpoint's)
 	for a := ix.cp.Addrs; a < ix.addrOff.len(); a++ {
@@ -748,10 +781,6 @@ func (ix *Index) buildBatch(b *pebble.Batch) error {
 		}
 	}
 	// 'b': block hashes.
-	type hashNum struct {
-		h [32]byte
-		n uint64
-	}
 	byHash := func(x, y hashNum) int { return bytes.Compare(x.h[:], y.h[:]) }
 	var blocks []hashNum
 	for i := ix.cp.Blocks; i < ix.blocks.len(); i++ {
@@ -816,20 +845,7 @@ func (ix *Index) buildBatch(b *pebble.Batch) error {
 		}
 	}
 	// 't': txids.
-	var txs []hashNum
-	if n := ix.txHash.len(); n > ix.cp.Txs {
-		txs = make([]hashNum, 0, n-ix.cp.Txs)
-	}
-	for t := ix.cp.Txs; t < ix.txHash.len(); t++ {
-		txs = append(txs, hashNum{[32]byte(ix.txHash.rec(t)), t})
-	}
-	slices.SortFunc(txs, func(x, y hashNum) int {
-		// Big-endian first 8 bytes decide almost always.
-		if c := cmpU64(binary.BigEndian.Uint64(x.h[:8]), binary.BigEndian.Uint64(y.h[:8])); c != 0 {
-			return c
-		}
-		return byHash(x, y)
-	})
+	txs, received = <-sortedTxs, true
 	for _, tx := range txs {
 		k[0] = kTx
 		copy(k[1:], tx.h[:])
