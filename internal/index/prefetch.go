@@ -82,21 +82,24 @@ func (ix *Index) prefetchBlock(blk *wire.MsgBlock, txids []chainhash.Hash) error
 		}
 	}
 	// resolveTx returns the tx number of h, or noID with a queue slot (-1:
-	// certainly not indexed).
+	// certainly not indexed). The Bloom filter holds every txid of the
+	// buffers and caches too, so it is asked first: one memory access
+	// instead of up to three misses in large maps for a prevout outside
+	// the index.
 	resolveTx := func(h chainhash.Hash, inBlock bool) (uint64, int32) {
 		if inBlock {
 			if i, ok := p.inBlock[h]; ok {
 				return p.firstTx + uint64(i), -1
 			}
 		}
+		if ix.filter != nil && !ix.filter.mayHave(txHash64(h[:])) {
+			return noID, -1
+		}
 		if t, ok := ix.pendTx[h]; ok {
 			return t, -1
 		}
 		if t, ok := ix.recentTx.get(h); ok {
 			return t, -1
-		}
-		if ix.filter != nil && !ix.filter.mayHave(txHash64(h[:])) {
-			return noID, -1
 		}
 		if q, ok := p.txQIdx[h]; ok {
 			return noID, q
@@ -131,14 +134,18 @@ func (ix *Index) prefetchBlock(blk *wire.MsgBlock, txids []chainhash.Hash) error
 				h := addrHash(k)
 				p.keyHash = append(p.keyHash, h)
 				id, q := uint64(noID), int32(-1)
-				if v, ok := ix.amGet(&ix.pendAddr, h, k); ok {
-					id = v
-				} else if v, ok := ix.acGet(&ix.recentAddr, h, k); ok {
-					id = v
-				} else if ix.filter == nil || ix.filter.mayHave(h) {
-					q = int32(len(p.addrQ))
-					p.addrQ = append(p.addrQ, len(p.keyEnds)-1)
-				} // else certainly new
+				// Not in the filter (which also holds the buffered and
+				// cached addresses): certainly new.
+				if ix.filter == nil || ix.filter.mayHave(h) {
+					if v, ok := ix.amGet(&ix.pendAddr, h, k); ok {
+						id = v
+					} else if v, ok := ix.acGet(&ix.recentAddr, h, k); ok {
+						id = v
+					} else {
+						q = int32(len(p.addrQ))
+						p.addrQ = append(p.addrQ, len(p.keyEnds)-1)
+					}
+				}
 				p.keyID = append(p.keyID, id)
 				p.keyQ = append(p.keyQ, q)
 			}
