@@ -82,9 +82,10 @@ type tok struct {
 	cons              string // consonant key (Arabic-script matching)
 	arabic            bool   // transliterated from Arabic script
 	class             uint8
-	joined            bool // the concatenation of two adjacent tokens
-	known             bool // (query tokens) the token occurs in the indexed names
-	variant           bool // the token is in the variants table
+	joined            bool   // the concatenation of two adjacent tokens
+	known             bool   // (query tokens) the token occurs in the indexed names
+	variant           bool   // the token is in the variants table
+	lmask             uint64 // byteMask of text
 	w                 float64
 }
 
@@ -167,6 +168,7 @@ func Build(records []Record) *Index {
 		id := int32(len(ix.vocab))
 		v := tok{known: true, text: t, canon: canonical(t), class: classify(t), joined: joined}
 		_, v.variant = variants[t]
+		v.lmask = byteMask(t)
 		v.sound, v.skel = sounds(t)
 		v.cons, v.arabic = consonants(t), arabic
 		if !joined && !arabic && len(v.cons) >= 3 {

@@ -18,6 +18,10 @@ const DefaultMinScore = 0.80
 // DefaultLimit is the number of hits returned when Options.Limit is 0.
 const DefaultLimit = 10
 
+// testHookScored, when set (by tests), receives the number of names a
+// search reached and the number it scored.
+var testHookScored func(reached, scored int)
+
 // maxQueryTokens bounds the tokens of a query that are matched.
 const maxQueryTokens = 24
 
@@ -74,6 +78,7 @@ type Hit struct {
 func (ix *Index) makeQtok(t string) tok {
 	q := tok{text: t, canon: canonical(t), class: classify(t)}
 	_, q.variant = variants[t]
+	q.lmask = byteMask(t)
 	q.sound, q.skel = sounds(t)
 	q.cons = consonants(t)
 	df := 0
@@ -275,7 +280,6 @@ func (ix *Index) Search(query string, opts Options) []Hit {
 		lookup(t, 3<<i, false)
 	}
 
-	memo := &sc.memo
 	// best returns the best score of record rec so far.
 	best := func(rec int32) (cand, bool) {
 		if sc.recGen[rec] != sc.gen {
@@ -285,6 +289,7 @@ func (ix *Index) Search(query string, opts Options) []Hit {
 	}
 	dobYear, hasDOB := parseYear(opts.DOB)
 	pending := sc.pending
+	memo := &sc.memo
 	for _, n := range sc.touched {
 		nm := &ix.names[n]
 		// Upper bound of the score: every name token matched perfectly. A
@@ -327,9 +332,33 @@ func (ix *Index) Search(query string, opts Options) []Hit {
 		if m := sc.mask[n]; m&^common == 0 && (substantive&^m != 0 || nm.nonLegal > k) {
 			ub *= commonOnlyFactor
 		}
-		if ub >= minScore {
-			pending = append(pending, pend{n, ub})
+		if ub < minScore {
+			continue
 		}
+		// Second, tighter bound: only the name tokens some query token
+		// may match (mayMatch: what similarity does not reject at once)
+		// can be matched. For "Muhammad Ali" this drops most of the
+		// thousands of "Muhammad X Y" names, whose X and Y no query token
+		// can match.
+		if T2 := ix.matchableWeight(q, qj, nm, k, memo); T2 < T {
+			var E2 float64
+			for m, i := sc.mask[n]&unknown, 0; m != 0; m, i = m>>1, i+1 {
+				if m&1 != 0 {
+					E2 += math.Min(reach[i], T2)
+				}
+			}
+			ub2 := (M + E2 + T2) / (Wn + E2 + T2)
+			if m := sc.mask[n]; m&^common == 0 && (substantive&^m != 0 || nm.nonLegal > k) {
+				ub2 *= commonOnlyFactor
+			}
+			if ub2 < ub {
+				ub = ub2
+			}
+			if ub < minScore {
+				continue
+			}
+		}
+		pending = append(pending, pend{n, ub})
 	}
 	sc.pending = pending
 	// Score the candidates by decreasing bound; once Limit records score
@@ -341,6 +370,10 @@ func (ix *Index) Search(query string, opts Options) []Hit {
 	slices.SortFunc(pending, func(a, b pend) int { return cmp.Compare(b.ub, a.ub) })
 	var top topK
 	top.k = limit
+	scored := 0
+	if testHookScored != nil {
+		defer func() { testHookScored(len(sc.touched), scored) }()
+	}
 	for _, p := range pending {
 		if top.full() && p.ub < top.min() {
 			break
@@ -353,6 +386,7 @@ func (ix *Index) Search(query string, opts Options) []Hit {
 		if !ix.accept(&ix.recs[nm.rec], &opts, dobYear, hasDOB) {
 			continue
 		}
+		scored++
 		s, _ := ix.score(q, qj, nm, W, memo, false)
 		if s < minScore {
 			continue
@@ -541,16 +575,125 @@ func similarity(a, b *tok, atext, btext string) (float64, string) {
 	if a.skel != "" && a.skel == b.skel && diff <= 2 && jaroWinkler(a.sound, b.sound) >= 0.80 {
 		return 0.90, howPhonetic
 	}
-	jw := jaroWinkler(atext, btext)
-	// Jaro-Winkler, less a length penalty so that "jong" is not "jongun".
 	if min(la, lb) >= 5 && oneEdit(atext, btext) {
 		return 0.90, howTypo
 	}
+	// Jaro-Winkler cannot exceed what the characters the two tokens share
+	// allow: skip it when even that is too low (most pairs).
+	m := min(la-unshared(atext, b.lmask), lb-unshared(btext, a.lmask))
+	if m <= 0 {
+		return 0, ""
+	}
+	jaroMax := (float64(m)/float64(la) + float64(m)/float64(lb) + 1) / 3
+	if (jaroMax+0.4*(1-jaroMax))*(1-0.05*float64(diff)) < 0.88 {
+		return 0, ""
+	}
+	jw := jaroWinkler(atext, btext)
+	// Jaro-Winkler, less a length penalty so that "jong" is not "jongun".
 	// The similarity falls twice as fast as Jaro-Winkler: 0.88 gives 0.76.
 	if jw := jw * (1 - 0.05*float64(diff)); jw >= 0.88 {
 		return math.Min(1-2*(1-jw), 0.97), howJW
 	}
 	return 0, ""
+}
+
+// matchableWeight bounds the name weight a query can match in nm: the
+// heaviest k of the name tokens that some query token (or adjacent pair)
+// matches, alone or inside a joined pair of name tokens. The similarities
+// come from (and go into) the memo, so that scoring the name afterwards
+// computes none again.
+func (ix *Index) matchableWeight(q, qj []tok, nm *iname, k int, memo *simCache) float64 {
+	var ok uint64 // name token positions that some query token matches
+	for j, id := range nm.toks {
+		for i := range q {
+			if s, _ := ix.sim(memo, i, &q[i], id); s > 0 {
+				ok |= 1 << j
+				break
+			}
+		}
+		if ok&(1<<j) != 0 {
+			continue
+		}
+		for i := range qj {
+			if s, how := ix.sim(memo, len(q)+i, &qj[i], id); s >= joinMinSim || how == howArabic {
+				ok |= 1 << j
+				break
+			}
+		}
+	}
+	for j, id := range nm.joins {
+		if ok&(3<<j) == 3<<j {
+			continue
+		}
+		for i := range q {
+			if s, how := ix.joinSim(memo, i, &q[i], nm, j, id); s >= joinMinSim || how == howArabic {
+				ok |= 3 << j
+				break
+			}
+		}
+	}
+	var buf [32]float64
+	w := buf[:0]
+	for j := range nm.toks {
+		if ok&(1<<j) != 0 {
+			w = append(w, nm.wt[j])
+		}
+	}
+	if k < len(w) {
+		slices.SortFunc(w, func(a, b float64) int { return cmp.Compare(b, a) })
+		w = w[:k]
+	}
+	var T float64
+	for _, x := range w {
+		T += x
+	}
+	return T
+}
+
+// sim compares query token a (slot qi of the memo) with vocabulary token
+// vid, remembering the answer for the other candidates.
+func (ix *Index) sim(memo *simCache, qi int, a *tok, vid int32) (float64, string) {
+	r := memo.at(qi, vid)
+	if r.how != howUnknown {
+		return r.sim, hows[r.how]
+	}
+	b := &ix.vocab[vid]
+	s, how := similarity(a, b, a.text, b.text)
+	*r = simRes{s, howIndex(how)}
+	return s, how
+}
+
+// joinSim compares query token a with the joined name tokens j and j+1
+// (vocabulary id id), also in their abbreviated form.
+func (ix *Index) joinSim(memo *simCache, qi int, a *tok, nm *iname, j int, id int32) (float64, string) {
+	s, how := ix.sim(memo, qi, a, id)
+	if len(nm.ajoins) > 0 && nm.ajoins[j] >= 0 && s < 1 {
+		if s2, how2 := ix.sim(memo, qi, a, nm.ajoins[j]); s2 > s {
+			s, how = s2, how2
+		}
+	}
+	return s, how
+}
+
+// byteMask is the set of the bytes of s, each byte b as bit b%64.
+func byteMask(s string) uint64 {
+	var m uint64
+	for i := 0; i < len(s); i++ {
+		m |= 1 << (s[i] & 63)
+	}
+	return m
+}
+
+// unshared counts the bytes of s that cannot occur in a string of byte
+// mask m.
+func unshared(s string, m uint64) int {
+	n := 0
+	for i := 0; i < len(s); i++ {
+		if m&(1<<(s[i]&63)) == 0 {
+			n++
+		}
+	}
+	return n
 }
 
 // joinMinSim is the least similarity a joined-token match needs.
@@ -583,18 +726,7 @@ func (ix *Index) score(q, qj []tok, nm *iname, W float64, memo *simCache, explai
 	for _, id := range nm.toks {
 		nt = append(nt, &ix.vocab[id])
 	}
-	// sim compares query token qi (joined pairs from 32 on) with vocabulary
-	// token vid, remembering the answer for the other candidates.
-	sim := func(qi int, a *tok, vid int32) (float64, string) {
-		r := memo.at(qi, vid)
-		if r.how != howUnknown {
-			return r.sim, hows[r.how]
-		}
-		b := &ix.vocab[vid]
-		s, how := similarity(a, b, a.text, b.text)
-		*r = simRes{s, howIndex(how)}
-		return s, how
-	}
+	sim := func(qi int, a *tok, vid int32) (float64, string) { return ix.sim(memo, qi, a, vid) }
 	for i := range q {
 		for j, id := range nm.toks {
 			if s, how := sim(i, &q[i], id); s > 0 {
@@ -613,12 +745,7 @@ func (ix *Index) score(q, qj []tok, nm *iname, W float64, memo *simCache, explai
 	}
 	for j, id := range nm.joins {
 		for i := range q {
-			s, how := sim(i, &q[i], id)
-			if len(nm.ajoins) > 0 && nm.ajoins[j] >= 0 && s < 1 {
-				if s2, how2 := sim(i, &q[i], nm.ajoins[j]); s2 > s {
-					s, how = s2, how2
-				}
-			}
+			s, how := ix.joinSim(memo, i, &q[i], nm, j, id)
 			if s >= joinMinSim || how == howArabic {
 				pairs = append(pairs, pair{int8(i), -1, int8(j), int8(j + 1), s, howJoined, qw(i, nw[j]+nw[j+1]), nw[j] + nw[j+1]})
 			}

@@ -313,3 +313,27 @@ func TestSearchAllocationsIndependentOfCandidates(t *testing.T) {
 		t.Errorf("a search scoring ~3000 candidates allocates %.0f times, one scoring a few %.0f", many, few)
 	}
 }
+
+// A query of very common names reaches thousands of names; those whose
+// other tokens no query token can match are ruled out by the score bound
+// without being scored.
+func TestCommonNameQueryScoresFewCandidates(t *testing.T) {
+	recs := testRecords()
+	for i := range 2000 {
+		w := fmt.Sprintf("%c%c%c%c", 'B'+i%20, 'A'+i/20%26, 'C'+i/520%20, 'K'+i%9)
+		given := "MUHAMMAD"
+		if i%2 == 1 {
+			given = "ALI"
+		}
+		recs = append(recs, Record{ID: "m" + w, Type: "individual", Names: []Name{{Text: given + ", " + w + "ZYQ " + w + "WOV"}}})
+	}
+	ix := Build(recs)
+	var reached, scored int
+	testHookScored = func(r, s int) { reached, scored = r, s }
+	defer func() { testHookScored = nil }()
+	ix.Search("Muhammad Ali", Options{})
+	t.Logf("reached %d names, scored %d", reached, scored)
+	if reached < 2000 || scored > 20 {
+		t.Errorf("reached %d names, scored %d; want >= 2000 reached, <= 20 scored", reached, scored)
+	}
+}
