@@ -473,3 +473,22 @@ func TestSortedPostings(t *testing.T) {
 		t.Fatal("sortedPostings differs from a stable sort by address")
 	}
 }
+
+// TestOldFormatRefused: an index whose checkpoint carries another format
+// version is refused on Open with a message that says to re-ingest.
+func TestOldFormatRefused(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "chain")
+	ix := openTest(t, dir, &chaincfg.RegressionNetParams)
+	old := ix.cp.encode()[:4+10*8] // a v2 record: ten counters
+	old[0] = 2
+	if err := ix.db.Set([]byte{kCheckpoint}, old, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := ix.Close(); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Open(dir, Options{})
+	if err == nil || !strings.Contains(err.Error(), "index format v2, this build reads v3: re-ingest") {
+		t.Fatalf("Open of a v2 index: %v", err)
+	}
+}
