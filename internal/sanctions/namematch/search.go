@@ -218,6 +218,8 @@ func (ix *Index) Search(query string, opts Options) []Hit {
 	// can match: the heaviest vocabulary token its keys reached (infinite
 	// for a joined one, whose parts may weigh more).
 	var reach [maxQueryTokens]float64
+	ne := ix.nonEssential(q, Wknown, minScore)
+	noNew := false // mark only names already reached
 	mark := func(vid int32, bits uint32) {
 		if unk := bits & unknown; unk != 0 {
 			w := ix.vocab[vid].w
@@ -232,6 +234,9 @@ func (ix *Index) Search(query string, opts Options) []Hit {
 		}
 		for _, n := range ix.post[vid] {
 			if sc.mask[n] == 0 {
+				if noNew {
+					continue
+				}
 				sc.touched = append(sc.touched, n)
 			}
 			sc.mask[n] |= bits
@@ -274,10 +279,20 @@ func (ix *Index) Search(query string, opts Options) []Hit {
 		}
 	}
 	for i, t := range q {
-		lookup(t, 1<<i, true)
+		if ne&(1<<i) == 0 {
+			lookup(t, 1<<i, true)
+		}
 	}
 	for i, t := range qj {
 		lookup(t, 3<<i, false)
+	}
+	// Names that only non-essential tokens reach cannot reach minScore:
+	// those tokens only add to the names already reached.
+	noNew = true
+	for i, t := range q {
+		if ne&(1<<i) != 0 {
+			lookup(t, 1<<i, true)
+		}
 	}
 
 	// best returns the best score of record rec so far.
@@ -595,6 +610,58 @@ func similarity(a, b *tok, atext, btext string) (float64, string) {
 		return math.Min(1-2*(1-jw), 0.97), howJW
 	}
 	return 0, ""
+}
+
+// nonEssential returns the query tokens that need not bring candidates:
+// short tokens (under 4 letters, not Arabic script, known to the index),
+// which match only the same token or a known variant of it (similarity
+// rejects anything else), so that a name only they reach scores at most
+// (Σ w + Σ r) / (Wknown + Σ r), r being the heaviest vocabulary token each
+// reaches. The lightest such tokens are taken while that bound stays below
+// minScore (it grows with every token added, so it holds for any subset).
+// "al" in "Abdul Rahman Al" reaches thousands of names none of which can
+// match on "al" alone.
+func (ix *Index) nonEssential(q []tok, Wknown, minScore float64) uint32 {
+	type cand struct {
+		i    int
+		w, r float64
+	}
+	var buf [maxQueryTokens]cand
+	cs := buf[:0]
+	for i := range q {
+		t := &q[i]
+		if !t.known || t.arabic || len(t.text) >= 4 || t.class == classNumber {
+			continue
+		}
+		r, ok := 0.0, true
+		visit := func(id int32) {
+			v := &ix.vocab[id]
+			ok = ok && !v.joined // a joined token covers two name tokens
+			r = math.Max(r, v.w)
+		}
+		if id, found := ix.vocabID[t.text]; found {
+			visit(id)
+		}
+		if t.variant {
+			for _, id := range ix.byCanon[t.canon] {
+				visit(id)
+			}
+		}
+		if ok {
+			cs = append(cs, cand{i, t.w, r})
+		}
+	}
+	slices.SortFunc(cs, func(a, b cand) int { return cmp.Compare(a.w+a.r, b.w+b.r) })
+	var ne uint32
+	var sw, sr float64
+	for _, c := range cs {
+		if (sw+c.w+sr+c.r)/(Wknown+sr+c.r) >= minScore {
+			break
+		}
+		sw, sr = sw+c.w, sr+c.r
+		ne |= 1 << c.i
+	}
+	return ne
 }
 
 // matchableWeight bounds the name weight a query can match in nm: the
