@@ -67,9 +67,13 @@ type nameCache struct {
 // the previous index (its list_version says which).
 func (s *Store) nameIndex(ctx context.Context) (*nameIndex, error) {
 	key := weak.Make(s)
-	v, loaded := nameIndexes.LoadOrStore(key, &nameCache{})
-	if !loaded {
-		runtime.AddCleanup(s, func(k weak.Pointer[Store]) { nameIndexes.Delete(k) }, key)
+	v, ok := nameIndexes.Load(key) // no new cache allocated per screen
+	if !ok {
+		var loaded bool
+		v, loaded = nameIndexes.LoadOrStore(key, &nameCache{})
+		if !loaded {
+			runtime.AddCleanup(s, func(k weak.Pointer[Store]) { nameIndexes.Delete(k) }, key)
+		}
 	}
 	c := v.(*nameCache)
 	want := s.InForceLabel()

@@ -282,3 +282,30 @@ func TestDOBYears(t *testing.T) {
 		}
 	}
 }
+
+// Screening a name allocates nothing per call beyond the search and its
+// answer: the per-store index cache is looked up, not recreated.
+func TestScreenNameAllocations(t *testing.T) {
+	s, err := OpenStore(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	nameTestImport(t, s, "un-xml", "data/sanctions/un/consolidated-2026-02-27.xml")
+	ctx := context.Background()
+	if err := s.WarmNameIndex(ctx); err != nil {
+		t.Fatal(err)
+	}
+	ix, _, err := s.NameIndex(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const q = "Zzyzx Qwertyuiop" // matches nothing
+	search := testing.AllocsPerRun(50, func() { ix.Search(q, NameOptions{}) })
+	screen := testing.AllocsPerRun(50, func() { s.ScreenName(ctx, q, NameOptions{}) })
+	t.Logf("search %.0f, screen %.0f allocations", search, screen)
+	// The answer itself (a NameResult) costs 1.
+	if screen > search+1 {
+		t.Errorf("ScreenName allocates %.0f times, the search alone %.0f", screen, search)
+	}
+}
