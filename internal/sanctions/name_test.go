@@ -302,6 +302,10 @@ func TestScreenNameAllocations(t *testing.T) {
 	}
 	const q = "Zzyzx Qwertyuiop" // matches nothing
 	search := testing.AllocsPerRun(50, func() { ix.Search(q, NameOptions{}) })
+	// The typo keys of a query are looked up without building strings.
+	if search > 45 {
+		t.Errorf("a search of %q allocates %.0f times, want at most 45", q, search)
+	}
 	screen := testing.AllocsPerRun(50, func() { s.ScreenName(ctx, q, NameOptions{}) })
 	t.Logf("search %.0f, screen %.0f allocations", search, screen)
 	// The answer itself (a NameResult) costs 1.

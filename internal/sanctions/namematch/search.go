@@ -268,11 +268,15 @@ func (ix *Index) Search(query string, opts Options) []Hit {
 			for _, id := range ix.byDel[t.text] {
 				mark(id, bits)
 			}
-			for _, d := range deletions(t.text) {
-				if id, ok := ix.vocabID[d]; ok {
+			// The single-character deletions of the token, built in a
+			// buffer: map lookups by string(buf) do not allocate.
+			var buf [64]byte
+			for i := 0; i < len(t.text); i++ {
+				d := append(append(buf[:0], t.text[:i]...), t.text[i+1:]...)
+				if id, ok := ix.vocabID[string(d)]; ok {
 					mark(id, bits)
 				}
-				for _, id := range ix.byDel[d] {
+				for _, id := range ix.byDel[string(d)] {
 					mark(id, bits)
 				}
 			}
