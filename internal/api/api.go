@@ -66,13 +66,12 @@ type errorBody struct {
 	Error string `json:"error"`
 }
 
-// writeJSON writes v as JSON with the given status.
+// writeJSON writes v as compact JSON with the given status. (Indenting costs
+// more than a typical screen itself; pipe through jq to read it.)
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	_ = enc.Encode(v)
+	_ = json.NewEncoder(w).Encode(v)
 }
 
 // writeError writes {"error": msg} with the given status.
