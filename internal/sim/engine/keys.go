@@ -69,18 +69,61 @@ type Key struct {
 	tap    *tapSigner          // BIP86-tweaked key for P2TR key-path signing
 }
 
-// fakePub returns a 33-byte placeholder public key for fast mode (not a checked curve point): the next 32
-// bytes of a ChaCha8 stream keyed by sha256(tag ‖ seed), so keys follow from the seed and the call order.
-func (e *Engine) fakePub() []byte {
+// fakeBytes appends n bytes of fast mode's ChaCha8 stream, keyed by sha256(tag ‖ seed), to dst: placeholder
+// keys and script hashes follow from the seed and the call order.
+func (e *Engine) fakeBytes(dst []byte, n int) []byte {
 	if e.fakeRand == nil {
 		var buf [8]byte
 		binary.LittleEndian.PutUint64(buf[:], uint64(e.cfg.Seed))
 		e.fakeRand = rand.NewChaCha8(sha256.Sum256(append([]byte("chaintrace/sim/engine/fastpub/v2"), buf[:]...)))
 	}
-	out := make([]byte, 33)
-	e.fakeRand.Read(out[1:])
+	l := len(dst)
+	dst = append(dst, make([]byte, n)...)
+	e.fakeRand.Read(dst[l:])
+	return dst
+}
+
+// fakePub returns a 33-byte placeholder public key for fast mode (not a checked curve point).
+func (e *Engine) fakePub() []byte {
+	out := e.fakeBytes(make([]byte, 1, 33), 32)
 	out[0] = 0x02 | out[32]&1
 	return out
+}
+
+// newFastKey fills a fast-mode key: placeholder public keys for the inputs' sizes and, instead of their
+// HASH160 or SHA-256, script hashes drawn from the same stream (160 or 256 random bits: unique in practice,
+// and no hashing per key). The key does not hash to its script, so a node would reject its spends anyway.
+func (e *Engine) newFastKey(k *Key) error {
+	p := e.cfg.Params
+	switch k.Kind {
+	case P2TR:
+		k.pubs = [][]byte{e.fakePub()}
+		return e.keyAddress(k, k.pubs[0][1:])
+	case P2PKH:
+		k.pubs = [][]byte{e.fakePub()}
+		k.PkScript = e.fakeBytes(append(make([]byte, 0, 25), 0x76, 0xa9, 20), 20) // OP_DUP OP_HASH160 <20>
+		k.PkScript = append(k.PkScript, 0x88, 0xac)                               // OP_EQUALVERIFY OP_CHECKSIG
+		k.Address = base58Check(p.PubKeyHashAddrID, k.PkScript[3:23])
+	case P2WPKH, P2SHP2WPKH:
+		k.pubs = [][]byte{e.fakePub()}
+		k.redeem = e.fakeBytes(append(make([]byte, 0, 22), txscript.OP_0, 20), 20)
+		if k.Kind == P2WPKH {
+			k.PkScript = k.redeem
+			k.Address = segwitAddress(p.Bech32HRPSegwit, e.hrpState, 0, k.redeem[2:])
+			return nil
+		}
+		k.PkScript = e.fakeBytes(append(make([]byte, 0, 23), 0xa9, 20), 20) // OP_HASH160 <20>
+		k.PkScript = append(k.PkScript, 0x87)                               // OP_EQUAL
+		k.Address = base58Check(p.ScriptHashAddrID, k.PkScript[2:22])
+	case P2WSHMultisig:
+		k.pubs = [][]byte{e.fakePub(), e.fakePub(), e.fakePub()}
+		k.script = multisigScript(k.pubs)
+		k.PkScript = e.fakeBytes(append(make([]byte, 0, 34), 0x00, 32), 32)
+		k.Address = segwitAddress(p.Bech32HRPSegwit, e.hrpState, 0, k.PkScript[2:])
+	default:
+		return fmt.Errorf("engine: no address for kind %s", k.Kind)
+	}
+	return nil
 }
 
 // NewKey derives the next key of the given kind from the engine's seed and key counter. It panics on an invalid
@@ -100,16 +143,15 @@ func (e *Engine) newKey(kind KeyKind) (*Key, error) {
 	n := e.keyCounter
 	e.keyCounter++
 	k := &Key{Kind: kind, Index: n, eng: e}
+	if e.cfg.Fast {
+		return k, e.newFastKey(k)
+	}
 	nkeys := uint32(1)
 	if kind == P2WSHMultisig {
 		nkeys = 3
 	}
 	if kind == P2TR {
 		// Only the BIP86-tweaked output key is ever revealed (key-path spends carry just a signature).
-		if e.cfg.Fast {
-			k.pubs = [][]byte{e.fakePub()}
-			return k, e.keyAddress(k, k.pubs[0][1:])
-		}
 		d, pub := e.keys.take()
 		k.privs = []*btcec.PrivateKey{btcec.PrivKeyFromScalar(&d)}
 		k.tap = taprootFromStream(d, pub)
@@ -117,10 +159,6 @@ func (e *Engine) newKey(kind KeyKind) (*Key, error) {
 		return k, e.keyAddress(k, k.tap.px[:])
 	}
 	for j := uint32(0); j < nkeys; j++ {
-		if e.cfg.Fast {
-			k.pubs = append(k.pubs, e.fakePub())
-			continue
-		}
 		d, pub := e.keys.take()
 		k.privs = append(k.privs, btcec.PrivKeyFromScalar(&d))
 		k.pubs = append(k.pubs, pub[:])
@@ -130,9 +168,7 @@ func (e *Engine) newKey(kind KeyKind) (*Key, error) {
 		r := make([]byte, 2, 22)
 		r[0], r[1] = txscript.OP_0, 20
 		k.redeem = e.appendHash160(r, k.pubs[0])
-		if !e.cfg.Fast {
-			k.script = p2pkhScript(k.redeem[2:]) // the BIP143 script code, only needed to sign
-		}
+		k.script = p2pkhScript(k.redeem[2:]) // the BIP143 script code, only needed to sign
 	case P2WSHMultisig:
 		k.script = multisigScript(k.pubs)
 	}
