@@ -57,7 +57,8 @@ func base58Check(version byte, payload []byte) string {
 	for nd > 0 && digits[nd-1] == 0 { // drop the leading zero digits of the last group
 		nd--
 	}
-	out := make([]byte, zeros+nd)
+	var outb [64]byte // stays on the stack: the string conversion is the only allocation
+	out := outb[:zeros+nd]
 	for i := 0; i < zeros; i++ {
 		out[i] = '1'
 	}
@@ -101,7 +102,8 @@ func hrpState(hrp string) uint32 {
 
 // segwitAddress encodes a witness program: bech32 (BIP173) for version 0, bech32m (BIP350) above.
 func segwitAddress(hrp string, state uint32, version byte, program []byte) string {
-	out := make([]byte, 0, len(hrp)+1+1+(len(program)*8+4)/5+6)
+	var outb [96]byte // stays on the stack for the engine's programs: the string is the only allocation
+	out := outb[:0]
 	out = append(out, hrp...)
 	out = append(out, '1')
 	chk := polymodStep(state, version)

@@ -264,15 +264,13 @@ func (e *Engine) AddTx(tx *wire.MsgTx) error {
 	if err != nil {
 		return fmt.Errorf("engine: AddTx: encode: %w", err)
 	}
-	sigops, err := e.checkTx(tx, weight)
+	sigops, in, err := e.checkTx(tx, weight)
 	if err != nil {
 		e.arena = e.arena[:mark]
 		return fmt.Errorf("engine: AddTx %s: %w", txid, err)
 	}
 	next := int32(e.height + 1)
-	var in int64
 	for _, ti := range tx.TxIn {
-		in += e.utxos[ti.PreviousOutPoint].value
 		delete(e.utxos, ti.PreviousOutPoint)
 	}
 	var out int64
@@ -369,57 +367,56 @@ func appendVarInt(b []byte, v uint64) []byte {
 }
 
 // checkTx validates tx against the UTXO set and block budget without changing anything.
-func (e *Engine) checkTx(tx *wire.MsgTx, w int64) (int64, error) {
+func (e *Engine) checkTx(tx *wire.MsgTx, w int64) (sigops, in int64, err error) {
 	if len(tx.TxIn) == 0 || len(tx.TxOut) == 0 {
-		return 0, fmt.Errorf("%w: %d inputs and %d outputs (need at least one of each)", ErrInvalidTx, len(tx.TxIn), len(tx.TxOut))
+		return 0, 0, fmt.Errorf("%w: %d inputs and %d outputs (need at least one of each)", ErrInvalidTx, len(tx.TxIn), len(tx.TxOut))
 	}
 	if err := checkDuplicates(tx); err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	next := e.height + 1
-	var in, out int64
-	sigops := int64(0)
+	var out int64
 	for i, ti := range tx.TxIn {
 		op := ti.PreviousOutPoint
 		if op.Index == wire.MaxPrevOutIndex && op.Hash == (chainhash.Hash{}) {
-			return 0, fmt.Errorf("%w: input %d has a coinbase (null) previous output", ErrInvalidTx, i)
+			return 0, 0, fmt.Errorf("%w: input %d has a coinbase (null) previous output", ErrInvalidTx, i)
 		}
 		u, ok := e.utxos[op]
 		if !ok {
-			return 0, fmt.Errorf("input %d spends %v: %w", i, op, ErrUnknownCoin)
+			return 0, 0, fmt.Errorf("input %d spends %v: %w", i, op, ErrUnknownCoin)
 		}
 		if u.coinbase() && next-int64(u.height) < CoinbaseMaturity {
-			return 0, fmt.Errorf("input %d spends coinbase %v of height %d in block %d (needs %d confirmations): %w",
+			return 0, 0, fmt.Errorf("input %d spends coinbase %v of height %d in block %d (needs %d confirmations): %w",
 				i, op, u.height, next, CoinbaseMaturity, ErrImmature)
 		}
 		if err := checkSequence(tx.Version, ti.Sequence, int64(u.height), next); err != nil {
-			return 0, fmt.Errorf("input %d: %w", i, err)
+			return 0, 0, fmt.Errorf("input %d: %w", i, err)
 		}
 		in += u.value
 		sigops += inputSigOps(u.kind())
 	}
 	for i, to := range tx.TxOut {
 		if to.Value < 0 || to.Value > btcutil.MaxSatoshi {
-			return 0, fmt.Errorf("%w: output %d value %d out of range [0, %d]", ErrInvalidTx, i, to.Value, int64(btcutil.MaxSatoshi))
+			return 0, 0, fmt.Errorf("%w: output %d value %d out of range [0, %d]", ErrInvalidTx, i, to.Value, int64(btcutil.MaxSatoshi))
 		}
 		out += to.Value
 		if out > btcutil.MaxSatoshi {
-			return 0, fmt.Errorf("%w: output total exceeds %d", ErrInvalidTx, int64(btcutil.MaxSatoshi))
+			return 0, 0, fmt.Errorf("%w: output total exceeds %d", ErrInvalidTx, int64(btcutil.MaxSatoshi))
 		}
 		sigops += 4 * outputSigOps(to.PkScript)
 	}
 	if out > in {
-		return 0, fmt.Errorf("%w: outputs %d sat exceed inputs %d sat", ErrInvalidTx, out, in)
+		return 0, 0, fmt.Errorf("%w: outputs %d sat exceed inputs %d sat", ErrInvalidTx, out, in)
 	}
 	if err := e.checkLockTime(tx); err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	if e.qWeight+w > blockchain.MaxBlockWeight-coinbaseReserveWeight ||
 		e.qSigOps+sigops > blockchain.MaxBlockSigOpsCost-coinbaseReserveSigOps {
-		return 0, fmt.Errorf("weight %d, sigop cost %d with %d queued (weight %d, sigop cost %d): %w",
+		return 0, 0, fmt.Errorf("weight %d, sigop cost %d with %d queued (weight %d, sigop cost %d): %w",
 			w, sigops, len(e.queue), e.qWeight, e.qSigOps, ErrBlockFull)
 	}
-	return sigops, nil
+	return sigops, in, nil
 }
 
 // checkDuplicates refuses a transaction spending the same output twice (a scan for small ones, a map above).
