@@ -82,3 +82,37 @@ func TestBase58Random(t *testing.T) {
 		}
 	}
 }
+
+// TestFastKeys checks fast mode's stream-drawn keys: the same seed gives the same keys in the same order,
+// another seed different ones, and no script repeats across thousands of keys of every kind.
+func TestFastKeys(t *testing.T) {
+	newEng := func(seed int64) *Engine {
+		e, err := New(Config{Seed: seed, Fast: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return e
+	}
+	a, b, c := newEng(5), newEng(5), newEng(6)
+	seen := make(map[string]KeyKind)
+	for i := 0; i < 2000; i++ {
+		for _, kind := range AllKinds {
+			ka, kb, kc := a.NewKey(kind), b.NewKey(kind), c.NewKey(kind)
+			if ka.Address != kb.Address || !bytes.Equal(ka.PkScript, kb.PkScript) || !bytes.Equal(ka.pubs[0], kb.pubs[0]) {
+				t.Fatalf("key %d (%s): seed 5 gives %s and %s", i, kind, ka.Address, kb.Address)
+			}
+			if ka.Address == kc.Address {
+				t.Fatalf("key %d (%s): seeds 5 and 6 both give %s", i, kind, ka.Address)
+			}
+			for _, p := range ka.pubs {
+				if len(p) != 33 || (p[0] != 0x02 && p[0] != 0x03) {
+					t.Fatalf("key %d (%s): placeholder public key %x is not 33 bytes with a compressed prefix", i, kind, p)
+				}
+			}
+			if prev, dup := seen[string(ka.PkScript)]; dup {
+				t.Fatalf("key %d (%s): script %x repeats an earlier %s key", i, kind, ka.PkScript, prev)
+			}
+			seen[string(ka.PkScript)] = kind
+		}
+	}
+}
