@@ -424,8 +424,8 @@ func (w *world) commit(p *plan) (*wire.MsgTx, error) {
 		}
 		return nil, err
 	}
-	w.vsize += engine.VSize(tx)
-	txid := tx.TxHash()
+	w.vsize += w.eng.TxVSize(tx)
+	txid := w.eng.TxID(tx) // computed once by AddTx
 	for _, u := range p.ins {
 		u.w.remove(u)
 	}
