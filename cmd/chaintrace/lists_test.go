@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/spf13/pflag"
+
 	"github.com/chaintrace/chaintrace/internal/testutil"
 )
 
@@ -20,6 +22,17 @@ func runCLI(t *testing.T, args ...string) (string, error) {
 	rootCmd.SetErr(&errb)
 	rootCmd.SetArgs(args)
 	defer rootCmd.SetArgs(nil)
+	// cobra keeps flag values between executions: start from the defaults.
+	if c, _, err := rootCmd.Find(args); err == nil {
+		c.Flags().VisitAll(func(f *pflag.Flag) {
+			if sv, ok := f.Value.(pflag.SliceValue); ok {
+				_ = sv.Replace(nil) // Set("[]") would add an element "[]"
+			} else {
+				_ = f.Value.Set(f.DefValue)
+			}
+			f.Changed = false
+		})
+	}
 	err := rootCmd.ExecuteContext(context.Background())
 	return out.String(), err
 }

@@ -1,34 +1,14 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/spf13/pflag"
-
 	"github.com/chaintrace/chaintrace/internal/sim"
 )
-
-// runCLISim runs the root command with args, returning stdout and the error.
-func runCLISim(t *testing.T, args ...string) (string, error) {
-	t.Helper()
-	var out, errb bytes.Buffer
-	rootCmd.SetOut(&out)
-	rootCmd.SetErr(&errb)
-	rootCmd.SetArgs(args)
-	defer rootCmd.SetArgs(nil)
-	// cobra keeps flag values between executions: start from the defaults.
-	if c, _, err := rootCmd.Find(args); err == nil {
-		c.Flags().VisitAll(func(f *pflag.Flag) { _ = f.Value.Set(f.DefValue); f.Changed = false })
-	}
-	err := rootCmd.ExecuteContext(context.Background())
-	return out.String(), err
-}
 
 func TestSimulateCommand(t *testing.T) {
 	tmp := t.TempDir()
@@ -50,7 +30,7 @@ func TestSimulateCommand(t *testing.T) {
 		{"no out", []string{"simulate"}, "output folder"},
 		{"non-empty out", []string{"simulate", "--out", full}, "not empty"},
 	} {
-		_, err := runCLISim(t, c.args...)
+		_, err := runCLI(t, c.args...)
 		var ue usageError
 		if err == nil || !errors.As(err, &ue) || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: error %v, want a usage error mentioning %q", c.name, err, c.want)
@@ -60,7 +40,7 @@ func TestSimulateCommand(t *testing.T) {
 		t.Fatal("existing output folder was touched")
 	}
 	dir := filepath.Join(tmp, "ok")
-	out, err := runCLISim(t, "simulate", "--scenario", "economy", "--seed", "4", "--scale", "0.05", "--fast", "--quiet", "--out", dir)
+	out, err := runCLI(t, "simulate", "--scenario", "economy", "--seed", "4", "--scale", "0.05", "--fast", "--quiet", "--out", dir)
 	if err != nil {
 		t.Fatal(err)
 	}
