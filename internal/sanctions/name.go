@@ -64,8 +64,8 @@ type nameCache struct {
 // nameIndex returns the name index over the versions in force, building it
 // on first use and again whenever the versions in force change (an import,
 // a Reload). While one caller rebuilds it, the others keep answering from
-// the previous index (its list_version says which).
-func (s *Store) nameIndex(ctx context.Context) (*nameIndex, error) {
+// the previous index (its list_version says which), unless wait is set.
+func (s *Store) nameIndex(ctx context.Context, wait bool) (*nameIndex, error) {
 	key := weak.Make(s)
 	v, ok := nameIndexes.Load(key) // no new cache allocated per screen
 	if !ok {
@@ -81,7 +81,7 @@ func (s *Store) nameIndex(ctx context.Context) (*nameIndex, error) {
 	if cur != nil && cur.builtFor == want {
 		return cur, nil
 	}
-	if cur != nil {
+	if cur != nil && !wait {
 		if !c.build.TryLock() {
 			return cur, nil
 		}
@@ -114,9 +114,10 @@ func (s *Store) nameIndex(ctx context.Context) (*nameIndex, error) {
 	return ni, nil
 }
 
-// WarmNameIndex builds the name index now rather than at the first screen.
+// WarmNameIndex builds the name index over the versions now in force, waiting
+// for a build another caller has under way, so that screens after it see them.
 func (s *Store) WarmNameIndex(ctx context.Context) error {
-	_, err := s.nameIndex(ctx)
+	_, err := s.nameIndex(ctx, true)
 	return err
 }
 
@@ -125,7 +126,7 @@ func (s *Store) ScreenName(ctx context.Context, query string, opts NameOptions) 
 	if strings.TrimSpace(query) == "" {
 		return nil, ErrEmptyName
 	}
-	ni, err := s.nameIndex(ctx)
+	ni, err := s.nameIndex(ctx, false)
 	if err != nil {
 		return nil, fmt.Errorf("sanctions: name index: %w", err)
 	}
@@ -196,7 +197,7 @@ func NameRecords(ents []Entity) []namematch.Record {
 // NameIndex returns the name index over the versions in force and their
 // label (for evaluation and benchmarks).
 func (s *Store) NameIndex(ctx context.Context) (*namematch.Index, string, error) {
-	ni, err := s.nameIndex(ctx)
+	ni, err := s.nameIndex(ctx, false)
 	if err != nil {
 		return nil, "", err
 	}

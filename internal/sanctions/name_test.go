@@ -252,6 +252,11 @@ func TestScreenNameDuringImport(t *testing.T) {
 	if _, _, err := s.Import(ctx, p, ImportOptions{}); err != nil {
 		t.Fatal(err)
 	}
+	// Screens racing the import may still be answered from the old index;
+	// once WarmNameIndex returns, the new version is in it.
+	if err := s.WarmNameIndex(ctx); err != nil {
+		t.Fatal(err)
+	}
 	r, err := s.ScreenName(ctx, "Zorblax Quinterra", NameOptions{})
 	close(done)
 	wg.Wait()

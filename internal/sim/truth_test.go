@@ -324,7 +324,7 @@ func TestLootConservation(t *testing.T) {
 // TestDeterminism runs the same seed twice and compares every file.
 func TestDeterminism(t *testing.T) {
 	dir, _ := lazarus(t)
-	other := filepath.Join(lazTmp, "b")
+	other := filepath.Join(t.TempDir(), "b") // a new folder per run (-count=N)
 	if _, err := runTo(other, ScenarioLazarus, 7, false); err != nil {
 		t.Fatal(err)
 	}
@@ -338,7 +338,7 @@ func TestDeterminism(t *testing.T) {
 		}
 	}
 	// A different seed gives a different chain.
-	third := filepath.Join(lazTmp, "c")
+	third := filepath.Join(t.TempDir(), "c")
 	if _, err := runTo(third, ScenarioEconomy, 8, true); err != nil {
 		t.Fatal(err)
 	}
