@@ -2,9 +2,11 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"strconv"
 
 	"github.com/chaintrace/chaintrace/internal/api"
+	"github.com/chaintrace/chaintrace/internal/index"
 	"github.com/spf13/cobra"
 )
 
@@ -16,41 +18,34 @@ func init() {
 	cmd := &cobra.Command{
 		Use:   "address ADDRESS [--offset N] [--limit N] [--json]",
 		Short: "Show an address's balance and transactions (paged)",
-		Args:  usageArgs(cobra.ExactArgs(1)),
+		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o, l, err := api.ParsePage(strconv.Itoa(offset), strconv.Itoa(limit))
 			if err != nil {
 				return usageError{err}
 			}
-			ix, err := openIndexRead(flagData)
-			if err != nil {
-				return err
-			}
-			defer ix.Close()
-			if err := api.CheckAddress(ix, args[0]); err != nil {
-				return usageError{err}
-			}
-			v, err := ix.Address(args[0], o, l)
-			if err != nil {
-				return notFound(err, "address "+args[0])
-			}
-			if asJSON {
-				return printJSON(cmd.OutOrStdout(), v)
-			}
-			w := cmd.OutOrStdout()
-			fmt.Fprintf(w, "address   %s (%s)\n", v.Address, v.Type)
-			fmt.Fprintf(w, "balance   %s (received %s, sent %s)\n", fmtBTC(v.Balance), fmtBTC(v.Received), fmtBTC(v.Sent))
-			fmt.Fprintf(w, "seen      heights %d to %d\n", v.FirstSeenHeight, v.LastSeenHeight)
-			fmt.Fprintf(w, "txs       %d (showing %d from offset %d)\n", v.TxCount, len(v.Txs), v.Offset)
-			for _, t := range v.Txs {
-				fmt.Fprintf(w, "  %7d  %s  +%s  -%s\n", t.BlockHeight, t.Txid, fmtBTC(t.Received), fmtBTC(t.Sent))
-			}
-			return nil
+			return withIndex(func(ix *index.Index) error {
+				if err := api.CheckAddress(ix, args[0]); err != nil {
+					return usageError{err}
+				}
+				v, err := ix.Address(args[0], o, l)
+				if err != nil {
+					return notFound(err, "address "+args[0])
+				}
+				return printView(cmd.OutOrStdout(), asJSON, v, func(w io.Writer) {
+					fmt.Fprintf(w, "address   %s (%s)\n", v.Address, v.Type)
+					fmt.Fprintf(w, "balance   %s (received %s, sent %s)\n", fmtBTC(v.Balance), fmtBTC(v.Received), fmtBTC(v.Sent))
+					fmt.Fprintf(w, "seen      heights %d to %d\n", v.FirstSeenHeight, v.LastSeenHeight)
+					fmt.Fprintf(w, "txs       %d (showing %d from offset %d)\n", v.TxCount, len(v.Txs), v.Offset)
+					for _, t := range v.Txs {
+						fmt.Fprintf(w, "  %7d  %s  +%s  -%s\n", t.BlockHeight, t.Txid, fmtBTC(t.Received), fmtBTC(t.Sent))
+					}
+				})
+			})
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	cmd.Flags().IntVar(&offset, "offset", 0, "skip this many of the address's transactions")
 	cmd.Flags().IntVar(&limit, "limit", api.DefaultLimit, "show at most this many transactions")
-	cmd.SetFlagErrorFunc(flagUsageError)
 	rootCmd.AddCommand(cmd)
 }

@@ -78,7 +78,6 @@ the node no longer has); --follow keeps polling for new blocks and reorgs.`,
 	fl.StringVar(&f.listen, "listen", "", "with --follow: also serve the HTTP API on this address from the same process (the index admits one process)")
 	fl.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile of the run to this file (for performance reports)")
 	fl.BoolVar(&f.noProgress, "no-progress", false, "never draw a progress bar")
-	cmd.SetFlagErrorFunc(flagUsageError)
 	rootCmd.AddCommand(cmd)
 }
 

@@ -61,7 +61,7 @@ func TestIngestFollowListen(t *testing.T) {
 		"--follow", "--poll", "100ms", "--listen", addr})
 	rootCmd.SetOut(io.Discard)
 	done := make(chan error, 1)
-	go func() { done <- rootCmd.ExecuteContext(ctx) }()
+	go func() { done <- execute(ctx) }()
 	defer rootCmd.SetArgs(nil)
 
 	waitTip := func(height int64) {

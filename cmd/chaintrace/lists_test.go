@@ -33,7 +33,7 @@ func runCLI(t *testing.T, args ...string) (string, error) {
 			f.Changed = false
 		})
 	}
-	err := rootCmd.ExecuteContext(context.Background())
+	err := execute(context.Background())
 	return out.String(), err
 }
 

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -76,11 +77,19 @@ func markUsageErrors(c *cobra.Command) {
 	}
 }
 
+var markOnce sync.Once
+
+// execute runs the command line in os.Args (or what SetArgs gave, in tests),
+// with every command's argument and flag errors marked as usage errors.
+func execute(ctx context.Context) error {
+	markOnce.Do(func() { markUsageErrors(rootCmd) })
+	return rootCmd.ExecuteContext(ctx)
+}
+
 func main() {
-	markUsageErrors(rootCmd)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := rootCmd.ExecuteContext(ctx); err != nil {
+	if err := execute(ctx); err != nil {
 		fmt.Fprintf(os.Stderr, "chaintrace: %v\n", err)
 		var ue usageError
 		if errors.As(err, &ue) || strings.HasPrefix(err.Error(), "unknown command") {

@@ -19,32 +19,44 @@ func init() {
 	cmd := &cobra.Command{
 		Use:   "stats [--json]",
 		Short: "Show the chain index's counts and tip",
-		Args:  usageArgs(cobra.NoArgs),
+		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ix, err := openIndexRead(flagData)
-			if err != nil {
-				return err
-			}
-			defer ix.Close()
-			st := api.StatsOf(ix)
-			if asJSON {
-				return printJSON(cmd.OutOrStdout(), st)
-			}
-			w := cmd.OutOrStdout()
-			fmt.Fprintf(w, "network    %s\n", ix.Network().Name)
-			if st.Tip != nil {
-				fmt.Fprintf(w, "tip        %d %s\n", st.Tip.Height, st.Tip.Hash)
-			} else {
-				fmt.Fprintf(w, "tip        (empty index)\n")
-			}
-			fmt.Fprintf(w, "blocks     %d\ntxs        %d\ninputs     %d\noutputs    %d\naddresses  %d\n",
-				st.Blocks, st.Txs, st.Inputs, st.Outputs, st.Addresses)
-			return nil
+			return withIndex(func(ix *index.Index) error {
+				st := api.StatsOf(ix)
+				return printView(cmd.OutOrStdout(), asJSON, st, func(w io.Writer) {
+					fmt.Fprintf(w, "network    %s\n", ix.Network().Name)
+					if st.Tip != nil {
+						fmt.Fprintf(w, "tip        %d %s\n", st.Tip.Height, st.Tip.Hash)
+					} else {
+						fmt.Fprintf(w, "tip        (empty index)\n")
+					}
+					fmt.Fprintf(w, "blocks     %d\ntxs        %d\ninputs     %d\noutputs    %d\naddresses  %d\n",
+						st.Blocks, st.Txs, st.Inputs, st.Outputs, st.Addresses)
+				})
+			})
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
-	cmd.SetFlagErrorFunc(flagUsageError)
 	rootCmd.AddCommand(cmd)
+}
+
+// withIndex runs fn over the chain index under --data, opened for queries.
+func withIndex(fn func(ix *index.Index) error) error {
+	ix, err := openIndexRead(flagData)
+	if err != nil {
+		return err
+	}
+	defer ix.Close()
+	return fn(ix)
+}
+
+// printView prints v as indented JSON when asJSON is set, else as text.
+func printView(w io.Writer, asJSON bool, v any, text func(io.Writer)) error {
+	if asJSON {
+		return printJSON(w, v)
+	}
+	text(w)
+	return nil
 }
 
 // openIndexRead opens the chain index under dataDir for queries; a data folder without

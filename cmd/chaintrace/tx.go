@@ -16,30 +16,22 @@ func init() {
 	cmd := &cobra.Command{
 		Use:   "tx TXID [--json]",
 		Short: "Show an indexed transaction: inputs with the outputs they spend, outputs with their spenders",
-		Args:  usageArgs(cobra.ExactArgs(1)),
+		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			txid, err := api.ParseHash("txid", args[0])
 			if err != nil {
 				return usageError{err}
 			}
-			ix, err := openIndexRead(flagData)
-			if err != nil {
-				return err
-			}
-			defer ix.Close()
-			v, err := ix.Tx(txid)
-			if err != nil {
-				return notFound(err, "transaction "+args[0])
-			}
-			if asJSON {
-				return printJSON(cmd.OutOrStdout(), v)
-			}
-			printTx(cmd.OutOrStdout(), v)
-			return nil
+			return withIndex(func(ix *index.Index) error {
+				v, err := ix.Tx(txid)
+				if err != nil {
+					return notFound(err, "transaction "+args[0])
+				}
+				return printView(cmd.OutOrStdout(), asJSON, v, func(w io.Writer) { printTx(w, v) })
+			})
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
-	cmd.SetFlagErrorFunc(flagUsageError)
 	rootCmd.AddCommand(cmd)
 }
 
