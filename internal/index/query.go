@@ -503,13 +503,18 @@ func (ix *Index) Address(addr string, offset, limit int) (*AddressView, error) {
 	return v, nil
 }
 
-// postingEnds returns the first and last committed tx of address id.
-func (ix *Index) postingEnds(id uint64) (first, last uint64, ok bool, err error) {
+// postingIter iterates over the committed postings of address id.
+func (ix *Index) postingIter(id uint64) (*pebble.Iterator, error) {
 	var lo, hi [6]byte
 	lo[0], hi[0] = kPosting, kPosting
 	putU40BE(lo[1:], id)
 	putU40BE(hi[1:], id+1)
-	it, err := ix.db.NewIter(&pebble.IterOptions{LowerBound: lo[:], UpperBound: hi[:]})
+	return ix.db.NewIter(&pebble.IterOptions{LowerBound: lo[:], UpperBound: hi[:]})
+}
+
+// postingEnds returns the first and last committed tx of address id.
+func (ix *Index) postingEnds(id uint64) (first, last uint64, ok bool, err error) {
+	it, err := ix.postingIter(id)
 	if err != nil {
 		return 0, 0, false, fmt.Errorf("address postings: %w", err)
 	}
@@ -548,11 +553,7 @@ func (ix *Index) addressID(key []byte) (uint64, bool, error) {
 // eachPosting calls fn for each tx of address id in chain order, with what
 // the address received in it and sent from it, until fn returns false.
 func (ix *Index) eachPosting(id uint64, fn func(tx, recv, sent uint64) bool) error {
-	var lo, hi [6]byte
-	lo[0], hi[0] = kPosting, kPosting
-	putU40BE(lo[1:], id)
-	putU40BE(hi[1:], id+1)
-	it, err := ix.db.NewIter(&pebble.IterOptions{LowerBound: lo[:], UpperBound: hi[:]})
+	it, err := ix.postingIter(id)
 	if err != nil {
 		return fmt.Errorf("address postings: %w", err)
 	}

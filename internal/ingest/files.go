@@ -37,6 +37,17 @@ const (
 	orphaned
 )
 
+// finisher returns the function a sync returns through: it completes *sum with
+// ch's tip and the time since the sync started.
+func finisher(ch Chain, sum *Summary) func(error) (Summary, error) {
+	start := time.Now()
+	return func(err error) (Summary, error) {
+		sum.Tip, sum.HaveTip = ch.Tip()
+		sum.Elapsed = time.Since(start)
+		return *sum, err
+	}
+}
+
 // Blocks applies the best chain found among cands (in any order) to ch. Blocks already on
 // ch's active chain are skipped; when the best tip among cands has more work than ch's tip,
 // ch is undone to the fork point and the new branch applied. On an empty ch, the network's
@@ -45,13 +56,8 @@ const (
 // Blocks that connect to nothing are reported as an *OrphanError after the rest is applied.
 func Blocks(ctx context.Context, ch Chain, cands []Candidate, opts Options) (Summary, error) {
 	opts.defaults()
-	start := time.Now()
 	var sum Summary
-	finish := func(err error) (Summary, error) {
-		sum.Tip, sum.HaveTip = ch.Tip()
-		sum.Elapsed = time.Since(start)
-		return sum, err
-	}
+	finish := finisher(ch, &sum)
 
 	tip, haveTip := ch.Tip()
 	byHash := make(map[chainhash.Hash]*node, len(cands))

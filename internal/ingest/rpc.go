@@ -49,13 +49,8 @@ func Sync(ctx context.Context, ch Chain, node Node, opts Options) (Summary, erro
 		opts.Readers = rpcReaders
 	}
 	opts.defaults()
-	start := time.Now()
 	var sum Summary
-	finish := func(err error) (Summary, error) {
-		sum.Tip, sum.HaveTip = ch.Tip()
-		sum.Elapsed = time.Since(start)
-		return sum, err
-	}
+	finish := finisher(ch, &sum)
 	nodeErr := func(op string, err error) error {
 		if ctx.Err() != nil {
 			sum.Interrupted = true
