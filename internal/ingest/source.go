@@ -30,7 +30,7 @@ func FileCandidates(files *source.Files) []Candidate {
 				if err != nil {
 					return nil, nil, err
 				}
-				return decodeChecked(b.Raw, b.Origin)
+				return b.DecodeChecked()
 			},
 		}
 	}
@@ -77,7 +77,7 @@ func (n rpcNode) Block(ctx context.Context, hash chainhash.Hash) (*wire.MsgBlock
 	if err != nil {
 		return nil, nil, 0, err
 	}
-	m, txids, err := decodeChecked(b.Raw, b.Origin)
+	m, txids, err := b.DecodeChecked()
 	if err != nil {
 		return nil, nil, 0, err
 	}

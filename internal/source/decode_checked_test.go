@@ -1,7 +1,8 @@
-package ingest
+package source_test
 
 import (
 	"bytes"
+	"log/slog"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -12,9 +13,9 @@ import (
 	"github.com/chaintrace/chaintrace/internal/testutil"
 )
 
-// TestDecodeChecked compares the raw-byte txids with btcd's TxHash on every real block
+// TestDecodeCheckedRealBlocks compares the raw-byte txids with btcd's TxHash on every real block
 // (legacy and segwit, mainnet and testnet), and checks that a damaged body is caught.
-func TestDecodeChecked(t *testing.T) {
+func TestDecodeCheckedRealBlocks(t *testing.T) {
 	dir := testutil.SharedDir(t)
 	var paths []string
 	for _, pat := range []string{"data/btc/mainnet/*.block", "data/btc/testnet/*.block", "data/btc/blkfiles/blk00000.dat", "data/btc/blkfiles/blk_277647.dat"} {
@@ -23,7 +24,7 @@ func TestDecodeChecked(t *testing.T) {
 	}
 	segwit := 0
 	for _, p := range paths {
-		opts := source.FileOptions{Logger: quietLogger(t)}
+		opts := source.FileOptions{Logger: slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))}
 		if strings.Contains(p, "testnet") {
 			opts.Network = &chaincfg.TestNet3Params
 		}
@@ -36,7 +37,7 @@ func TestDecodeChecked(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			m, txids, err := decodeChecked(b.Raw, b.Origin)
+			m, txids, err := b.DecodeChecked()
 			if err != nil {
 				t.Fatalf("%s: %v", p, err)
 			}
@@ -60,7 +61,7 @@ func TestDecodeChecked(t *testing.T) {
 	}
 
 	// A flipped byte inside a transaction's output value: the merkle root no longer matches.
-	files, err := source.ScanFiles([]string{testutil.SharedFile(t, "data/btc/mainnet/169482.block")}, source.FileOptions{Logger: quietLogger(t)})
+	files, err := source.ScanFiles([]string{testutil.SharedFile(t, "data/btc/mainnet/169482.block")}, source.FileOptions{Logger: slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,10 +72,10 @@ func TestDecodeChecked(t *testing.T) {
 	}
 	raw := append([]byte(nil), b.Raw...)
 	raw[len(raw)-10] ^= 1
-	if _, _, err := decodeChecked(raw, "damaged"); err == nil || !strings.Contains(err.Error(), "merkle root") {
+	if _, _, err := (&source.Block{Raw: raw, Origin: "damaged"}).DecodeChecked(); err == nil || !strings.Contains(err.Error(), "merkle root") {
 		t.Fatalf("damaged block: %v", err)
 	}
-	if _, _, err := decodeChecked(append(b.Raw[:len(b.Raw):len(b.Raw)], 0), "trailing"); err == nil || !strings.Contains(err.Error(), "trailing") {
+	if _, _, err := (&source.Block{Raw: append(b.Raw[:len(b.Raw):len(b.Raw)], 0), Origin: "trailing"}).DecodeChecked(); err == nil || !strings.Contains(err.Error(), "trailing") {
 		t.Fatalf("trailing byte: %v", err)
 	}
 }
