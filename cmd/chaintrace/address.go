@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -25,10 +26,10 @@ func init() {
 				return usageError{err}
 			}
 			return withIndex(func(ix *index.Index) error {
-				if err := api.CheckAddress(ix, args[0]); err != nil {
+				v, err := ix.Address(args[0], o, l)
+				if errors.Is(err, index.ErrBadAddress) {
 					return usageError{err}
 				}
-				v, err := ix.Address(args[0], o, l)
 				if err != nil {
 					return notFound(err, "address "+args[0])
 				}

@@ -7,7 +7,6 @@ import (
 	"strconv"
 
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
-	"github.com/chaintrace/chaintrace/internal/chain"
 	"github.com/chaintrace/chaintrace/internal/index"
 )
 
@@ -64,10 +63,6 @@ func (s *Server) registerBTC() {
 			writeError(w, http.StatusBadRequest, err.Error())
 			return
 		}
-		if err := CheckAddress(ix, addr); err != nil {
-			writeError(w, http.StatusBadRequest, err.Error())
-			return
-		}
 		v, err := ix.Address(addr, offset, limit)
 		answer(w, v, err, "address "+addr)
 	}))
@@ -92,9 +87,11 @@ func (s *Server) chain(h func(http.ResponseWriter, *http.Request, *index.Index))
 	}
 }
 
-// answer writes v, or 404 for index.ErrNotFound, or 500.
+// answer writes v, or 400 for index.ErrBadAddress, 404 for index.ErrNotFound, or 500.
 func answer(w http.ResponseWriter, v any, err error, what string) {
 	switch {
+	case errors.Is(err, index.ErrBadAddress):
+		writeError(w, http.StatusBadRequest, err.Error())
 	case errors.Is(err, index.ErrNotFound):
 		writeError(w, http.StatusNotFound, what+" not found in the index")
 	case err != nil:
@@ -153,12 +150,4 @@ func ParsePage(offset, limit string) (int, int, error) {
 		l = n
 	}
 	return o, l, nil
-}
-
-// CheckAddress rejects strings that cannot be an address of the index's network.
-func CheckAddress(ix *index.Index, addr string) error {
-	if _, err := chain.ParseAddr(addr, ix.Network()); err != nil {
-		return fmt.Errorf("bad address: %v", err)
-	}
-	return nil
 }
