@@ -75,10 +75,10 @@ type Index struct {
 	journal *os.File
 	filter  *filter // nil when disabled
 
-	kinds      *KindHook // nil: kinds stored as 0
-	kindsVer   uint32    // rules version of the stored kinds
-	legacy     bool      // a v3 index without the kinds column (Options.Upgrade)
-	facts      TxFacts   // scratch of Apply's classification
+	kinds    *KindHook // nil: kinds stored as 0
+	kindsVer uint32    // rules version of the stored kinds
+	legacy   bool      // a v3 index without the kinds column (Options.Upgrade)
+	facts    TxFacts   // scratch of Apply's classification
 
 	cp   checkpoint // the committed state
 	base int64      // height of block number 0
