@@ -16,19 +16,6 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// classifyResult is the contract's result object.
-type classifyResult struct {
-	Txid  string            `json:"txid"`
-	Kinds []classify.Result `json:"kinds"`
-}
-
-func newClassifyResult(txid string, rs []classify.Result) classifyResult {
-	if rs == nil {
-		rs = []classify.Result{}
-	}
-	return classifyResult{txid, rs}
-}
-
 func init() {
 	var (
 		asJSON, keepGoing, rebuild bool
@@ -70,7 +57,7 @@ See docs/classify.md for the rules and their measured accuracy.`,
 					return notFound(index.ErrNotFound, "transaction "+args[0])
 				}
 				rs, _ := classify.Indexed(ix, t)
-				res := newClassifyResult(args[0], rs)
+				res := api.NewClassifyResult(args[0], rs)
 				return printView(out, asJSON, res, func(w io.Writer) { printClassified(w, res) })
 			})
 		},
@@ -86,7 +73,7 @@ See docs/classify.md for the rules and their measured accuracy.`,
 // classifyCmd is the parent of `classify eval`.
 var classifyCmd *cobra.Command
 
-func printClassified(w io.Writer, r classifyResult) {
+func printClassified(w io.Writer, r api.ClassifyResult) {
 	if len(r.Kinds) == 0 {
 		fmt.Fprintf(w, "%s  -\n", r.Txid)
 		return
@@ -160,7 +147,7 @@ func classifyEsplora(cmd *cobra.Command, path string, asJSON, keepGoing bool) er
 	bad, err := eachEsplora(cmd, path, keepGoing, func(e *classify.EsploraTx) error {
 		n++
 		rs = c.Classify(&e.Tx, rs[:0])
-		res := newClassifyResult(e.Txid, rs)
+		res := api.NewClassifyResult(e.Txid, rs)
 		if asJSON {
 			return enc.Encode(res)
 		}
