@@ -74,13 +74,13 @@ type Classifier struct {
 	out    []Result
 
 	// Facts of the current tx.
-	tx          *Tx
-	nIn, nOut   int // inputs; spendable (non-OP_RETURN) outputs
-	nOpRet      int
-	known       int   // inputs whose spent output is known
-	inSum       int64 // of the known inputs
-	outSum      int64
-	top         run // most frequent spendable value (ties: the larger value)
+	tx        *Tx
+	nIn, nOut int // inputs; spendable (non-OP_RETURN) outputs
+	nOpRet    int
+	known     int   // inputs whose spent output is known
+	inSum     int64 // of the known inputs
+	outSum    int64
+	top       run // most frequent spendable value (ties: the larger value)
 	// Computed by distinct() when a rule needs them.
 	haveDistinct bool
 	distinctIn   int  // distinct input address keys, unknown inputs counted as distinct
