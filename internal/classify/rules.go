@@ -487,11 +487,12 @@ func (c *Classifier) wasabi2() bool {
 
 // joinMarket: one value v (above postage) repeated more often than any
 // other, n times, with 3 ≤ n ≤ distinct input addresses, n ≥ outputs/2, all
-// output addresses distinct and at least one output of another value
-// (makers' change; two makers' changes may be equal).
+// output addresses distinct, and at least n−1 outputs of other values: each
+// maker gets change back (its offer's coins exceed the amount), the taker
+// may sweep (two makers' changes may be equal).
 func (c *Classifier) joinMarket() bool {
 	n, v := c.top.n, c.top.v
-	if n < 3 || v <= postageMax || 2*n < c.nOut || n == c.nOut {
+	if n < 3 || v <= postageMax || 2*n < c.nOut || c.nOut-n < n-1 {
 		return false
 	}
 	if c.distinct(); n > c.distinctIn || !c.keysDistinct {
