@@ -141,7 +141,7 @@ func TestClassifyCLI(t *testing.T) {
 	}
 
 	// --rebuild recomputes the same kinds.
-	if out, err := runCLI(t, "--data", data, "classify", "--rebuild"); err != nil || !strings.Contains(out, "classified with rules v1") {
+	if out, err := runCLI(t, "--data", data, "classify", "--rebuild"); err != nil || !strings.Contains(out, fmt.Sprintf("classified with rules v%d", classify.RulesVersion)) {
 		t.Fatalf("rebuild: %q %v", out, err)
 	}
 	again, err := runCLI(t, "--data", data, "txs", "--kind", "whirlpool", "--limit", "0", "--json")
