@@ -1,13 +1,11 @@
 package index
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -31,17 +29,26 @@ func allKinds(t *testing.T, ix *Index) []uint32 {
 	return out
 }
 
+// builtIndex indexes the first n blocks of the long chain in dir (a new
+// folder when dir is "") and flushes.
+func builtIndex(t *testing.T, dir string, n int) (string, *Index) {
+	t.Helper()
+	if dir == "" {
+		dir = filepath.Join(t.TempDir(), "chain")
+	}
+	ix := openTest(t, dir, &chaincfg.MainNetParams)
+	applyAll(t, ix, longChain(t)[:n], 0)
+	if err := ix.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	return dir, ix
+}
+
 // TestKindsAtIngestMatchRebuild: the kinds stored at ingest are the hook's
 // answer on TxFacts read back from the index, and a rebuild with the same
 // rules gives a byte-identical index (same digest).
 func TestKindsAtIngestMatchRebuild(t *testing.T) {
-	blocks := longChain(t)[:3000]
-	dir := filepath.Join(t.TempDir(), "chain")
-	ix := openTest(t, dir, &chaincfg.MainNetParams)
-	applyAll(t, ix, blocks, 0)
-	if err := ix.Flush(); err != nil {
-		t.Fatal(err)
-	}
+	dir, ix := builtIndex(t, "", 3000)
 	stored := allKinds(t, ix)
 	var f TxFacts
 	spentKnown := 0
@@ -121,13 +128,7 @@ func TestKindsUndo(t *testing.T) {
 func TestRebuildInterruptedAndResumed(t *testing.T) {
 	defer func(c uint64) { kindsChunk = c }(kindsChunk)
 	kindsChunk = 500
-	blocks := longChain(t)[:3000]
-	dir := filepath.Join(t.TempDir(), "chain")
-	ix := openTest(t, dir, &chaincfg.MainNetParams)
-	applyAll(t, ix, blocks, 0)
-	if err := ix.Flush(); err != nil {
-		t.Fatal(err)
-	}
+	dir, ix := builtIndex(t, "", 3000)
 	old := allKinds(t, ix)
 	v2 := KindHook{Version: 8, Classify: func(f *TxFacts) uint32 { return factsHash(f) ^ 0x5a5a5a5a }}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -186,13 +187,7 @@ func TestRebuildInterruptedAndResumed(t *testing.T) {
 // to run; opened for the upgrade, RebuildKinds adds the column and the
 // result is the index a v4 ingest builds.
 func TestUpgradeV3(t *testing.T) {
-	blocks := longChain(t)[:1500]
-	dir := filepath.Join(t.TempDir(), "chain")
-	ix := openTest(t, dir, &chaincfg.MainNetParams)
-	applyAll(t, ix, blocks, 0)
-	if err := ix.Flush(); err != nil {
-		t.Fatal(err)
-	}
+	dir, ix := builtIndex(t, "", 1500)
 	want := verify(t, ix).Digest
 	ix.Close()
 	// Write a v3 checkpoint (Close rewrites the checkpoint, so after it).
@@ -291,13 +286,7 @@ func TestKill9Rebuild(t *testing.T) {
 	if testing.Short() {
 		t.Skip("subprocess test")
 	}
-	blocks := longChain(t)[:6000]
-	dir := filepath.Join(t.TempDir(), "chain")
-	ix := openTest(t, dir, &chaincfg.MainNetParams)
-	applyAll(t, ix, blocks, 0)
-	if err := ix.Flush(); err != nil {
-		t.Fatal(err)
-	}
+	dir, ix := builtIndex(t, "", 6000)
 	ix.Close()
 	seen := map[uint32]int{}
 	check := func(round int) {
@@ -321,29 +310,7 @@ func TestKill9Rebuild(t *testing.T) {
 	}
 	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 9))
 	for round := range 4 {
-		cmd := exec.Command(os.Args[0], "-test.run=^TestKill9RebuildChild$", "-test.count=1")
-		cmd.Env = append(os.Environ(), "CHAINTRACE_INDEX_KILL_DIR="+dir)
-		out, err := cmd.StdoutPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		cmd.Stderr = os.Stderr
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		sc := bufio.NewScanner(out)
-		for sc.Scan() && !strings.HasPrefix(sc.Text(), "ready") {
-		}
-		time.Sleep(time.Duration(10+rng.IntN(300)) * time.Millisecond)
-		cmd.Process.Kill()
-		go func() {
-			for sc.Scan() {
-			}
-		}()
-		cmd.Wait()
-		if ps := cmd.ProcessState; ps != nil && ps.Exited() && ps.ExitCode() != 0 {
-			t.Fatalf("round %d: the child failed", round)
-		}
+		killChild(t, "TestKill9RebuildChild", dir, time.Duration(10+rng.IntN(300))*time.Millisecond)
 		check(round)
 	}
 	if seen[7] == 4 {
