@@ -233,8 +233,11 @@ func TestUpgradeV3(t *testing.T) {
 	}
 }
 
-// TestTxsOfKind pages through the txs of a kind bit in chain order.
+// TestTxsOfKind pages through the txs of a kind bit in chain order (with
+// scans in chunks smaller than a page and than the range).
 func TestTxsOfKind(t *testing.T) {
+	defer func(c uint64) { kindScanChunk = c }(kindScanChunk)
+	kindScanChunk = 5
 	blocks := longChain(t)[:1000]
 	ix := openTest(t, "", &chaincfg.MainNetParams)
 	defer ix.Close()
