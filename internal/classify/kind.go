@@ -31,7 +31,7 @@ var Kinds = []Kind{Wasabi1, Wasabi2, Whirlpool, WhirlpoolTx0, JoinMarket, CoinJo
 // the kinds it stored, and bumped whenever a rule changes what it finds, so
 // an index classified by older rules is known to need `classify --rebuild`.
 // v2: JoinMarket needs a change output for every maker but one.
-const RulesVersion uint32 = 2
+const RulesVersion uint32 = 3
 
 // Set is a set of kinds as a bitmask (bit i is Kinds[i]). It is the value the
 // chain index stores per tx: classify.Set(raw) wraps the index's uint32.

@@ -33,10 +33,16 @@ const (
 	whirlpoolMinExcess = 100
 	// tx0MaxPremix is the most premix outputs a Tx0 creates.
 	tx0MaxPremix = 70
-	// postageMax: equal outputs at or below it are inscription/rune postage
-	// (330, 546, 555, 600, 1,000, ord's default 10,000 sat) or dust, not
-	// CoinJoin denominations. It includes BlockSci's 546 and 2,730.
-	postageMax = 10_000
+	// jmDust is JoinMarket's BITCOIN_DUST_THRESHOLD (jmclient's
+	// configure.py): JoinMarket creates no output below it, so no CoinJoin
+	// amount either.
+	jmDust = 2_730
+	// blockSciDust1 and blockSciDust2 are the two values BlockSci's
+	// isCoinjoin refuses as the equal value (its only value exclusion).
+	blockSciDust1, blockSciDust2 = 546, 2_730
+	// dumplingsMargin is the margin of Dumplings' "other CoinJoin" rule:
+	// the largest input is at most v + the largest other output − 0.0001 BTC.
+	dumplingsMargin = 10_000
 	// wasabi1Base is the ZeroLink base denomination (0.1 BTC), matched
 	// within wasabi1Tolerance; mixing levels are 2^i times it.
 	wasabi1Base      = 10_000_000
@@ -84,6 +90,7 @@ type Classifier struct {
 	// Computed by distinct() when a rule needs them.
 	haveDistinct bool
 	distinctIn   int  // distinct input address keys, unknown inputs counted as distinct
+	distinctOut  int  // distinct output address keys, outputs without one counted as distinct
 	keysDistinct bool // all output address keys distinct
 }
 
@@ -136,21 +143,25 @@ func (c *Classifier) run(tx *Tx) {
 	}
 	// A Tx0 (single-owner, needs no input values) is recognised first: its
 	// premix outputs are equal by design. Otherwise the CoinJoin kinds: the
-	// most specific rule that fires wins (the order of the checks);
-	// Stonewall vetoes the generic equal-output rule.
+	// most specific rule that fires wins (the order of the checks).
+	// Stonewall is no veto: it is reported beside a CoinJoin kind when both
+	// hold (Dumplings' rule counts two-equal-output txs as CoinJoins).
 	if c.tx0() {
 		return
 	}
+	cj := true
 	switch {
 	case c.whirlpool():
 	case c.wasabi1(true):
 	case c.wasabi2():
 	case c.wasabi1(false):
 	case c.joinMarket():
-	case c.stonewall():
 	case c.generic():
+	default:
+		cj = false
 	}
-	if SetOfResults(c.out).IsCoinJoin() {
+	c.stonewall()
+	if cj {
 		return
 	}
 	c.peel()
@@ -220,7 +231,9 @@ func (c *Classifier) distinct() {
 			h = append(h, xxhash.Sum64(k))
 		}
 	}
-	c.keysDistinct = countDistinct(h) == len(h)
+	d := countDistinct(h)
+	c.keysDistinct = d == len(h)
+	c.distinctOut = d + len(c.tx.Outs) - len(h)
 	c.hashes = h
 }
 
@@ -485,14 +498,14 @@ func (c *Classifier) wasabi2() bool {
 	return true
 }
 
-// joinMarket: one value v (above postage) repeated more often than any
+// joinMarket: one value v (at least JoinMarket's dust threshold) repeated more often than any
 // other, n times, with 3 ≤ n ≤ distinct input addresses, n ≥ outputs/2, all
 // output addresses distinct, and at least n−1 outputs of other values: each
 // maker gets change back (its offer's coins exceed the amount), the taker
 // may sweep (two makers' changes may be equal).
 func (c *Classifier) joinMarket() bool {
 	n, v := c.top.n, c.top.v
-	if n < 3 || v <= postageMax || 2*n < c.nOut || c.nOut-n < n-1 {
+	if n < 3 || v < jmDust || 2*n < c.nOut || c.nOut-n < n-1 {
 		return false
 	}
 	if c.distinct(); n > c.distinctIn || !c.keysDistinct {
@@ -511,6 +524,10 @@ func (c *Classifier) joinMarket() bool {
 	return true
 }
 
+func (c *Classifier) stonewallShape() bool {
+	return c.nIn >= 2 && c.nOut >= 3 && c.nOut <= 4 && c.nOpRet == 0 && c.top.n == 2
+}
+
 // repeatedValues counts the values occurring more than once.
 func (c *Classifier) repeatedValues() int {
 	k := 0
@@ -522,12 +539,11 @@ func (c *Classifier) repeatedValues() int {
 	return k
 }
 
-// stonewall: 3–4 outputs, ≥2 inputs, a value (above postage) appearing
-// exactly twice and none more often (a STONEWALL's payment and decoy, in a
-// STONEWALLx2 possibly also two equal changes). It vetoes the generic
-// CoinJoin rule.
+// stonewall: 3–4 outputs, ≥2 inputs, a value appearing exactly twice and
+// none more often (a STONEWALL's payment and decoy, in a STONEWALLx2
+// possibly also two equal changes). It co-occurs with a CoinJoin kind.
 func (c *Classifier) stonewall() bool {
-	if c.nIn < 2 || c.nOut < 3 || c.nOut > 4 || c.nOpRet != 0 || c.top.n != 2 || c.top.v <= postageMax {
+	if !c.stonewallShape() {
 		return false
 	}
 	pairs := c.repeatedValues()
@@ -537,21 +553,69 @@ func (c *Classifier) stonewall() bool {
 	return true
 }
 
-// generic: BlockSci's equal-output CoinJoin: ≥2 inputs, ≥3 outputs;
-// p = ⌊(outputs+1)/2⌋ ≤ inputs and ≤ distinct input addresses; the most
-// frequent value occurs exactly p times and is above postage.
+// generic: an equal-output CoinJoin with no known coordinator, by
+// Dumplings' "other CoinJoin" rule or else BlockSci's isCoinjoin, which
+// the Stonewall shape vetoes (DESIGN.md §3; Dumplings' rule has its own
+// filter, the bound on the largest input, and no veto).
 func (c *Classifier) generic() bool {
-	p := (c.nOut + 1) / 2
-	if c.nIn < 2 || c.nOut < 3 || p > c.nIn || c.top.n != p || c.top.v <= postageMax {
+	return c.dumplingsOther() || !c.stonewallShape() && c.blockSci()
+}
+
+// dumplingsOther is Dumplings' rule for "other" equal-output CoinJoins
+// (crocs-muni/Dumplings, Dumplings/Scanning/Scanner.cs): exactly one value
+// v occurs more than once, n times; n = outputs−n (a change for each) or
+// n = outputs−n+1 (the taker sweeps); at least n distinct output and input
+// addresses; the largest input ≤ v + the largest other output − 10,000
+// sat. Outputs count OP_RETURNs, as there.
+func (c *Classifier) dumplingsOther() bool {
+	n, v := c.top.n, c.top.v
+	all := c.nOut + c.nOpRet
+	if n < 2 || c.repeatedValues() != 1 || c.nOpRet > 1 || (n != all-n && n != all-n+1) {
+		return false
+	}
+	var other int64 // the largest other output (an OP_RETURN's value counts)
+	for i := range c.tx.Outs {
+		if o := &c.tx.Outs[i]; o.Value != v && o.Value > other {
+			other = o.Value
+		}
+	}
+	var maxIn int64
+	for i := range c.tx.Ins {
+		if in := &c.tx.Ins[i]; in.Known && in.Value > maxIn {
+			maxIn = in.Value
+		}
+	}
+	if maxIn > v+other-dumplingsMargin {
+		return false
+	}
+	if c.distinct(); n > c.distinctIn || n > c.distinctOut {
+		return false
+	}
+	note, f := c.unknownNote()
+	c.emit(CoinJoin, 0.7*f, "dumplings-other-coinjoin", func() string {
+		return fmt.Sprintf("%d of %d outputs are %s, the only repeated value; %d distinct input and %d distinct output addresses; largest input %s ≤ %s + largest other output %s − %d%s",
+			n, all, sat(v), c.distinctIn, c.distinctOut, sat(maxIn), sat(v), sat(other), dumplingsMargin, note)
+	})
+	return true
+}
+
+// blockSci: BlockSci's isCoinjoin (heuristics/tx_identification.cpp): ≥2
+// inputs, ≥3 outputs (OP_RETURNs count, as there); p = ⌊(outputs+1)/2⌋ ≤
+// inputs and ≤ distinct input addresses; the most frequent value occurs
+// exactly p times and is neither 546 nor 2,730 sat.
+func (c *Classifier) blockSci() bool {
+	all := c.nOut + c.nOpRet
+	p := (all + 1) / 2
+	if c.nIn < 2 || all < 3 || p > c.nIn || c.top.n != p || c.top.v == blockSciDust1 || c.top.v == blockSciDust2 {
 		return false
 	}
 	if c.distinct(); p > c.distinctIn {
 		return false
 	}
 	note, f := c.unknownNote()
-	c.emit(CoinJoin, 0.7*f, "equal-output", func() string {
+	c.emit(CoinJoin, 0.7*f, "blocksci-equal-output", func() string {
 		return fmt.Sprintf("%d of %d outputs are %s (p = ⌊(%d+1)/2⌋); %d inputs, %d distinct input addresses%s",
-			p, c.nOut, sat(c.top.v), c.nOut, c.nIn, c.distinctIn, note)
+			p, all, sat(c.top.v), all, c.nIn, c.distinctIn, note)
 	})
 	return true
 }

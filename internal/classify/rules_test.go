@@ -189,9 +189,68 @@ func TestClassify(t *testing.T) {
 		tx:   Tx{Ins: wpkhIns(3_000_000, 3_100_000, 3_200_000), Outs: wpkhOuts(2_000_000, 2_000_000, 2_000_000, 999_000, 999_000)},
 		want: SetOf(JoinMarket),
 	}, {
-		name: "postage-sized equal outputs are no CoinJoin",
+		name: "three equal of four outputs: not Dumplings' shape (n ≠ outputs−n, outputs−n+1), not BlockSci's (p = 2)",
 		tx:   Tx{Ins: wpkhIns(546, 546, 50_000), Outs: wpkhOuts(546, 546, 546, 48_000)},
 		want: 0,
+	}, {
+		name: "dumplings other coinjoin: 3 equal, 3 changes (n = outputs−n)",
+		// Two changes to one address: not JoinMarket; Dumplings counts 5 distinct output addresses ≥ 3.
+		tx: Tx{Ins: wpkhIns(3_000_000, 3_050_000, 3_100_000), Outs: append(wpkhOuts(2_000_000, 2_000_000, 2_000_000, 990_000, 1_040_000),
+			Output{Value: 1_110_000, Type: chain.P2WPKH, Key: key(chain.P2WPKH, 1003)})},
+		want: SetOf(CoinJoin), ev: "the only repeated value",
+	}, {
+		name: "dumplings other coinjoin: taker sweeps (n = outputs−n+1)",
+		tx: Tx{Ins: wpkhIns(2_010_000, 3_050_000, 3_100_000), Outs: append(wpkhOuts(2_000_000, 2_000_000, 2_000_000, 1_040_000),
+			Output{Value: 1_110_000, Type: chain.P2WPKH, Key: key(chain.P2WPKH, 1003)})},
+		want: SetOf(CoinJoin), ev: "largest input 3100000 sat ≤ 2000000 sat + largest other output 1110000 sat",
+	}, {
+		name: "dumplings other coinjoin with the Stonewall shape: both kinds (no veto)",
+		tx:   Tx{Ins: wpkhIns(300_000, 250_000), Outs: wpkhOuts(100_000, 100_000, 199_000, 149_000)}, // max in 300,000 > 100,000+199,000−10,000
+		want: SetOf(Stonewall),
+	}, {
+		name: "dumplings other coinjoin and stonewall: largest input within the bound",
+		tx:   Tx{Ins: wpkhIns(250_000, 250_000), Outs: wpkhOuts(100_000, 100_000, 160_000, 139_000)},
+		want: SetOf(CoinJoin, Stonewall), ev: "dumplings-other-coinjoin",
+	}, {
+		name: "dumplings other coinjoin of postage-sized outputs (no value threshold in the rule)",
+		tx:   Tx{Ins: wpkhIns(40_000, 60_000, 20_000), Outs: append([]Output{opReturn()}, wpkhOuts(330, 330, 330, 39_000, 58_000)...)},
+		want: SetOf(CoinJoin), ev: "3 of 6 outputs are 330 sat",
+	}, {
+		name: "not dumplings: two repeated values (a multi-denomination tx)",
+		tx:   Tx{Ins: wpkhIns(250_000, 260_000, 270_000), Outs: wpkhOuts(100_000, 100_000, 149_000, 149_000, 159_000)},
+		want: SetOf(Batch), // BlockSci: p = 3, the most frequent value occurs twice
+	}, {
+		name: "not dumplings: one address behind the inputs",
+		tx:   Tx{Ins: []Input{in(250_000, chain.P2WPKH, 1), in(260_000, chain.P2WPKH, 1)}, Outs: wpkhOuts(100_000, 100_000, 149_000, 159_000)},
+		want: SetOf(Stonewall),
+	}, {
+		name: "not dumplings: equal outputs to one address",
+		tx:   Tx{Ins: wpkhIns(250_000, 260_000), Outs: append(wpkhOuts(100_000, 149_000, 159_000), out(100_000, chain.P2WPKH, 0))},
+		want: SetOf(Stonewall),
+	}, {
+		name: "not dumplings: two OP_RETURNs (a second repeated value there)",
+		tx:   Tx{Ins: wpkhIns(40_000, 60_000, 20_000), Outs: append([]Output{opReturn(), opReturn()}, wpkhOuts(330, 330, 330, 39_000, 58_000)...)},
+		want: SetOf(Batch), // BlockSci: p = ⌊8/2⌋ = 4 ≠ 3
+	}, {
+		name: "blocksci: 555 sat is not among its excluded values",
+		tx:   Tx{Ins: wpkhIns(40_000, 60_000, 900_000), Outs: append([]Output{opReturn()}, wpkhOuts(555, 555, 880_000)...)},
+		want: SetOf(CoinJoin), ev: "p = ⌊(4+1)/2⌋",
+	}, {
+		name: "blocksci refuses 546",
+		tx:   Tx{Ins: wpkhIns(40_000, 60_000, 900_000), Outs: append([]Output{opReturn()}, wpkhOuts(546, 546, 880_000)...)},
+		want: 0,
+	}, {
+		name: "blocksci refuses 2,730",
+		tx:   Tx{Ins: wpkhIns(40_000, 60_000, 900_000), Outs: append([]Output{opReturn()}, wpkhOuts(2_730, 2_730, 880_000)...)},
+		want: 0,
+	}, {
+		name: "joinmarket at its dust threshold (2,730 sat)",
+		tx:   Tx{Ins: wpkhIns(30_000, 25_000, 22_000), Outs: wpkhOuts(2_730, 2_730, 2_730, 27_000, 22_000, 19_000)},
+		want: SetOf(JoinMarket),
+	}, {
+		name: "not joinmarket below its dust threshold; BlockSci's rule holds",
+		tx:   Tx{Ins: wpkhIns(30_000, 25_000, 22_000), Outs: wpkhOuts(2_729, 2_729, 2_729, 27_000, 22_000, 19_000)},
+		want: SetOf(CoinJoin), ev: "blocksci",
 	}, {
 		name: "peel hop",
 		tx:   Tx{Ins: wpkhIns(10_000_000), Outs: wpkhOuts(9_400_000, 590_000)},
