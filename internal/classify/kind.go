@@ -30,7 +30,9 @@ var Kinds = []Kind{Wasabi1, Wasabi2, Whirlpool, WhirlpoolTx0, JoinMarket, CoinJo
 // RulesVersion identifies the rules: it is recorded in the chain index with
 // the kinds it stored, and bumped whenever a rule changes what it finds, so
 // an index classified by older rules is known to need `classify --rebuild`.
-// v2: JoinMarket needs a change output for every maker but one.
+// v2: JoinMarket needs a change output for every maker but one. v3: the
+// generic rule is Dumplings' other-CoinJoin rule or BlockSci's; Stonewall
+// co-occurs; no postage threshold.
 const RulesVersion uint32 = 3
 
 // Set is a set of kinds as a bitmask (bit i is Kinds[i]). It is the value the
