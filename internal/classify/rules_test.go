@@ -212,6 +212,20 @@ func TestClassify(t *testing.T) {
 		tx:   Tx{Ins: wpkhIns(40_000, 60_000, 20_000), Outs: append([]Output{opReturn()}, wpkhOuts(330, 330, 330, 39_000, 58_000)...)},
 		want: SetOf(CoinJoin), ev: "3 of 6 outputs are 330 sat",
 	}, {
+		name: "dumplings other coinjoin with unknown prevouts: known inputs only, lower confidence",
+		tx: Tx{Ins: unknown(wpkhIns(3_000_000, 3_050_000, 3_100_000), 3), Outs: append(wpkhOuts(2_000_000, 2_000_000, 2_000_000, 990_000, 1_040_000),
+			Output{Value: 1_110_000, Type: chain.P2WPKH, Key: key(chain.P2WPKH, 1003)})},
+		want: SetOf(CoinJoin), conf: map[Kind]float64{CoinJoin: 0.6}, ev: "missing evidence: spent outputs of 3 of 3 inputs unknown",
+	}, {
+		name: "not dumplings: an input above v + the largest other output − 10,000 (BlockSci's rule holds)",
+		tx: Tx{Ins: wpkhIns(3_000_000, 3_050_000, 3_100_001), Outs: append(wpkhOuts(2_000_000, 2_000_000, 2_000_000, 990_000, 1_040_000),
+			Output{Value: 1_110_000, Type: chain.P2WPKH, Key: key(chain.P2WPKH, 1003)})},
+		want: SetOf(CoinJoin), ev: "blocksci",
+	}, {
+		name: "Dumplings' oversized-input shape: its rule refuses; JoinMarket's structure (DESIGN.md §3) has no input bound",
+		tx:   Tx{Ins: wpkhIns(1_500_000, 2_000_000, 1_000_000_000), Outs: wpkhOuts(1_000_000, 1_000_000, 1_000_000, 500_000, 1_000_001, 600_000)},
+		want: SetOf(JoinMarket),
+	}, {
 		name: "not dumplings: two repeated values (a multi-denomination tx)",
 		tx:   Tx{Ins: wpkhIns(250_000, 260_000, 270_000), Outs: wpkhOuts(100_000, 100_000, 149_000, 149_000, 159_000)},
 		want: SetOf(Batch), // BlockSci: p = 3, the most frequent value occurs twice
