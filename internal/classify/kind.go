@@ -32,8 +32,9 @@ var Kinds = []Kind{Wasabi1, Wasabi2, Whirlpool, WhirlpoolTx0, JoinMarket, CoinJo
 // an index classified by older rules is known to need `classify --rebuild`.
 // v2: JoinMarket needs a change output for every maker but one. v3: the
 // generic rule is Dumplings' other-CoinJoin rule or BlockSci's; Stonewall
-// co-occurs; no postage threshold.
-const RulesVersion uint32 = 3
+// co-occurs; no postage threshold. v4: a Stonewall-shaped spend of a
+// Whirlpool postmix coin is a Stonewall only.
+const RulesVersion uint32 = 4
 
 // Set is a set of kinds as a bitmask (bit i is Kinds[i]). It is the value the
 // chain index stores per tx: classify.Set(raw) wraps the index's uint32.

@@ -557,8 +557,37 @@ func (c *Classifier) stonewall() bool {
 // Dumplings' "other CoinJoin" rule or else BlockSci's isCoinjoin, which
 // the Stonewall shape vetoes (DESIGN.md §3; Dumplings' rule has its own
 // filter, the bound on the largest input, and no veto).
+//
+// A Stonewall-shaped tx that spends a Whirlpool postmix coin (a known
+// P2WPKH input of exactly a pool value) is Samourai Wallet's STONEWALL
+// spend from postmix, which the wallet builds to look like a two-party
+// CoinJoin; it is reported as `stonewall` only (Dumplings, too, files a
+// tx that spends a Whirlpool output as postmix, not as another CoinJoin).
 func (c *Classifier) generic() bool {
-	return c.dumplingsOther() || !c.stonewallShape() && c.blockSci()
+	if c.stonewallShape() {
+		if c.spendsPostmix() {
+			return false
+		}
+		return c.dumplingsOther()
+	}
+	return c.dumplingsOther() || c.blockSci()
+}
+
+// spendsPostmix reports whether a known input is a P2WPKH coin of exactly
+// a Whirlpool pool value (a mix output).
+func (c *Classifier) spendsPostmix() bool {
+	for i := range c.tx.Ins {
+		in := &c.tx.Ins[i]
+		if !in.Known || in.Type != chain.P2WPKH {
+			continue
+		}
+		for _, p := range whirlpoolPools {
+			if in.Value == p {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // dumplingsOther is Dumplings' rule for "other" equal-output CoinJoins

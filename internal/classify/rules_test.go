@@ -208,6 +208,18 @@ func TestClassify(t *testing.T) {
 		tx:   Tx{Ins: wpkhIns(250_000, 250_000), Outs: wpkhOuts(100_000, 100_000, 160_000, 139_000)},
 		want: SetOf(CoinJoin, Stonewall), ev: "dumplings-other-coinjoin",
 	}, {
+		name: "stonewall spending a Whirlpool postmix coin (P2WPKH of exactly a pool value): Samourai's STONEWALL, no CoinJoin kind",
+		tx:   Tx{Ins: wpkhIns(1_000_000, 1_000_000), Outs: wpkhOuts(600_000, 600_000, 500_000, 299_000)},
+		want: SetOf(Stonewall),
+	}, {
+		name: "the same shape without a pool-valued input stays a CoinJoin beside stonewall",
+		tx:   Tx{Ins: wpkhIns(1_000_001, 1_000_000-1), Outs: wpkhOuts(600_000, 600_000, 500_000, 299_000)},
+		want: SetOf(CoinJoin, Stonewall), ev: "dumplings-other-coinjoin",
+	}, {
+		name: "a pool-valued input of another script type is no postmix coin",
+		tx:   Tx{Ins: []Input{in(1_000_000, chain.P2TR, 1), in(1_000_000, chain.P2TR, 2)}, Outs: wpkhOuts(600_000, 600_000, 500_000, 299_000)},
+		want: SetOf(CoinJoin, Stonewall), ev: "dumplings-other-coinjoin",
+	}, {
 		name: "dumplings other coinjoin of postage-sized outputs (no value threshold in the rule)",
 		tx:   Tx{Ins: wpkhIns(40_000, 60_000, 20_000), Outs: append([]Output{opReturn()}, wpkhOuts(330, 330, 330, 39_000, 58_000)...)},
 		want: SetOf(CoinJoin), ev: "3 of 6 outputs are 330 sat",
