@@ -99,9 +99,10 @@ func (s *Store) Snapshot(ctx context.Context) (*Snapshot, error) {
 	if err != nil {
 		return nil, fmt.Errorf("labels: snapshot: %w", err)
 	}
+	sanc := s.sanc.Load()
 	sancLabel := ""
-	if s.sanc != nil {
-		sancLabel = s.sanc.InForceLabel()
+	if sanc != nil {
+		sancLabel = fmt.Sprintf("%p:%s", sanc, sanc.InForceLabel())
 	}
 	if sn := s.snap.Load(); sn != nil && sn.generation == gen && sn.sanctions == sancLabel {
 		return sn, nil
@@ -111,7 +112,7 @@ func (s *Store) Snapshot(ctx context.Context) (*Snapshot, error) {
 	if sn := s.snap.Load(); sn != nil && sn.generation == gen && sn.sanctions == sancLabel {
 		return sn, nil
 	}
-	sn, err := s.build(ctx, gen, sancLabel)
+	sn, err := s.build(ctx, gen, sanc, sancLabel)
 	if err != nil {
 		return nil, err
 	}
@@ -119,7 +120,7 @@ func (s *Store) Snapshot(ctx context.Context) (*Snapshot, error) {
 	return sn, nil
 }
 
-func (s *Store) build(ctx context.Context, gen int64, sancLabel string) (*Snapshot, error) {
+func (s *Store) build(ctx context.Context, gen int64, sanc *sanctions.Store, sancLabel string) (*Snapshot, error) {
 	sn := &Snapshot{params: s.params, byKey: map[string][]Label{}, generation: gen, sanctions: sancLabel}
 	// Repeated strings (sources, datasets, categories) are shared.
 	intern := map[string]string{}
@@ -153,8 +154,8 @@ func (s *Store) build(ctx context.Context, gen int64, sancLabel string) (*Snapsh
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("labels: snapshot: %w", err)
 	}
-	if s.sanc != nil {
-		s.sanc.EachListed(func(key string, ms []sanctions.Match) {
+	if sanc != nil {
+		sanc.EachListed(func(key string, ms []sanctions.Match) {
 			a, err := chain.ParseAddr(key, s.params)
 			if err != nil {
 				return
