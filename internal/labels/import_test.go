@@ -1,7 +1,6 @@
 package labels
 
 import (
-	"bytes"
 	"context"
 	"encoding/csv"
 	"errors"
@@ -443,23 +442,6 @@ func TestParseConfidence(t *testing.T) {
 	if len(names) != 12 || names[0] != "override" && names[0] != "ownership" || names[len(names)-1] != "unknown" {
 		t.Errorf("names %v", names)
 	}
-}
-
-// readAllRecords collects a reader's records (for the pattern and reader tests).
-func readAllRecords(t *testing.T, format, text string) ([]record, error) {
-	var out []record
-	emit := func(r record) error { out = append(out, r); return nil }
-	var err error
-	r := bytes.NewReader([]byte(text))
-	switch format {
-	case FormatTagPack:
-		_, err = readTagPack("t", r, emit)
-	case FormatCSV:
-		_, _, err = readCSV("t", r, nil, emit)
-	case FormatSTIX:
-		_, err = readSTIX("t", r, emit)
-	}
-	return out, err
 }
 
 func TestPatternParser(t *testing.T) {
