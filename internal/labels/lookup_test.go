@@ -113,8 +113,17 @@ func TestSanctionsAreLabels(t *testing.T) {
 	if inSnap != len(facts)-1 {
 		t.Errorf("snapshot has %d sanctioned addresses, the fact file %d", inSnap, len(facts))
 	}
-	if e, c, ok := sn.Attribute("3K35dyL85fR9ht7UgzPfd1gLRRXQtNTqE3"); !ok || c != Sanctions || e != "BLENDER.IO" {
+	// Attribute names the service (the mixer), not the listing, for the
+	// trace stops and the cluster guard; the listing stays first in ByAddress.
+	if e, c, ok := sn.Attribute("3K35dyL85fR9ht7UgzPfd1gLRRXQtNTqE3"); !ok || c != Mixer || e != "blenderio" {
 		t.Errorf("Attribute: %q %q %v", e, c, ok)
+	}
+	if ls := sn.ByAddress("3K35dyL85fR9ht7UgzPfd1gLRRXQtNTqE3"); len(ls) != 2 || ls[0].Category != Sanctions {
+		t.Errorf("ByAddress: %+v", ls)
+	}
+	// An address only on the list is attributed to the listed entity.
+	if e, c, ok := sn.Attribute("123WBUDmSJv4GctdVEz6Qq6z8nXSKrJ4KX"); !ok || c != Sanctions || e == "" {
+		t.Errorf("listed-only Attribute: %q %q %v", e, c, ok)
 	}
 	// An Ethereum address on the list is no Bitcoin label: the look-up refuses it.
 	if _, err := s.LabelsOf(ctx, "0x098b716b8aaf21512996dc57eb0615e2383e2f96"); err == nil {

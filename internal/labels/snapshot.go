@@ -41,15 +41,17 @@ func (sn *Snapshot) ByAddress(addr string) []Label {
 	return sn.byKey[string(a.Key())]
 }
 
-// Attribute returns the entity and category of an address's best label
-// (highest confidence; sanctions first among equals, then services): the
-// entity is the label's actor when it names one, else the label. ok is false
-// for an unlabelled address.
+// Attribute answers "who controls this address": the entity and category of
+// its best service label (exchange, mixer, …: a trace stops there and the
+// cluster guard compares them), else of its best label (highest confidence;
+// sanctions first among equals). The entity is the label's actor when it
+// names one, else the label (the listed name for a sanctions label). ok is
+// false for an unlabelled or malformed address. ByAddress gives every label.
 func (sn *Snapshot) Attribute(addr string) (entity, category string, ok bool) {
 	return best(sn.ByAddress(addr))
 }
 
-// AttributeKey is Attribute by binary key.
+// AttributeKey is Attribute by binary key (chain.Addr.Key()).
 func (sn *Snapshot) AttributeKey(k []byte) (entity, category string, ok bool) {
 	return best(sn.ByKey(k))
 }
@@ -59,6 +61,12 @@ func best(ls []Label) (string, string, bool) {
 		return "", "", false
 	}
 	l := ls[0]
+	for _, c := range ls {
+		if IsService(c.Category) {
+			l = c
+			break
+		}
+	}
 	if l.Actor != "" && l.Format != FormatSanctions {
 		return l.Actor, l.Category, true
 	}
