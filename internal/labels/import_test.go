@@ -24,7 +24,7 @@ func openTestStore(t *testing.T, opts Options) *Store {
 	return s
 }
 
-func fileInput(t *testing.T, format, path string) Input {
+func fileInput(t testing.TB, format, path string) Input {
 	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {
