@@ -377,7 +377,9 @@ tags:
     description: |
       a block scalar
 
+      # not a comment
       with a blank line
+    # a comment
   - address: '0x742d35Cc6634C0532925a3b844Bc454e4438f44e'
     currency: ETH
 source: https://source.example

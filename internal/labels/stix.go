@@ -53,7 +53,8 @@ type stixContext struct {
 	indicates map[string][]string   // indicator id → ids it indicates (or is attributed to)
 }
 
-// countingReader counts bytes consumed, to turn decoder offsets into lines.
+// stixReader reads one bundle; the file is seekable so that it can be read
+// twice and decoder offsets turned into lines.
 type stixReader struct {
 	file string
 	r    io.ReadSeeker

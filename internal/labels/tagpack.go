@@ -71,7 +71,7 @@ func (lr *lineReader) next() ([]byte, error) {
 	return line, nil
 }
 
-// lineKind classifies a line of the top-level structure.
+// topLevelKey returns the key of a line that starts a top-level mapping entry.
 func topLevelKey(line []byte) (string, bool) {
 	if len(line) == 0 || line[0] == ' ' || line[0] == '\t' || line[0] == '#' || line[0] == '-' {
 		return "", false
@@ -139,7 +139,11 @@ func readTagPack(file string, r io.ReadSeeker, emit func(record) error) (int, er
 			continue
 		}
 		if isBlankOrComment(line) {
-			if item.Len() > 0 {
+			if item.Len() > 0 { // kept as is: it may be inside a block scalar
+				if item.Len()+len(line) > maxItemBytes {
+					return n, &InputError{File: file, Line: itemLine, Err: fmt.Errorf("tag longer than %d bytes", maxItemBytes)}
+				}
+				item.Write(line)
 				item.WriteByte('\n')
 			}
 			continue
@@ -240,7 +244,7 @@ func tagPackHeader(file string, r io.Reader) (header map[string]field, flow bool
 			}
 			blockLine = lr.n
 		} else if !inHeaderBlock {
-			if lr.n > 0 && !sawTags && !isBlankOrComment(line) {
+			if !sawTags && !isBlankOrComment(line) {
 				return nil, false, &InputError{File: file, Line: lr.n, Err: errors.New("a TagPack is a mapping of header fields and tags")}
 			}
 			continue
