@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/csv"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -256,6 +257,9 @@ func TestSTIXBundle(t *testing.T) {
 		l.Source != "https://www.fbi.gov/news/press-releases/fbi-identifies-cryptocurrency-funds-stolen-by-dprk" ||
 		l.Ref != "indicator--0b6a2d5e-4c43-4b6a-9a7e-000000000001" || l.Line != 26 || l.Confidence != 0.05 {
 		t.Errorf("first indicator's label: %+v", l)
+	}
+	if l := byRef["39idqitN9tYNmq3wYanwg3MitFB5TZCjWu"]; l.Line != 52 || l.Ref != "indicator--0b6a2d5e-4c43-4b6a-9a7e-000000000002" {
+		t.Errorf("second indicator's label: %+v", l)
 	}
 	if l := byRef["34VXKa5upLWVYMXmgid6bFM4BaQXHxSUoL"]; l.Confidence != 0.85 || l.Label != "Lazarus Group" {
 		t.Errorf("IN indicator with confidence 85: %+v", l)
@@ -536,5 +540,29 @@ func TestLargePackStreams(t *testing.T) {
 	}
 	if n := count(t, s); n != 0 {
 		t.Errorf("%d labels stored from a failed import", n)
+	}
+}
+
+// A large bundle is read in linear time (lines of provenance are counted
+// incrementally): 20,000 wallet indicators, each on its own line.
+func TestSTIXLargeBundle(t *testing.T) {
+	if testing.Short() {
+		t.Skip("large bundle")
+	}
+	var b strings.Builder
+	b.WriteString("{\"type\": \"bundle\", \"id\": \"bundle--x\", \"objects\": [\n")
+	const n = 20_000
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			b.WriteString(",\n")
+		}
+		fmt.Fprintf(&b, `{"type": "indicator", "id": "indicator--%d", "pattern_type": "stix", "pattern": "[x-crypto:value = '1vdXJDiDSzeUAoM7eAcWZPhM9wEKmH8dG']", "padding": "%s"}`, i, strings.Repeat("x", 200))
+	}
+	b.WriteString("\n]}\n")
+	var last record
+	recs := 0
+	_, err := readSTIX("big.json", strings.NewReader(b.String()), func(r record) error { recs++; last = r; return nil })
+	if err != nil || recs != n || last.line != n+1 || last.ref != "indicator--19999" {
+		t.Fatalf("read %d records (last at line %d, %s), %v", recs, last.line, last.ref, err)
 	}
 }
