@@ -17,12 +17,15 @@ type Config struct {
 	// Subsystem fields are added by each subsystem's file in this package.
 	btcConfig
 	screenConfig
+	labelsConfig
 }
 
 // Server is the HTTP handler for the whole API.
 type Server struct {
 	cfg Config
 	mux *http.ServeMux
+	// addressFields add fields to the address answer (labels.go).
+	addressFields []addressField
 }
 
 // New builds the API handler over cfg.
@@ -34,6 +37,7 @@ func New(cfg Config) *Server {
 	s.registerBTC()
 	s.registerScreen()
 	s.registerClassify()
+	s.registerLabels()
 	return s
 }
 
