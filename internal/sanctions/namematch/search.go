@@ -22,6 +22,14 @@ const DefaultLimit = 10
 // search reached and the number it scored.
 var testHookScored func(reached, scored int)
 
+// testNoBound, when set (by tests), scores every candidate: no bound prunes
+// and every query token brings candidates.
+var testNoBound bool
+
+// roundSlack covers the rounding of scores to four decimals: a score is
+// compared with the threshold after rounding, its bound before.
+const roundSlack = 5e-5
+
 // maxQueryTokens bounds the tokens of a query that are matched.
 const maxQueryTokens = 24
 
@@ -119,23 +127,26 @@ func newScratch(names, recs, vocab int) *scratch {
 		mask:    make([]uint32, names),
 		recGen:  make([]uint32, recs),
 		recBest: make([]cand, recs),
-		memo:    simCache{vgen: make([]uint32, vocab), vslot: make([]int32, vocab)},
+		memo: simCache{vgen: make([]uint32, vocab), vslot: make([]int32, vocab),
+			rgen: make([]uint32, vocab), rq: make([]uint32, vocab), rj: make([]uint32, vocab)},
 	}
 }
 
 // next starts a search: it invalidates the per-record scores and the
 // similarity cache of the previous one.
-func (sc *scratch) next(stride int) {
+func (sc *scratch) next(nq, stride int) {
 	sc.gen++
 	if sc.gen == 0 { // wrapped: clear the stamps
 		clear(sc.recGen)
 		clear(sc.memo.vgen)
+		clear(sc.memo.rgen)
 		sc.gen = 1
 	}
 	sc.recs = sc.recs[:0]
 	sc.pending = sc.pending[:0]
 	sc.memo.gen = sc.gen
 	sc.memo.stride = stride
+	sc.memo.nq = nq
 	sc.memo.sims = sc.memo.sims[:0]
 }
 
@@ -148,7 +159,36 @@ type simCache struct {
 	vgen   []uint32 // per vocabulary token: gen when it has a row
 	vslot  []int32  // per vocabulary token: its row
 	stride int
+	nq     int // query tokens (slots from nq on are joined pairs)
 	sims   []simRes
+	// Per vocabulary token, valid where rgen equals gen: the query tokens
+	// (bit i) and the joined query pairs (bit i for tokens i, i+1) whose
+	// keys reached it. A query token is compared only with the vocabulary
+	// tokens its keys reach.
+	rgen []uint32
+	rq   []uint32
+	rj   []uint32
+}
+
+// reached records that the keys of the query tokens in q, and of the joined
+// pairs in j, reach vocabulary token vid.
+func (c *simCache) reached(vid int32, q, j uint32) {
+	if c.rgen[vid] != c.gen {
+		c.rgen[vid], c.rq[vid], c.rj[vid] = c.gen, 0, 0
+	}
+	c.rq[vid] |= q
+	c.rj[vid] |= j
+}
+
+// keyed reports whether slot qi's keys reached vocabulary token vid.
+func (c *simCache) keyed(qi int, vid int32) bool {
+	if c.rgen[vid] != c.gen {
+		return false
+	}
+	if qi < c.nq {
+		return c.rq[vid]&(1<<qi) != 0
+	}
+	return c.rj[vid]&(1<<(qi-c.nq)) != 0
 }
 
 // at returns the entry of query slot qi and vocabulary token vid (how is
@@ -206,7 +246,7 @@ func (ix *Index) Search(query string, opts Options) []Hit {
 	}
 
 	sc := ix.scratch.Get().(*scratch)
-	sc.next(len(q) + len(qj))
+	sc.next(len(q), len(q)+len(qj))
 	defer func() {
 		for _, n := range sc.touched {
 			sc.mask[n] = 0
@@ -219,8 +259,16 @@ func (ix *Index) Search(query string, opts Options) []Hit {
 	// for a joined one, whose parts may weigh more).
 	var reach [maxQueryTokens]float64
 	ne := ix.nonEssential(q, Wknown, minScore)
+	if testNoBound {
+		ne = 0
+	}
 	noNew := false // mark only names already reached
-	mark := func(vid int32, bits uint32) {
+	mark := func(vid int32, bits uint32, joined bool) {
+		if joined {
+			sc.memo.reached(vid, 0, bits&-bits) // 3<<i: pair i
+		} else {
+			sc.memo.reached(vid, bits, 0)
+		}
 		if unk := bits & unknown; unk != 0 {
 			w := ix.vocab[vid].w
 			if ix.vocab[vid].joined {
@@ -244,29 +292,29 @@ func (ix *Index) Search(query string, opts Options) []Hit {
 	}
 	lookup := func(t tok, bits uint32, fuzzy bool) {
 		if id, ok := ix.vocabID[t.text]; ok {
-			mark(id, bits)
+			mark(id, bits, !fuzzy)
 		}
 		if t.class == classLegal {
 			return // legal forms never bring candidates
 		}
 		if _, ok := variants[t.text]; ok {
 			for _, id := range ix.byCanon[t.canon] {
-				mark(id, bits)
+				mark(id, bits, !fuzzy)
 			}
 		}
 		if len(t.skel) >= 3 {
 			for _, id := range ix.bySkel[t.skel] {
-				mark(id, bits)
+				mark(id, bits, !fuzzy)
 			}
 		}
 		if t.arabic && len(t.cons) >= 3 {
 			for _, id := range ix.byCons[t.cons] {
-				mark(id, bits)
+				mark(id, bits, !fuzzy)
 			}
 		}
 		if fuzzy && t.class != classNumber && len(t.text) >= 5 {
 			for _, id := range ix.byDel[t.text] {
-				mark(id, bits)
+				mark(id, bits, !fuzzy)
 			}
 			// The single-character deletions of the token, built in a
 			// buffer: map lookups by string(buf) do not allocate.
@@ -274,10 +322,10 @@ func (ix *Index) Search(query string, opts Options) []Hit {
 			for i := 0; i < len(t.text); i++ {
 				d := append(append(buf[:0], t.text[:i]...), t.text[i+1:]...)
 				if id, ok := ix.vocabID[string(d)]; ok {
-					mark(id, bits)
+					mark(id, bits, !fuzzy)
 				}
 				for _, id := range ix.byDel[string(d)] {
-					mark(id, bits)
+					mark(id, bits, !fuzzy)
 				}
 			}
 		}
@@ -351,7 +399,10 @@ func (ix *Index) Search(query string, opts Options) []Hit {
 		if m := sc.mask[n]; m&^common == 0 && (substantive&^m != 0 || nm.nonLegal > k) {
 			ub *= commonOnlyFactor
 		}
-		if ub < minScore {
+		if testNoBound {
+			ub = 1
+		}
+		if ub < minScore-roundSlack {
 			continue
 		}
 		// Second, tighter bound: only the name tokens some query token
@@ -373,7 +424,7 @@ func (ix *Index) Search(query string, opts Options) []Hit {
 			if ub2 < ub {
 				ub = ub2
 			}
-			if ub < minScore {
+			if ub < minScore-roundSlack && !testNoBound {
 				continue
 			}
 		}
@@ -394,7 +445,7 @@ func (ix *Index) Search(query string, opts Options) []Hit {
 		defer func() { testHookScored(len(sc.touched), scored) }()
 	}
 	for _, p := range pending {
-		if top.full() && p.ub < top.min() {
+		if top.full() && p.ub+roundSlack < top.min() {
 			break
 		}
 		n := p.name
@@ -724,6 +775,9 @@ func (ix *Index) matchableWeight(q, qj []tok, nm *iname, k int, memo *simCache) 
 // sim compares query token a (slot qi of the memo) with vocabulary token
 // vid, remembering the answer for the other candidates.
 func (ix *Index) sim(memo *simCache, qi int, a *tok, vid int32) (float64, string) {
+	if !memo.keyed(qi, vid) {
+		return 0, ""
+	}
 	r := memo.at(qi, vid)
 	if r.how != howUnknown {
 		return r.sim, hows[r.how]
