@@ -29,7 +29,7 @@ func init() {
 		types     string
 		programs  string
 		lists     string
-		countries string
+		countries []string
 	)
 	cmd := &cobra.Command{
 		Use:   `name "NAME" | --batch FILE.csv`,
@@ -60,7 +60,7 @@ JSON: {"query","list_version","matches":[{"list","entity_id","name","matched_nam
 			opts.Types = splitList(types)
 			opts.Programs = splitList(programs)
 			opts.Lists = splitList(lists)
-			opts.Countries = splitList(countries)
+			opts.Countries = countries // split in sanctions: "Korea, North" is one country
 			for _, t := range opts.Types {
 				switch t {
 				case sanctions.TypeIndividual, sanctions.TypeEntity, sanctions.TypeVessel, sanctions.TypeAircraft:
@@ -95,6 +95,9 @@ JSON: {"query","list_version","matches":[{"list","entity_id","name","matched_nam
 				return screenNameBatch(cmd.Context(), st, batch, opts, asJSON, out)
 			}
 			res, err := st.ScreenName(cmd.Context(), args[0], opts)
+			if errors.Is(err, sanctions.ErrBadFilter) {
+				return usageError{err}
+			}
 			if err != nil {
 				return err
 			}
@@ -113,7 +116,7 @@ JSON: {"query","list_version","matches":[{"list","entity_id","name","matched_nam
 	f.StringVar(&types, "type", "", "only these entity types (comma-separated): individual, entity, vessel, aircraft")
 	f.StringVar(&programs, "program", "", "only entities under these programs (comma-separated, e.g. DPRK3,CYBER2)")
 	f.StringVar(&lists, "list", "", "only these lists (comma-separated, e.g. ofac-sdn,un)")
-	f.StringVar(&countries, "country", "", "only entities linked to these countries (entities with none pass)")
+	f.StringArrayVar(&countries, "country", nil, "only entities linked to this country: ISO 3166 code (KP, PRK) or name (\"North Korea\", \"Korea, North\"); repeat or comma-separate for several (entities with none pass)")
 	f.StringVar(&opts.DOB, "dob", "", "date of birth YYYY[-MM[-DD]]: drops listed individuals born in other years (those without a date pass)")
 	f.IntVar(&opts.DOBYearTolerance, "dob-tolerance", 1, "years of tolerance on --dob")
 	f.Float64Var(&opts.MinScore, "min-score", namematch.DefaultMinScore, "lowest score shown")
@@ -159,6 +162,11 @@ func splitList(s string) []string {
 }
 
 func printNameResult(w io.Writer, res *sanctions.NameResult) {
+	defer func() {
+		for _, f := range res.Filtered {
+			fmt.Fprintf(w, "  %d match(es) removed by --%s %s\n", f.Matches, strings.ReplaceAll(f.Filter, "_", "-"), f.Value)
+		}
+	}()
 	if len(res.Matches) == 0 {
 		fmt.Fprintf(w, "%q: no match (lists %s)\n", res.Query, res.ListVersion)
 		return

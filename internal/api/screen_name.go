@@ -54,6 +54,10 @@ func (s *Server) handleScreenName(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "q: a name to screen is required")
 		return
 	}
+	if errors.Is(err, sanctions.ErrBadFilter) {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
 	if err != nil {
 		writeError(w, http.StatusInternalServerError, err.Error())
 		return
@@ -92,7 +96,7 @@ func nameOptions(q map[string][]string) (sanctions.NameOptions, error) {
 	}
 	o.Programs = multi("program")
 	o.Lists = multi("list")
-	o.Countries = multi("country")
+	o.Countries = q["country"] // split in sanctions: "Korea, North" is one country
 	if d := one("dob"); d != "" {
 		if err := sanctions.CheckDOB(d); err != nil {
 			return o, fmt.Errorf("dob: %w", err)

@@ -7,13 +7,16 @@ import (
 	"log/slog"
 	"regexp"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 	"weak"
 
+	"github.com/chaintrace/chaintrace/internal/country"
 	"github.com/chaintrace/chaintrace/internal/sanctions/namematch"
 )
 
@@ -41,7 +44,17 @@ type NameResult struct {
 	Query       string      `json:"query"`
 	ListVersion string      `json:"list_version"`
 	Matches     []NameMatch `json:"matches"`
+	// Filtered says how many matches (at or above the threshold) each
+	// filter removed; omitted when none did.
+	Filtered []namematch.Removed `json:"filtered,omitempty"`
 }
+
+// ErrBadFilter is wrapped by the error for a filter value that names no
+// list, program or country (the message names the valid values).
+var ErrBadFilter = errors.New("bad filter")
+
+// NameScreenTimeout bounds a name screen whose context has no deadline.
+const NameScreenTimeout = 5 * time.Second
 
 // nameIndex is the name index over the versions in force at one moment.
 type nameIndex struct {
@@ -49,6 +62,115 @@ type nameIndex struct {
 	builtFor string // the store's in-force label when it was built
 	ix       *namematch.Index
 	entities []Entity
+	// filter values present, case-folded -> as listed
+	lists, programs map[string]string
+	countries       map[string]bool // country keys of the records (codes, or folded names)
+}
+
+// newNameIndex indexes entities.
+func newNameIndex(label, builtFor string, ents []Entity) *nameIndex {
+	ni := &nameIndex{label: label, builtFor: builtFor, entities: ents,
+		lists: map[string]string{}, programs: map[string]string{}, countries: map[string]bool{}}
+	recs := NameRecords(ents)
+	for i := range recs {
+		ni.lists[strings.ToLower(recs[i].List)] = recs[i].List
+		for _, p := range recs[i].Programs {
+			ni.programs[strings.ToLower(p)] = p
+		}
+		for _, c := range recs[i].Countries {
+			ni.countries[c] = true
+		}
+	}
+	ni.ix = namematch.Build(recs)
+	return ni
+}
+
+// countryKey is how records and filters compare countries: the ISO 3166
+// alpha-2 code when the name resolves, the normalised name otherwise
+// ("Region: Crimea" -> "crimea").
+func countryKey(s string) string {
+	if c, ok := country.Code(s); ok {
+		return c
+	}
+	return country.Normalize(s)
+}
+
+// splitCountries reads comma-separated country filters without breaking a
+// name that holds a comma ("Korea, North"): a value that is one country as
+// a whole is kept whole.
+func splitCountries(vals []string) []string {
+	var out []string
+	for _, v := range vals {
+		if _, ok := country.Code(v); ok {
+			out = append(out, strings.TrimSpace(v))
+			continue
+		}
+		for _, f := range strings.Split(v, ",") {
+			if f = strings.TrimSpace(f); f != "" {
+				out = append(out, f)
+			}
+		}
+	}
+	return out
+}
+
+// SplitCountries splits country filter values on commas, except within a
+// country name that holds one ("Korea, North").
+func SplitCountries(vals ...string) []string { return splitCountries(vals) }
+
+// checkFilters resolves the filters of opts against the lists in force: an
+// unknown list or program, or a country that is neither an ISO 3166 code
+// nor a known name, is an error naming the valid values. Countries become
+// their comparison keys.
+func (ni *nameIndex) checkFilters(opts *NameOptions) error {
+	for i, l := range opts.Lists {
+		v, ok := ni.lists[strings.ToLower(strings.TrimSpace(l))]
+		if !ok {
+			return fmt.Errorf("%w: list %q is not in force (lists: %s)", ErrBadFilter, clip(l), strings.Join(sortedValues(ni.lists), ", "))
+		}
+		opts.Lists[i] = v
+	}
+	for i, p := range opts.Programs {
+		v, ok := ni.programs[strings.ToLower(strings.TrimSpace(p))]
+		if !ok {
+			return fmt.Errorf("%w: program %q: no listed entity is under it (programs: %s)", ErrBadFilter, clip(p), strings.Join(sortedValues(ni.programs), ", "))
+		}
+		opts.Programs[i] = v
+	}
+	for i, c := range opts.Countries {
+		code, ok := country.Code(c)
+		if !ok {
+			if k := country.Normalize(c); ni.countries[k] {
+				opts.Countries[i] = k
+				continue
+			}
+			return fmt.Errorf("%w: country %q: want an ISO 3166 alpha-2 or alpha-3 code or a country name (e.g. KP, PRK, North Korea, \"Korea, North\")", ErrBadFilter, clip(c))
+		}
+		opts.Countries[i] = code
+	}
+	return nil
+}
+
+func sortedValues(m map[string]string) []string {
+	out := make([]string, 0, len(m))
+	for _, v := range m {
+		out = append(out, v)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// clip cuts a user-given value quoted in an error to a readable length.
+func clip(s string) string {
+	const max = 200
+	if len(s) <= max {
+		return s
+	}
+	cut := max
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + fmt.Sprintf("…(%d bytes)", len(s))
 }
 
 // nameIndexes caches one name index per Store; it is rebuilt when the
@@ -107,7 +229,7 @@ func (s *Store) nameIndex(ctx context.Context, wait bool) (*nameIndex, error) {
 			return nil, err
 		}
 	}
-	ni := &nameIndex{label: VersionLabel(vs), builtFor: want, ix: namematch.Build(NameRecords(ents)), entities: ents}
+	ni := newNameIndex(VersionLabel(vs), want, ents)
 	_, names := ni.ix.Len()
 	slog.Info("sanctions: name index built", "versions", ni.label, "entities", len(ents), "names", names, "took", time.Since(start).Round(time.Millisecond))
 	c.cur.Store(ni)
@@ -130,12 +252,34 @@ func (s *Store) ScreenName(ctx context.Context, query string, opts NameOptions) 
 	if err != nil {
 		return nil, fmt.Errorf("sanctions: name index: %w", err)
 	}
-	return ni.screen(query, opts), nil
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, NameScreenTimeout)
+		defer cancel()
+	}
+	return ni.screen(ctx, query, opts)
 }
 
-func (ni *nameIndex) screen(query string, opts NameOptions) *NameResult {
+func (ni *nameIndex) screen(ctx context.Context, query string, opts NameOptions) (*NameResult, error) {
+	given := strings.Join(opts.Countries, ",")
+	opts.Lists = slices.Clone(opts.Lists)
+	opts.Programs = slices.Clone(opts.Programs)
+	opts.Countries = splitCountries(opts.Countries)
+	if err := ni.checkFilters(&opts); err != nil {
+		return nil, err
+	}
+	hits, removed, err := ni.ix.SearchContext(ctx, query, opts)
+	if err != nil {
+		return nil, fmt.Errorf("sanctions: name screen of %q stopped: %w", clip(query), err)
+	}
 	res := &NameResult{Query: query, ListVersion: ni.label, Matches: []NameMatch{}}
-	for _, h := range ni.ix.Search(query, opts) {
+	for _, r := range removed {
+		if r.Filter == "country" {
+			r.Value = given
+		}
+		res.Filtered = append(res.Filtered, r)
+	}
+	for _, h := range hits {
 		e := &ni.entities[h.RecordIndex]
 		progs := e.Programs
 		if progs == nil {
@@ -146,7 +290,7 @@ func (ni *nameIndex) screen(query string, opts NameOptions) *NameResult {
 			Type: e.Type, Programs: progs, Score: h.Score, Explanation: h.Explanation,
 		})
 	}
-	return res
+	return res, nil
 }
 
 var yearRE = regexp.MustCompile(`\b(1[89]\d\d|20\d\d)\b`)
@@ -185,7 +329,11 @@ func NameRecords(ents []Entity) []namematch.Record {
 			}
 			r.Names = append(r.Names, namematch.Name{Text: a.Name, Kind: kind})
 		}
-		r.Countries = append(append(r.Countries, e.Nationalities...), e.Countries...)
+		for _, c := range append(slices.Clone(e.Nationalities), e.Countries...) {
+			if k := countryKey(c); k != "" && !slices.Contains(r.Countries, k) {
+				r.Countries = append(r.Countries, k)
+			}
+		}
 		for _, d := range e.DatesOfBirth {
 			r.DatesOfBirth = append(r.DatesOfBirth, dobYears(d)...)
 		}

@@ -2,6 +2,7 @@ package namematch
 
 import (
 	"cmp"
+	"context"
 	"fmt"
 	"math"
 	"slices"
@@ -204,12 +205,32 @@ func (c *simCache) at(qi int, vid int32) *simRes {
 	return &c.sims[int(c.vslot[vid])*c.stride+qi]
 }
 
+// Removed says how many records scoring at least the threshold one filter
+// of Options removed.
+type Removed struct {
+	Filter  string `json:"filter"` // type, list, program, country, dob
+	Value   string `json:"value"`  // the filter's value as given
+	Matches int    `json:"removed"`
+}
+
 // Search returns the records whose best name scores at least opts.MinScore
 // against query, best first (ties by record order).
 func (ix *Index) Search(query string, opts Options) []Hit {
+	hits, _, _ := ix.SearchContext(context.Background(), query, opts)
+	return hits
+}
+
+// ctxCheckEvery is how many candidates a search handles between checks of
+// its context.
+const ctxCheckEvery = 256
+
+// SearchContext is Search that also says which filters removed matches
+// (records that would have scored at least the threshold), and that stops
+// with the context's error once ctx is done.
+func (ix *Index) SearchContext(ctx context.Context, query string, opts Options) ([]Hit, []Removed, error) {
 	toks, arab := tokenize(query)
 	if len(toks) == 0 || len(ix.names) == 0 {
-		return nil
+		return nil, nil, ctx.Err()
 	}
 	if len(toks) > maxQueryTokens {
 		toks = toks[:maxQueryTokens]
@@ -357,7 +378,10 @@ func (ix *Index) Search(query string, opts Options) []Hit {
 	dobYear, hasDOB := parseYear(opts.DOB)
 	pending := sc.pending
 	memo := &sc.memo
-	for _, n := range sc.touched {
+	for c, n := range sc.touched {
+		if c%ctxCheckEvery == ctxCheckEvery-1 && ctx.Err() != nil {
+			return nil, nil, ctx.Err()
+		}
 		nm := &ix.names[n]
 		// Upper bound of the score: every name token matched perfectly. A
 		// query token unknown to the index (a typo) counts with the weight
@@ -444,16 +468,34 @@ func (ix *Index) Search(query string, opts Options) []Hit {
 	if testHookScored != nil {
 		defer func() { testHookScored(len(sc.touched), scored) }()
 	}
-	for _, p := range pending {
+	// Records a filter removed (each counted once, under the first filter
+	// it fails), among those scoring at least minScore.
+	var removed map[int32]string
+	done := false // the answer is complete; only filtered records remain to count
+	for c, p := range pending {
+		if c%ctxCheckEvery == ctxCheckEvery-1 && ctx.Err() != nil {
+			return nil, nil, ctx.Err()
+		}
 		if top.full() && p.ub+roundSlack < top.min() {
-			break
+			done = true
 		}
 		n := p.name
 		nm := &ix.names[n]
-		if b, ok := best(nm.rec); ok && b.score >= 1 {
+		if f := ix.accept(&ix.recs[nm.rec], &opts, dobYear, hasDOB); f != "" {
+			if _, seen := removed[nm.rec]; !seen {
+				if s, _ := ix.score(q, qj, nm, W, memo, false); s >= minScore {
+					if removed == nil {
+						removed = map[int32]string{}
+					}
+					removed[nm.rec] = f
+				}
+			}
 			continue
 		}
-		if !ix.accept(&ix.recs[nm.rec], &opts, dobYear, hasDOB) {
+		if done {
+			continue
+		}
+		if b, ok := best(nm.rec); ok && b.score >= 1 {
 			continue
 		}
 		scored++
@@ -486,13 +528,25 @@ func (ix *Index) Search(query string, opts Options) []Hit {
 	if limit > 0 && len(hits) > limit {
 		hits = hits[:limit]
 	}
+	var rem []Removed
+	if len(removed) > 0 {
+		count := map[string]int{}
+		for _, f := range removed {
+			count[f]++
+		}
+		for _, f := range filterNames {
+			if count[f] > 0 {
+				rem = append(rem, Removed{Filter: f, Value: opts.filterValue(f), Matches: count[f]})
+			}
+		}
+	}
 	for i := range hits {
 		c := sc.recBest[hits[i].RecordIndex]
 		_, ex := ix.score(q, qj, &ix.names[c.name], W, memo, true)
 		hits[i].Explanation = *ex
 		hits[i].Explanation.Summary = fmt.Sprintf("%s %q scored %.2f: %s", hits[i].MatchedKind, hits[i].MatchedName, hits[i].Score, ex.Summary)
 	}
-	return hits
+	return hits, rem, nil
 }
 
 func parseYear(s string) (int, bool) {
@@ -515,18 +569,39 @@ func anyFold(want []string, have []string) bool {
 	return false
 }
 
-func (ix *Index) accept(r *Record, o *Options, dobYear int, hasDOB bool) bool {
+// filterNames are the filters of Options, in the order accept applies them.
+var filterNames = []string{"type", "list", "program", "country", "dob"}
+
+// filterValue renders the value of filter f as given in o.
+func (o *Options) filterValue(f string) string {
+	switch f {
+	case "type":
+		return strings.Join(o.Types, ",")
+	case "list":
+		return strings.Join(o.Lists, ",")
+	case "program":
+		return strings.Join(o.Programs, ",")
+	case "country":
+		return strings.Join(o.Countries, ",")
+	case "dob":
+		return o.DOB
+	}
+	return ""
+}
+
+// accept returns the first filter of o that record r fails, or "".
+func (ix *Index) accept(r *Record, o *Options, dobYear int, hasDOB bool) string {
 	if len(o.Types) > 0 && !anyFold(o.Types, []string{r.Type}) {
-		return false
+		return "type"
 	}
 	if len(o.Lists) > 0 && !anyFold(o.Lists, []string{r.List}) {
-		return false
+		return "list"
 	}
 	if len(o.Programs) > 0 && !anyFold(o.Programs, r.Programs) {
-		return false
+		return "program"
 	}
 	if len(o.Countries) > 0 && len(r.Countries) > 0 && !anyFold(o.Countries, r.Countries) {
-		return false
+		return "country"
 	}
 	if hasDOB && len(r.DatesOfBirth) > 0 {
 		ok := false
@@ -537,10 +612,10 @@ func (ix *Index) accept(r *Record, o *Options, dobYear int, hasDOB bool) bool {
 			}
 		}
 		if !ok {
-			return false
+			return "dob"
 		}
 	}
-	return true
+	return ""
 }
 
 func abs(x int) int {
