@@ -73,6 +73,10 @@ const (
 	commonOnlyFactor = 0.80 // only common tokens matched and something is left over
 	noAnchorFactor   = 0.90 // every token matched only fuzzily
 	unmatchedNameMul = 0.7  // an unmatched token of the listed name costs 0.7 of its weight
+	singleNameFactor = 0.90 // a one-token name leaves a substantive query token unexplained
+	// firstLetterEditSim is the similarity of a one-edit typo in the first
+	// letter (0.90 elsewhere).
+	firstLetterEditSim = 0.85
 )
 
 // tok is a token of the vocabulary or of a query, with its keys.
@@ -83,6 +87,7 @@ type tok struct {
 	arabic            bool   // transliterated from Arabic script
 	class             uint8
 	joined            bool   // the concatenation of two adjacent tokens
+	shortPart         bool   // (joined) a part has fewer than three letters
 	known             bool   // (query tokens) the token occurs in the indexed names
 	variant           bool   // the token is in the variants table
 	lmask             uint64 // byteMask of text
@@ -213,6 +218,9 @@ func Build(records []Record) *Index {
 				n.joins = make([]int32, len(toks)-1)
 				for i := 0; i+1 < len(toks); i++ {
 					n.joins[i] = intern(toks[i]+toks[i+1], true, false)
+					if len(toks[i]) < 3 || len(toks[i+1]) < 3 {
+						ix.vocab[n.joins[i]].shortPart = true
+					}
 					ix.addPosting(n.joins[i], nid)
 					if a := shortForm(toks[i]) + shortForm(toks[i+1]); a != toks[i]+toks[i+1] {
 						if n.ajoins == nil {

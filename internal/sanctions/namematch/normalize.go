@@ -40,13 +40,14 @@ var special = map[rune]string{
 	'þ': "th", 'ð': "d", 'ħ': "h", 'ŀ': "l",
 }
 
-// fold lower-cases s, transliterates Cyrillic, decomposes it (NFKD) and drops
+// fold lower-cases s, transliterates Cyrillic and Hangul (hangul.go), decomposes it (NFKD) and drops
 // combining marks, so "Müller" and "MULLER", "Ерёменко" and "Eremenko" agree.
 func fold(s string) string {
 	// Transliterate first: NFKD would split "й" into "и" and a breve.
 	var pre strings.Builder
 	pre.Grow(len(s))
 	rs := []rune(strings.ToLower(s))
+	hpos := 0 // place of a Hangul syllable in its word
 	for i, r := range rs {
 		if t, ok := arabic[r]; ok {
 			// The article al- written joined: "التكريتي" is "al tkryty";
@@ -67,6 +68,19 @@ func fold(s string) string {
 			continue
 		}
 		if r == 0 {
+			continue
+		}
+		if isHangul(r) {
+			// One token per syllable, as the lists write Korean names.
+			if i == 0 || !isHangul(rs[i-1]) {
+				hpos = 0
+			}
+			var prev rune
+			if i > 0 {
+				prev = rs[i-1]
+			}
+			pre.WriteString(" " + hangulSyllable(r, hpos, prev) + " ")
+			hpos++
 			continue
 		}
 		if t, ok := cyrillic[r]; ok {

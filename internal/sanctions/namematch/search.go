@@ -263,6 +263,7 @@ func (ix *Index) SearchContext(ctx context.Context, query string, opts Options) 
 	for i := 0; i+1 < len(toks); i++ {
 		j := ix.makeQtok(toks[i] + toks[i+1])
 		j.arabic = q[i].arabic || q[i+1].arabic
+		j.shortPart = len(toks[i]) < 3 || len(toks[i+1]) < 3
 		qj = append(qj, j)
 	}
 
@@ -721,6 +722,10 @@ func similarity(a, b *tok, atext, btext string) (float64, string) {
 		return 0.90, howPhonetic
 	}
 	if min(la, lb) >= 5 && oneEdit(atext, btext) {
+		if atext[0] != btext[0] {
+			// Typos rarely hit the first letter: HAMAS is not TAMAS.
+			return firstLetterEditSim, howTypo
+		}
 		return 0.90, howTypo
 	}
 	// Jaro-Winkler cannot exceed what the characters the two tokens share
@@ -812,7 +817,7 @@ func (ix *Index) matchableWeight(q, qj []tok, nm *iname, k int, memo *simCache) 
 			continue
 		}
 		for i := range qj {
-			if s, how := ix.sim(memo, len(q)+i, &qj[i], id); s >= joinMinSim || how == howArabic {
+			if s, how := ix.sim(memo, len(q)+i, &qj[i], id); joinOK(s, how, qj[i].shortPart) {
 				ok |= 1 << j
 				break
 			}
@@ -823,7 +828,7 @@ func (ix *Index) matchableWeight(q, qj []tok, nm *iname, k int, memo *simCache) 
 			continue
 		}
 		for i := range q {
-			if s, how := ix.joinSim(memo, i, &q[i], nm, j, id); s >= joinMinSim || how == howArabic {
+			if s, how := ix.joinSim(memo, i, &q[i], nm, j, id); joinOK(s, how, ix.vocab[id].shortPart) {
 				ok |= 3 << j
 				break
 			}
@@ -896,8 +901,25 @@ func unshared(s string, m uint64) int {
 	return n
 }
 
-// joinMinSim is the least similarity a joined-token match needs.
-const joinMinSim = 0.90
+// joinMinSim is the least similarity a joined-token match needs;
+// joinShortMinSim when a part of the join is one or two letters ("Li Na"
+// joined is not the vessel LENA): exact or a known variant.
+const (
+	joinMinSim      = 0.90
+	joinShortMinSim = 0.95
+)
+
+// joinOK says whether a joined pair of similarity s (how) counts; short says
+// a part of the join has fewer than three letters.
+func joinOK(s float64, how string, short bool) bool {
+	if how == howArabic {
+		return true
+	}
+	if short {
+		return s >= joinShortMinSim
+	}
+	return s >= joinMinSim
+}
 
 type pair struct {
 	q0, q1 int8 // query tokens (q1 = -1 unless joined)
@@ -938,7 +960,7 @@ func (ix *Index) score(q, qj []tok, nm *iname, W float64, memo *simCache, explai
 	// one query token against two adjacent name tokens.
 	for i := range qj {
 		for j, id := range nm.toks {
-			if s, how := sim(len(q)+i, &qj[i], id); s >= joinMinSim || how == howArabic {
+			if s, how := sim(len(q)+i, &qj[i], id); joinOK(s, how, qj[i].shortPart) {
 				pairs = append(pairs, pair{int8(i), int8(i + 1), int8(j), -1, s, howJoined, qw(i, nw[j]/2) + qw(i+1, nw[j]/2), nw[j]})
 			}
 		}
@@ -946,7 +968,7 @@ func (ix *Index) score(q, qj []tok, nm *iname, W float64, memo *simCache, explai
 	for j, id := range nm.joins {
 		for i := range q {
 			s, how := ix.joinSim(memo, i, &q[i], nm, j, id)
-			if s >= joinMinSim || how == howArabic {
+			if joinOK(s, how, ix.vocab[id].shortPart) {
 				pairs = append(pairs, pair{int8(i), -1, int8(j), int8(j + 1), s, howJoined, qw(i, nw[j]+nw[j+1]), nw[j] + nw[j+1]})
 			}
 		}
@@ -996,6 +1018,9 @@ func (ix *Index) score(q, qj []tok, nm *iname, W float64, memo *simCache, explai
 			leftover = leftover || q[i].class != classLegal
 		}
 	}
+	// A one-token name ("PHOENIX", "KAIDA") that explains only part of the
+	// query: the rest of the query is not in it.
+	single := len(nt) == 1 && qused != 0 && leftover
 	for j := range nt {
 		if nused&(1<<j) == 0 {
 			leftover = leftover || nt[j].class != classLegal
@@ -1015,6 +1040,9 @@ func (ix *Index) score(q, qj []tok, nm *iname, W float64, memo *simCache, explai
 	}
 	if nm.kind == Weak {
 		s *= weakAliasFactor
+	}
+	if single {
+		s *= singleNameFactor
 	}
 	s = math.Round(s*1e4) / 1e4
 	if !explain {
@@ -1065,6 +1093,9 @@ func (ix *Index) score(q, qj []tok, nm *iname, W float64, memo *simCache, explai
 	}
 	if commonOnly {
 		ex.Penalties = append(ex.Penalties, fmt.Sprintf("only common tokens matched: score x%.2f", commonOnlyFactor))
+	}
+	if single {
+		ex.Penalties = append(ex.Penalties, fmt.Sprintf("one-token name, query tokens left over: score x%.2f", singleNameFactor))
 	}
 	if !anchored && qused != 0 {
 		ex.Penalties = append(ex.Penalties, fmt.Sprintf("no exact or known-variant token: score x%.2f", noAnchorFactor))
