@@ -218,7 +218,11 @@ Default URLs:
 
 	listsCmd.AddCommand(versionsCmd, importCmd, diffCmd, updateCmd)
 	rootCmd.AddCommand(listsCmd)
+	listsRoot = listsCmd
 }
+
+// listsRoot is the `lists` command, for subcommands in other files.
+var listsRoot *cobra.Command
 
 func runListVersions(ctx context.Context, w, ew io.Writer, asJSON bool) error {
 	var vs []sanctions.Version

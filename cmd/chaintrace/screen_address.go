@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -24,7 +26,10 @@ across ETH, ARB, BSC, ETC and tokens; base58 addresses are case-sensitive;
 bech32 and cashaddr compare in lower case. A malformed address (bad checksum
 or shape) is an error (exit status 2).
 
-JSON: {"address","sanctioned","list_version","matches":[{"list","entity_id","name","programs","ticker"}]}`,
+"sanctioned" is true only for a listing on an official sanctions list (OFAC
+SDN, UN); a watchlist hit is "listed" with the watchlist's own category.
+
+JSON: {"address","sanctioned","list_version","matches":[{"list","entity_id","name","category","programs","ticker"}]}`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var ids []int64
@@ -59,18 +64,34 @@ JSON: {"address","sanctioned","list_version","matches":[{"list","entity_id","nam
 				enc.SetIndent("", "  ")
 				return enc.Encode(res)
 			}
-			verdict := "not listed"
-			if res.Sanctioned {
-				verdict = "SANCTIONED"
-			}
-			fmt.Fprintf(out, "%s: %s (lists %s)\n", res.Address, verdict, res.ListVersion)
-			for _, m := range res.Matches {
-				fmt.Fprintf(out, "  %s %s %q programs [%s] ticker %s\n", m.List, m.EntityID, m.Name, strings.Join(m.Programs, " "), m.Ticker)
-			}
+			printAddressResult(out, res)
 			return nil
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	cmd.Flags().StringVar(&listVersion, "list-version", "", "screen against these version ids (comma-separated) instead of the versions in force")
 	screenCmd.AddCommand(cmd)
+}
+
+// printAddressResult prints the verdict of an address screen and its
+// listings: SANCTIONED for an official list, LISTED with the watchlists'
+// categories otherwise.
+func printAddressResult(out io.Writer, res *sanctions.AddressResult) {
+	verdict := "not listed"
+	switch {
+	case res.Sanctioned:
+		verdict = "SANCTIONED"
+	case len(res.Matches) > 0:
+		var cats []string
+		for _, m := range res.Matches {
+			if !slices.Contains(cats, m.Category) {
+				cats = append(cats, m.Category)
+			}
+		}
+		verdict = "LISTED (" + strings.Join(cats, ", ") + ")"
+	}
+	fmt.Fprintf(out, "%s: %s (lists %s)\n", res.Address, verdict, res.ListVersion)
+	for _, m := range res.Matches {
+		fmt.Fprintf(out, "  %s %s %q category %s programs [%s] ticker %s\n", m.List, m.EntityID, m.Name, m.Category, strings.Join(m.Programs, " "), m.Ticker)
+	}
 }

@@ -173,9 +173,9 @@ func printNameResult(w io.Writer, res *sanctions.NameResult) {
 	}
 	fmt.Fprintf(w, "%q: %d match(es) (lists %s)\n", res.Query, len(res.Matches), res.ListVersion)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "  SCORE\tENTITY\tTYPE\tNAME\tMATCHED NAME\tPROGRAMS")
+	fmt.Fprintln(tw, "  SCORE\tENTITY\tTYPE\tCATEGORY\tNAME\tMATCHED NAME\tPROGRAMS")
 	for _, m := range res.Matches {
-		fmt.Fprintf(tw, "  %.3f\t%s\t%s\t%s\t%s\t%s\n", m.Score, m.EntityID, m.Type, m.Name, m.MatchedName, strings.Join(m.Programs, " "))
+		fmt.Fprintf(tw, "  %.3f\t%s\t%s\t%s\t%s\t%s\t%s\n", m.Score, m.EntityID, m.Type, m.Category, m.Name, m.MatchedName, strings.Join(m.Programs, " "))
 	}
 	tw.Flush()
 	for _, m := range res.Matches {

@@ -36,6 +36,7 @@ func (s *Server) registerScreen() {
 	s.mux.HandleFunc("POST /v1/screen", s.handleScreenBatch)
 	s.mux.HandleFunc("GET /v1/lists", s.handleLists)
 	s.mux.HandleFunc("GET /api/v1/address/{address}", s.handleChainalysis)
+	s.mux.HandleFunc("GET /v1/entities/{id}", s.handleEntity)
 	s.registerScreenName()
 }
 
@@ -184,6 +185,8 @@ type chainalysisIdentification struct {
 
 // GET /api/v1/address/{address}: drop-in for Chainalysis's free sanctions
 // screening API. One identification per listed entity; empty when clean.
+// A watchlist hit carries its own category (scam, case, …), never
+// "sanctions".
 func (s *Server) handleChainalysis(w http.ResponseWriter, r *http.Request) {
 	if !s.sanctionsReady(w) {
 		return
@@ -201,8 +204,8 @@ func (s *Server) handleChainalysis(w http.ResponseWriter, r *http.Request) {
 		}
 		seen[m.List+"|"+m.EntityID] = true
 		ids = append(ids, chainalysisIdentification{
-			Category:    "sanctions",
-			Name:        "SANCTIONS: " + listTitle(m.List) + " " + m.Name,
+			Category:    m.Category,
+			Name:        strings.ToUpper(m.Category) + ": " + listTitle(m.List) + " " + m.Name,
 			Description: describeMatch(m),
 			URL:         entityURL(m),
 		})

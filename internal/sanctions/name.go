@@ -34,9 +34,12 @@ type NameMatch struct {
 	Name        string                `json:"name"`         // primary name as listed
 	MatchedName string                `json:"matched_name"` // the name (primary or alias) that matched
 	Type        string                `json:"type"`
+	Category    string                `json:"category"`   // CategorySanctions, or the watchlist's category
+	Sanctioned  bool                  `json:"sanctioned"` // listed on an official sanctions list
 	Programs    []string              `json:"programs"`
 	Score       float64               `json:"score"`
 	Explanation namematch.Explanation `json:"explanation"`
+	Entity      *EntityDetails        `json:"entity"` // the listed party's details
 }
 
 // NameResult is the answer to a name screen, matches sorted by score.
@@ -64,13 +67,19 @@ type nameIndex struct {
 	entities []Entity
 	// filter values present, case-folded -> as listed
 	lists, programs map[string]string
+	versionOf       map[string]string // list -> its version label
 	countries       map[string]bool // country keys of the records (codes, or folded names)
 }
 
 // newNameIndex indexes entities.
 func newNameIndex(label, builtFor string, ents []Entity) *nameIndex {
 	ni := &nameIndex{label: label, builtFor: builtFor, entities: ents,
-		lists: map[string]string{}, programs: map[string]string{}, countries: map[string]bool{}}
+		lists: map[string]string{}, programs: map[string]string{}, countries: map[string]bool{}, versionOf: map[string]string{}}
+	for _, l := range strings.Split(label, ",") {
+		if i := strings.LastIndexByte(l, '@'); i > 0 {
+			ni.versionOf[l[:i]] = l
+		}
+	}
 	recs := NameRecords(ents)
 	for i := range recs {
 		ni.lists[strings.ToLower(recs[i].List)] = recs[i].List
@@ -287,7 +296,8 @@ func (ni *nameIndex) screen(ctx context.Context, query string, opts NameOptions)
 		}
 		res.Matches = append(res.Matches, NameMatch{
 			List: e.List, EntityID: e.ID, Name: e.Name, MatchedName: h.MatchedName,
-			Type: e.Type, Programs: progs, Score: h.Score, Explanation: h.Explanation,
+			Type: e.Type, Category: e.CategoryOf(), Sanctioned: IsOfficial(e.List), Programs: progs, Score: h.Score, Explanation: h.Explanation,
+			Entity: e.Details(ni.versionOf[e.List]),
 		})
 	}
 	return res, nil

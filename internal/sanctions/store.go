@@ -338,7 +338,7 @@ func (s *Store) addressRows(ctx context.Context, where string, args ...any) ([]M
 	}
 	defer rows.Close()
 	var out []Match
-	cache := map[string]Entity{}
+	cache := map[string]*EntityDetails{}
 	for rows.Next() {
 		var m Match
 		var data string
@@ -346,15 +346,17 @@ func (s *Store) addressRows(ctx context.Context, where string, args ...any) ([]M
 			return nil, fmt.Errorf("sanctions: load addresses: %w", err)
 		}
 		key := itoa(m.Version) + "|" + m.EntityID
-		e, ok := cache[key]
+		d, ok := cache[key]
 		if !ok {
+			var e Entity
 			if err := json.Unmarshal([]byte(data), &e); err != nil {
 				return nil, fmt.Errorf("sanctions: entity %s: %w", m.EntityID, err)
 			}
-			e.Aliases, e.Addresses, e.Identifiers, e.CryptoAddresses = nil, nil, nil, nil
-			cache[key] = e
+			e.List = m.List
+			d = e.Details(m.List + "@" + itoa(m.Version))
+			cache[key] = d
 		}
-		m.Name, m.Programs, m.Remarks = e.Name, e.Programs, e.Remarks
+		m.Name, m.Programs, m.Remarks, m.Category, m.Entity = d.Name, d.Programs, d.Remarks, d.Category, d
 		if m.Programs == nil {
 			m.Programs = []string{}
 		}
@@ -379,10 +381,8 @@ func (s *Store) ScreenAddress(ctx context.Context, addr string) (*AddressResult,
 		}
 		key = addr
 	}
-	if ms := idx.m[key]; len(ms) > 0 {
-		res.Matches = append(res.Matches, ms...)
-		res.Sanctioned = true
-	}
+	res.Matches = append(res.Matches, idx.m[key]...)
+	res.verdict()
 	return res, nil
 }
 
@@ -421,8 +421,45 @@ func (s *Store) ScreenAddressAt(ctx context.Context, addr string, versionIDs ...
 		}
 	}
 	res.Matches = append(res.Matches, ms...)
-	res.Sanctioned = len(ms) > 0
+	res.verdict()
 	return res, nil
+}
+
+// verdict sets Sanctioned: a match on an official sanctions list.
+func (r *AddressResult) verdict() {
+	r.Sanctioned = false
+	for _, m := range r.Matches {
+		r.Sanctioned = r.Sanctioned || IsOfficial(m.List)
+	}
+}
+
+// ErrNoEntity means no version in force lists the entity id.
+var ErrNoEntity = errors.New("no such listed entity")
+
+// EntityByID returns one listed party of the versions in force, with all
+// the list states about it (crypto addresses included) and its version.
+func (s *Store) EntityByID(ctx context.Context, id string) (*Entity, Version, error) {
+	vs, err := s.InForce(ctx)
+	if err != nil {
+		return nil, Version{}, err
+	}
+	for _, v := range vs {
+		var data string
+		err := s.db.QueryRowContext(ctx, s.db.Rebind(`SELECT data FROM sanctions_entities WHERE version_id = ? AND entity_id = ?`), v.ID, id).Scan(&data)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue
+		}
+		if err != nil {
+			return nil, v, fmt.Errorf("sanctions: entity %s: %w", clip(id), err)
+		}
+		var e Entity
+		if err := json.Unmarshal([]byte(data), &e); err != nil {
+			return nil, v, fmt.Errorf("sanctions: entity %s in %s: %w", clip(id), v.Label(), err)
+		}
+		e.Category = e.CategoryOf()
+		return &e, v, nil
+	}
+	return nil, Version{}, fmt.Errorf("%w: %q is not in the lists in force (%s)", ErrNoEntity, clip(id), VersionLabel(vs))
 }
 
 // ListedAddresses returns the number of distinct normalised addresses in the

@@ -20,7 +20,7 @@ type WatchlistEntry struct {
 	Name     string `json:"name"`
 	Address  string `json:"address"`
 	Ticker   string `json:"ticker"`
-	Category string `json:"category"` // becomes the entity's program, e.g. "fraud", "internal-block"
+	Category string `json:"category"` // the entity's category (scam, case, fraud, …), also kept as its program
 	Source   string `json:"source"`   // free text kept in Remarks
 }
 
@@ -95,6 +95,9 @@ func ParseWatchlist(path, name string) (*Parsed, error) {
 		}
 		if r.Category != "" {
 			e.Programs = appendUnique(e.Programs, r.Category)
+			if e.Category == "" {
+				e.Category = r.Category // the first category given is the entity's
+			}
 		}
 		if r.Source != "" && !strings.Contains(e.Remarks, r.Source) {
 			if e.Remarks != "" {
