@@ -68,7 +68,7 @@ type nameIndex struct {
 	// filter values present, case-folded -> as listed
 	lists, programs map[string]string
 	versionOf       map[string]string // list -> its version label
-	countries       map[string]bool // country keys of the records (codes, or folded names)
+	countries       map[string]bool   // country keys of the records (codes, or folded names)
 }
 
 // newNameIndex indexes entities.
