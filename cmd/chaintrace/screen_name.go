@@ -43,8 +43,9 @@ Each match has a score in [0,1] and an explanation. Matches scoring below
 
 --batch reads a CSV file with a header holding a "name" column and optional
 "type", "dob" and "country" columns, and writes one CSV row per match (or one
-row with empty match fields when a name matches nothing); with --json, one
-JSON result per input row (JSON Lines).
+row with empty match fields when a name matches nothing), with the columns
+row,query,list_version,list,entity_id,name,matched_name,type,programs,score,error,category,explanation;
+with --json, one JSON result per input row (JSON Lines).
 
 JSON: {"query","list_version","matches":[{"list","entity_id","name","matched_name","type","programs","score","explanation"}]}`, namematch.DefaultMinScore),
 		Args: func(cmd *cobra.Command, args []string) error {
@@ -163,8 +164,8 @@ func splitList(s string) []string {
 
 func printNameResult(w io.Writer, res *sanctions.NameResult) {
 	defer func() {
-		for _, f := range res.Filtered {
-			fmt.Fprintf(w, "  %d match(es) removed by --%s %s\n", f.Matches, strings.ReplaceAll(f.Filter, "_", "-"), f.Value)
+		if s := filteredLine(res); s != "" {
+			fmt.Fprintf(w, "  %s\n", s)
 		}
 	}()
 	if len(res.Matches) == 0 {
@@ -181,6 +182,15 @@ func printNameResult(w io.Writer, res *sanctions.NameResult) {
 	for _, m := range res.Matches {
 		fmt.Fprintf(w, "  %s: %s\n", m.EntityID, explainLine(m.Explanation))
 	}
+}
+
+// filteredLine says which filters removed matches ("" when none did).
+func filteredLine(res *sanctions.NameResult) string {
+	var parts []string
+	for _, f := range res.Filtered {
+		parts = append(parts, fmt.Sprintf("%d match(es) removed by --%s %s", f.Matches, f.Filter, f.Value))
+	}
+	return strings.Join(parts, "; ")
 }
 
 // explainLine renders an explanation on one line.
@@ -250,7 +260,7 @@ func screenNameBatch(ctx context.Context, st *sanctions.Store, path string, base
 	} else {
 		cw = csv.NewWriter(w)
 		defer cw.Flush()
-		cw.Write([]string{"row", "query", "list_version", "list", "entity_id", "name", "matched_name", "type", "programs", "score", "error"})
+		cw.Write([]string{"row", "query", "list_version", "list", "entity_id", "name", "matched_name", "type", "programs", "score", "error", "category", "explanation"})
 	}
 	for row := 2; ; row++ {
 		rec, err := r.Read()
@@ -300,14 +310,14 @@ func screenNameBatch(ctx context.Context, st *sanctions.Store, path string, base
 		}
 		rs := strconv.Itoa(row)
 		if rowErr != nil {
-			cw.Write([]string{rs, q, "", "", "", "", "", "", "", "", rowErr.Error()})
+			cw.Write([]string{rs, q, "", "", "", "", "", "", "", "", rowErr.Error(), "", ""})
 			continue
 		}
 		if len(res.Matches) == 0 {
-			cw.Write([]string{rs, q, res.ListVersion, "", "", "", "", "", "", "", ""})
+			cw.Write([]string{rs, q, res.ListVersion, "", "", "", "", "", "", "", "", "", filteredLine(res)})
 		}
 		for _, m := range res.Matches {
-			cw.Write([]string{rs, q, res.ListVersion, m.List, m.EntityID, m.Name, m.MatchedName, m.Type, strings.Join(m.Programs, " "), strconv.FormatFloat(m.Score, 'f', 4, 64), ""})
+			cw.Write([]string{rs, q, res.ListVersion, m.List, m.EntityID, m.Name, m.MatchedName, m.Type, strings.Join(m.Programs, " "), strconv.FormatFloat(m.Score, 'f', 4, 64), "", m.Category, m.Explanation.Summary + "; " + explainLine(m.Explanation)})
 		}
 	}
 	if cw != nil {

@@ -99,7 +99,8 @@ func TestScreenNameCLI(t *testing.T) {
 	}
 	found := false
 	for _, r := range byRow["2"] {
-		found = found || r[4] == "un:IQi.001" && r[2] != "" && r[9] != ""
+		// The explanation column keeps why it matched.
+		found = found || r[4] == "un:IQi.001" && r[2] != "" && r[9] != "" && strings.Contains(r[12], "saddam=saddam") && r[11] == "sanctions"
 	}
 	if !found {
 		t.Errorf("row 2 (Saddam): %q", byRow["2"])

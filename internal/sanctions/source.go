@@ -27,7 +27,7 @@ const (
 )
 
 // Formats lists the import formats ParseFile understands.
-var Formats = []string{FormatOFACCSV, FormatOFACXML, FormatOFACAdvanced, FormatUNXML, FormatWatchlist}
+var Formats = []string{FormatOFACCSV, FormatOFACXML, FormatOFACAdvanced, FormatUNXML, FormatWatchlist, FormatAddresses}
 
 // textOf checks raw file bytes and returns them as UTF-8 text: a trailing
 // DOS end-of-file byte (0x1A, present in OFAC's CSV files) and a UTF-8 BOM
