@@ -13,7 +13,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-	"unicode/utf8"
 	"weak"
 
 	"github.com/chaintrace/chaintrace/internal/country"
@@ -72,7 +71,7 @@ type nameIndex struct {
 }
 
 // newNameIndex indexes entities.
-func newNameIndex(label, builtFor string, ents []Entity) *nameIndex {
+func newNameIndex(ctx context.Context, label, builtFor string, ents []Entity) (*nameIndex, error) {
 	ni := &nameIndex{label: label, builtFor: builtFor, entities: ents,
 		lists: map[string]string{}, programs: map[string]string{}, countries: map[string]bool{}, versionOf: map[string]string{}}
 	for _, l := range strings.Split(label, ",") {
@@ -90,8 +89,9 @@ func newNameIndex(label, builtFor string, ents []Entity) *nameIndex {
 			ni.countries[c] = true
 		}
 	}
-	ni.ix = namematch.Build(recs)
-	return ni
+	var err error
+	ni.ix, err = namematch.BuildContext(ctx, recs)
+	return ni, err
 }
 
 // countryKey is how records and filters compare countries: the ISO 3166
@@ -175,11 +175,7 @@ func clip(s string) string {
 	if len(s) <= max {
 		return s
 	}
-	cut := max
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut] + fmt.Sprintf("…(%d bytes)", len(s))
+	return truncUTF8(s, max) + fmt.Sprintf("…(%d bytes)", len(s))
 }
 
 // nameIndexes caches one name index per Store; it is rebuilt when the
@@ -238,7 +234,10 @@ func (s *Store) nameIndex(ctx context.Context, wait bool) (*nameIndex, error) {
 			return nil, err
 		}
 	}
-	ni := newNameIndex(VersionLabel(vs), want, ents)
+	ni, err := newNameIndex(ctx, VersionLabel(vs), want, ents)
+	if err != nil {
+		return nil, fmt.Errorf("name index build stopped: %w", err)
+	}
 	_, names := ni.ix.Len()
 	slog.Info("sanctions: name index built", "versions", ni.label, "entities", len(ents), "names", names, "took", time.Since(start).Round(time.Millisecond))
 	c.cur.Store(ni)

@@ -2,6 +2,7 @@ package namematch
 
 import (
 	"cmp"
+	"context"
 	"math"
 	"slices"
 	"strings"
@@ -158,6 +159,14 @@ func nameTokens(text, typ string) ([]string, uint64) {
 
 // Build indexes records. Names without any token are skipped.
 func Build(records []Record) *Index {
+	ix, _ := BuildContext(context.Background(), records)
+	return ix
+}
+
+// BuildContext is Build, stopping with the context's error once ctx is
+// done (a SIGTERM during a long build). Its time is linear in the size of
+// the names: tokens are cut at 64 bytes and names at 32 tokens.
+func BuildContext(ctx context.Context, records []Record) (*Index, error) {
 	ix := &Index{
 		recs:    records,
 		vocabID: make(map[string]int32),
@@ -198,6 +207,9 @@ func Build(records []Record) *Index {
 		return id
 	}
 	for ri := range records {
+		if ri%1024 == 1023 && ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
 		r := &records[ri]
 		for _, nm := range r.Names {
 			toks, arab := nameTokens(nm.Text, r.Type)
@@ -261,7 +273,7 @@ func Build(records []Record) *Index {
 		ix.names[i].top = top
 	}
 	ix.scratch.New = func() any { return newScratch(len(ix.names), len(ix.recs), len(ix.vocab)) }
-	return ix
+	return ix, ctx.Err()
 }
 
 func (ix *Index) addPosting(v, name int32) {

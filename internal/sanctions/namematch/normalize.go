@@ -3,6 +3,7 @@ package namematch
 import (
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
 )
@@ -120,7 +121,7 @@ func tokenize(s string) ([]string, uint64) {
 	curArab := false
 	emit := func() {
 		if cur.Len() > 0 {
-			toks = append(toks, cur.String())
+			toks = append(toks, capToken(cur.String()))
 			arab = append(arab, curArab)
 			cur.Reset()
 		}
@@ -151,7 +152,7 @@ func tokenize(s string) ([]string, uint64) {
 			mask |= 1 << len(out)
 		}
 		if j-i >= 2 {
-			out = append(out, expand(strings.Join(toks[i:j], ""), arab[i]))
+			out = append(out, expand(capToken(strings.Join(toks[i:j], "")), arab[i]))
 			i = j
 			continue
 		}
@@ -162,6 +163,22 @@ func tokenize(s string) ([]string, uint64) {
 		return nil, 0
 	}
 	return out, mask
+}
+
+// maxTokenLen bounds a token (bytes): no name holds a longer word, and the
+// keys of a token (its deletions) grow with the square of its length.
+const maxTokenLen = 64
+
+// capToken cuts t to maxTokenLen bytes at a character boundary.
+func capToken(t string) string {
+	if len(t) <= maxTokenLen {
+		return t
+	}
+	cut := maxTokenLen
+	for cut > 0 && !utf8.RuneStart(t[cut]) {
+		cut--
+	}
+	return t[:cut]
 }
 
 // abbreviations maps common abbreviations of organisation words to the word,

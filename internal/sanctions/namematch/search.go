@@ -228,6 +228,9 @@ const ctxCheckEvery = 256
 // (records that would have scored at least the threshold), and that stops
 // with the context's error once ctx is done.
 func (ix *Index) SearchContext(ctx context.Context, query string, opts Options) ([]Hit, []Removed, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, nil, err
+	}
 	toks, arab := tokenize(query)
 	if len(toks) == 0 || len(ix.names) == 0 {
 		return nil, nil, ctx.Err()
