@@ -46,6 +46,7 @@ lists the imported versions (as ` + "`lists versions`" + `).`,
 	var imp struct {
 		format, name, published string
 		ticker, category        string
+		maxSize                 int64
 		force                   bool
 		minRatio                float64
 	}
@@ -86,6 +87,9 @@ entries of the version in force, is refused (--force accepts a shrunken list).`,
 			if err := checkMinRatio(imp.minRatio); err != nil {
 				return err
 			}
+			if imp.maxSize > 0 {
+				sanctions.MaxListFileBytes = imp.maxSize << 20
+			}
 			p, err := sanctions.ParseFileWith(imp.format, args[0], sanctions.ParseOptions{Name: imp.name, Ticker: imp.ticker, Category: imp.category})
 			if err != nil {
 				return fmt.Errorf("refused, nothing changed: %w", err)
@@ -116,6 +120,7 @@ entries of the version in force, is refused (--force accepts a shrunken list).`,
 	}
 	importCmd.Flags().StringVar(&imp.format, "format", "", "list format: "+strings.Join(sanctions.Formats, ", "))
 	importCmd.Flags().StringVar(&imp.name, "name", "", "watchlist name (formats watchlist and addresses)")
+	importCmd.Flags().Int64Var(&imp.maxSize, "max-size", sanctions.MaxListFileBytes>>20, "largest list file read, in MiB (a list's entries are held in memory while it is imported)")
 	importCmd.Flags().StringVar(&imp.ticker, "ticker", "", "ticker of every address (format addresses), e.g. XBT, ETH")
 	importCmd.Flags().StringVar(&imp.category, "category", "", "category of the listed addresses (format addresses), e.g. scam; default watchlist")
 	importCmd.Flags().StringVar(&imp.published, "published", "", "publish date to record when the file states none (e.g. 2025-02-21)")
