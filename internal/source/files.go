@@ -597,7 +597,6 @@ var errBadMagic = errors.New("bad magic")
 // zero-filled).
 var ErrNoBlocks = errors.New("no blocks found")
 
-
 // ErrStrayBytes is in the chain of a *FormatError for bytes between two blocks
 // that are not a block frame (FileOptions.Resync skips them).
 var ErrStrayBytes = errors.New("stray bytes between blocks")
