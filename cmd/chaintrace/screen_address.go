@@ -12,7 +12,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/chaintrace/chaintrace/internal/sanctions"
 	"github.com/spf13/cobra"
@@ -140,7 +139,7 @@ func screenAddressBatch(ctx context.Context, st *sanctions.Store, path string, i
 			}
 		}
 		if col < 0 {
-			return usageError{fmt.Errorf("%s: header %q has no \"address\" column", path, clipText(first))}
+			return usageError{fmt.Errorf("%s: header %q has no \"address\" column", path, sanctions.ClipQuote(first))}
 		}
 		r := csv.NewReader(br)
 		r.FieldsPerRecord = -1
@@ -202,7 +201,7 @@ func screenAddressBatch(ctx context.Context, st *sanctions.Store, path string, i
 			return rerr
 		}
 		if asJSON {
-			out := map[string]any{"row": line, "address": clipText(addr)}
+			out := map[string]any{"row": line, "address": sanctions.ClipQuote(addr)}
 			if rerr != nil {
 				out["error"] = rerr.Error()
 			} else {
@@ -216,7 +215,7 @@ func screenAddressBatch(ctx context.Context, st *sanctions.Store, path string, i
 		rs := strconv.Itoa(line)
 		switch {
 		case rerr != nil:
-			cw.Write([]string{rs, clipText(addr), "", "", "", "", "", "", "", "", rerr.Error()})
+			cw.Write([]string{rs, sanctions.ClipQuote(addr), "", "", "", "", "", "", "", "", rerr.Error()})
 		case len(res.Matches) == 0:
 			cw.Write([]string{rs, addr, res.ListVersion, "false", "", "", "", "", "", "", ""})
 		}
@@ -231,17 +230,4 @@ func screenAddressBatch(ctx context.Context, st *sanctions.Store, path string, i
 		return cw.Error()
 	}
 	return nil
-}
-
-// clipText cuts bad input quoted back to the user to a readable length.
-func clipText(s string) string {
-	const max = 200
-	if len(s) <= max {
-		return s
-	}
-	cut := max
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut] + fmt.Sprintf("…(%d bytes)", len(s))
 }

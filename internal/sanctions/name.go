@@ -169,6 +169,10 @@ func sortedValues(m map[string]string) []string {
 	return out
 }
 
+// ClipQuote cuts bad input quoted back in an error to a readable length
+// (200 bytes and the size of the whole).
+func ClipQuote(s string) string { return clip(s) }
+
 // clip cuts a user-given value quoted in an error to a readable length.
 func clip(s string) string {
 	const max = 200
