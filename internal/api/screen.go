@@ -66,7 +66,7 @@ func screenError(w http.ResponseWriter, err error) {
 	}
 }
 
-// GET /v1/screen/address/{address}[?list_version=3,7]
+// GET /v1/screen/address/{address}[?list_version=3,7][&details=false]
 func (s *Server) handleScreenAddress(w http.ResponseWriter, r *http.Request) {
 	if !s.sanctionsReady(w) {
 		return
@@ -86,6 +86,14 @@ func (s *Server) handleScreenAddress(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		screenError(w, err)
 		return
+	}
+	if noDetails(r) && len(res.Matches) > 0 {
+		ms := make([]sanctions.Match, len(res.Matches)) // the index's matches are shared
+		for i, m := range res.Matches {
+			m.Entity = nil
+			ms[i] = m
+		}
+		res.Matches = ms
 	}
 	writeJSON(w, http.StatusOK, res)
 }

@@ -33,6 +33,21 @@ func TestEntityDetailsAndWatchlistCategory(t *testing.T) {
 	if len(nres.Matches) == 0 || nres.Matches[0].Entity == nil || nres.Matches[0].Entity.ID != "ofac:27307" || nres.Matches[0].Entity.ListVersion != "ofac-sdn@1" || !nres.Matches[0].Sanctioned {
 		t.Errorf("name match details: %+v", nres.Matches)
 	}
+	// ?details=false leaves the details out.
+	var bare sanctions.NameResult
+	getJSON(t, srv.URL+"/v1/screen/name?q=Lazarus+Group&details=false", &bare)
+	if len(bare.Matches) == 0 || bare.Matches[0].Entity != nil {
+		t.Errorf("details=false: %+v", bare.Matches)
+	}
+	var bareAddr sanctions.AddressResult
+	getJSON(t, srv.URL+"/v1/screen/address/0x098b716b8aaf21512996dc57eb0615e2383e2f96?details=false", &bareAddr)
+	if len(bareAddr.Matches) != 1 || bareAddr.Matches[0].Entity != nil {
+		t.Errorf("address details=false: %+v", bareAddr.Matches)
+	}
+	getJSON(t, srv.URL+"/v1/screen/address/0x098b716b8aaf21512996dc57eb0615e2383e2f96", &res)
+	if res.Matches[0].Entity == nil {
+		t.Error("details=false changed the shared index")
+	}
 	var ent struct {
 		ListVersion string `json:"list_version"`
 		sanctions.Entity

@@ -62,7 +62,19 @@ func (s *Server) handleScreenName(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusInternalServerError, err.Error())
 		return
 	}
+	if noDetails(r) {
+		for i := range res.Matches {
+			res.Matches[i].Entity = nil
+		}
+	}
 	writeJSON(w, http.StatusOK, res)
+}
+
+// noDetails reports whether the request asks for matches without the listed
+// party's details (?details=false): a third of the bytes of a name answer.
+func noDetails(r *http.Request) bool {
+	v := r.URL.Query().Get("details")
+	return v == "false" || v == "0"
 }
 
 // nameOptions reads the filters of a name screen from query parameters.

@@ -9,7 +9,9 @@
 package sanctions
 
 import (
+	"encoding/json"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -147,11 +149,31 @@ type EntityDetails struct {
 	Entity
 	ListVersion    string `json:"list_version"` // e.g. "ofac-sdn@3"
 	CryptoAddressN int    `json:"crypto_address_count,omitempty"`
+	// json is the encoding, made once: the details of a listed party are
+	// shared by every answer that matches it and never change.
+	json *onceJSON
 }
 
-// Details returns e as a match shows it, from version label.
+type onceJSON struct {
+	once sync.Once
+	b    []byte
+	err  error
+}
+
+// MarshalJSON encodes the details once and reuses the bytes.
+func (d *EntityDetails) MarshalJSON() ([]byte, error) {
+	type plain EntityDetails // without this method
+	if d.json == nil {
+		return json.Marshal((*plain)(d))
+	}
+	d.json.once.Do(func() { d.json.b, d.json.err = json.Marshal((*plain)(d)) })
+	return d.json.b, d.json.err
+}
+
+// Details returns e as a match shows it, from version label. Callers share
+// the result between answers (it must not be changed).
 func (e *Entity) Details(label string) *EntityDetails {
-	d := &EntityDetails{Entity: *e, ListVersion: label, CryptoAddressN: len(e.CryptoAddresses)}
+	d := &EntityDetails{Entity: *e, ListVersion: label, CryptoAddressN: len(e.CryptoAddresses), json: &onceJSON{}}
 	d.CryptoAddresses = nil
 	d.Category = e.CategoryOf()
 	return d

@@ -66,14 +66,16 @@ type nameIndex struct {
 	entities []Entity
 	// filter values present, case-folded -> as listed
 	lists, programs map[string]string
-	versionOf       map[string]string // list -> its version label
-	countries       map[string]bool   // country keys of the records (codes, or folded names)
+	versionOf       map[string]string               // list -> its version label
+	details         []atomic.Pointer[EntityDetails] // per entity, made at its first match
+	countries       map[string]bool                 // country keys of the records (codes, or folded names)
 }
 
 // newNameIndex indexes entities.
 func newNameIndex(ctx context.Context, label, builtFor string, ents []Entity) (*nameIndex, error) {
 	ni := &nameIndex{label: label, builtFor: builtFor, entities: ents,
-		lists: map[string]string{}, programs: map[string]string{}, countries: map[string]bool{}, versionOf: map[string]string{}}
+		lists: map[string]string{}, programs: map[string]string{}, countries: map[string]bool{}, versionOf: map[string]string{},
+		details: make([]atomic.Pointer[EntityDetails], len(ents))}
 	for _, l := range strings.Split(label, ",") {
 		if i := strings.LastIndexByte(l, '@'); i > 0 {
 			ni.versionOf[l[:i]] = l
@@ -300,10 +302,23 @@ func (ni *nameIndex) screen(ctx context.Context, query string, opts NameOptions)
 		res.Matches = append(res.Matches, NameMatch{
 			List: e.List, EntityID: e.ID, Name: e.Name, MatchedName: h.MatchedName,
 			Type: e.Type, Category: e.CategoryOf(), Sanctioned: IsOfficial(e.List), Programs: progs, Score: h.Score, Explanation: h.Explanation,
-			Entity: e.Details(ni.versionOf[e.List]),
+			Entity: ni.detailsOf(h.RecordIndex),
 		})
 	}
 	return res, nil
+}
+
+// detailsOf returns the details of entity i, made once and shared.
+func (ni *nameIndex) detailsOf(i int) *EntityDetails {
+	if d := ni.details[i].Load(); d != nil {
+		return d
+	}
+	e := &ni.entities[i]
+	d := e.Details(ni.versionOf[e.List])
+	if ni.details[i].CompareAndSwap(nil, d) {
+		return d
+	}
+	return ni.details[i].Load()
 }
 
 var yearRE = regexp.MustCompile(`\b(1[89]\d\d|20\d\d)\b`)
