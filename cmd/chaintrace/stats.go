@@ -5,12 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"strings"
 	"syscall"
 
 	"github.com/chaintrace/chaintrace/internal/api"
 	"github.com/chaintrace/chaintrace/internal/index"
+	"github.com/chaintrace/chaintrace/internal/store"
 	"github.com/spf13/cobra"
 )
 
@@ -64,6 +66,9 @@ func printView(w io.Writer, asJSON bool, v any, text func(io.Writer)) error {
 func openIndexRead(dataDir string) (*index.Index, error) {
 	dir := index.DirIn(dataDir)
 	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		if err != nil && errors.Is(err, fs.ErrPermission) {
+			return nil, fmt.Errorf("chain index: %w", store.AccessError(dir, "read", err))
+		}
 		return nil, fmt.Errorf("no chain index in %s: run chaintrace ingest first", dataDir)
 	}
 	ix, err := index.Open(dir, index.Options{})
