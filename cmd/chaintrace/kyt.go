@@ -1,0 +1,135 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/chaintrace/chaintrace/internal/index"
+	"github.com/chaintrace/chaintrace/internal/monitor"
+	"github.com/chaintrace/chaintrace/internal/sanctions"
+	"github.com/chaintrace/chaintrace/internal/store"
+)
+
+// envDB names a PostgreSQL store for shared state (KYT transfers, alerts,
+// rules) instead of the embedded SQLite file: CHAINTRACE_DB=postgres://…
+const envDB = "CHAINTRACE_DB"
+
+var kytCmd = &cobra.Command{
+	Use:   "kyt",
+	Short: "KYT transfer monitoring: register transfers, alerts, rules, re-screening",
+	Long: `KYT (know your transaction) monitoring: an exchange registers its users' deposits
+(received) and withdrawals (sent) by TXID:VOUT or TXID:ADDRESS; each is screened for
+sanctions and exposure, and rules turn exposure into alerts (SEVERE, HIGH, MEDIUM,
+LOW). ` + "`chaintrace serve`" + ` screens in the background and serves the same over HTTP
+(/v1/kyt/…); these commands work on the same store. State lives in the data folder's
+SQLite store, or in PostgreSQL when ` + envDB + `=postgres://… is set. See docs/kyt.md.`,
+}
+
+func init() { rootCmd.AddCommand(kytCmd) }
+
+// openKYTStore opens the SQL store holding the KYT state.
+func openKYTStore(ctx context.Context, dataDir string) (*store.DB, error) {
+	if dsn := os.Getenv(envDB); dsn != "" {
+		if !strings.HasPrefix(dsn, "postgres://") && !strings.HasPrefix(dsn, "postgresql://") {
+			return nil, fmt.Errorf("%s: want a postgres:// URL", envDB)
+		}
+		return store.OpenPostgres(ctx, dsn)
+	}
+	return store.Open(dataDir)
+}
+
+// kytSession is the monitor opened by a command, with what it holds open.
+type kytSession struct {
+	svc    *monitor.Service
+	ix     *index.Index // nil when the index is absent or held by another process
+	ixErr  error
+	closer []func()
+}
+
+func (k *kytSession) Close() {
+	for i := len(k.closer) - 1; i >= 0; i-- {
+		k.closer[i]()
+	}
+}
+
+// openKYT opens the monitor over the data folder. With withChain the chain
+// index is opened too (for screening in this process) when it is free; a
+// server holding it screens instead.
+func openKYT(ctx context.Context, dataDir string, withChain bool) (*kytSession, error) {
+	k := &kytSession{}
+	db, err := openKYTStore(ctx, dataDir)
+	if err != nil {
+		return nil, err
+	}
+	k.closer = append(k.closer, func() { db.Close() })
+	opt := monitor.Options{}
+	if withChain {
+		st, err := sanctions.OpenStore(dataDir)
+		if err != nil {
+			k.Close()
+			return nil, err
+		}
+		k.closer = append(k.closer, func() { st.Close() })
+		opt.Exposers = kytExposers(st)
+		if ix, err := openIndexRead(dataDir); err == nil {
+			k.ix = ix
+			k.closer = append(k.closer, func() { ix.Close() })
+			opt.Chain = func() (monitor.Chain, error) { return ix, nil }
+		} else {
+			k.ixErr = err
+		}
+	}
+	if k.svc, err = monitor.New(ctx, db, opt); err != nil {
+		k.Close()
+		return nil, err
+	}
+	return k, nil
+}
+
+// kytExposers are the exposure sources wired into the monitor.
+func kytExposers(st *sanctions.Store) []monitor.Exposer {
+	return []monitor.Exposer{monitor.NewSanctionsExposer(st)}
+}
+
+// drain screens the queued transfers in this process when the chain index is
+// free, or says who will.
+func (k *kytSession) drain(ctx context.Context, w io.Writer) error {
+	if k.ix == nil {
+		if errors.Is(k.ixErr, errIndexInUse) {
+			fmt.Fprintln(w, "kyt: the chain index is in use by another process: the running server screens the queued transfers")
+		} else {
+			fmt.Fprintf(w, "kyt: transfers stay pending: %v\n", k.ixErr)
+		}
+		return nil
+	}
+	if err := k.svc.CheckTriggers(ctx); err != nil {
+		return err
+	}
+	n, err := k.svc.Drain(ctx)
+	if n > 0 {
+		fmt.Fprintf(w, "kyt: screened %d transfer(s)\n", n)
+	}
+	return err
+}
+
+// kytUsage makes the monitor's bad-input errors usage errors (exit 2).
+func kytUsage(err error) error {
+	if errors.Is(err, monitor.ErrBadInput) || errors.Is(err, monitor.ErrNotFound) {
+		return usageError{err}
+	}
+	return err
+}
+
+func sat(n int64) string { return fmt.Sprintf("%d sat (%.8f BTC)", n, float64(n)/1e8) }
+
+// printAlertLine prints one alert on a line.
+func printAlertLine(w io.Writer, a monitor.Alert) {
+	fmt.Fprintf(w, "  %s  %-6s %-10s %-9s %-8s %s  %q  hops %d  %s\n", a.AlertID, a.AlertLevel, a.Category, a.ExposureType, a.Status,
+		sat(a.AlertAmount), a.Service, a.Hops, a.CreatedAt.Format("2006-01-02 15:04:05"))
+}
