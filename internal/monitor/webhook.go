@@ -31,6 +31,9 @@ type Webhook struct {
 	Timeout time.Duration // per attempt (default 10 s)
 	// MaxAttempts before a delivery is marked dead (default 20, about a day of backoff).
 	MaxAttempts int
+	// Backoff is the wait after the first failed attempt, doubled after each
+	// further one up to an hour (default 2 s).
+	Backoff time.Duration
 	// Client overrides the HTTP client (tests).
 	Client *http.Client
 }
@@ -166,9 +169,12 @@ func (s *Service) claimDeliveries(ctx context.Context, n int) ([]delivery, error
 	return out, err
 }
 
-// webhookBackoff is the wait after a failed attempt: 2 s doubling to 1 h.
-func webhookBackoff(attempts int) time.Duration {
-	d := 2 * time.Second
+// webhookBackoff is the wait after a failed attempt: base doubling to 1 h.
+func webhookBackoff(base time.Duration, attempts int) time.Duration {
+	d := base
+	if d <= 0 {
+		d = 2 * time.Second
+	}
 	for i := 1; i < attempts && d < time.Hour; i++ {
 		d *= 2
 	}
@@ -221,7 +227,7 @@ func (s *Service) deliver(ctx context.Context, d delivery) {
 				WHERE id = ? AND lease_token = ?`), OutboxDead, err.Error(), d.id, d.token)
 		default:
 			_, err2 = tx.ExecContext(ctx, s.q(`UPDATE kyt_outbox SET next_at = ?, last_error = ?, lease_token = '', lease_until = 0
-				WHERE id = ? AND lease_token = ?`), nowMS()+webhookBackoff(d.attempts).Milliseconds(), err.Error(), d.id, d.token)
+				WHERE id = ? AND lease_token = ?`), nowMS()+webhookBackoff(s.opt.Webhook.Backoff, d.attempts).Milliseconds(), err.Error(), d.id, d.token)
 		}
 		return err2
 	})
@@ -243,7 +249,11 @@ func (s *Service) RunWebhooks(ctx context.Context) {
 	sem := make(chan struct{}, inFlight)
 	var wg sync.WaitGroup
 	defer wg.Wait()
-	t := time.NewTicker(time.Second)
+	every := time.Second
+	if b := s.opt.Webhook.Backoff; b > 0 && b < every {
+		every = b
+	}
+	t := time.NewTicker(every)
 	defer t.Stop()
 	for ctx.Err() == nil {
 		free := inFlight - len(sem)
