@@ -64,7 +64,11 @@ to switch --change). See docs/clustering.md.`,
 				if err != nil {
 					return err
 				}
-				v, err := st.ViewOf(ix, clusterLabels(), id, page)
+				var src cluster.LabelSource
+				if ls := loadClusterLabels(cmd.Context(), flagData, ix.Network()); ls != nil {
+					src = ls
+				}
+				v, err := st.ViewOf(ix, src, id, page)
 				if err != nil {
 					return err
 				}
@@ -102,7 +106,7 @@ func runRebuild(w io.Writer, ix *index.Index, mode cluster.ChangeMode) error {
 	if err := os.RemoveAll(tmp); err != nil {
 		return err
 	}
-	st, err := cluster.Open(tmp, clusterOptions(mode))
+	st, err := cluster.Open(tmp, clusterOptions(flagData, ix, mode))
 	if err != nil {
 		return err
 	}
@@ -147,7 +151,3 @@ func printCluster(w io.Writer, v *cluster.View) {
 		fmt.Fprintf(w, "  %s\n", a)
 	}
 }
-
-// clusterLabels is the label store the cluster views read (nil until the
-// labels store is wired in).
-func clusterLabels() cluster.LabelSource { return nil }

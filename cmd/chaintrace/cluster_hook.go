@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 
@@ -46,7 +47,7 @@ func (c clusterChain) Flush() error {
 // ChangeAny keeps the mode it was built with) and brings it to the index's
 // tip.
 func openClusterStore(dataDir string, ix *index.Index, mode cluster.ChangeMode) (*cluster.Store, error) {
-	st, err := cluster.Open(cluster.DirIn(dataDir), clusterOptions(mode))
+	st, err := cluster.Open(cluster.DirIn(dataDir), clusterOptions(dataDir, ix, mode))
 	if err != nil {
 		return nil, err
 	}
@@ -83,8 +84,12 @@ func withClustering(dataDir string, ix *index.Index, ch ingest.Chain) (ingest.Ch
 
 // clusterOptions are the store options of this build: the classifier's
 // multi-party predicate and the label store's service labels.
-func clusterOptions(mode cluster.ChangeMode) cluster.Options {
-	return cluster.Options{Change: mode, MultiParty: multiPartyTx}
+func clusterOptions(dataDir string, ix *index.Index, mode cluster.ChangeMode) cluster.Options {
+	opt := cluster.Options{Change: mode, MultiParty: multiPartyTx}
+	if ls := loadClusterLabels(context.Background(), dataDir, ix.Network()); ls != nil {
+		opt.Labeler = ls
+	}
+	return opt
 }
 
 // multiPartyTx is the classifier's verdict on tx t (nil until the classifier

@@ -153,6 +153,11 @@ func TestGuardsAndExplain(t *testing.T) {
 		if len(steps) == 0 {
 			t.Fatalf("explain(%d,%d): empty path in one cluster", a, b)
 		}
+		// The steps chain: each starts in the cluster the previous one
+		// reached, and a's side comes first.
+		if !s.SameCluster(steps[0].From, a) || !s.SameCluster(steps[len(steps)-1].To, b) {
+			t.Fatalf("explain(%d,%d): path ends %d, %d", a, b, steps[0].From, steps[len(steps)-1].To)
+		}
 		for _, st := range steps {
 			if st.Merge.Status != Applied || !inputs(st.Merge.Tx)[st.Merge.A] {
 				t.Fatalf("explain(%d,%d): step %+v", a, b, st.Merge)

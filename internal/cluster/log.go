@@ -67,8 +67,24 @@ type Merge struct {
 	Heuristic Heuristic // evidence
 	Status    Status
 	Score     float64 // evidence score (log-odds units; multi-input: 0)
-	// For fingerprint records: the fingerprint set on A.
+	// For fingerprint records: the fingerprint set on A; for merges, flags
+	// (mergeTagInherited, mergeBInChild).
 	FP uint8
+}
+
+// Merge flags.
+const (
+	mergeTagInherited = 1 << 0 // the root took the child's service tag
+	mergeBInChild     = 1 << 1 // B (not A) was in the child's cluster
+)
+
+// sides returns the merge's address in the child's cluster and the one in
+// the root's.
+func (m Merge) sides() (child, root uint64) {
+	if m.FP&mergeBInChild != 0 {
+		return m.B, m.A
+	}
+	return m.A, m.B
 }
 
 const mergeLen = 5*7 + 1 + 1 + 2 + 1 // 40

@@ -58,10 +58,11 @@ func (s *Store) Members(id uint64, offset uint64, fn func(a uint64) bool) error 
 
 // Step is one merge on the path that joins two addresses: the merge-log
 // record whose evidence (tx, heuristic, score) joined the cluster of From
-// with that of To.
+// (on the first address's side) with that of To.
 type Step struct {
-	Log   uint64 // merge-log record number
-	Merge Merge
+	Log      uint64 // merge-log record number
+	Merge    Merge
+	From, To uint64
 }
 
 // Explain returns whether address ids a and b are in one cluster and, if
@@ -96,11 +97,15 @@ func (s *Store) Explain(a, b uint64) (bool, []Step) {
 		j--
 	}
 	var steps []Step
-	for _, e := range ea[:i] {
-		steps = append(steps, Step{e, decodeMerge(s.log.rec(e))})
+	for _, e := range ea[:i] { // up from a: child side first
+		m := decodeMerge(s.log.rec(e))
+		c, r := m.sides()
+		steps = append(steps, Step{e, m, c, r})
 	}
-	for k := j - 1; k >= 0; k-- {
-		steps = append(steps, Step{eb[k], decodeMerge(s.log.rec(eb[k]))})
+	for k := j - 1; k >= 0; k-- { // down to b: root side first
+		m := decodeMerge(s.log.rec(eb[k]))
+		c, r := m.sides()
+		steps = append(steps, Step{eb[k], m, r, c})
 	}
 	return true, steps
 }

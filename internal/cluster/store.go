@@ -431,7 +431,7 @@ func (s *Store) revert(m Merge) {
 	c.parent, c.merge = m.Child, noID
 	c.next, r.next = r.next, c.next
 	r.size = m.RootSize
-	if m.FP&1 != 0 { // the root's tag came from the child
+	if m.FP&mergeTagInherited != 0 {
 		r.tag = 0
 	}
 	s.nodes.set(m.Child, c)
@@ -475,7 +475,10 @@ func (s *Store) union(t, a, b uint64, h Heuristic, score float64) bool {
 	m.Child, m.Root, m.ChildSize, m.RootSize = child, root, cn.size, rn.size
 	if rn.tag == 0 && cn.tag != 0 {
 		rn.tag = cn.tag
-		m.FP = 1
+		m.FP |= mergeTagInherited
+	}
+	if child == rb {
+		m.FP |= mergeBInChild
 	}
 	idx := s.log.len()
 	m.encode(s.log.add())

@@ -182,11 +182,11 @@ func (s *Store) ExplainOf(ix *index.Index, a, b uint64) (*ExplainView, error) {
 		return ad.String(params), nil
 	}
 	for _, st := range steps {
-		from, err := str(st.Merge.A)
+		from, err := str(st.From)
 		if err != nil {
 			return nil, err
 		}
-		to, err := str(st.Merge.B)
+		to, err := str(st.To)
 		if err != nil {
 			return nil, err
 		}
