@@ -79,7 +79,8 @@ func withClustering(dataDir string, ix *index.Index, ch ingest.Chain) (ingest.Ch
 	if err != nil {
 		return nil, nil, err
 	}
-	return clusterChain{Chain: ch, ix: ix, st: st}, st.Close, nil
+	servingClusters = st
+	return clusterChain{Chain: ch, ix: ix, st: st}, func() error { servingClusters = nil; return st.Close() }, nil
 }
 
 // clusterOptions are the store options of this build: the classifier's
