@@ -18,6 +18,7 @@ type Config struct {
 	btcConfig
 	screenConfig
 	kytConfig
+	clusterConfig
 }
 
 // Server is the HTTP handler for the whole API.
@@ -35,6 +36,7 @@ func New(cfg Config) *Server {
 	s.registerBTC()
 	s.registerScreen()
 	s.registerKYT()
+	s.registerCluster()
 	return s
 }
 

@@ -64,7 +64,7 @@ func (s *Server) registerBTC() {
 			return
 		}
 		v, err := ix.Address(addr, offset, limit)
-		answer(w, v, err, "address "+addr)
+		answer(w, s.withClusterID(ix, v), err, "address "+addr)
 	}))
 }
 
