@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
-
 )
 
 // MixerTerms are what an investigator assumes about a custodial mixer's

@@ -122,10 +122,10 @@ type Request struct {
 
 // Result is a trace's answer (the JSON of `chaintrace trace`).
 type Result struct {
-	Source    string    `json:"source"`
-	Model     Model     `json:"model"`
-	Direction Direction `json:"direction"`
-	Limits    Limits    `json:"limits"`
+	Source    string     `json:"source"`
+	Model     Model      `json:"model"`
+	Direction Direction  `json:"direction"`
+	Limits    Limits     `json:"limits"`
 	HitLimits []HitLimit `json:"hit_limits"`
 	// Endpoints are the findings: where the traced satoshis ended, at least
 	// MinConfidence sure.
