@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/chaintrace/chaintrace/internal/index"
+	"github.com/chaintrace/chaintrace/internal/sim"
 	"github.com/chaintrace/chaintrace/internal/trace"
 )
 
@@ -101,6 +102,57 @@ evidence. Without --format it prints a summary. See docs/tracing.md.`,
 	f.DurationVar(&timeout, "timeout", trace.DefaultTimeout, "stop the trace after this long")
 	f.Float64Var(&req.Limits.MinConfidence, "min-confidence", trace.DefaultMinConfidence, "endpoints below this confidence are candidates, not findings")
 	f.BoolVar(&req.ThroughCoinJoins, "through-coinjoins", false, "follow CoinJoin outputs (equal outputs with confidence 1/anonymity set)")
+	f.BoolVar(&req.FollowPeels, "follow-peels", false, "follow a peel chain's payments to unattributed recipients further (default: they are endpoints)")
 	f.BoolVar(&req.ThroughMixers, "through-mixers", false, "match deposits into attributed custodial mixers with their payouts")
 	rootCmd.AddCommand(cmd)
+}
+
+func init() {
+	var (
+		truthDir string
+		asJSON   bool
+		hops     int
+	)
+	cmd := &cobra.Command{
+		Use:   "eval --truth SIMDIR --data DIR [--json]",
+		Short: "Score every taint model against a simulated theft's loot books",
+		Long: `eval traces a simulated lazarus theft (SIMDIR from chaintrace simulate, indexed under --data)
+forward under each taint model, without and with pass-through (CoinJoins and custodial mixers), and
+prints the satoshi-weighted precision and recall of the stolen coins its findings attribute to
+exchange deposits against the simulator's books, and the same counted in deposits. Addresses are
+attributed with the simulation's investigator labels only.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if truthDir == "" {
+				return usageError{errors.New("--truth SIMDIR is required")}
+			}
+			h, err := sim.ReadHeader(truthDir)
+			if err != nil {
+				return usageError{fmt.Errorf("--truth %s: %w", truthDir, err)}
+			}
+			attr, err := trace.SimLabels(truthDir)
+			if err != nil {
+				return err
+			}
+			return withIndex(func(ix *index.Index) error {
+				rep, err := trace.Eval(cmd.Context(), trace.New(ix, attr, nil), h, trace.Limits{Hops: hops})
+				if err != nil {
+					return err
+				}
+				if asJSON {
+					return printJSON(cmd.OutOrStdout(), rep)
+				}
+				trace.WriteEval(cmd.OutOrStdout(), rep)
+				return nil
+			})
+		},
+	}
+	cmd.Flags().StringVar(&truthDir, "truth", "", "the simulation's folder (truth.json, truth.jsonl)")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	cmd.Flags().IntVar(&hops, "hops", 50, "hop limit of the traces")
+	for _, c := range rootCmd.Commands() {
+		if c.Name() == "trace" {
+			c.AddCommand(cmd)
+		}
+	}
 }

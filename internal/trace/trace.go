@@ -135,6 +135,7 @@ type hop struct {
 	lhops  int
 	conf   float64
 	peel   int32
+	payee  bool // the taint is a peel chain's payment (the small output)
 }
 
 type attrEntry struct {
@@ -431,6 +432,13 @@ func (w *walk) route(t, o uint64, j int, tt taint, h hop) {
 		w.endpoint(outpoint, Endpoint{Entity: e.a.Entity, Category: e.a.Category, Address: e.addr, Amount: tt.amount, Outpoint: outpoint}, h)
 		return
 	}
+	if h.payee && !w.req.FollowPeels {
+		id := "addr:" + e.addr
+		w.gnode(id, "payee", e.addr)
+		w.edge(from, id, out.Value, tt.amount)
+		w.endpoint(outpoint, Endpoint{Category: "payee", Address: e.addr, Amount: tt.amount, Outpoint: outpoint}, h)
+		return
+	}
 	if out.SpentBy == index.NoID {
 		id := "addr:" + e.addr
 		if e.addr == "" {
@@ -589,8 +597,13 @@ func (w *walk) stepForward(it *item, h hop) {
 	split, feeT := splitForward(w.req.Model, it.slots, ins, outs, fee)
 	w.res.Fees += feeT
 	// A peel hop: one input, two outputs, the larger at least 80% of it.
+	payee := -1
 	if len(ins) == 1 && len(outs) == 2 {
 		big, small := max(outs[0], outs[1]), min(outs[0], outs[1])
+		payee = 0
+		if outs[1] < outs[0] {
+			payee = 1
+		}
 		if big*10 >= ins[0]*8 {
 			if it.peel >= 0 {
 				p := w.peels[it.peel]
@@ -608,7 +621,9 @@ func (w *walk) stepForward(it *item, h hop) {
 		}
 	}
 	for j, tt := range split {
-		w.route(t, r.OutStart+uint64(j), j, tt, h)
+		hh := h
+		hh.payee = j == payee && h.peel >= 0
+		w.route(t, r.OutStart+uint64(j), j, tt, hh)
 	}
 }
 

@@ -116,6 +116,11 @@ type Request struct {
 	// ThroughMixers matches deposits into an attributed custodial mixer
 	// with its payouts (forward traces only).
 	ThroughMixers bool
+	// FollowPeels follows a peel chain's payments (its small outputs) past
+	// their first recipient. By default a payment to an unattributed
+	// recipient is an endpoint of category "payee": the chain is the
+	// traced owner's wallet, its peels are what it paid to others.
+	FollowPeels bool
 	// Mixer holds the matching terms for ThroughMixers (zero: defaults).
 	Mixer MixerTerms
 }
