@@ -23,9 +23,22 @@ import (
 
 // Tracer runs traces over one index.
 type Tracer struct {
-	ix    *index.Index
-	attr  Attributor
-	kinds Kinds
+	ix       *index.Index
+	attr     Attributor
+	kinds    Kinds
+	clusters Clusters
+}
+
+// Clusters resolves address clusters (cluster.Store satisfies it).
+type Clusters interface {
+	ClusterOf(a uint64) (id, size uint64, ok bool)
+	Members(id uint64, offset uint64, fn func(a uint64) bool) error
+}
+
+// WithClusters lets the tracer trace from clusters ("cluster:ID").
+func (tr *Tracer) WithClusters(c Clusters) *Tracer {
+	tr.clusters = c
+	return tr
 }
 
 // New returns a tracer over ix. attr attributes addresses (nil: none);
@@ -313,17 +326,37 @@ func (w *walk) seed(from string) error {
 		}
 		return nil
 	}
-	a, txs2, err := w.addressTxs(from)
+	addrs, err := w.subjectAddrs(from)
 	if err != nil {
 		return err
 	}
 	w.gnode("addr:"+from, "address", "source")
-	for _, t := range txs2 {
+	set := make(map[uint64]bool, len(addrs))
+	var paid []uint64
+	for _, a := range addrs {
+		set[a] = true
+		if err := w.g.AddressTxs(a, func(t uint64, recv, _ int64) bool {
+			if recv > 0 {
+				paid = append(paid, t)
+			}
+			return len(paid) <= w.req.Limits.Nodes
+		}); err != nil {
+			return err
+		}
+	}
+	if len(paid) > w.req.Limits.Nodes {
+		return badInput("%s received in more than %d paid (the node budget): trace one of its outputs, or raise --nodes", from, w.req.Limits.Nodes)
+	}
+	sort.Slice(paid, func(i, j int) bool { return paid[i] < paid[j] })
+	for k, t := range paid {
+		if k > 0 && paid[k-1] == t {
+			continue
+		}
 		r := g.TxRange(t)
 		w.nodes = append(w.nodes, node{tx: t, parent: -1})
 		h.parent = int32(len(w.nodes) - 1)
 		for o := r.OutStart; o < r.OutEnd; o++ {
-			if w.paysAddr(o, a) {
+			if w.paysAny(o, set) {
 				w.seedOutput(t, o, h)
 			}
 		}
@@ -331,31 +364,63 @@ func (w *walk) seed(from string) error {
 	return nil
 }
 
-// addressTxs resolves an address to its id and the txs paying it. It reads
-// through the graph view only, so it runs inside View.
-func (w *walk) addressTxs(s string) (uint64, []uint64, error) {
+// subjectAddrs resolves an address, or a cluster ("cluster:ID" or a bare
+// number, when the tracer has clusters), to address ids.
+func (w *walk) subjectAddrs(s string) ([]uint64, error) {
+	if id, ok := parseClusterID(s); ok {
+		if w.tr.clusters == nil {
+			return nil, badInput("%q is a cluster id, but no clustering is available (run chaintrace cluster first)", s)
+		}
+		var addrs []uint64
+		err := w.tr.clusters.Members(id, 0, func(a uint64) bool {
+			addrs = append(addrs, a)
+			return len(addrs) <= w.req.Limits.Nodes
+		})
+		if err != nil {
+			return nil, err
+		}
+		if len(addrs) == 0 {
+			return nil, fmt.Errorf("%w: cluster %d has no members", ErrNotFound, id)
+		}
+		if len(addrs) > w.req.Limits.Nodes {
+			return nil, badInput("cluster %d has more than %d addresses (the node budget)", id, w.req.Limits.Nodes)
+		}
+		return addrs, nil
+	}
+	a, err := w.addressID(s)
+	if err != nil {
+		return nil, err
+	}
+	return []uint64{a}, nil
+}
+
+// parseClusterID parses "cluster:ID" or a bare decimal number.
+func parseClusterID(s string) (uint64, bool) {
+	s = strings.TrimPrefix(s, "cluster:")
+	if s == "" || len(s) > 20 {
+		return 0, false
+	}
+	n, err := strconv.ParseUint(s, 10, 64)
+	return n, err == nil
+}
+
+// addressID resolves an address string to its id (inside View).
+func (w *walk) addressID(s string) (uint64, error) {
 	ad, err := chain.ParseAddr(s, w.tr.ix.Network())
 	if err != nil {
-		return 0, nil, badInput("%q is neither a txid[:vout] nor an address of this network: %v", s, err)
+		return 0, badInput("%q is neither a txid[:vout] nor an address of this network: %v", s, err)
 	}
 	a, ok := w.g.AddressID(ad.Key())
 	if !ok {
-		return 0, nil, fmt.Errorf("%w: address %s has no transactions in the index", ErrNotFound, s)
+		return 0, fmt.Errorf("%w: address %s has no transactions in the index", ErrNotFound, s)
 	}
-	var txs []uint64
-	err = w.g.AddressTxs(a, func(t uint64, recv, _ int64) bool {
-		if recv > 0 {
-			txs = append(txs, t)
-		}
-		return true
-	})
-	return a, txs, err
+	return a, nil
 }
 
-func (w *walk) paysAddr(o, a uint64) bool {
+func (w *walk) paysAny(o uint64, set map[uint64]bool) bool {
 	w.buf = w.g.OutputAddrs(o, w.buf[:0])
 	for _, x := range w.buf {
-		if x == a {
+		if set[x] {
 			return true
 		}
 	}
@@ -701,7 +766,37 @@ func (w *walk) stepBackward(it *item, h hop) {
 		w.endpoint("cj:"+txid, Endpoint{Entity: kind, Category: "coinjoin", Amount: it.amount}, h)
 		return
 	}
+	// A peel chain walked backward counts as one hop too.
+	if len(ins) == 1 && len(outs) == 2 && max(outs[0], outs[1])*10 >= ins[0]*8 {
+		if it.peel >= 0 {
+			p := w.peels[it.peel]
+			p.hops++
+			p.peeled += min(outs[0], outs[1])
+			p.first = t
+			h.lhops = it.lhops
+			h.peel = it.peel
+		} else {
+			w.peels = append(w.peels, &peelRun{first: t, last: t, hops: 1, peeled: min(outs[0], outs[1])})
+			h.peel = int32(len(w.peels) - 1)
+		}
+	}
 	split := splitBackward(w.req.Model, it.slots, outs, ins)
+	var got int64
+	for _, tt := range split {
+		got += tt.amount
+	}
+	if lost := it.amount - got; lost > 0 && w.req.Model != Poison {
+		// Inputs of unknown value (a coinbase's, or outputs not indexed)
+		// cannot take taint: say where it came from.
+		if r.InEnd-r.InStart == 1 && g.Input(r.InStart) == index.CoinbaseID {
+			id := "coinbase:" + txid
+			w.gnode(id, "coinbase", "newly mined")
+			w.edge(txid, id, lost, lost)
+			w.endpoint(txid+":in0", Endpoint{Category: "coinbase", Entity: "newly mined", Amount: lost}, h)
+		} else {
+			w.hit("unindexed", lost, txid)
+		}
+	}
 	for k, tt := range split {
 		if tt.amount <= 0 {
 			continue
