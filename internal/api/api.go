@@ -17,6 +17,7 @@ type Config struct {
 	// Subsystem fields are added by each subsystem's file in this package.
 	btcConfig
 	screenConfig
+	traceConfig
 }
 
 // Server is the HTTP handler for the whole API.
@@ -33,6 +34,7 @@ func New(cfg Config) *Server {
 	})
 	s.registerBTC()
 	s.registerScreen()
+	s.registerTrace()
 	return s
 }
 
