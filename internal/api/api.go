@@ -19,6 +19,7 @@ type Config struct {
 	screenConfig
 	kytConfig
 	clusterConfig
+	traceConfig
 }
 
 // Server is the HTTP handler for the whole API.
@@ -37,6 +38,7 @@ func New(cfg Config) *Server {
 	s.registerScreen()
 	s.registerKYT()
 	s.registerCluster()
+	s.registerTrace()
 	return s
 }
 
