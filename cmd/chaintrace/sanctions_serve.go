@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/chaintrace/chaintrace/internal/api"
-	"github.com/chaintrace/chaintrace/internal/sanctions"
 )
 
 // sanctionsReloadEvery is how often a running server looks for list versions
@@ -16,7 +15,7 @@ const sanctionsReloadEvery = 5 * time.Second
 // The sanctions store for /v1/screen, /v1/lists and /api/v1/address.
 func init() {
 	serveSetup = append(serveSetup, func(ctx context.Context, cfg *api.Config, dataDir string) (func(), error) {
-		st, err := sanctions.OpenStore(dataDir)
+		st, err := openSanctions(ctx, dataDir)
 		if err != nil {
 			return nil, err
 		}

@@ -45,7 +45,7 @@ func (s *Server) registerBTC() {
 		} else {
 			v, err = ix.BlockByHeight(height)
 		}
-		answer(w, v, err, "block "+id)
+		answer(w, v, err, "block "+clip(id))
 	}))
 	s.mux.HandleFunc("GET /v1/btc/txs/{txid}", s.chain(func(w http.ResponseWriter, r *http.Request, ix *index.Index) {
 		txid, err := ParseHash("txid", r.PathValue("txid"))
@@ -64,7 +64,7 @@ func (s *Server) registerBTC() {
 			return
 		}
 		v, err := ix.Address(addr, offset, limit)
-		answer(w, s.withClusterID(ix, v), err, "address "+addr)
+		answer(w, s.withClusterID(ix, v), err, "address "+clip(addr))
 	}))
 }
 
@@ -107,11 +107,11 @@ func StatsOf(ix *index.Index) index.Stats { return ix.Stats() }
 // ParseHash parses a 64-hex-digit block hash or txid (as shown, byte-reversed).
 func ParseHash(what, s string) (chainhash.Hash, error) {
 	if len(s) != 2*chainhash.HashSize {
-		return chainhash.Hash{}, fmt.Errorf("bad %s %q: want %d hex digits", what, s, 2*chainhash.HashSize)
+		return chainhash.Hash{}, fmt.Errorf("bad %s %q: want %d hex digits", what, clip(s), 2*chainhash.HashSize)
 	}
 	h, err := chainhash.NewHashFromStr(s)
 	if err != nil {
-		return chainhash.Hash{}, fmt.Errorf("bad %s %q: %v", what, s, err)
+		return chainhash.Hash{}, fmt.Errorf("bad %s %q: %v", what, clip(s), err)
 	}
 	return *h, nil
 }
@@ -127,7 +127,7 @@ func ParseBlockID(s string) (height int64, hash *chainhash.Hash, err error) {
 	}
 	n, err := strconv.ParseInt(s, 10, 64)
 	if err != nil || n < 0 {
-		return 0, nil, fmt.Errorf("bad block %q: want a height (a non-negative integer) or a hash (64 hex digits)", s)
+		return 0, nil, fmt.Errorf("bad block %q: want a height (a non-negative integer) or a hash (64 hex digits)", clip(s))
 	}
 	return n, nil, nil
 }
