@@ -5,20 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/chaintrace/chaintrace/internal/index"
 	"github.com/chaintrace/chaintrace/internal/monitor"
 	"github.com/chaintrace/chaintrace/internal/sanctions"
-	"github.com/chaintrace/chaintrace/internal/store"
 )
-
-// envDB names a PostgreSQL store for shared state (KYT transfers, alerts,
-// rules) instead of the embedded SQLite file: CHAINTRACE_DB=postgres://…
-const envDB = "CHAINTRACE_DB"
 
 var kytCmd = &cobra.Command{
 	Use:   "kyt",
@@ -28,21 +21,10 @@ var kytCmd = &cobra.Command{
 sanctions and exposure, and rules turn exposure into alerts (SEVERE, HIGH, MEDIUM,
 LOW). ` + "`chaintrace serve`" + ` screens in the background and serves the same over HTTP
 (/v1/kyt/…); these commands work on the same store. State lives in the data folder's
-SQLite store, or in PostgreSQL when ` + envDB + `=postgres://… is set. See docs/kyt.md.`,
+SQLite store, or in PostgreSQL with --db postgres://… (or CHAINTRACE_DB). See docs/kyt.md.`,
 }
 
 func init() { rootCmd.AddCommand(kytCmd) }
-
-// openKYTStore opens the SQL store holding the KYT state.
-func openKYTStore(ctx context.Context, dataDir string) (*store.DB, error) {
-	if dsn := os.Getenv(envDB); dsn != "" {
-		if !strings.HasPrefix(dsn, "postgres://") && !strings.HasPrefix(dsn, "postgresql://") {
-			return nil, fmt.Errorf("%s: want a postgres:// URL", envDB)
-		}
-		return store.OpenPostgres(ctx, dsn)
-	}
-	return store.Open(dataDir)
-}
 
 // kytSession is the monitor opened by a command, with what it holds open.
 type kytSession struct {
@@ -63,14 +45,14 @@ func (k *kytSession) Close() {
 // server holding it screens instead.
 func openKYT(ctx context.Context, dataDir string, withChain bool) (*kytSession, error) {
 	k := &kytSession{}
-	db, err := openKYTStore(ctx, dataDir)
+	db, err := openStore(ctx, dataDir)
 	if err != nil {
 		return nil, err
 	}
 	k.closer = append(k.closer, func() { db.Close() })
 	opt := monitor.Options{}
 	if withChain {
-		st, err := sanctions.OpenStore(dataDir)
+		st, err := openSanctions(ctx, dataDir)
 		if err != nil {
 			k.Close()
 			return nil, err

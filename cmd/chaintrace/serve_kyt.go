@@ -11,7 +11,6 @@ import (
 
 	"github.com/chaintrace/chaintrace/internal/api"
 	"github.com/chaintrace/chaintrace/internal/monitor"
-	"github.com/chaintrace/chaintrace/internal/sanctions"
 )
 
 // envWebhookSecret holds the KYT webhook signing secret (kept out of flags,
@@ -39,7 +38,7 @@ func init() {
 		serve.Long += `
 
 KYT monitoring (docs/kyt.md; state in the data folder's SQLite store, or PostgreSQL with
-` + envDB + `=postgres://…, shared by several servers):
+--db postgres://… or CHAINTRACE_DB, shared by several servers):
   POST  /v1/kyt/users/{userId}/transfers            register a transfer → 202 {"externalId","status"}
   GET   /v1/kyt/transfers/{externalId}              a transfer (+ /alerts, /exposures)
   POST  /v1/kyt/users/{userId}/withdrawal-attempts  pre-screen a destination address
@@ -49,14 +48,14 @@ KYT monitoring (docs/kyt.md; state in the data folder's SQLite store, or Postgre
   GET   /v1/kyt/rules, PUT /v1/kyt/rules            rules in force (YAML body to set)`
 	}
 	serveSetup = append(serveSetup, func(ctx context.Context, cfg *api.Config, dataDir string) (func(), error) {
-		db, err := openKYTStore(ctx, dataDir)
+		db, err := openStore(ctx, dataDir)
 		if err != nil {
 			return nil, fmt.Errorf("kyt: %w", err)
 		}
 		closers := []func(){func() { db.Close() }}
 		st := cfg.Sanctions
 		if st == nil {
-			if st, err = sanctions.OpenStore(dataDir); err != nil {
+			if st, err = openSanctions(ctx, dataDir); err != nil {
 				db.Close()
 				return nil, err
 			}

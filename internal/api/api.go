@@ -78,6 +78,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		var ok bool
 		if keyID, ok = s.guard(sw, r, rt); ok {
 			ctx, cancel := context.WithTimeout(r.Context(), s.deadline(rt))
+			if keyID != "" {
+				ctx = context.WithValue(ctx, keyIDKey{}, keyID)
+			}
 			s.mux.ServeHTTP(sw, r.WithContext(ctx))
 			cancel()
 			if rt.Screens != "" && sw.status == http.StatusOK {
@@ -91,6 +94,16 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	took := time.Since(start)
 	s.metrics.observe(r.Method, route, sw.status, took)
 	s.logAccess(r, route, keyID, sw, took)
+}
+
+// keyIDKey is the request context key of the API key id that authenticated
+// the request (absent for an anonymous one).
+type keyIDKey struct{}
+
+// KeyID returns the id of the API key that authenticated r, or "".
+func KeyID(r *http.Request) string {
+	id, _ := r.Context().Value(keyIDKey{}).(string)
+	return id
 }
 
 // statusRecorder keeps the status and headers of the mux's own 404/405 answer.

@@ -21,8 +21,8 @@ type kytConfig struct {
 // kytBodyLimit bounds request bodies of the KYT routes (a rules file is the largest).
 const kytBodyLimit = 1 << 20
 
-// ActorHeader names who acts on an alert (recorded in the audit log) when
-// the request carries no authenticated identity.
+// ActorHeader names the person acting on an alert (recorded in the audit log
+// beside the API key that authenticated the request).
 const ActorHeader = "X-Chaintrace-Actor"
 
 // registerKYT registers the KYT routes (Chainalysis KYT v2 shapes).
@@ -125,12 +125,23 @@ func (s *Server) kyt(h func(http.ResponseWriter, *http.Request, *monitor.Service
 	}
 }
 
-// actorOf names who makes a change, for the audit log.
+// actorOf names who makes a change, for the audit log: the person the
+// client names in ActorHeader and the API key it authenticated with
+// ("maria (key 0a1b…)"), either alone, or "anonymous".
 func actorOf(r *http.Request) string {
-	if a := strings.TrimSpace(r.Header.Get(ActorHeader)); a != "" && len(a) <= 200 {
+	a := strings.TrimSpace(r.Header.Get(ActorHeader))
+	if len(a) > 200 {
+		a = a[:200]
+	}
+	switch k := KeyID(r); {
+	case a != "" && k != "":
+		return a + " (key " + k + ")"
+	case k != "":
+		return "key " + k
+	case a != "":
 		return a
 	}
-	return "api"
+	return "anonymous"
 }
 
 // readJSON decodes a JSON body (at most kytBodyLimit bytes), answering 400 or 413 itself.

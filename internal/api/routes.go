@@ -35,6 +35,17 @@ var routeTable = map[string]Route{
 	"GET /v1/screen/name":              {Scope: auth.ScopeScreen, Screens: "name"},
 	"POST /v1/screen":                  {Scope: auth.ScopeScreen, Long: true},
 	"GET /api/v1/address/{address}":    {Scope: auth.ScopeScreen, Screens: "address"},
+
+	"POST /v1/kyt/users/{userId}/transfers":           {Scope: auth.ScopeKYT},
+	"GET /v1/kyt/transfers/{externalId}":              {Scope: auth.ScopeKYT},
+	"GET /v1/kyt/transfers/{externalId}/alerts":       {Scope: auth.ScopeKYT},
+	"GET /v1/kyt/transfers/{externalId}/exposures":    {Scope: auth.ScopeKYT},
+	"POST /v1/kyt/users/{userId}/withdrawal-attempts": {Scope: auth.ScopeKYT},
+	"GET /v1/kyt/alerts":                              {Scope: auth.ScopeKYT},
+	"GET /v1/kyt/alerts/{alertId}":                    {Scope: auth.ScopeKYT},
+	"PATCH /v1/kyt/alerts/{alertId}":                  {Scope: auth.ScopeKYT},
+	"GET /v1/kyt/rules":                               {Scope: auth.ScopeKYT},
+	"PUT /v1/kyt/rules":                               {Scope: auth.ScopeAdmin},
 }
 
 // routeOf returns the Route of a registered pattern; an unknown pattern needs admin.
