@@ -10,7 +10,6 @@ import (
 
 	"github.com/chaintrace/chaintrace/internal/index"
 	"github.com/chaintrace/chaintrace/internal/monitor"
-	"github.com/chaintrace/chaintrace/internal/sanctions"
 )
 
 var kytCmd = &cobra.Command{
@@ -58,13 +57,17 @@ func openKYT(ctx context.Context, dataDir string, withChain bool) (*kytSession, 
 			return nil, err
 		}
 		k.closer = append(k.closer, func() { st.Close() })
-		opt.Exposers = kytExposers(st)
 		if ix, err := openIndexRead(dataDir); err == nil {
 			k.ix = ix
 			k.closer = append(k.closer, func() { ix.Close() })
 			opt.Chain = func() (monitor.Chain, error) { return ix, nil }
 		} else {
 			k.ixErr = err
+			opt.Chain = func() (monitor.Chain, error) { return nil, err }
+		}
+		if opt.Exposers, err = kytExposers(db, st, opt.Chain, dataDir); err != nil {
+			k.Close()
+			return nil, err
 		}
 	}
 	if k.svc, err = monitor.New(ctx, db, opt); err != nil {
@@ -72,11 +75,6 @@ func openKYT(ctx context.Context, dataDir string, withChain bool) (*kytSession, 
 		return nil, err
 	}
 	return k, nil
-}
-
-// kytExposers are the exposure sources wired into the monitor.
-func kytExposers(st *sanctions.Store) []monitor.Exposer {
-	return []monitor.Exposer{monitor.NewSanctionsExposer(st)}
 }
 
 // drain screens the queued transfers in this process when the chain index is

@@ -72,9 +72,17 @@ KYT monitoring (docs/kyt.md; state in the data folder's SQLite store, or Postgre
 				return nil, usageError{fmt.Errorf("--kyt-webhook needs a signing secret in $%s", envWebhookSecret)}
 			}
 		}
+		chainSrc := serveChain(cfg)
+		exposers, err := kytExposers(db, st, chainSrc, dataDir)
+		if err != nil {
+			for _, c := range closers {
+				c()
+			}
+			return nil, err
+		}
 		svc, err := monitor.New(ctx, db, monitor.Options{
-			Chain:            serveChain(cfg),
-			Exposers:         kytExposers(st),
+			Chain:            chainSrc,
+			Exposers:         exposers,
 			Workers:          kytWorkers,
 			Webhook:          wh,
 			RescreenOnBlocks: kytRescreenRecent,

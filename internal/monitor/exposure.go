@@ -62,8 +62,13 @@ type Exposer interface {
 // changes, a serving monitor re-screens the registered transfers.
 type Versioned interface {
 	Name() string
+	// Version is VersionUnavailable while the data cannot be read (no chain
+	// index yet): no trigger fires then.
 	Version(ctx context.Context) string
 }
+
+// VersionUnavailable is the version of data that cannot be read now.
+const VersionUnavailable = "unavailable"
 
 // Attribution says who an address belongs to, and on whose word.
 type Attribution struct {

@@ -98,6 +98,9 @@ func (s *Service) CheckTriggers(ctx context.Context) error {
 			continue
 		}
 		name, ver := "version:"+v.Name(), v.Version(ctx)
+		if ver == VersionUnavailable {
+			continue
+		}
 		old, found := s.state(ctx, name)
 		if found && old == ver {
 			continue
