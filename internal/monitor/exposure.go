@@ -120,7 +120,7 @@ func (d DirectExposer) Exposure(ctx context.Context, s *Subject) ([]Line, error)
 		k := key{a.Category, a.Entity}
 		l := lines[k]
 		if l == nil {
-			l = &Line{Category: a.Category, Entity: a.Entity, ExposureType: Direct, Hops: 1, Path: path, Address: addr, Source: a.Source}
+			l = &Line{Category: a.Category, Entity: a.Entity, ExposureType: Direct, Hops: 1, Path: path, Address: addr, Source: a.Source, Confidence: 1}
 			lines[k] = l
 			order = append(order, k)
 		}
@@ -306,17 +306,18 @@ func subjectOf(dir Direction, f *txFacts) *Subject {
 }
 
 // mergeLines folds lines from several exposers: one line per category,
-// entity and exposure type (the largest amount, and its evidence), sorted
-// direct first, then by amount.
+// entity, exposure type and certainty (the largest amount, and its
+// evidence), sorted direct first, then by amount.
 func mergeLines(lines []Line) []Line {
 	type key struct {
 		cat, ent string
 		typ      ExposureType
+		sure     bool
 	}
 	best := map[key]int{}
 	var out []Line
 	for _, l := range lines {
-		k := key{l.Category, l.Entity, l.ExposureType}
+		k := key{l.Category, l.Entity, l.ExposureType, l.Confidence >= certain}
 		if i, ok := best[k]; ok {
 			if l.Amount > out[i].Amount || (l.Amount == out[i].Amount && l.Hops < out[i].Hops) {
 				out[i] = l

@@ -280,4 +280,12 @@ type Line struct {
 	Path         []string     `json:"path"`
 	Address      string       `json:"address,omitempty"`
 	Source       string       `json:"source"`
+	// Confidence is how sure the line is (1 for an attribution; below 1 for
+	// taint that crossed a CoinJoin or a mixer's payouts, as the tracer
+	// scores it).
+	Confidence float64 `json:"confidence"`
 }
+
+// certain is the confidence from which taint is a finding (the tracer's
+// default: below it, a candidate).
+const certain = 0.5

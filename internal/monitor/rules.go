@@ -18,6 +18,9 @@ type Rule struct {
 	Exposure   ExposureType `json:"exposure,omitempty"`  // "" = direct and indirect
 	MinAmount  int64        `json:"min_amount"`          // satoshis of exposure
 	MaxHops    int          `json:"max_hops"`            // 0 = no limit
+	// MinConfidence is the least confidence of a line (taint through a
+	// CoinJoin or a mixer match is below 1).
+	MinConfidence float64 `json:"min_confidence"`
 	Level      Level        `json:"level"`
 	Line       int          `json:"line"` // in the rules file
 }
@@ -55,7 +58,7 @@ func (r *Rule) matches(dir Direction, l Line) bool {
 	if r.Exposure != "" && r.Exposure != l.ExposureType {
 		return false
 	}
-	if l.Amount < r.MinAmount || (r.MaxHops > 0 && l.Hops > r.MaxHops) {
+	if l.Amount < r.MinAmount || (r.MaxHops > 0 && l.Hops > r.MaxHops) || l.Confidence < r.MinConfidence {
 		return false
 	}
 	for _, c := range r.Categories {
@@ -69,44 +72,64 @@ func (r *Rule) matches(dir Direction, l Line) bool {
 // DefaultRulesYAML is the rule set in force until `chaintrace kyt rules set`
 // stores one. The comments give the reasoning (docs/kyt.md repeats it).
 const DefaultRulesYAML = `# chaintrace KYT default rules. A transfer's exposure lines (category, direct or
-# indirect, amount in satoshis, hops) get the highest level of the rules they match;
-# a line no rule matches raises no alert. Fields: name, category (one or a list),
-# direction (received|sent|any), exposure (direct|indirect|any), min_amount
-# (satoshis), max_hops (0 = no limit), level (SEVERE|HIGH|MEDIUM|LOW).
+# indirect, amount in satoshis, hops, confidence) get the highest level of the rules
+# they match; a line no rule matches raises no alert. Fields: name, category (one or a
+# list), direction (received|sent|any), exposure (direct|indirect|any), min_amount
+# (satoshis), max_hops (0 = no limit), min_confidence (0-1), level
+# (SEVERE|HIGH|MEDIUM|LOW). Confidence is 1 for an attribution and for taint the
+# tracer follows with certainty; taint that crossed a CoinJoin (1/anonymity set) or
+# a loosely matched mixer payout is below 0.5 (the tracer's "candidate").
 rules:
   # Sanctions: dealing with a listed party is prohibited whatever the amount or
-  # the number of hops the tracer found, so every sanctions line is SEVERE.
+  # the number of hops, so every confident sanctions line is SEVERE. Taint that
+  # only may have come from a listed party (through a CoinJoin) still needs a
+  # look: MEDIUM.
   - name: sanctions
     category: sanctions
+    min_confidence: 0.5
     level: SEVERE
-  # Proceeds of a theft, a ransom, or the thief/attacker itself: a direct
-  # counterparty means the funds are the proceeds (SEVERE, freeze and report);
-  # through intermediaries the funds are still traceable proceeds (HIGH) once
-  # above dust (10,000 sat), which attackers spray to pollute histories.
+  - name: sanctions-unconfirmed
+    category: sanctions
+    level: MEDIUM
+  # Proceeds of a theft, a ransom, or the attacker itself: a direct counterparty
+  # means the funds are the proceeds (SEVERE: freeze and report); through
+  # intermediaries they are still traceable proceeds (HIGH) above dust (10,000
+  # sat, which attackers spray to pollute histories). Below the tracer's
+  # confidence the coins are more likely someone else's than not: a note (LOW).
   - name: illicit-direct
     category: [stolen, ransomware, perpetrator]
     exposure: direct
+    min_confidence: 0.5
     level: SEVERE
   - name: illicit-indirect
     category: [stolen, ransomware, perpetrator]
     exposure: indirect
     min_amount: 10000
+    min_confidence: 0.5
     level: HIGH
+  - name: illicit-unconfirmed
+    category: [stolen, ransomware, perpetrator]
+    min_amount: 10000
+    level: LOW
   # Darknet markets and scams: illicit services, but their counterparties
   # include many small buyers and victims: HIGH when direct, MEDIUM through
   # intermediaries above 0.001 BTC.
   - name: illicit-service-direct
     category: [darknet, scam]
     exposure: direct
+    min_confidence: 0.5
     level: HIGH
   - name: illicit-service-indirect
     category: [darknet, scam]
     exposure: indirect
     min_amount: 100000
+    min_confidence: 0.5
     level: MEDIUM
   # Custodial mixers exist to break the trail: funds straight from or to a
-  # mixer are HIGH; indirect exposure above 0.01 BTC is MEDIUM (a mixer's payouts
-  # circulate widely).
+  # mixer are HIGH. A mixer's payouts are spent on by its customers to
+  # ordinary payees, and a trace can only say the coins passed a mixer some
+  # hops ago: indirect exposure (above 0.01 BTC, within 3 hops) is a note (LOW)
+  # that a compliance officer can raise.
   - name: mixer-direct
     category: mixer
     exposure: direct
@@ -116,10 +139,10 @@ rules:
     exposure: indirect
     min_amount: 1000000
     max_hops: 3
-    level: MEDIUM
+    level: LOW
   # CoinJoins are a privacy tool with lawful users: a direct CoinJoin output is
-  # worth a note (LOW), not a review; tracing stolen funds through a CoinJoin is
-  # the tracer's job and shows up as stolen exposure.
+  # worth a note (LOW), not a review; stolen coins traced through a CoinJoin
+  # show up as stolen exposure above.
   - name: coinjoin-direct
     category: coinjoin
     exposure: direct
@@ -141,7 +164,7 @@ func DefaultRules() *Rules {
 	return rs
 }
 
-var ruleKeys = []string{"name", "category", "direction", "exposure", "min_amount", "max_hops", "level"}
+var ruleKeys = []string{"name", "category", "direction", "exposure", "min_amount", "max_hops", "min_confidence", "level"}
 
 // ParseRules validates a rules file. Errors name the file and line.
 func ParseRules(file string, text []byte) (*Rules, error) {
@@ -261,6 +284,12 @@ func ParseRules(file string, text []byte) (*Rules, error) {
 					return nil, fail(v, "max_hops %q: want a whole number from 0 (no limit) to 1000", s)
 				}
 				r.MaxHops = n
+			case "min_confidence":
+				f, err := strconv.ParseFloat(s, 64)
+				if err != nil || f < 0 || f > 1 {
+					return nil, fail(v, "min_confidence %q: want a number from 0 to 1", s)
+				}
+				r.MinConfidence = f
 			case "level":
 				l := Level(s)
 				if l.Rank() == 0 {

@@ -13,20 +13,23 @@ func TestDefaultRules(t *testing.T) {
 		line Line
 		want Level // "" = no alert
 	}{
-		{Received, Line{Category: "sanctions", ExposureType: Direct, Amount: 1}, Severe},
-		{Sent, Line{Category: "sanctions", ExposureType: Indirect, Amount: 1, Hops: 9}, Severe},
-		{Received, Line{Category: "stolen", ExposureType: Direct, Amount: 1}, Severe},
-		{Received, Line{Category: "stolen", ExposureType: Indirect, Amount: 10000, Hops: 40}, High},
-		{Received, Line{Category: "stolen", ExposureType: Indirect, Amount: 9999, Hops: 2}, ""}, // dust
-		{Received, Line{Category: "ransomware", ExposureType: Indirect, Amount: 1e6}, High},
-		{Received, Line{Category: "darknet", ExposureType: Direct, Amount: 1}, High},
-		{Received, Line{Category: "scam", ExposureType: Indirect, Amount: 100000}, Medium},
-		{Sent, Line{Category: "mixer", ExposureType: Direct, Amount: 1}, High},
-		{Received, Line{Category: "mixer", ExposureType: Indirect, Amount: 1e6, Hops: 3}, Medium},
-		{Received, Line{Category: "mixer", ExposureType: Indirect, Amount: 1e6, Hops: 4}, ""},
-		{Received, Line{Category: "coinjoin", ExposureType: Direct, Amount: 1e8}, Low},
-		{Received, Line{Category: "coinjoin", ExposureType: Indirect, Amount: 1e8}, ""},
-		{Received, Line{Category: "exchange", ExposureType: Direct, Amount: 1e8}, ""},
+		{Received, Line{Category: "sanctions", ExposureType: Direct, Amount: 1, Confidence: 1}, Severe},
+		{Sent, Line{Category: "sanctions", ExposureType: Indirect, Amount: 1, Hops: 9, Confidence: 1}, Severe},
+		{Sent, Line{Category: "sanctions", ExposureType: Indirect, Amount: 1, Hops: 9, Confidence: 0.2}, Medium},
+		{Received, Line{Category: "stolen", ExposureType: Direct, Amount: 1, Confidence: 1}, Severe},
+		{Received, Line{Category: "stolen", ExposureType: Indirect, Amount: 10000, Hops: 40, Confidence: 0.5}, High},
+		{Received, Line{Category: "stolen", ExposureType: Indirect, Amount: 10000, Hops: 4, Confidence: 0.2}, Low},
+		{Received, Line{Category: "stolen", ExposureType: Indirect, Amount: 9999, Hops: 2, Confidence: 1}, ""}, // dust
+		{Received, Line{Category: "ransomware", ExposureType: Indirect, Amount: 1e6, Confidence: 1}, High},
+		{Received, Line{Category: "darknet", ExposureType: Direct, Amount: 1, Confidence: 1}, High},
+		{Received, Line{Category: "scam", ExposureType: Indirect, Amount: 100000, Confidence: 1}, Medium},
+		{Received, Line{Category: "scam", ExposureType: Indirect, Amount: 100000, Confidence: 0.1}, ""},
+		{Sent, Line{Category: "mixer", ExposureType: Direct, Amount: 1, Confidence: 1}, High},
+		{Received, Line{Category: "mixer", ExposureType: Indirect, Amount: 1e6, Hops: 3, Confidence: 1}, Low},
+		{Received, Line{Category: "mixer", ExposureType: Indirect, Amount: 1e6, Hops: 4, Confidence: 1}, ""},
+		{Received, Line{Category: "coinjoin", ExposureType: Direct, Amount: 1e8, Confidence: 1}, Low},
+		{Received, Line{Category: "coinjoin", ExposureType: Indirect, Amount: 1e8, Confidence: 1}, ""},
+		{Received, Line{Category: "exchange", ExposureType: Direct, Amount: 1e8, Confidence: 1}, ""},
 	} {
 		got, _, ok := rs.Match(c.dir, c.line)
 		if got != c.want || ok != (c.want != "") {
@@ -53,7 +56,7 @@ rules:
 	if err != nil {
 		t.Fatal(err)
 	}
-	l := Line{Category: "mixer", ExposureType: Indirect, Amount: 100}
+	l := Line{Category: "mixer", ExposureType: Indirect, Amount: 100, Confidence: 1}
 	if lv, name, _ := rs.Match(Received, l); lv != High || name != "big-mixer-deposit" {
 		t.Errorf("received: %s %s", lv, name)
 	}
@@ -82,6 +85,7 @@ func TestRulesErrors(t *testing.T) {
 		{"rules:\n  - category: mixer\n    level: LOW\n    min_amount: 0.5\n", "r.yaml:4: min_amount \"0.5\""},
 		{"rules:\n  - category: mixer\n    level: LOW\n    max_hops: -1\n", "r.yaml:4: max_hops"},
 		{"rules:\n  - category: mixer\n    level: LOW\n    colour: red\n", "r.yaml:4: unknown key \"colour\""},
+		{"rules:\n  - category: mixer\n    level: LOW\n    min_confidence: 1.5\n", "r.yaml:4: min_confidence \"1.5\""},
 		{"rules:\n  - name: a\n    category: mixer\n    level: LOW\n  - name: a\n    category: scam\n    level: LOW\n", "r.yaml:5: rule name \"a\" already used on line 2"},
 	} {
 		_, err := ParseRules("r.yaml", []byte(c.text))

@@ -111,7 +111,7 @@ func lineOf(e trace.Endpoint, source string) (Line, bool) {
 		typ = Direct
 	}
 	return Line{Category: e.Category, Entity: e.Entity, ExposureType: typ, Amount: e.Amount, Share: e.Share,
-		Hops: e.Hops, Path: e.Path, Address: e.Address, Source: source}, true
+		Hops: e.Hops, Path: e.Path, Address: e.Address, Source: source, Confidence: e.Confidence}, true
 }
 
 // Exposure implements Exposer.
@@ -140,7 +140,7 @@ func (e TraceExposer) Exposure(ctx context.Context, s *Subject) ([]Line, error) 
 		}
 		for _, l := range append(append([]trace.ExposureLine(nil), ex.Direct...), ex.Indirect...) {
 			if ln, ok := lineOf(trace.Endpoint{Category: l.Category, Entity: l.Entity, Amount: mulShare(s.Amount, l.Share),
-				Share: l.Share, Hops: l.Hops, Path: l.Path}, src+" "+l.Direction); ok {
+				Share: l.Share, Hops: l.Hops, Path: l.Path, Confidence: 1}, src+" "+l.Direction); ok {
 				out = append(out, ln)
 			}
 		}
@@ -168,18 +168,19 @@ func (e TraceExposer) Exposure(ctx context.Context, s *Subject) ([]Line, error) 
 // mulShare is amount × share, in satoshis.
 func mulShare(amount int64, share float64) int64 { return int64(float64(amount)*share + 0.5) }
 
-// sumLines adds up lines of the same category, entity and type (a trace
-// reaches an entity by several paths), keeping the fewest hops and the
-// shortest path.
+// sumLines adds up lines of the same category, entity, type and certainty
+// (a trace reaches an entity by several paths), keeping the fewest hops, the
+// shortest path and the highest confidence.
 func sumLines(ls []Line) []Line {
 	type key struct {
 		cat, ent string
 		typ      ExposureType
+		sure     bool
 	}
 	idx := map[key]int{}
 	var out []Line
 	for _, l := range ls {
-		k := key{l.Category, l.Entity, l.ExposureType}
+		k := key{l.Category, l.Entity, l.ExposureType, l.Confidence >= certain}
 		i, ok := idx[k]
 		if !ok {
 			idx[k] = len(out)
@@ -188,6 +189,7 @@ func sumLines(ls []Line) []Line {
 		}
 		out[i].Amount += l.Amount
 		out[i].Share += l.Share
+		out[i].Confidence = max(out[i].Confidence, l.Confidence)
 		if l.Hops < out[i].Hops || (l.Hops == out[i].Hops && len(l.Path) < len(out[i].Path)) {
 			out[i].Hops, out[i].Path, out[i].Address = l.Hops, l.Path, l.Address
 		}
@@ -279,7 +281,9 @@ func (e *TaintExposer) taint(ctx context.Context) (map[string][]Line, error) {
 		if err != nil {
 			return nil, fmt.Errorf("taint from %s: %w", src.Address, err)
 		}
-		for _, ep := range res.Endpoints {
+		// Candidates (taint that crossed a CoinJoin or a mixer match below the
+		// tracer's confidence) are kept with their confidence: rules decide.
+		for _, ep := range append(res.Endpoints, res.Candidates...) {
 			if ep.Outpoint == "" || ep.Amount <= 0 || !strings.Contains(ep.Outpoint, ":") {
 				continue
 			}
@@ -289,7 +293,7 @@ func (e *TaintExposer) taint(ctx context.Context) (map[string][]Line, error) {
 			}
 			byOut[ep.Outpoint] = append(byOut[ep.Outpoint], Line{Category: src.Category, Entity: src.Entity, ExposureType: typ,
 				Amount: ep.Amount, Hops: max(ep.Hops, 1), Path: ep.Path, Address: src.Address,
-				Source: fmt.Sprintf("taint %s from %s (confidence %.2f)", model, src.Address, ep.Confidence)})
+				Source: fmt.Sprintf("taint %s from %s", model, src.Address), Confidence: ep.Confidence})
 		}
 	}
 	e.byOut, e.stamp = byOut, stamp
