@@ -21,8 +21,8 @@ type Rule struct {
 	// MinConfidence is the least confidence of a line (taint through a
 	// CoinJoin or a mixer match is below 1).
 	MinConfidence float64 `json:"min_confidence"`
-	Level      Level        `json:"level"`
-	Line       int          `json:"line"` // in the rules file
+	Level         Level   `json:"level"`
+	Line          int     `json:"line"` // in the rules file
 }
 
 // Rules is a validated rule set. A line gets the highest level of the rules
