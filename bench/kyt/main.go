@@ -142,7 +142,10 @@ func run(bin, work string, scale float64, seed uint64, n, clients, workers int, 
 	if err != nil {
 		return err
 	}
-	db.ExecContext(ctx, `DELETE FROM kyt_jobs`) // a rerun starts from an empty queue
+	// A rerun starts from an empty monitor (the tables exist after the first run).
+	for _, t := range []string{"kyt_outbox", "kyt_alert_notes", "kyt_alerts", "kyt_screenings", "kyt_jobs", "kyt_transfers", "kyt_audit", "kyt_state"} {
+		db.ExecContext(ctx, "DELETE FROM "+t)
+	}
 	ls, err := labels.New(ctx, db, labels.Options{Network: &chaincfg.RegressionNetParams})
 	if err != nil {
 		return err

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"time"
 
 	"github.com/chaintrace/chaintrace/internal/chain"
 	"github.com/chaintrace/chaintrace/internal/labels"
@@ -28,7 +29,14 @@ type kytLabels struct {
 
 	mu sync.Mutex
 	ls *labels.Store
+	// The attribution of the last second (a screening asks several times).
+	cur    trace.Attributor
+	curVer string
+	curAt  time.Time
 }
+
+// kytLabelsFresh is how long a read of the labels' version is reused.
+const kytLabelsFresh = time.Second
 
 func newKYTLabels(db *store.DB, st *sanctions.Store, cs monitor.ChainSource, dataDir string) (*kytLabels, error) {
 	k := &kytLabels{db: db, st: st, chain: cs}
@@ -63,6 +71,23 @@ func (k *kytLabels) store(ctx context.Context) (*labels.Store, error) {
 
 // Current implements monitor.Labels.
 func (k *kytLabels) Current(ctx context.Context) (trace.Attributor, string, error) {
+	k.mu.Lock()
+	if k.cur != nil && time.Since(k.curAt) < kytLabelsFresh {
+		defer k.mu.Unlock()
+		return k.cur, k.curVer, nil
+	}
+	k.mu.Unlock()
+	attr, ver, err := k.read(ctx)
+	if err != nil {
+		return nil, "", err
+	}
+	k.mu.Lock()
+	k.cur, k.curVer, k.curAt = attr, ver, time.Now()
+	k.mu.Unlock()
+	return attr, ver, nil
+}
+
+func (k *kytLabels) read(ctx context.Context) (trace.Attributor, string, error) {
 	ls, err := k.store(ctx)
 	if err != nil {
 		return nil, "", err

@@ -138,3 +138,17 @@ func TestKYTCLI(t *testing.T) {
 		t.Errorf("after rescreen: %d alerts (before %d)\n%s", len(after.Alerts), len(shown.Alerts), out)
 	}
 }
+
+// serve --help lists the KYT routes.
+func TestServeHelpListsKYT(t *testing.T) {
+	cmd, _, err := rootCmd.Find([]string{"serve"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range []string{"POST  /v1/kyt/users/{userId}/transfers", "GET   /v1/kyt/transfers/{externalId}",
+		"POST  /v1/kyt/users/{userId}/withdrawal-attempts", "GET   /v1/kyt/alerts", "PATCH /v1/kyt/alerts/{alertId}", "--kyt-webhook"} {
+		if !strings.Contains(cmd.Long+cmd.Flags().FlagUsages(), r) {
+			t.Errorf("serve --help lacks %q", r)
+		}
+	}
+}

@@ -270,6 +270,6 @@ func WriteEval(w io.Writer, r *EvalReport) {
 	for _, c := range cats {
 		fmt.Fprintf(w, "  %-22s %d\n", c, r.FalseByCategory[c])
 	}
-	fmt.Fprintf(w, "registered %d transfers (%.0f/s), screened in %.1fs (%.0f/s, one worker)\n", r.Registered, r.RegisterPerSecond,
+	fmt.Fprintf(w, "registered %d transfers (%.0f/s), screened in %.1fs (%.0f/s, 4 workers)\n", r.Registered, r.RegisterPerSecond,
 		r.ScreenSeconds, r.ScreensPerSecond)
 }

@@ -128,23 +128,41 @@ func (s *Service) RunWorkers(ctx context.Context) {
 	}
 }
 
-// Drain screens every job that is due now, in this goroutine, and returns
-// how many transfers were screened (for the CLI, without a server).
+// Drain screens every job that is due now with Workers goroutines and
+// returns how many screenings were stored (for the CLI, without a server).
 func (s *Service) Drain(ctx context.Context) (int, error) {
-	n := 0
+	before := s.screenings.Load()
 	for {
-		claimed, err := s.claim(ctx, 64)
+		claimed, err := s.claim(ctx, s.opt.Workers*8)
 		if err != nil || len(claimed) == 0 {
-			return n, err
+			return int(s.screenings.Load() - before), err
+		}
+		jobs := make(chan job)
+		errs := make(chan error, s.opt.Workers)
+		var wg sync.WaitGroup
+		for i := 0; i < s.opt.Workers; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for j := range jobs {
+					if err := s.runJob(ctx, j); err != nil {
+						select {
+						case errs <- err:
+						default:
+						}
+					}
+				}
+			}()
 		}
 		for _, j := range claimed {
-			before := s.screenings.Load()
-			if err := s.runJob(ctx, j); err != nil {
-				return n, err
-			}
-			if s.screenings.Load() > before {
-				n++
-			}
+			jobs <- j
+		}
+		close(jobs)
+		wg.Wait()
+		select {
+		case err := <-errs:
+			return int(s.screenings.Load() - before), err
+		default:
 		}
 	}
 }
