@@ -77,8 +77,6 @@ func Eval(ctx context.Context, db *store.DB, ix *index.Index, simDir string, rul
 	if err != nil {
 		return nil, err
 	}
-	// The loot: the reported theft tx's outputs not paying the victim.
-	victim := trace.ParseLabel(h.Labels.Theft.Victim)
 	th, err := chainhash.NewHashFromStr(h.Labels.Theft.Txid)
 	if err != nil {
 		return nil, err
@@ -87,18 +85,11 @@ func Eval(ctx context.Context, db *store.DB, ix *index.Index, simDir string, rul
 	if err != nil {
 		return nil, fmt.Errorf("theft tx %s: %w (is the simulation indexed in --data?)", h.Labels.Theft.Txid, err)
 	}
-	lab := &simLabels{attr: attr}
+	lab := &simLabels{attr: attr, sources: TheftSources(tv, h.Labels.Theft.Victim, attr)}
 	rep := &EvalReport{Seed: h.Seed, Scale: h.Scale, Theft: h.Labels.Theft.Txid, RecallByVia: map[string][2]int{},
 		CashOutLevels: map[Level]int{}, FalseByCategory: map[string]int{}}
-	for _, o := range tv.Outputs {
-		if o.Address == nil {
-			continue
-		}
-		if a, ok := attr[*o.Address]; ok && a.Entity == victim.Entity {
-			continue
-		}
-		lab.sources = append(lab.sources, Source{Address: *o.Address, Category: "stolen", Entity: "theft from " + h.Labels.Theft.Victim})
-		rep.Sources = append(rep.Sources, *o.Address)
+	for _, s := range lab.sources {
+		rep.Sources = append(rep.Sources, s.Address)
 	}
 	cs := chainOfIndex(ix)
 	svc, err := New(ctx, db, Options{Chain: cs, Exposers: []Exposer{
@@ -229,6 +220,24 @@ func Eval(ctx context.Context, db *store.DB, ix *index.Index, simDir string, rul
 	rep.Recall = ratio(rep.CashOutsAlerted, rep.CashOuts)
 	rep.FalseRate = ratio(rep.OrdinaryAboveLow, rep.Ordinary)
 	return rep, nil
+}
+
+// TheftSources are a reported theft's loot: the theft tx's outputs that do
+// not pay the victim (victim is its label, e.g. "exchange: Northbank", as
+// attr attributes its addresses), as stolen sources.
+func TheftSources(theft *index.TxView, victim string, attr trace.Attributor) []Source {
+	v := trace.ParseLabel(victim)
+	var out []Source
+	for _, o := range theft.Outputs {
+		if o.Address == nil {
+			continue
+		}
+		if a, ok := attr.Attribute(*o.Address); ok && a.Entity == v.Entity {
+			continue
+		}
+		out = append(out, Source{Address: *o.Address, Category: "stolen", Entity: "theft from " + victim})
+	}
+	return out
 }
 
 func ratio(a, b int) float64 {
