@@ -67,6 +67,13 @@ type Versioned interface {
 	Version(ctx context.Context) string
 }
 
+// Warmer is implemented by exposers that build a cache before their first
+// answer (the taint traces): a serving monitor warms them at start, so the
+// first screenings do not wait.
+type Warmer interface {
+	Warm(ctx context.Context) error
+}
+
 // VersionUnavailable is the version of data that cannot be read now.
 const VersionUnavailable = "unavailable"
 

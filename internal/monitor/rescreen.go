@@ -157,6 +157,13 @@ func (s *Service) CheckTriggers(ctx context.Context) error {
 // Run serves the monitor until ctx ends: the screening workers, the webhook
 // deliverer and the triggers (checked every `every`).
 func (s *Service) Run(ctx context.Context, every time.Duration) {
+	for _, e := range s.opt.Exposers {
+		if w, ok := e.(Warmer); ok {
+			if err := w.Warm(ctx); err != nil && ctx.Err() == nil {
+				slog.Info("kyt: exposure cache not warmed (built on first use)", "err", err)
+			}
+		}
+	}
 	var wg sync.WaitGroup
 	wg.Add(2)
 	go func() { defer wg.Done(); s.RunWorkers(ctx) }()

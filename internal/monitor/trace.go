@@ -215,6 +215,12 @@ type TaintExposer struct {
 	byOut map[string][]Line // "txid:vout" → taint lines
 }
 
+// Warm implements Warmer: the taint traces run now.
+func (e *TaintExposer) Warm(ctx context.Context) error {
+	_, err := e.taint(ctx)
+	return err
+}
+
 // Exposure implements Exposer.
 func (e *TaintExposer) Exposure(ctx context.Context, s *Subject) ([]Line, error) {
 	if s.Tx == nil || s.Direction != Received {
