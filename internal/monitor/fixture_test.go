@@ -77,6 +77,13 @@ func testChain(t *testing.T) *simChain {
 }
 
 func TestMain(m *testing.M) {
+	if os.Getenv(childEnv) != "" {
+		if err := childWorker(); err != nil {
+			fmt.Fprintln(os.Stderr, "child:", err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
 	code := m.Run()
 	if simVal != nil {
 		simVal.ix.Close()
@@ -162,6 +169,18 @@ func openPostgres(t *testing.T) (*store.DB, func() *store.DB) {
 		return db
 	}
 	return open(), open
+}
+
+// testPostgresDSN is the test server's DSN with search_path set to schema.
+func testPostgresDSN(t *testing.T, schema string) string {
+	u, err := url.Parse(testutil.PostgresDSN(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String()
 }
 
 // importWatchlist imports a watchlist of (address, category) rows named name.
