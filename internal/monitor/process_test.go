@@ -24,9 +24,9 @@ import (
 
 // Environment of a child worker process (this test binary re-run).
 const (
-	childEnv     = "CHAINTRACE_KYT_CHILD"      // "work" or "hang"
-	childDSN     = "CHAINTRACE_KYT_CHILD_DSN"  // PostgreSQL, with search_path
-	childSimDir  = "CHAINTRACE_KYT_CHILD_SIM"  // the simulated chain's blocks
+	childEnv     = "CHAINTRACE_KYT_CHILD"       // "work" or "hang"
+	childDSN     = "CHAINTRACE_KYT_CHILD_DSN"   // PostgreSQL, with search_path
+	childSimDir  = "CHAINTRACE_KYT_CHILD_SIM"   // the simulated chain's blocks
 	childLeaseMS = "CHAINTRACE_KYT_CHILD_LEASE" // lease in milliseconds
 )
 
