@@ -18,7 +18,7 @@ import (
 // Chain is the chain index as the monitor reads it (*index.Index).
 type Chain interface {
 	Tx(txid chainhash.Hash) (*index.TxView, error)
-	BlockByHeight(height int64) (*index.BlockView, error)
+	View(fn func(g index.Graph) error) error
 	Tip() (index.Tip, bool)
 	Network() *chaincfg.Params
 }
@@ -274,9 +274,12 @@ func resolve(c Chain, ref Reference) (*txFacts, error) {
 			return nil, badInput("tx %s pays nothing to %s", ref.Txid, ref.Address)
 		}
 	}
-	if b, err := c.BlockByHeight(tv.BlockHeight); err == nil {
-		f.time = time.Unix(b.Time, 0).UTC()
-	}
+	c.View(func(g index.Graph) error {
+		if t, ok := g.BlockTime(tv.BlockHeight); ok {
+			f.time = time.Unix(t, 0).UTC()
+		}
+		return nil
+	})
 	return f, nil
 }
 

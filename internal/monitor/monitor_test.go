@@ -3,6 +3,7 @@ package monitor
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -258,4 +259,60 @@ func TestServicePostgres(t *testing.T) {
 		t.Fatal(err)
 	}
 	exercise(t, db, st)
+}
+
+// New blocks retry pending transfers and re-screen the recent ones: each
+// screening is kept, linked to the previous one, with the reason.
+func TestRescreenOnBlocks(t *testing.T) {
+	ctx := context.Background()
+	c := testChain(t)
+	db, st := openSQLite(t)
+	lag := &laggingChain{Index: c.ix, height: int64(c.hdr.TipHeight) - 10}
+	svc, err := New(ctx, db, Options{Chain: chainOf(lag), Exposers: []Exposer{NewSanctionsExposer(st)}, RescreenOnBlocks: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.CheckTriggers(ctx); err != nil {
+		t.Fatal(err)
+	}
+	tr, _, err := svc.Register(ctx, "u", RegisterRequest{Network: "bitcoin", Asset: "BTC", TransferReference: references(t, c, 1)[0], Direction: "sent"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, err := svc.Drain(ctx); err != nil || n != 1 {
+		t.Fatalf("drain: %d %v", n, err)
+	}
+	lag.setHeight(int64(c.hdr.TipHeight))
+	if err := svc.CheckTriggers(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := svc.Drain(ctx); err != nil || n != 1 {
+		t.Fatalf("drain after new blocks: %d %v", n, err)
+	}
+	rows, err := db.QueryContext(ctx, `SELECT id, previous_id, reason, sources FROM kyt_screenings ORDER BY id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var got []string
+	var prevID int64
+	for rows.Next() {
+		var id int64
+		var prev *int64
+		var reason, sources string
+		rows.Scan(&id, &prev, &reason, &sources)
+		if (prev == nil) != (prevID == 0) || (prev != nil && *prev != prevID) {
+			t.Errorf("screening %d links to %v, want %d", id, prev, prevID)
+		}
+		prevID = id
+		got = append(got, reason+" | "+sources)
+	}
+	want0 := fmt.Sprintf("registered | sanctions=;tip=%d", c.hdr.TipHeight-10)
+	want1 := fmt.Sprintf("blocks: tip %d → %d | sanctions=;tip=%d", c.hdr.TipHeight-10, c.hdr.TipHeight, c.hdr.TipHeight)
+	if len(got) != 2 || got[0] != want0 || got[1] != want1 {
+		t.Errorf("screenings %q, want %q, %q", got, want0, want1)
+	}
+	if a, _ := svc.Transfer(ctx, tr.ExternalID); a.Status != StatusScreened {
+		t.Errorf("transfer %+v", a)
+	}
 }
