@@ -105,14 +105,12 @@ func TestWebhookHanging(t *testing.T) {
 	go func() { defer close(done); svc.Run(rctx, 100*time.Millisecond) }()
 	defer func() { cancel(); <-done }()
 	start := time.Now()
-	var ids []string
 	for i, ref := range []string{spend.Txid + ":0", c.hdr.Theft.Txid + ":" + lootAddr} {
 		dir := []string{"received", "sent"}[i]
 		tr, _, err := svc.Register(ctx, "alice", RegisterRequest{Network: "bitcoin", Asset: "BTC", TransferReference: ref, Direction: dir})
 		if err != nil {
 			t.Fatal(err)
 		}
-		ids = append(ids, tr.ExternalID)
 		waitFor(t, 5*time.Second, func() bool { got, _ := svc.Transfer(ctx, tr.ExternalID); return got.Status == StatusScreened })
 	}
 	if d := time.Since(start); d > 3*time.Second {
