@@ -7,6 +7,7 @@ package trace
 
 import (
 	"container/heap"
+	"slices"
 	"context"
 	"errors"
 	"fmt"
@@ -84,7 +85,23 @@ func (tr *Tracer) Trace(ctx context.Context, req Request) (*Result, error) {
 	ctx, cancel := context.WithTimeout(ctx, req.Limits.Timeout)
 	defer cancel()
 	err = tr.ix.View(func(g index.Graph) error {
+		var linked map[uint64]bool
+		if req.Direction == Forward && (req.ThroughCoinJoins || req.ThroughMixers) {
+			// First pass without pass-through: the service deposit
+			// addresses the traced coins reach for sure link what comes
+			// out of CoinJoins and mixers (see linkedAhead).
+			plain := req
+			plain.ThroughCoinJoins, plain.ThroughMixers = false, false
+			pres := &Result{}
+			pw := newWalk(tr, g, plain, pres, ctx)
+			if err := pw.seed(req.From); err != nil {
+				return err
+			}
+			pw.run()
+			linked = pw.depositAddrs()
+		}
 		w := newWalk(tr, g, req, res, ctx)
+		w.linked = linked
 		if err := w.seed(req.From); err != nil {
 			return err
 		}
@@ -175,6 +192,7 @@ type walk struct {
 	crossed map[uint64]bool
 	mixer   *mixerIndex
 	stopped string // the limit that ended the walk early (deadline)
+	linked  map[uint64]bool // deposit addresses (ids) the traced coins reach without pass-through
 	buf     []uint64
 }
 
@@ -720,9 +738,53 @@ func (w *walk) coinjoin(it *item, h hop, kind string, r index.Range, outs []int6
 			}
 		}
 	}
-	// The taint spreads over the outputs by value (the fee's share to the
+	// Outputs that lead to deposit addresses the traced coins reach anyway
+	// (the same exchange accounts) are the traced owner's: the taint goes
+	// to them first, up to their value.
+	var linkedVals []int64
+	var linkedIdx []int
+	for j := range outs {
+		if w.linkedAhead(r.OutStart+uint64(j), linkDepth) {
+			linkedIdx = append(linkedIdx, j)
+			linkedVals = append(linkedVals, outs[j])
+		}
+	}
+	// The change of the tainted inputs: a non-equal output worth what they
+	// brought less n equal outputs and a small fee (the taker's change in
+	// JoinMarket, the change of a Wasabi 1 registration), when exactly one
+	// output fits. Its confidence is kept (an amount match, not a guess).
+	change := w.coinjoinChange(it, r, outs, cnt)
+	if change >= 0 && !slices.Contains(linkedIdx, change) {
+		linkedIdx = append(linkedIdx, change)
+		linkedVals = append(linkedVals, outs[change])
+	}
+	taintLeft := it.amount
+	if len(linkedIdx) > 0 {
+		var sum int64
+		for _, v := range linkedVals {
+			sum += v
+		}
+		sh := linkedVals
+		if it.amount < sum {
+			sh = apportion(it.amount, linkedVals)
+		}
+		for k, j := range linkedIdx {
+			hh := h
+			if j != change {
+				hh.conf = h.conf * linkConfidence
+			}
+			w.route(t, r.OutStart+uint64(j), j, taint{amount: sh[k], spans: fifoSpan(w.req.Model, sh[k])}, hh)
+			taintLeft -= sh[k]
+			outs[j] = 0 // taken
+		}
+		if taintLeft <= 0 {
+			return
+		}
+	}
+	// The rest spreads over the outputs by value (the fee's share to the
 	// miner); an output among c equal ones is the traced owner's with
 	// probability 1/c, any other with 1/(number of other outputs).
+	it.amount = taintLeft
 	weights := append(append([]int64(nil), outs...), fee)
 	sh := apportion(it.amount, weights)
 	w.res.Fees += sh[len(outs)]
@@ -733,6 +795,9 @@ func (w *walk) coinjoin(it *item, h hop, kind string, r index.Range, outs []int6
 		}
 	}
 	for j, v := range outs {
+		if v == 0 {
+			continue
+		}
 		hh := h
 		if c := cnt[v]; c >= 2 {
 			hh.conf = h.conf / float64(c)
@@ -869,4 +934,108 @@ func (w *walk) finish() {
 			Peeled: p.peeled, PerHop: p.peeled / int64(p.hops)})
 	}
 	sort.Slice(res.PeelChains, func(i, j int) bool { return res.PeelChains[i].Hops > res.PeelChains[j].Hops })
+}
+
+// Linking CoinJoin and mixer outputs to deposit addresses.
+const (
+	linkDepth      = 3    // txs looked ahead from an output
+	linkFanout     = 4    // most outputs of a tx looked through
+	linkConfidence = 0.95 // confidence kept by a linked output
+)
+
+// depositAddrs returns the addresses of the service endpoints (not mixers
+// or CoinJoins) the walk reached, the traced owner's accounts there.
+func (w *walk) depositAddrs() map[uint64]bool {
+	m := map[uint64]bool{}
+	for _, e := range w.ends {
+		if e.Outpoint == "" || !IsService(e.Category) || e.Category == "mixer" || e.Category == "coinjoin" {
+			continue
+		}
+		id, vout, _ := strings.Cut(e.Outpoint, ":")
+		h, err := chainhash.NewHashFromStr(id)
+		if err != nil {
+			continue
+		}
+		t, ok := w.g.TxNumOf(*h)
+		n, err := strconv.Atoi(vout)
+		if !ok || err != nil {
+			continue
+		}
+		if a := w.g.Output(w.g.TxRange(t).OutStart + uint64(n)).Addr; a != index.NoID {
+			m[a] = true
+		}
+	}
+	return m
+}
+
+// linkedAhead reports whether output o reaches, within depth txs (not
+// through another CoinJoin), a deposit address in w.linked.
+func (w *walk) linkedAhead(o uint64, depth int) bool {
+	if len(w.linked) == 0 {
+		return false
+	}
+	out := w.g.Output(o)
+	if w.linked[out.Addr] {
+		return true
+	}
+	if depth <= 1 || out.SpentBy == index.NoID || w.attribution(out.Addr).service {
+		return false
+	}
+	st := w.g.TxOfInput(out.SpentBy)
+	r := w.g.TxRange(st)
+	if r.OutEnd-r.OutStart > linkFanout || w.tr.kinds.CoinJoin(w.g, st) != "" {
+		return false
+	}
+	for x := r.OutStart; x < r.OutEnd; x++ {
+		if w.linkedAhead(x, depth-1) {
+			return true
+		}
+	}
+	return false
+}
+
+// coinjoinChange returns the output of CoinJoin tx (range r, output values
+// outs, equal-value counts cnt) that is the change of its tainted inputs,
+// or -1: the single non-equal output c with 0 ≤ Σtainted inputs − n·d − c ≤
+// 1% of them + 100 000 sat for some denomination d among the equal outputs
+// and n ≥ 1.
+func (w *walk) coinjoinChange(it *item, r index.Range, outs []int64, cnt map[int64]int) int {
+	var vin int64
+	for k, s := range it.slots {
+		if s.amount > 0 {
+			// Only inputs that are mostly tainted count as the traced
+			// owner's (others carry a share spread by an earlier CoinJoin).
+			if o := w.g.Input(r.InStart + uint64(k)); o != index.NoID && o != index.CoinbaseID {
+				if v := w.g.Output(o).Value; 2*s.amount >= v {
+					vin += v
+				}
+			}
+		}
+	}
+	slack := vin/100 + 100_000
+	found := -1
+	for j, c := range outs {
+		if cnt[c] >= 2 || c == 0 {
+			continue
+		}
+		for d, n := range cnt {
+			if n < 2 {
+				continue
+			}
+			fits := false
+			for k := int64(1); k <= int64(n) && k*d < vin; k++ {
+				if rest := vin - k*d - c; rest >= 0 && rest <= slack {
+					fits = true
+					break
+				}
+			}
+			if fits {
+				if found >= 0 && found != j {
+					return -1 // ambiguous
+				}
+				found = j
+			}
+		}
+	}
+	return found
 }
