@@ -7,10 +7,10 @@ package trace
 
 import (
 	"container/heap"
-	"slices"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -191,7 +191,7 @@ type walk struct {
 	peels   []*peelRun
 	crossed map[uint64]bool
 	mixer   *mixerIndex
-	stopped string // the limit that ended the walk early (deadline)
+	stopped string          // the limit that ended the walk early (deadline)
 	linked  map[uint64]bool // deposit addresses (ids) the traced coins reach without pass-through
 	buf     []uint64
 }
