@@ -100,14 +100,35 @@ func (tr *Tracer) Trace(ctx context.Context, req Request) (*Result, error) {
 			pw.run()
 			linked = pw.depositAddrs()
 		}
-		w := newWalk(tr, g, req, res, ctx)
-		w.linked = linked
-		if err := w.seed(req.From); err != nil {
-			return err
+		// Pass-through runs again while it finds new accounts: a deposit
+		// address the findings reach, or one that several candidates reach
+		// (their combined confidence 1−Π(1−c) reaching MinConfidence).
+		for round := 0; ; round++ {
+			*res = Result{Source: req.From, Model: req.Model, Direction: req.Direction, Limits: req.Limits, Notes: notes,
+				HitLimits: []HitLimit{}, Endpoints: []Endpoint{}, Candidates: []Endpoint{}, PeelChains: []PeelChain{},
+				CoinJoins: []Crossing{}, Mixers: []MixerMatch{}, Graph: Graph{Nodes: []Node{}, Edges: []Edge{}}}
+			w := newWalk(tr, g, req, res, ctx)
+			w.linked = linked
+			if err := w.seed(req.From); err != nil {
+				return err
+			}
+			w.run()
+			if linked == nil || round == maxLinkRounds-1 || ctx.Err() != nil {
+				w.finish()
+				return nil
+			}
+			more := w.accountAddrs()
+			grew := false
+			for a := range more {
+				if !linked[a] {
+					linked[a], grew = true, true
+				}
+			}
+			if !grew {
+				w.finish()
+				return nil
+			}
 		}
-		w.run()
-		w.finish()
-		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -121,6 +142,7 @@ func (tr *Tracer) Trace(ctx context.Context, req Request) (*Result, error) {
 type item struct {
 	tx      uint64
 	slots   []taint
+	slotSum []float64 // per slot Σ amount × confidence
 	hops    int     // txs from the source
 	lhops   int     // hops with a peel chain counted once
 	confSum float64 // Σ amount × confidence
@@ -291,13 +313,14 @@ func (w *walk) push(t uint64, slot int, tt taint, h hop) {
 		if w.req.Direction == Backward {
 			n = r.OutEnd - r.OutStart
 		}
-		it = &item{tx: t, slots: make([]taint, n), hops: h.hops, lhops: h.lhops, parent: h.parent, peel: -1}
+		it = &item{tx: t, slots: make([]taint, n), slotSum: make([]float64, n), hops: h.hops, lhops: h.lhops, parent: h.parent, peel: -1}
 		w.pending[t] = it
 		heap.Push(&w.heap, it)
 	}
 	s := &it.slots[slot]
 	s.amount += tt.amount
 	s.spans = append(s.spans, tt.spans...)
+	it.slotSum[slot] += float64(tt.amount) * h.conf
 	it.amount += tt.amount
 	it.confSum += float64(tt.amount) * h.conf
 	it.hops = min(it.hops, h.hops)
@@ -677,6 +700,16 @@ func (w *walk) stepForward(it *item, h hop) {
 		w.coinjoin(it, h, kind, r, outs, fee)
 		return
 	}
+	// One owner signs all the inputs of a tx that is not a CoinJoin: it is
+	// the traced owner's when any tainted input is, so the input
+	// confidences combine as 1 − Π(1 − c).
+	miss := 1.0
+	for k, s := range it.slots {
+		if s.amount > 0 {
+			miss *= 1 - it.slotSum[k]/float64(s.amount)
+		}
+	}
+	h.conf = max(h.conf, 1-miss)
 	split, feeT := splitForward(w.req.Model, it.slots, ins, outs, fee)
 	w.res.Fees += feeT
 	// A peel hop: one input, two outputs, the larger at least 80% of it.
@@ -943,6 +976,54 @@ const (
 	linkConfidence = 0.95 // confidence kept by a linked output
 )
 
+// maxLinkRounds bounds the pass-through rounds.
+const maxLinkRounds = 4
+
+// accountAddrs returns the deposit addresses of service endpoints whose
+// combined confidence over all the taint reaching them is at least
+// MinConfidence.
+func (w *walk) accountAddrs() map[uint64]bool {
+	miss := map[string]float64{}
+	for _, e := range w.ends {
+		if e.Outpoint == "" || e.Category != "exchange" && !IsService(e.Category) || e.Category == "mixer" || e.Category == "coinjoin" {
+			continue
+		}
+		if _, ok := miss[e.Address]; !ok {
+			miss[e.Address] = 1
+		}
+		miss[e.Address] *= 1 - e.Confidence
+	}
+	m := map[uint64]bool{}
+	for _, e := range w.ends {
+		if p, ok := miss[e.Address]; ok && 1-p >= w.req.Limits.MinConfidence-1e-9 {
+			if a, ok := w.outpointAddr(e.Outpoint); ok {
+				m[a] = true
+			}
+		}
+	}
+	return m
+}
+
+// outpointAddr returns the address id of output "txid:vout".
+func (w *walk) outpointAddr(op string) (uint64, bool) {
+	id, vout, _ := strings.Cut(op, ":")
+	h, err := chainhash.NewHashFromStr(id)
+	if err != nil {
+		return 0, false
+	}
+	t, ok := w.g.TxNumOf(*h)
+	n, err := strconv.Atoi(vout)
+	if !ok || err != nil {
+		return 0, false
+	}
+	r := w.g.TxRange(t)
+	if uint64(n) >= r.OutEnd-r.OutStart {
+		return 0, false
+	}
+	a := w.g.Output(r.OutStart + uint64(n)).Addr
+	return a, a != index.NoID
+}
+
 // depositAddrs returns the addresses of the service endpoints (not mixers
 // or CoinJoins) the walk reached, the traced owner's accounts there.
 func (w *walk) depositAddrs() map[uint64]bool {
@@ -951,17 +1032,7 @@ func (w *walk) depositAddrs() map[uint64]bool {
 		if e.Outpoint == "" || !IsService(e.Category) || e.Category == "mixer" || e.Category == "coinjoin" {
 			continue
 		}
-		id, vout, _ := strings.Cut(e.Outpoint, ":")
-		h, err := chainhash.NewHashFromStr(id)
-		if err != nil {
-			continue
-		}
-		t, ok := w.g.TxNumOf(*h)
-		n, err := strconv.Atoi(vout)
-		if !ok || err != nil {
-			continue
-		}
-		if a := w.g.Output(w.g.TxRange(t).OutStart + uint64(n)).Addr; a != index.NoID {
+		if a, ok := w.outpointAddr(e.Outpoint); ok {
 			m[a] = true
 		}
 	}
