@@ -143,9 +143,9 @@ type item struct {
 	tx      uint64
 	slots   []taint
 	slotSum []float64 // per slot Σ amount × confidence
-	hops    int     // txs from the source
-	lhops   int     // hops with a peel chain counted once
-	confSum float64 // Σ amount × confidence
+	hops    int       // txs from the source
+	lhops   int       // hops with a peel chain counted once
+	confSum float64   // Σ amount × confidence
 	amount  int64
 	parent  int32 // node of the largest contributor, -1 for a source
 	best    int64 // that contribution
