@@ -223,7 +223,7 @@ func (w *walk) mixerPassInputs(it *item, h hop, e *attrEntry) bool {
 		}
 		// Unmatched: the taint ends at the mixer.
 		outpoint := w.txid(dt) + ":" + strconv.Itoa(int(o-dr.OutStart))
-		w.endpoint(outpoint, Endpoint{Entity: e.a.Entity, Category: e.a.Category, Address: w.attribution(g.Output(o).Addr).addr,
+		w.endpoint(outpoint, Endpoint{Entity: e.a.Entity, Category: e.a.Category, Address: w.addrOf(g.Output(o).Addr),
 			Amount: s.amount, Outpoint: outpoint}, ph)
 	}
 	_ = any

@@ -24,6 +24,7 @@ import (
 
 // Tracer runs traces over one index.
 type Tracer struct {
+	noAttr   bool // no attributor: skip address look-ups
 	ix       *index.Index
 	attr     Attributor
 	kinds    Kinds
@@ -45,13 +46,14 @@ func (tr *Tracer) WithClusters(c Clusters) *Tracer {
 // New returns a tracer over ix. attr attributes addresses (nil: none);
 // kinds names CoinJoins (nil: ShapeKinds).
 func New(ix *index.Index, attr Attributor, kinds Kinds) *Tracer {
+	noAttr := attr == nil
 	if attr == nil {
 		attr = MapAttributor{}
 	}
 	if kinds == nil {
 		kinds = KindsFunc(ShapeKinds)
 	}
-	return &Tracer{ix: ix, attr: attr, kinds: kinds}
+	return &Tracer{ix: ix, attr: attr, kinds: kinds, noAttr: noAttr}
 }
 
 // Trace runs req.
@@ -215,6 +217,8 @@ type walk struct {
 	mixer   *mixerIndex
 	stopped string          // the limit that ended the walk early (deadline)
 	linked  map[uint64]bool // deposit addresses (ids) the traced coins reach without pass-through
+	txids   map[uint64]string
+	addrs   map[uint64]string
 	buf     []uint64
 }
 
@@ -227,23 +231,50 @@ type peelRun struct {
 func newWalk(tr *Tracer, g index.Graph, req Request, res *Result, ctx context.Context) *walk {
 	return &walk{tr: tr, g: g, req: req, res: res, ctx: ctx, pending: map[uint64]*item{},
 		heap: itemHeap{back: req.Direction == Backward}, attrs: map[uint64]*attrEntry{},
-		hits: map[string]*HitLimit{}, ends: map[string]*Endpoint{}, gnodes: map[string]bool{}, crossed: map[uint64]bool{}}
+		hits: map[string]*HitLimit{}, ends: map[string]*Endpoint{}, gnodes: map[string]bool{}, crossed: map[uint64]bool{},
+		txids: map[uint64]string{}, addrs: map[uint64]string{}}
 }
 
-func (w *walk) txid(t uint64) string { return w.g.TxHash(t).String() }
+// txid returns tx t's id as text (cached: paths repeat them).
+func (w *walk) txid(t uint64) string {
+	if s, ok := w.txids[t]; ok {
+		return s
+	}
+	s := w.g.TxHash(t).String()
+	w.txids[t] = s
+	return s
+}
+
+// addrOf returns address id a as text ("" for none), cached.
+func (w *walk) addrOf(a uint64) string {
+	if a == index.NoID {
+		return ""
+	}
+	if s, ok := w.addrs[a]; ok {
+		return s
+	}
+	s := ""
+	if ad, err := chain.AddrFromKey(w.g.AddressKey(a)); err == nil {
+		s = ad.String(w.tr.ix.Network())
+	}
+	w.addrs[a] = s
+	return s
+}
+
+var noAttribution = &attrEntry{}
 
 // attribution returns what the attributor knows about address id a.
 func (w *walk) attribution(a uint64) *attrEntry {
-	if a == index.NoID {
-		return &attrEntry{}
+	if a == index.NoID || w.tr.noAttr {
+		return noAttribution
 	}
 	if e := w.attrs[a]; e != nil {
 		return e
 	}
 	e := &attrEntry{}
-	if ad, err := chain.AddrFromKey(w.g.AddressKey(a)); err == nil {
-		e.addr = ad.String(w.tr.ix.Network())
-		e.a, e.ok = w.tr.attr.Attribute(e.addr)
+	if s := w.addrOf(a); s != "" {
+		e.addr = s
+		e.a, e.ok = w.tr.attr.Attribute(s)
 		e.service = e.ok && IsService(e.a.Category)
 	}
 	w.attrs[a] = e
@@ -539,20 +570,22 @@ func (w *walk) route(t, o uint64, j int, tt taint, h hop) {
 		return
 	}
 	if h.payee && !w.req.FollowPeels {
-		id := "addr:" + e.addr
-		w.gnode(id, "payee", e.addr)
+		addr := w.addrOf(out.Addr)
+		id := "addr:" + addr
+		w.gnode(id, "payee", addr)
 		w.edge(from, id, out.Value, tt.amount)
-		w.endpoint(outpoint, Endpoint{Category: "payee", Address: e.addr, Amount: tt.amount, Outpoint: outpoint}, h)
+		w.endpoint(outpoint, Endpoint{Category: "payee", Address: addr, Amount: tt.amount, Outpoint: outpoint}, h)
 		return
 	}
 	if out.SpentBy == index.NoID {
-		id := "addr:" + e.addr
-		if e.addr == "" {
+		addr := w.addrOf(out.Addr)
+		id := "addr:" + addr
+		if addr == "" {
 			id = "out:" + outpoint
 		}
-		w.gnode(id, "unspent", e.addr)
+		w.gnode(id, "unspent", addr)
 		w.edge(from, id, out.Value, tt.amount)
-		w.endpoint(outpoint, Endpoint{Category: "unspent", Address: e.addr, Amount: tt.amount, Outpoint: outpoint}, h)
+		w.endpoint(outpoint, Endpoint{Category: "unspent", Address: addr, Amount: tt.amount, Outpoint: outpoint}, h)
 		return
 	}
 	st := w.g.TxOfInput(out.SpentBy)
@@ -681,7 +714,7 @@ func (w *walk) stepForward(it *item, h hop) {
 		for k, s := range it.slots {
 			if s.amount > bi {
 				bi = s.amount
-				addr = w.attribution(g.Output(g.Input(r.InStart + uint64(k))).Addr).addr
+				addr = w.addrOf(g.Output(g.Input(r.InStart + uint64(k))).Addr)
 			}
 		}
 		if e.a.Category == "mixer" && w.req.ThroughMixers && w.mixerPassInputs(it, h, e) {
@@ -726,7 +759,9 @@ func (w *walk) stepForward(it *item, h hop) {
 				p.hops++
 				p.peeled += small
 				p.last = t
-				h.lhops = it.lhops // a peel chain is one hop
+				if !w.req.CountPeelHops {
+					h.lhops = it.lhops // a peel chain is one hop
+				}
 			} else {
 				w.peels = append(w.peels, &peelRun{first: t, last: t, hops: 1, peeled: small})
 			}
@@ -871,7 +906,9 @@ func (w *walk) stepBackward(it *item, h hop) {
 			p.hops++
 			p.peeled += min(outs[0], outs[1])
 			p.first = t
-			h.lhops = it.lhops
+			if !w.req.CountPeelHops {
+				h.lhops = it.lhops
+			}
 			h.peel = it.peel
 		} else {
 			w.peels = append(w.peels, &peelRun{first: t, last: t, hops: 1, peeled: min(outs[0], outs[1])})
