@@ -44,14 +44,14 @@ func (tr *Tracer) WithClusters(c Clusters) *Tracer {
 }
 
 // New returns a tracer over ix. attr attributes addresses (nil: none);
-// kinds names CoinJoins (nil: ShapeKinds).
+// kinds names CoinJoins (nil: the classifier's kinds stored in the index).
 func New(ix *index.Index, attr Attributor, kinds Kinds) *Tracer {
 	noAttr := attr == nil
 	if attr == nil {
 		attr = MapAttributor{}
 	}
 	if kinds == nil {
-		kinds = KindsFunc(ShapeKinds)
+		kinds = KindsFunc(StoredKinds)
 	}
 	return &Tracer{ix: ix, attr: attr, kinds: kinds, noAttr: noAttr}
 }
@@ -75,6 +75,9 @@ func (tr *Tracer) Trace(ctx context.Context, req Request) (*Result, error) {
 	notes, err := req.Limits.normalize()
 	if err != nil {
 		return nil, err
+	}
+	if _, ok := tr.ix.KindsVersion(); !ok {
+		notes = append(notes, "the index has no tx kinds (an older format): CoinJoins are not recognised; re-ingest to store them")
 	}
 	if req.ThroughMixers && req.Direction == Backward {
 		notes = append(notes, "--through-mixers applies to forward traces only")
