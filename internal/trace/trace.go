@@ -556,10 +556,13 @@ func (w *walk) route(t, o uint64, j int, tt taint, h hop) {
 	}
 	out := w.g.Output(o)
 	from := w.txid(t)
-	outpoint := from + ":" + strconv.Itoa(j)
 	if tt.amount < w.req.Limits.MinSat {
-		w.hit("min-sat", tt.amount, outpoint)
+		w.hit("min-sat", tt.amount, from+":"+strconv.Itoa(j))
 		return
+	}
+	outpoint := ""
+	if out.SpentBy == index.NoID || w.attribution(out.Addr).service || h.payee && !w.req.FollowPeels {
+		outpoint = from + ":" + strconv.Itoa(j)
 	}
 	e := w.attribution(out.Addr)
 	if e.service {
@@ -693,6 +696,9 @@ func (w *walk) values(r index.Range, t uint64) (ins, outs []int64, fee int64) {
 // spentByService returns the attributed service signing tx t (an input
 // address of a service), if any.
 func (w *walk) spentByService(r index.Range) *attrEntry {
+	if w.tr.noAttr {
+		return nil
+	}
 	for i := r.InStart; i < r.InEnd; i++ {
 		if o := w.g.Input(i); o != index.NoID && o != index.CoinbaseID {
 			if e := w.attribution(w.g.Output(o).Addr); e.service {
