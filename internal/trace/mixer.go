@@ -49,6 +49,10 @@ func (m *MixerTerms) normalize() {
 	}
 }
 
+// maxCandidateSets is the most candidate payout sets of a deposit followed
+// below the confidence cut.
+const maxCandidateSets = 20
+
 // MixerMatch is a deposit into a custodial mixer and the payouts matched to it.
 type MixerMatch struct {
 	Mixer   string `json:"mixer"`
@@ -255,7 +259,10 @@ func (w *walk) followDeposit(t, o uint64, vout int, amount int64, h hop, e *attr
 	sort.Slice(m.Sets, func(i, j int) bool { return m.Sets[i].Sum > m.Sets[j].Sum })
 	m.Followed = len(sets) > 0 && score*h.conf >= w.req.Limits.MinConfidence
 	w.res.Mixers = append(w.res.Mixers, m)
-	if !m.Followed {
+	// A few candidate sets below the cut are followed as candidates (their
+	// taint scaled by the score): where they end can still add up to an
+	// account (see accountAddrs). Many are only listed.
+	if !m.Followed && (len(sets) == 0 || len(sets) > maxCandidateSets) {
 		for _, s := range m.Sets {
 			for _, p := range s.Payouts {
 				w.res.Candidates = append(w.res.Candidates, Endpoint{Entity: e.a.Entity, Category: "mixer-payout",
