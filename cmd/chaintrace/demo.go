@@ -379,10 +379,26 @@ func groundTruth(w io.Writer, h *sim.Header) {
 	for _, v := range vias {
 		fmt.Fprintf(w, "    via %-28s %22s\n", v, btc(byVia[v]))
 	}
-	var mixed, paid int64
-	for _, d := range h.Mixer {
-		mixed += d.Loot
-		paid += d.PaidOut
+	type mix struct {
+		mixed, paid int64
+		orders      int
 	}
-	fmt.Fprintf(w, "  through the custodial mixer: %s in %d orders, %s paid back out to the thief\n", btc(mixed), len(h.Mixer), btc(paid))
+	mixers := map[string]*mix{}
+	var ids []string
+	for _, d := range h.Mixer {
+		m := mixers[d.Mixer]
+		if m == nil {
+			m = &mix{}
+			mixers[d.Mixer] = m
+			ids = append(ids, d.Mixer)
+		}
+		m.mixed += d.Loot
+		m.paid += d.PaidOut
+		m.orders++
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		m := mixers[id]
+		fmt.Fprintf(w, "  through the custodial mixer %s: %s in %d orders, %s paid back out to the thief\n", name[id], btc(m.mixed), m.orders, btc(m.paid))
+	}
 }

@@ -23,20 +23,18 @@ intermediaries), with amounts, shares, hop counts and the shortest evidence path
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			req.Subject = args[0]
-			attr, err := tf.attributor()
-			if err != nil {
-				return err
-			}
 			return withIndex(func(ix *index.Index) error {
-				ex, err := trace.New(ix, attr, nil).Exposure(cmd.Context(), req)
-				if err != nil {
-					return traceError(err)
-				}
-				if asJSON {
-					return printJSON(cmd.OutOrStdout(), ex)
-				}
-				trace.WriteExposure(cmd.OutOrStdout(), ex)
-				return nil
+				return tf.withAttributor(cmd.Context(), ix, func(attr trace.Attributor) error {
+					ex, err := trace.New(ix, attr, nil).Exposure(cmd.Context(), req)
+					if err != nil {
+						return traceError(err)
+					}
+					if asJSON {
+						return printJSON(cmd.OutOrStdout(), ex)
+					}
+					trace.WriteExposure(cmd.OutOrStdout(), ex)
+					return nil
+				})
 			})
 		},
 	}

@@ -1,13 +1,16 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/chaintrace/chaintrace/internal/chain"
 	"github.com/chaintrace/chaintrace/internal/index"
+	"github.com/chaintrace/chaintrace/internal/labels"
 	"github.com/chaintrace/chaintrace/internal/sim"
 	"github.com/chaintrace/chaintrace/internal/trace"
 )
@@ -18,15 +21,33 @@ type traceFlags struct {
 }
 
 func (f *traceFlags) add(cmd *cobra.Command) {
-	cmd.Flags().StringVar(&f.simLabels, "sim-labels", "", "attribute addresses with a simulated chain's investigator labels (SIMDIR/truth.jsonl)")
+	cmd.Flags().StringVar(&f.simLabels, "sim-labels", "", "attribute addresses with a simulated chain's investigator labels (SIMDIR/truth.jsonl) instead of the label store")
 }
 
-// attributor returns the address attribution the flags select.
-func (f *traceFlags) attributor() (trace.Attributor, error) {
-	if f.simLabels == "" {
-		return nil, nil
+// withAttributor calls fn with the address attribution the flags select:
+// the simulation's investigator labels with --sim-labels, else the label
+// store of the data folder (none when it has no labels).
+func (f *traceFlags) withAttributor(ctx context.Context, ix *index.Index, fn func(trace.Attributor) error) error {
+	if f.simLabels != "" {
+		attr, err := trace.SimLabels(f.simLabels)
+		if err != nil {
+			return err
+		}
+		return fn(attr)
 	}
-	return trace.SimLabels(f.simLabels)
+	// The index is open here: name its network (the label store would
+	// otherwise open the index to learn it).
+	err := withLabels(chain.NetworkName(ix.Network()), false, func(st *labels.Store) error {
+		sn, err := st.Snapshot(ctx)
+		if err != nil {
+			return err
+		}
+		return fn(trace.FromLabels(sn))
+	})
+	if errors.Is(err, errNoLabels) {
+		return fn(nil)
+	}
+	return err
 }
 
 // traceError maps trace errors to exit codes: bad input and unknown
@@ -76,16 +97,14 @@ evidence. Without --format it prints a summary. See docs/tracing.md.`,
 			if backward {
 				req.Direction = trace.Backward
 			}
-			attr, err := tf.attributor()
-			if err != nil {
-				return err
-			}
 			return withIndex(func(ix *index.Index) error {
-				res, err := trace.New(ix, attr, nil).Trace(cmd.Context(), req)
-				if err != nil {
-					return traceError(err)
-				}
-				return trace.Write(cmd.OutOrStdout(), res, format)
+				return tf.withAttributor(cmd.Context(), ix, func(attr trace.Attributor) error {
+					res, err := trace.New(ix, attr, nil).Trace(cmd.Context(), req)
+					if err != nil {
+						return traceError(err)
+					}
+					return trace.Write(cmd.OutOrStdout(), res, format)
+				})
 			})
 		},
 	}

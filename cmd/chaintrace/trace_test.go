@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -78,6 +80,32 @@ func TestTraceCLI(t *testing.T) {
 		if !errors.As(err, new(usageError)) {
 			t.Errorf("trace %v: %v, want a usage error", args, err)
 		}
+	}
+	// The label store attributes when --sim-labels is not given: import the
+	// simulation's exchange labels as a CSV and trace again.
+	var csv strings.Builder
+	csv.WriteString("address,label,category,source\n")
+	if err := sim.ReadRecords(simDir, func(r *sim.Record) error {
+		if strings.HasPrefix(r.Label, "exchange: ") {
+			fmt.Fprintf(&csv, "%s,%s,exchange,sim\n", r.Addr, strings.TrimPrefix(r.Label, "exchange: "))
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	csvFile := filepath.Join(t.TempDir(), "labels.csv")
+	if err := os.WriteFile(csvFile, []byte(csv.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := runCLI(t, "labels", "import", "--data", dir, "--format", "csv", csvFile); err != nil {
+		t.Fatal(err)
+	}
+	out, err = runCLI(t, "trace", "--data", dir, from, "--format", "json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out, `"category": "exchange"`) || strings.Contains(out, `"category": "mixer"`) {
+		t.Errorf("trace with the label store: no exchange endpoints, or mixer ones: %.400s", out)
 	}
 	out, err = runCLI(t, "trace", "eval", "--truth", simDir, "--data", dir, "--json")
 	if err != nil {

@@ -23,6 +23,7 @@ type Config struct {
 	clusterConfig
 	traceConfig
 	opsConfig
+	labelsConfig
 }
 
 // Server is the HTTP handler for the whole API.
@@ -32,6 +33,8 @@ type Server struct {
 	metrics   *metrics
 	limits    limiters
 	longSlots chan struct{}
+	// addressFields add fields to the address answer (labels.go).
+	addressFields []addressField
 }
 
 // New builds the API handler over cfg.
@@ -52,6 +55,8 @@ func New(cfg Config) *Server {
 	s.registerKYT()
 	s.registerCluster()
 	s.registerTrace()
+	s.registerClassify()
+	s.registerLabels()
 	return s
 }
 

@@ -54,7 +54,12 @@ func (s *Server) registerBTC() {
 			return
 		}
 		v, err := ix.Tx(txid)
-		answer(w, v, err, "transaction "+txid.String())
+		if err != nil {
+			answer(w, nil, err, "transaction "+txid.String())
+			return
+		}
+		t, _ := ix.TxNumOf(txid)
+		answer(w, TxWithKinds{v, TxKinds(ix, t)}, nil, "transaction "+txid.String())
 	}))
 	s.mux.HandleFunc("GET /v1/btc/addresses/{address}", s.chain(func(w http.ResponseWriter, r *http.Request, ix *index.Index) {
 		addr := r.PathValue("address")
@@ -64,7 +69,12 @@ func (s *Server) registerBTC() {
 			return
 		}
 		v, err := ix.Address(addr, offset, limit)
-		answer(w, s.withClusterID(ix, v), err, "address "+clip(addr))
+		if err != nil {
+			answer(w, nil, err, "address "+clip(addr))
+			return
+		}
+		ans, err := s.decorateAddress(r.Context(), v, s.withClusterID(ix, v))
+		answer(w, ans, err, "address "+clip(addr))
 	}))
 }
 

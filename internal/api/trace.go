@@ -13,8 +13,8 @@ import (
 // traceConfig holds what the trace and exposure routes need besides the
 // chain index.
 type traceConfig struct {
-	// TraceAttributor attributes addresses for traces (nil: none known, so
-	// traces stop only at CoinJoins, unspent outputs and limits).
+	// TraceAttributor attributes addresses for traces (nil: the label store's
+	// snapshot, or none without one).
 	TraceAttributor trace.Attributor
 	// TraceClusters, when set, lets traces start from clusters.
 	TraceClusters trace.Clusters
@@ -31,7 +31,12 @@ func (s *Server) registerTrace() {
 			writeError(w, http.StatusBadRequest, err.Error())
 			return
 		}
-		res, err := s.tracer(ix).Trace(r.Context(), req)
+		tr, err := s.tracer(r, ix)
+		if err != nil {
+			writeError(w, http.StatusInternalServerError, err.Error())
+			return
+		}
+		res, err := tr.Trace(r.Context(), req)
 		traceAnswer(w, res, err)
 	}))
 	s.mux.HandleFunc("GET /v1/btc/exposure/{address}", s.chain(func(w http.ResponseWriter, r *http.Request, ix *index.Index) {
@@ -43,17 +48,32 @@ func (s *Server) registerTrace() {
 			return
 		}
 		req.Limits.Timeout = httpTraceTimeout
-		ex, err := s.tracer(ix).Exposure(r.Context(), req)
+		tr, err := s.tracer(r, ix)
+		if err != nil {
+			writeError(w, http.StatusInternalServerError, err.Error())
+			return
+		}
+		ex, err := tr.Exposure(r.Context(), req)
 		traceAnswer(w, ex, err)
 	}))
 }
 
-func (s *Server) tracer(ix *index.Index) *trace.Tracer {
-	tr := trace.New(ix, s.cfg.TraceAttributor, nil)
+// tracer returns a tracer over ix attributing with TraceAttributor, else
+// with a snapshot of the label store.
+func (s *Server) tracer(r *http.Request, ix *index.Index) (*trace.Tracer, error) {
+	attr := s.cfg.TraceAttributor
+	if attr == nil && s.cfg.Labels != nil {
+		sn, err := s.cfg.Labels.Snapshot(r.Context())
+		if err != nil {
+			return nil, err
+		}
+		attr = trace.FromLabels(sn)
+	}
+	tr := trace.New(ix, attr, nil)
 	if s.cfg.TraceClusters != nil {
 		tr.WithClusters(s.cfg.TraceClusters)
 	}
-	return tr
+	return tr, nil
 }
 
 // traceAnswer writes v, or 400 for bad input, 404 for an unknown subject.

@@ -175,8 +175,14 @@ func TestClassify(t *testing.T) {
 		want: SetOf(Stonewall),
 	}, {
 		name: "generic equal-output CoinJoin (BlockSci)",
-		tx:   Tx{Ins: wpkhIns(3_000_000, 3_100_000, 3_200_000), Outs: wpkhOuts(2_000_000, 2_000_000, 2_000_000, 999_000, 999_000)},
+		// Two changes to one address: not JoinMarket (all output addresses distinct).
+		tx: Tx{Ins: wpkhIns(3_000_000, 3_100_000, 3_200_000), Outs: append(wpkhOuts(2_000_000, 2_000_000, 2_000_000, 999_000),
+			Output{Value: 1_099_000, Type: chain.P2WPKH, Key: key(chain.P2WPKH, 1003)})},
 		want: SetOf(CoinJoin),
+	}, {
+		name: "joinmarket: two makers' changes may be equal",
+		tx:   Tx{Ins: wpkhIns(3_000_000, 3_100_000, 3_200_000), Outs: wpkhOuts(2_000_000, 2_000_000, 2_000_000, 999_000, 999_000)},
+		want: SetOf(JoinMarket),
 	}, {
 		name: "postage-sized equal outputs are no CoinJoin",
 		tx:   Tx{Ins: wpkhIns(546, 546, 50_000), Outs: wpkhOuts(546, 546, 546, 48_000)},

@@ -51,7 +51,7 @@ type Store struct {
 	db     *store.DB
 	owned  bool
 	params *chaincfg.Params
-	sanc   *sanctions.Store
+	sanc   atomic.Pointer[sanctions.Store]
 
 	snap   atomic.Pointer[Snapshot]
 	snapMu sync.Mutex
@@ -90,8 +90,14 @@ func New(ctx context.Context, db *store.DB, opts Options) (*Store, error) {
 	if opts.Network == nil {
 		opts.Network = &chaincfg.MainNetParams
 	}
-	return &Store{db: db, params: opts.Network, sanc: opts.Sanctions}, nil
+	s := &Store{db: db, params: opts.Network}
+	s.SetSanctions(opts.Sanctions)
+	return s, nil
 }
+
+// SetSanctions sets (or, with nil, removes) the sanctions store whose lists
+// in force are labels.
+func (s *Store) SetSanctions(sanc *sanctions.Store) { s.sanc.Store(sanc) }
 
 // Close closes the database if Open opened it.
 func (s *Store) Close() error {
@@ -119,7 +125,12 @@ type ImportOptions struct {
 	Defaults Defaults
 	// Columns renames CSV columns: file column → known column.
 	Columns map[string]string
+	// Progress, when set, is called every ProgressEvery records of a file.
+	Progress func(file string, records int)
 }
+
+// ProgressEvery is how often (in records) Import reports progress.
+const ProgressEvery = 100_000
 
 // FileSummary is what one file held and what was stored.
 type FileSummary struct {
@@ -151,6 +162,9 @@ type Summary struct {
 // ErrFormat is wrapped when an input names an unknown format.
 var ErrFormat = errors.New("unknown label format")
 
+// ErrOptions is wrapped when an import's defaults are invalid.
+var ErrOptions = errors.New("bad import option")
+
 // Import reads every input and stores its labels in ONE transaction: any
 // error (a malformed file, an unknown category, a bad address) rolls all of
 // them back. A label already stored (same address, source, label and
@@ -163,12 +177,12 @@ func (s *Store) Import(ctx context.Context, inputs []Input, opts ImportOptions) 
 	}
 	if opts.Defaults.Category != "" {
 		if _, err := MapCategory(opts.Defaults.Category, ""); err != nil {
-			return nil, err
+			return nil, fmt.Errorf("%w: default category: %w", ErrOptions, err)
 		}
 	}
 	if opts.Defaults.Confidence != "" {
 		if _, _, err := ParseConfidence(opts.Defaults.Confidence); err != nil {
-			return nil, err
+			return nil, fmt.Errorf("%w: default %w", ErrOptions, err)
 		}
 	}
 	tx, err := s.db.BeginTx(ctx, nil)
@@ -196,6 +210,9 @@ func (s *Store) Import(ctx context.Context, inputs []Input, opts ImportOptions) 
 				return err
 			}
 			fs.Records++
+			if opts.Progress != nil && fs.Records%ProgressEvery == 0 {
+				opts.Progress(in.Name, fs.Records)
+			}
 			l, skip, err := r.resolve(in.Name, fs.Dataset, in.Format, opts.Defaults, s.params)
 			if err != nil {
 				return err
@@ -385,9 +402,9 @@ func (s *Store) Lookup(ctx context.Context, addrs []string) (map[string][]Label,
 			return nil, fmt.Errorf("labels: look-up: %w", err)
 		}
 	}
-	if s.sanc != nil {
+	if sanc := s.sanc.Load(); sanc != nil {
 		for _, c := range keys {
-			r, err := s.sanc.ScreenAddress(ctx, c)
+			r, err := sanc.ScreenAddress(ctx, c)
 			if err != nil {
 				continue
 			}

@@ -3,6 +3,7 @@ package trace
 import (
 	"strings"
 
+	"github.com/chaintrace/chaintrace/internal/labels"
 	"github.com/chaintrace/chaintrace/internal/sim"
 )
 
@@ -25,16 +26,20 @@ type AttributorFunc func(addr string) (Attribution, bool)
 // Attribute calls f.
 func (f AttributorFunc) Attribute(addr string) (Attribution, bool) { return f(addr) }
 
-// serviceCategories are the categories whose ledger is off-chain: a trace's
-// coins entering one end there (the labels vocabulary's services).
-var serviceCategories = map[string]bool{
-	"exchange": true, "processor": true, "merchant": true, "miner": true, "mixer": true,
-	"gambling": true, "darknet": true, "coinjoin": true, "service": true,
-}
+// IsService reports whether category is a service a trace stops at (its
+// ledger is off-chain): labels.IsService.
+func IsService(category string) bool { return labels.IsService(category) }
 
-// IsService reports whether category is a service a trace stops at. (It
-// matches labels.IsService; the coinjoin coordinator counts too.)
-func IsService(category string) bool { return serviceCategories[category] }
+// FromLabels adapts a label snapshot (labels.Snapshot, or anything with its
+// Attribute method) to an Attributor: an address's service label first.
+func FromLabels(sn interface {
+	Attribute(addr string) (entity, category string, ok bool)
+}) Attributor {
+	return AttributorFunc(func(addr string) (Attribution, bool) {
+		e, c, ok := sn.Attribute(addr)
+		return Attribution{Entity: e, Category: c}, ok
+	})
+}
 
 // MapAttributor is an Attributor over a fixed map of address → attribution.
 type MapAttributor map[string]Attribution

@@ -49,6 +49,10 @@ func (m *MixerTerms) normalize() {
 	}
 }
 
+// maxCandidateSets is the most candidate payout sets of a deposit followed
+// below the confidence cut.
+const maxCandidateSets = 20
+
 // MixerMatch is a deposit into a custodial mixer and the payouts matched to it.
 type MixerMatch struct {
 	Mixer   string `json:"mixer"`
@@ -118,7 +122,7 @@ func (w *walk) scanPayouts(from uint64, maxH int64) *mixerIndex {
 
 // matchDeposit finds the payout sets of mixer entity that fit a deposit of
 // value made in tx t.
-func (w *walk) matchDeposit(entity string, t uint64, value int64) [][]payout {
+func (w *walk) matchDeposit(entity string, t uint64, value int64) (sets [][]payout, linked bool) {
 	terms := w.req.Mixer
 	h := w.g.TxHeight(t)
 	maxH := h + terms.MaxDelay + int64(terms.MaxParts-1)*terms.PartGap
@@ -131,6 +135,39 @@ func (w *walk) matchDeposit(entity string, t uint64, value int64) [][]payout {
 			cands = append(cands, p)
 		}
 	}
+	// Payouts leading to deposit addresses the traced coins reach anyway
+	// are tried first: when they fit, the others are not candidates.
+	var ahead []payout
+	for _, p := range cands {
+		if w.linkedAhead(p.out, linkDepth) {
+			ahead = append(ahead, p)
+		}
+	}
+	// Linked payouts all lead to the traced owner's accounts, whichever
+	// of its orders they settle: take them in chain order up to the
+	// deposit's value less the smallest fee.
+	var set []payout
+	var sum int64
+	for _, p := range ahead {
+		if len(set) == 0 && p.height > h+terms.MaxDelay {
+			break
+		}
+		if sum+p.value <= hi {
+			set = append(set, p)
+			sum += p.value
+		}
+	}
+	if len(set) > 0 {
+		return [][]payout{set}, true
+	}
+	return w.payoutSets(cands, h, lo, hi), false
+}
+
+// payoutSets returns the sets of up to MaxParts payouts (in chain order,
+// the first within MaxDelay of the deposit at height h, each within PartGap
+// of the previous) whose sum is in [lo, hi].
+func (w *walk) payoutSets(cands []payout, h, lo, hi int64) [][]payout {
+	terms := w.req.Mixer
 	var sets [][]payout
 	var rec func(set []payout, sum int64, next int)
 	rec = func(set []payout, sum int64, next int) {
@@ -190,7 +227,7 @@ func (w *walk) mixerPassInputs(it *item, h hop, e *attrEntry) bool {
 		}
 		// Unmatched: the taint ends at the mixer.
 		outpoint := w.txid(dt) + ":" + strconv.Itoa(int(o-dr.OutStart))
-		w.endpoint(outpoint, Endpoint{Entity: e.a.Entity, Category: e.a.Category, Address: w.attribution(g.Output(o).Addr).addr,
+		w.endpoint(outpoint, Endpoint{Entity: e.a.Entity, Category: e.a.Category, Address: w.addrOf(g.Output(o).Addr),
 			Amount: s.amount, Outpoint: outpoint}, ph)
 	}
 	_ = any
@@ -201,12 +238,15 @@ func (w *walk) mixerPassInputs(it *item, h hop, e *attrEntry) bool {
 // and follows the sets scoring at least MinConfidence.
 func (w *walk) followDeposit(t, o uint64, vout int, amount int64, h hop, e *attrEntry) bool {
 	value := w.g.Output(o).Value
-	sets := w.matchDeposit(e.a.Entity, t, value)
+	sets, linked := w.matchDeposit(e.a.Entity, t, value)
 	dep := w.txid(t) + ":" + strconv.Itoa(vout)
 	m := MixerMatch{Mixer: e.a.Entity, Deposit: dep, Value: value, Taint: amount, Sets: []PayoutSet{}}
 	score := 0.0
 	if len(sets) > 0 {
 		score = 1 / float64(len(sets))
+		if linked {
+			score *= linkConfidence
+		}
 	}
 	for _, s := range sets {
 		ps := PayoutSet{Score: score}
@@ -219,7 +259,10 @@ func (w *walk) followDeposit(t, o uint64, vout int, amount int64, h hop, e *attr
 	sort.Slice(m.Sets, func(i, j int) bool { return m.Sets[i].Sum > m.Sets[j].Sum })
 	m.Followed = len(sets) > 0 && score*h.conf >= w.req.Limits.MinConfidence
 	w.res.Mixers = append(w.res.Mixers, m)
-	if !m.Followed {
+	// A few candidate sets below the cut are followed as candidates (their
+	// taint scaled by the score): where they end can still add up to an
+	// account (see accountAddrs). Many are only listed.
+	if !m.Followed && (len(sets) == 0 || len(sets) > maxCandidateSets) {
 		for _, s := range m.Sets {
 			for _, p := range s.Payouts {
 				w.res.Candidates = append(w.res.Candidates, Endpoint{Entity: e.a.Entity, Category: "mixer-payout",

@@ -1,9 +1,10 @@
 package trace
 
 import (
+	"cmp"
 	"fmt"
 	"math/bits"
-	"sort"
+	"slices"
 )
 
 // Model is a taint model: how the tainted satoshis entering a transaction are
@@ -91,7 +92,7 @@ func apportion(total int64, weights []int64) []int64 {
 		for i := range idx {
 			idx[i] = i
 		}
-		sort.SliceStable(idx, func(a, b int) bool { return rem[idx[a]] > rem[idx[b]] })
+		slices.SortStableFunc(idx, func(a, b int) int { return cmp.Compare(rem[b], rem[a]) })
 		for _, i := range idx[:left] {
 			out[i]++
 		}
@@ -110,7 +111,7 @@ func fillLargest(total int64, values []int64, last int) []int64 {
 			idx = append(idx, i)
 		}
 	}
-	sort.SliceStable(idx, func(a, b int) bool { return values[idx[a]] > values[idx[b]] })
+	slices.SortStableFunc(idx, func(a, b int) int { return cmp.Compare(values[b], values[a]) })
 	if last >= 0 && last < len(values) {
 		idx = append(idx, last)
 	}

@@ -10,6 +10,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -23,6 +24,7 @@ import (
 
 // Tracer runs traces over one index.
 type Tracer struct {
+	noAttr   bool // no attributor: skip address look-ups
 	ix       *index.Index
 	attr     Attributor
 	kinds    Kinds
@@ -42,15 +44,16 @@ func (tr *Tracer) WithClusters(c Clusters) *Tracer {
 }
 
 // New returns a tracer over ix. attr attributes addresses (nil: none);
-// kinds names CoinJoins (nil: ShapeKinds).
+// kinds names CoinJoins (nil: the classifier's kinds stored in the index).
 func New(ix *index.Index, attr Attributor, kinds Kinds) *Tracer {
+	noAttr := attr == nil
 	if attr == nil {
 		attr = MapAttributor{}
 	}
 	if kinds == nil {
-		kinds = KindsFunc(ShapeKinds)
+		kinds = KindsFunc(StoredKinds)
 	}
-	return &Tracer{ix: ix, attr: attr, kinds: kinds}
+	return &Tracer{ix: ix, attr: attr, kinds: kinds, noAttr: noAttr}
 }
 
 // Trace runs req.
@@ -73,6 +76,9 @@ func (tr *Tracer) Trace(ctx context.Context, req Request) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	if _, ok := tr.ix.KindsVersion(); !ok {
+		notes = append(notes, "the index has no tx kinds (an older format): CoinJoins are not recognised; re-ingest to store them")
+	}
 	if req.ThroughMixers && req.Direction == Backward {
 		notes = append(notes, "--through-mixers applies to forward traces only")
 		req.ThroughMixers = false
@@ -84,13 +90,50 @@ func (tr *Tracer) Trace(ctx context.Context, req Request) (*Result, error) {
 	ctx, cancel := context.WithTimeout(ctx, req.Limits.Timeout)
 	defer cancel()
 	err = tr.ix.View(func(g index.Graph) error {
-		w := newWalk(tr, g, req, res, ctx)
-		if err := w.seed(req.From); err != nil {
-			return err
+		var linked map[uint64]bool
+		if req.Direction == Forward && (req.ThroughCoinJoins || req.ThroughMixers) {
+			// First pass without pass-through: the service deposit
+			// addresses the traced coins reach for sure link what comes
+			// out of CoinJoins and mixers (see linkedAhead).
+			plain := req
+			plain.ThroughCoinJoins, plain.ThroughMixers = false, false
+			pres := &Result{}
+			pw := newWalk(tr, g, plain, pres, ctx)
+			if err := pw.seed(req.From); err != nil {
+				return err
+			}
+			pw.run()
+			linked = pw.depositAddrs()
 		}
-		w.run()
-		w.finish()
-		return nil
+		// Pass-through runs again while it finds new accounts: a deposit
+		// address the findings reach, or one that several candidates reach
+		// (their combined confidence 1−Π(1−c) reaching MinConfidence).
+		for round := 0; ; round++ {
+			*res = Result{Source: req.From, Model: req.Model, Direction: req.Direction, Limits: req.Limits, Notes: notes,
+				HitLimits: []HitLimit{}, Endpoints: []Endpoint{}, Candidates: []Endpoint{}, PeelChains: []PeelChain{},
+				CoinJoins: []Crossing{}, Mixers: []MixerMatch{}, Graph: Graph{Nodes: []Node{}, Edges: []Edge{}}}
+			w := newWalk(tr, g, req, res, ctx)
+			w.linked = linked
+			if err := w.seed(req.From); err != nil {
+				return err
+			}
+			w.run()
+			if linked == nil || round == maxLinkRounds-1 || ctx.Err() != nil {
+				w.finish()
+				return nil
+			}
+			more := w.accountAddrs()
+			grew := false
+			for a := range more {
+				if !linked[a] {
+					linked[a], grew = true, true
+				}
+			}
+			if !grew {
+				w.finish()
+				return nil
+			}
+		}
 	})
 	if err != nil {
 		return nil, err
@@ -104,9 +147,10 @@ func (tr *Tracer) Trace(ctx context.Context, req Request) (*Result, error) {
 type item struct {
 	tx      uint64
 	slots   []taint
-	hops    int     // txs from the source
-	lhops   int     // hops with a peel chain counted once
-	confSum float64 // Σ amount × confidence
+	slotSum []float64 // per slot Σ amount × confidence
+	hops    int       // txs from the source
+	lhops   int       // hops with a peel chain counted once
+	confSum float64   // Σ amount × confidence
 	amount  int64
 	parent  int32 // node of the largest contributor, -1 for a source
 	best    int64 // that contribution
@@ -174,7 +218,10 @@ type walk struct {
 	peels   []*peelRun
 	crossed map[uint64]bool
 	mixer   *mixerIndex
-	stopped string // the limit that ended the walk early (deadline)
+	stopped string          // the limit that ended the walk early (deadline)
+	linked  map[uint64]bool // deposit addresses (ids) the traced coins reach without pass-through
+	txids   map[uint64]string
+	addrs   map[uint64]string
 	buf     []uint64
 }
 
@@ -187,23 +234,50 @@ type peelRun struct {
 func newWalk(tr *Tracer, g index.Graph, req Request, res *Result, ctx context.Context) *walk {
 	return &walk{tr: tr, g: g, req: req, res: res, ctx: ctx, pending: map[uint64]*item{},
 		heap: itemHeap{back: req.Direction == Backward}, attrs: map[uint64]*attrEntry{},
-		hits: map[string]*HitLimit{}, ends: map[string]*Endpoint{}, gnodes: map[string]bool{}, crossed: map[uint64]bool{}}
+		hits: map[string]*HitLimit{}, ends: map[string]*Endpoint{}, gnodes: map[string]bool{}, crossed: map[uint64]bool{},
+		txids: map[uint64]string{}, addrs: map[uint64]string{}}
 }
 
-func (w *walk) txid(t uint64) string { return w.g.TxHash(t).String() }
+// txid returns tx t's id as text (cached: paths repeat them).
+func (w *walk) txid(t uint64) string {
+	if s, ok := w.txids[t]; ok {
+		return s
+	}
+	s := w.g.TxHash(t).String()
+	w.txids[t] = s
+	return s
+}
+
+// addrOf returns address id a as text ("" for none), cached.
+func (w *walk) addrOf(a uint64) string {
+	if a == index.NoID {
+		return ""
+	}
+	if s, ok := w.addrs[a]; ok {
+		return s
+	}
+	s := ""
+	if ad, err := chain.AddrFromKey(w.g.AddressKey(a)); err == nil {
+		s = ad.String(w.tr.ix.Network())
+	}
+	w.addrs[a] = s
+	return s
+}
+
+var noAttribution = &attrEntry{}
 
 // attribution returns what the attributor knows about address id a.
 func (w *walk) attribution(a uint64) *attrEntry {
-	if a == index.NoID {
-		return &attrEntry{}
+	if a == index.NoID || w.tr.noAttr {
+		return noAttribution
 	}
 	if e := w.attrs[a]; e != nil {
 		return e
 	}
 	e := &attrEntry{}
-	if ad, err := chain.AddrFromKey(w.g.AddressKey(a)); err == nil {
-		e.addr = ad.String(w.tr.ix.Network())
-		e.a, e.ok = w.tr.attr.Attribute(e.addr)
+	if s := w.addrOf(a); s != "" {
+		e.addr = s
+		e.a, e.ok = w.tr.attr.Attribute(s)
 		e.service = e.ok && IsService(e.a.Category)
 	}
 	w.attrs[a] = e
@@ -273,13 +347,14 @@ func (w *walk) push(t uint64, slot int, tt taint, h hop) {
 		if w.req.Direction == Backward {
 			n = r.OutEnd - r.OutStart
 		}
-		it = &item{tx: t, slots: make([]taint, n), hops: h.hops, lhops: h.lhops, parent: h.parent, peel: -1}
+		it = &item{tx: t, slots: make([]taint, n), slotSum: make([]float64, n), hops: h.hops, lhops: h.lhops, parent: h.parent, peel: -1}
 		w.pending[t] = it
 		heap.Push(&w.heap, it)
 	}
 	s := &it.slots[slot]
 	s.amount += tt.amount
 	s.spans = append(s.spans, tt.spans...)
+	it.slotSum[slot] += float64(tt.amount) * h.conf
 	it.amount += tt.amount
 	it.confSum += float64(tt.amount) * h.conf
 	it.hops = min(it.hops, h.hops)
@@ -481,10 +556,13 @@ func (w *walk) route(t, o uint64, j int, tt taint, h hop) {
 	}
 	out := w.g.Output(o)
 	from := w.txid(t)
-	outpoint := from + ":" + strconv.Itoa(j)
 	if tt.amount < w.req.Limits.MinSat {
-		w.hit("min-sat", tt.amount, outpoint)
+		w.hit("min-sat", tt.amount, from+":"+strconv.Itoa(j))
 		return
+	}
+	outpoint := ""
+	if out.SpentBy == index.NoID || w.attribution(out.Addr).service || h.payee && !w.req.FollowPeels {
+		outpoint = from + ":" + strconv.Itoa(j)
 	}
 	e := w.attribution(out.Addr)
 	if e.service {
@@ -498,20 +576,22 @@ func (w *walk) route(t, o uint64, j int, tt taint, h hop) {
 		return
 	}
 	if h.payee && !w.req.FollowPeels {
-		id := "addr:" + e.addr
-		w.gnode(id, "payee", e.addr)
+		addr := w.addrOf(out.Addr)
+		id := "addr:" + addr
+		w.gnode(id, "payee", addr)
 		w.edge(from, id, out.Value, tt.amount)
-		w.endpoint(outpoint, Endpoint{Category: "payee", Address: e.addr, Amount: tt.amount, Outpoint: outpoint}, h)
+		w.endpoint(outpoint, Endpoint{Category: "payee", Address: addr, Amount: tt.amount, Outpoint: outpoint}, h)
 		return
 	}
 	if out.SpentBy == index.NoID {
-		id := "addr:" + e.addr
-		if e.addr == "" {
+		addr := w.addrOf(out.Addr)
+		id := "addr:" + addr
+		if addr == "" {
 			id = "out:" + outpoint
 		}
-		w.gnode(id, "unspent", e.addr)
+		w.gnode(id, "unspent", addr)
 		w.edge(from, id, out.Value, tt.amount)
-		w.endpoint(outpoint, Endpoint{Category: "unspent", Address: e.addr, Amount: tt.amount, Outpoint: outpoint}, h)
+		w.endpoint(outpoint, Endpoint{Category: "unspent", Address: addr, Amount: tt.amount, Outpoint: outpoint}, h)
 		return
 	}
 	st := w.g.TxOfInput(out.SpentBy)
@@ -616,6 +696,9 @@ func (w *walk) values(r index.Range, t uint64) (ins, outs []int64, fee int64) {
 // spentByService returns the attributed service signing tx t (an input
 // address of a service), if any.
 func (w *walk) spentByService(r index.Range) *attrEntry {
+	if w.tr.noAttr {
+		return nil
+	}
 	for i := r.InStart; i < r.InEnd; i++ {
 		if o := w.g.Input(i); o != index.NoID && o != index.CoinbaseID {
 			if e := w.attribution(w.g.Output(o).Addr); e.service {
@@ -640,7 +723,7 @@ func (w *walk) stepForward(it *item, h hop) {
 		for k, s := range it.slots {
 			if s.amount > bi {
 				bi = s.amount
-				addr = w.attribution(g.Output(g.Input(r.InStart + uint64(k))).Addr).addr
+				addr = w.addrOf(g.Output(g.Input(r.InStart + uint64(k))).Addr)
 			}
 		}
 		if e.a.Category == "mixer" && w.req.ThroughMixers && w.mixerPassInputs(it, h, e) {
@@ -659,6 +742,16 @@ func (w *walk) stepForward(it *item, h hop) {
 		w.coinjoin(it, h, kind, r, outs, fee)
 		return
 	}
+	// One owner signs all the inputs of a tx that is not a CoinJoin: it is
+	// the traced owner's when any tainted input is, so the input
+	// confidences combine as 1 − Π(1 − c).
+	miss := 1.0
+	for k, s := range it.slots {
+		if s.amount > 0 {
+			miss *= 1 - it.slotSum[k]/float64(s.amount)
+		}
+	}
+	h.conf = max(h.conf, 1-miss)
 	split, feeT := splitForward(w.req.Model, it.slots, ins, outs, fee)
 	w.res.Fees += feeT
 	// A peel hop: one input, two outputs, the larger at least 80% of it.
@@ -675,7 +768,9 @@ func (w *walk) stepForward(it *item, h hop) {
 				p.hops++
 				p.peeled += small
 				p.last = t
-				h.lhops = it.lhops // a peel chain is one hop
+				if !w.req.CountPeelHops {
+					h.lhops = it.lhops // a peel chain is one hop
+				}
 			} else {
 				w.peels = append(w.peels, &peelRun{first: t, last: t, hops: 1, peeled: small})
 			}
@@ -720,9 +815,53 @@ func (w *walk) coinjoin(it *item, h hop, kind string, r index.Range, outs []int6
 			}
 		}
 	}
-	// The taint spreads over the outputs by value (the fee's share to the
+	// Outputs that lead to deposit addresses the traced coins reach anyway
+	// (the same exchange accounts) are the traced owner's: the taint goes
+	// to them first, up to their value.
+	var linkedVals []int64
+	var linkedIdx []int
+	for j := range outs {
+		if w.linkedAhead(r.OutStart+uint64(j), linkDepth) {
+			linkedIdx = append(linkedIdx, j)
+			linkedVals = append(linkedVals, outs[j])
+		}
+	}
+	// The change of the tainted inputs: a non-equal output worth what they
+	// brought less n equal outputs and a small fee (the taker's change in
+	// JoinMarket, the change of a Wasabi 1 registration), when exactly one
+	// output fits. Its confidence is kept (an amount match, not a guess).
+	change := w.coinjoinChange(it, r, outs, cnt)
+	if change >= 0 && !slices.Contains(linkedIdx, change) {
+		linkedIdx = append(linkedIdx, change)
+		linkedVals = append(linkedVals, outs[change])
+	}
+	taintLeft := it.amount
+	if len(linkedIdx) > 0 {
+		var sum int64
+		for _, v := range linkedVals {
+			sum += v
+		}
+		sh := linkedVals
+		if it.amount < sum {
+			sh = apportion(it.amount, linkedVals)
+		}
+		for k, j := range linkedIdx {
+			hh := h
+			if j != change {
+				hh.conf = h.conf * linkConfidence
+			}
+			w.route(t, r.OutStart+uint64(j), j, taint{amount: sh[k], spans: fifoSpan(w.req.Model, sh[k])}, hh)
+			taintLeft -= sh[k]
+			outs[j] = 0 // taken
+		}
+		if taintLeft <= 0 {
+			return
+		}
+	}
+	// The rest spreads over the outputs by value (the fee's share to the
 	// miner); an output among c equal ones is the traced owner's with
 	// probability 1/c, any other with 1/(number of other outputs).
+	it.amount = taintLeft
 	weights := append(append([]int64(nil), outs...), fee)
 	sh := apportion(it.amount, weights)
 	w.res.Fees += sh[len(outs)]
@@ -733,6 +872,9 @@ func (w *walk) coinjoin(it *item, h hop, kind string, r index.Range, outs []int6
 		}
 	}
 	for j, v := range outs {
+		if v == 0 {
+			continue
+		}
 		hh := h
 		if c := cnt[v]; c >= 2 {
 			hh.conf = h.conf / float64(c)
@@ -773,7 +915,9 @@ func (w *walk) stepBackward(it *item, h hop) {
 			p.hops++
 			p.peeled += min(outs[0], outs[1])
 			p.first = t
-			h.lhops = it.lhops
+			if !w.req.CountPeelHops {
+				h.lhops = it.lhops
+			}
 			h.peel = it.peel
 		} else {
 			w.peels = append(w.peels, &peelRun{first: t, last: t, hops: 1, peeled: min(outs[0], outs[1])})
@@ -869,4 +1013,146 @@ func (w *walk) finish() {
 			Peeled: p.peeled, PerHop: p.peeled / int64(p.hops)})
 	}
 	sort.Slice(res.PeelChains, func(i, j int) bool { return res.PeelChains[i].Hops > res.PeelChains[j].Hops })
+}
+
+// Linking CoinJoin and mixer outputs to deposit addresses.
+const (
+	linkDepth      = 3    // txs looked ahead from an output
+	linkFanout     = 4    // most outputs of a tx looked through
+	linkConfidence = 0.95 // confidence kept by a linked output
+)
+
+// maxLinkRounds bounds the pass-through rounds.
+const maxLinkRounds = 4
+
+// accountAddrs returns the deposit addresses of service endpoints whose
+// combined confidence over all the taint reaching them is at least
+// MinConfidence.
+func (w *walk) accountAddrs() map[uint64]bool {
+	miss := map[string]float64{}
+	for _, e := range w.ends {
+		if e.Outpoint == "" || e.Category != "exchange" && !IsService(e.Category) || e.Category == "mixer" || e.Category == "coinjoin" {
+			continue
+		}
+		if _, ok := miss[e.Address]; !ok {
+			miss[e.Address] = 1
+		}
+		miss[e.Address] *= 1 - e.Confidence
+	}
+	m := map[uint64]bool{}
+	for _, e := range w.ends {
+		if p, ok := miss[e.Address]; ok && 1-p >= w.req.Limits.MinConfidence-1e-9 {
+			if a, ok := w.outpointAddr(e.Outpoint); ok {
+				m[a] = true
+			}
+		}
+	}
+	return m
+}
+
+// outpointAddr returns the address id of output "txid:vout".
+func (w *walk) outpointAddr(op string) (uint64, bool) {
+	id, vout, _ := strings.Cut(op, ":")
+	h, err := chainhash.NewHashFromStr(id)
+	if err != nil {
+		return 0, false
+	}
+	t, ok := w.g.TxNumOf(*h)
+	n, err := strconv.Atoi(vout)
+	if !ok || err != nil {
+		return 0, false
+	}
+	r := w.g.TxRange(t)
+	if uint64(n) >= r.OutEnd-r.OutStart {
+		return 0, false
+	}
+	a := w.g.Output(r.OutStart + uint64(n)).Addr
+	return a, a != index.NoID
+}
+
+// depositAddrs returns the addresses of the service endpoints (not mixers
+// or CoinJoins) the walk reached, the traced owner's accounts there.
+func (w *walk) depositAddrs() map[uint64]bool {
+	m := map[uint64]bool{}
+	for _, e := range w.ends {
+		if e.Outpoint == "" || !IsService(e.Category) || e.Category == "mixer" || e.Category == "coinjoin" {
+			continue
+		}
+		if a, ok := w.outpointAddr(e.Outpoint); ok {
+			m[a] = true
+		}
+	}
+	return m
+}
+
+// linkedAhead reports whether output o reaches, within depth txs (not
+// through another CoinJoin), a deposit address in w.linked.
+func (w *walk) linkedAhead(o uint64, depth int) bool {
+	if len(w.linked) == 0 {
+		return false
+	}
+	out := w.g.Output(o)
+	if w.linked[out.Addr] {
+		return true
+	}
+	if depth <= 1 || out.SpentBy == index.NoID || w.attribution(out.Addr).service {
+		return false
+	}
+	st := w.g.TxOfInput(out.SpentBy)
+	r := w.g.TxRange(st)
+	if r.OutEnd-r.OutStart > linkFanout || w.tr.kinds.CoinJoin(w.g, st) != "" {
+		return false
+	}
+	for x := r.OutStart; x < r.OutEnd; x++ {
+		if w.linkedAhead(x, depth-1) {
+			return true
+		}
+	}
+	return false
+}
+
+// coinjoinChange returns the output of CoinJoin tx (range r, output values
+// outs, equal-value counts cnt) that is the change of its tainted inputs,
+// or -1: the single non-equal output c with 0 ≤ Σtainted inputs − n·d − c ≤
+// 1% of them + 100 000 sat for some denomination d among the equal outputs
+// and n ≥ 1.
+func (w *walk) coinjoinChange(it *item, r index.Range, outs []int64, cnt map[int64]int) int {
+	var vin int64
+	for k, s := range it.slots {
+		if s.amount > 0 {
+			// Only inputs that are mostly tainted count as the traced
+			// owner's (others carry a share spread by an earlier CoinJoin).
+			if o := w.g.Input(r.InStart + uint64(k)); o != index.NoID && o != index.CoinbaseID {
+				if v := w.g.Output(o).Value; 2*s.amount >= v {
+					vin += v
+				}
+			}
+		}
+	}
+	slack := vin/100 + 100_000
+	found := -1
+	for j, c := range outs {
+		if cnt[c] >= 2 || c == 0 {
+			continue
+		}
+		for d, n := range cnt {
+			if n < 2 {
+				continue
+			}
+			fits := false
+			for k := int64(1); k <= int64(n) && k*d < vin; k++ {
+				if rest := vin - k*d - c; rest >= 0 && rest <= slack {
+					fits = true
+					break
+				}
+			}
+			if fits {
+				if found >= 0 && found != j {
+					return -1 // ambiguous
+				}
+				found = j
+			}
+		}
+	}
+	return found
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/btcsuite/btcd/chaincfg"
 
 	"github.com/chaintrace/chaintrace/internal/chain"
+	"github.com/chaintrace/chaintrace/internal/classify"
 	"github.com/chaintrace/chaintrace/internal/index"
 	"github.com/chaintrace/chaintrace/internal/ingest"
 	"github.com/chaintrace/chaintrace/internal/sim"
@@ -68,7 +69,7 @@ func buildChain(dir string, seed uint64, scale float64) (*simChain, error) {
 		return nil, err
 	}
 	defer files.Close()
-	ix, err := index.Open(index.DirIn(dir), index.Options{Network: net})
+	ix, err := index.Open(index.DirIn(dir), index.Options{Network: net, Kinds: classify.IndexHook()})
 	if err != nil {
 		return nil, err
 	}
@@ -362,4 +363,43 @@ func TestMain(m *testing.M) {
 		os.RemoveAll(d)
 	}
 	os.Exit(code)
+}
+
+// BenchmarkForward6Hops traces 6 hops forward (haircut, no attribution) from
+// spent outputs of the small simulated chain; bench/trace.sh measures the
+// same on a large chain beside PostgreSQL.
+func BenchmarkForward6Hops(b *testing.B) {
+	c := testChainB(b)
+	tr := New(c.ix, nil, KindsFunc(func(index.Graph, uint64) string { return "" }))
+	var froms []string
+	_ = c.ix.View(func(g index.Graph) error {
+		for t := g.TxCount() / 3; len(froms) < 64 && t < g.TxCount(); t += 7 {
+			r := g.TxRange(t)
+			if g.Output(r.OutStart).SpentBy != index.NoID {
+				froms = append(froms, fmt.Sprintf("%s:0", g.TxHash(t)))
+			}
+		}
+		return nil
+	})
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := tr.Trace(context.Background(), Request{From: froms[i%len(froms)], CountPeelHops: true, Limits: Limits{Hops: 6}}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func testChainB(b *testing.B) *simChain {
+	chainOnce.Do(func() {
+		dir, err := tempDir()
+		if err != nil {
+			chainErr = err
+			return
+		}
+		chainVal, chainErr = buildChain(dir, 7, 0.1)
+	})
+	if chainErr != nil {
+		b.Fatal(chainErr)
+	}
+	return chainVal
 }

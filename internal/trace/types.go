@@ -121,6 +121,9 @@ type Request struct {
 	// recipient is an endpoint of category "payee": the chain is the
 	// traced owner's wallet, its peels are what it paid to others.
 	FollowPeels bool
+	// CountPeelHops counts every tx of a peel chain as a hop (by default a
+	// peel chain counts as one).
+	CountPeelHops bool
 	// Mixer holds the matching terms for ThroughMixers (zero: defaults).
 	Mixer MixerTerms
 }
