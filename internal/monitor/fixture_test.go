@@ -14,6 +14,7 @@ import (
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
 
 	"github.com/chaintrace/chaintrace/internal/chain"
+	"github.com/chaintrace/chaintrace/internal/classify"
 	"github.com/chaintrace/chaintrace/internal/index"
 	"github.com/chaintrace/chaintrace/internal/ingest"
 	"github.com/chaintrace/chaintrace/internal/sanctions"
@@ -58,7 +59,7 @@ func testChain(t *testing.T) *simChain {
 			return
 		}
 		defer files.Close()
-		ix, err := index.Open(filepath.Join(dir, "index"), index.Options{Network: net, CacheBytes: 16 << 20})
+		ix, err := index.Open(filepath.Join(dir, "index"), index.Options{Network: net, CacheBytes: 16 << 20, Kinds: classify.IndexHook()})
 		if err != nil {
 			simErr = err
 			return

@@ -16,6 +16,7 @@ import (
 	"github.com/btcsuite/btcd/chaincfg"
 
 	"github.com/chaintrace/chaintrace/internal/chain"
+	"github.com/chaintrace/chaintrace/internal/classify"
 	"github.com/chaintrace/chaintrace/internal/index"
 	"github.com/chaintrace/chaintrace/internal/ingest"
 	"github.com/chaintrace/chaintrace/internal/source"
@@ -47,7 +48,7 @@ func childWorker() error {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	ix, err := index.Open(dir, index.Options{Network: net, CacheBytes: 16 << 20})
+	ix, err := index.Open(dir, index.Options{Network: net, CacheBytes: 16 << 20, Kinds: classify.IndexHook()})
 	if err != nil {
 		return err
 	}
