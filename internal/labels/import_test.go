@@ -24,7 +24,7 @@ func openTestStore(t *testing.T, opts Options) *Store {
 	return s
 }
 
-func fileInput(t *testing.T, format, path string) Input {
+func fileInput(t testing.TB, format, path string) Input {
 	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {
@@ -399,6 +399,31 @@ source: https://source.example
 		if len(b) != 1 || b[0].Label != "Own Label" || b[0].Category != Gambling || b[0].Confidence != 0.9 || b[0].ConfidenceName != "" {
 			t.Errorf("%s: own fields: %+v", name, b)
 		}
+	}
+}
+
+// Newer packs give "concepts" (a list) and "network" instead of category and
+// currency: the first concept that names a category stands in for it.
+func TestTagPackConcepts(t *testing.T) {
+	s := openTestStore(t, Options{})
+	pack := "title: t\nnetwork: btc\nconfidence: forensic\nlabel: L\ntags:\n" +
+		"- address: 1vdXJDiDSzeUAoM7eAcWZPhM9wEKmH8dG\n  concepts: [hot_wallet, exchange]\n" +
+		"- address: 1BoatSLRHtKNngkdXEeobR76b53LETtpyT\n  concepts:\n  - donation\n" +
+		"- address: 1JoktQJhCzuCQkt3GnQ8Xddcq4mUgNyXEa\n  concepts: [exchange]\n  category: mixing_service\n" +
+		"- address: '0x742d35Cc6634C0532925a3b844Bc454e4438f44e'\n  network: eth\n  concepts: [exchange]\n"
+	sum := mustImport(t, s, ImportOptions{}, textInput("c.yaml", FormatTagPack, pack))
+	if fs := sum.Files[0]; fs.Stored != 3 || fs.SkippedCurrency["ETH"] != 1 {
+		t.Fatalf("%+v", fs)
+	}
+	m, _ := s.Lookup(context.Background(), []string{"1vdXJDiDSzeUAoM7eAcWZPhM9wEKmH8dG", "1BoatSLRHtKNngkdXEeobR76b53LETtpyT", "1JoktQJhCzuCQkt3GnQ8Xddcq4mUgNyXEa"})
+	if l := m["1vdXJDiDSzeUAoM7eAcWZPhM9wEKmH8dG"]; len(l) != 1 || l[0].Category != Exchange {
+		t.Errorf("concepts [hot_wallet, exchange]: %+v", l)
+	}
+	if l := m["1BoatSLRHtKNngkdXEeobR76b53LETtpyT"]; len(l) != 1 || l[0].Category != Other {
+		t.Errorf("concepts [donation]: %+v", l)
+	}
+	if l := m["1JoktQJhCzuCQkt3GnQ8Xddcq4mUgNyXEa"]; len(l) != 1 || l[0].Category != Mixer {
+		t.Errorf("category wins over concepts: %+v", l)
 	}
 }
 

@@ -139,23 +139,20 @@ func (s *Store) build(ctx context.Context, gen int64, sanc *sanctions.Store, san
 		intern[v] = v
 		return v
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT `+labelCols+` FROM labels`)
+	rows, err := s.db.QueryContext(ctx, `SELECT addr_key, `+labelCols+` FROM labels`)
 	if err != nil {
 		return nil, fmt.Errorf("labels: snapshot: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
-		l, err := scanLabel(rows)
+		var key []byte
+		l, err := scanLabel(rows, &key)
 		if err != nil {
 			return nil, fmt.Errorf("labels: snapshot: %w", err)
 		}
-		a, err := chain.ParseAddr(l.Address, s.params)
-		if err != nil {
-			continue // stored under another network's parameters
-		}
 		l.Category, l.Source, l.Dataset, l.Format = in(l.Category), in(l.Source), in(l.Dataset), in(l.Format)
 		l.ConfidenceName, l.OriginalCategory, l.Actor, l.Abuse = in(l.ConfidenceName), in(l.OriginalCategory), in(l.Actor), in(l.Abuse)
-		k := in(string(a.Key()))
+		k := in(string(key))
 		sn.byKey[k] = append(sn.byKey[k], l)
 		sn.stored++
 	}

@@ -17,8 +17,10 @@ import (
 	"github.com/chaintrace/chaintrace/internal/store"
 )
 
+// schema: {{BLOB}} is the binary type of the dialect.
 const schema = `CREATE TABLE labels (
 	address           TEXT NOT NULL,
+	addr_key          {{BLOB}} NOT NULL,
 	label             TEXT NOT NULL,
 	category          TEXT NOT NULL,
 	source            TEXT NOT NULL,
@@ -42,7 +44,10 @@ CREATE TABLE labels_meta (
 INSERT INTO labels_meta (id, generation) VALUES (1, 0);
 `
 
-var migrations = []store.Migration{{SQL: schema}}
+var migrations = []store.Migration{{
+	SQL:      strings.ReplaceAll(schema, "{{BLOB}}", "BLOB"),
+	Postgres: strings.ReplaceAll(schema, "{{BLOB}}", "BYTEA"),
+}}
 
 // Store holds address labels in the SQL store (internal/store) and serves
 // look-ups that add the Bitcoin addresses of the sanctions lists in force.
@@ -190,9 +195,9 @@ func (s *Store) Import(ctx context.Context, inputs []Input, opts ImportOptions) 
 		return nil, fmt.Errorf("labels: import: %w", err)
 	}
 	defer tx.Rollback()
-	ins, err := tx.PrepareContext(ctx, s.db.Rebind(`INSERT INTO labels (address, label, category, source, confidence,
+	ins, err := tx.PrepareContext(ctx, s.db.Rebind(`INSERT INTO labels (address, addr_key, label, category, source, confidence,
 		confidence_name, original_category, actor, abuse, cluster_definer, dataset, format, line, ref, imported)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (address, source, label, category) DO NOTHING`))
 	if err != nil {
 		return nil, fmt.Errorf("labels: import: %w", err)
@@ -213,7 +218,7 @@ func (s *Store) Import(ctx context.Context, inputs []Input, opts ImportOptions) 
 			if opts.Progress != nil && fs.Records%ProgressEvery == 0 {
 				opts.Progress(in.Name, fs.Records)
 			}
-			l, skip, err := r.resolve(in.Name, fs.Dataset, in.Format, opts.Defaults, s.params)
+			l, key, skip, err := r.resolve(in.Name, fs.Dataset, in.Format, opts.Defaults, s.params)
 			if err != nil {
 				return err
 			}
@@ -225,7 +230,7 @@ func (s *Store) Import(ctx context.Context, inputs []Input, opts ImportOptions) 
 				sum.Skipped++
 				return nil
 			}
-			res, err := ins.ExecContext(ctx, l.Address, l.Label, l.Category, l.Source, l.Confidence,
+			res, err := ins.ExecContext(ctx, l.Address, key, l.Label, l.Category, l.Source, l.Confidence,
 				l.ConfidenceName, l.OriginalCategory, l.Actor, l.Abuse, boolInt(l.IsClusterDefiner),
 				l.Dataset, l.Format, l.Line, l.Ref, now)
 			if err != nil {
@@ -344,11 +349,12 @@ func (s *Store) generation(ctx context.Context) (int64, error) {
 const labelCols = `address, label, category, source, confidence, confidence_name, original_category,
 	actor, abuse, cluster_definer, dataset, format, line, ref`
 
-func scanLabel(sc interface{ Scan(...any) error }) (Label, error) {
+// scanLabel scans labelCols, after the destinations in pre.
+func scanLabel(sc interface{ Scan(...any) error }, pre ...any) (Label, error) {
 	var l Label
 	var cd int64
-	err := sc.Scan(&l.Address, &l.Label, &l.Category, &l.Source, &l.Confidence, &l.ConfidenceName,
-		&l.OriginalCategory, &l.Actor, &l.Abuse, &cd, &l.Dataset, &l.Format, &l.Line, &l.Ref)
+	err := sc.Scan(append(pre, &l.Address, &l.Label, &l.Category, &l.Source, &l.Confidence, &l.ConfidenceName,
+		&l.OriginalCategory, &l.Actor, &l.Abuse, &cd, &l.Dataset, &l.Format, &l.Line, &l.Ref)...)
 	l.IsClusterDefiner = cd != 0
 	return l, err
 }
