@@ -43,7 +43,7 @@ goproxy:
 # seed corpora are in each package's testdata/fuzz/.
 fuzz:
 	@set -e; for dir in $$(grep -rl --include='*_test.go' '^func Fuzz' . | xargs -n1 dirname | sort -u); do \
-	  for t in $$(grep -h --include='*_test.go' -o '^func Fuzz[A-Za-z0-9_]*' -r $$dir --exclude-dir=testdata | sed 's/^func //' | sort); do \
+	  for t in $$(grep -h -o '^func Fuzz[A-Za-z0-9_]*' $$dir/*_test.go | sed 's/^func //' | sort); do \
 	    echo "fuzz $$dir $$t for $(FUZZTIME)"; \
 	    go test $$dir -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME); \
 	  done; \
