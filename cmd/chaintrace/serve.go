@@ -148,6 +148,7 @@ func runServe(ctx context.Context, listen string) error {
 		cfg.RequireKey = true
 	}
 	cfg.Rate, cfg.Burst, cfg.MaxBody = o.rate, o.burst, o.maxBody
+	cfg.Collectors = serveCollectors
 	cfg.Timeout, cfg.LongTimeout = o.timeout, o.longTimeout
 	if o.accessLog {
 		cfg.AccessLog = slog.New(slog.NewJSONHandler(os.Stderr, nil)).With("log", "access")
