@@ -274,6 +274,12 @@ func TestServeRefresh(t *testing.T) {
 	if !strings.Contains(string(b), `"source":"`+lists.URL+`/consolidated.xml"`) {
 		t.Errorf("/v1/lists: %s", b)
 	}
+	out, err := runCLI(t, "--data", data, "lists", "refreshes", "--json")
+	var kept []struct{ Source, Outcome, URL string }
+	if err != nil || json.Unmarshal([]byte(out), &kept) != nil || len(kept) == 0 || kept[len(kept)-1].Outcome != "imported" ||
+		kept[len(kept)-1].Source != "un" || kept[len(kept)-1].URL != lists.URL+"/consolidated.xml" {
+		t.Errorf("lists refreshes: %v %s", err, out)
+	}
 	if _, err := runCLI(t, "--data", data, "serve", "--refresh", "10s"); err == nil || !strings.Contains(err.Error(), "at least 1m") {
 		t.Errorf("--refresh 10s: %v", err)
 	}
