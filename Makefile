@@ -38,3 +38,13 @@ demo:
 # Print the module proxy the targets use (checked by a test).
 goproxy:
 	@echo "$(GOPROXY)"
+
+# Run every fuzz target (func FuzzXxx in any package) for FUZZTIME each;
+# seed corpora are in each package's testdata/fuzz/.
+fuzz:
+	@set -e; for dir in $$(grep -rl --include='*_test.go' '^func Fuzz' . | xargs -n1 dirname | sort -u); do \
+	  for t in $$(grep -h -o '^func Fuzz[A-Za-z0-9_]*' $$dir/*_test.go | sed 's/^func //' | sort); do \
+	    echo "fuzz $$dir $$t for $(FUZZTIME)"; \
+	    go test $$dir -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME); \
+	  done; \
+	done

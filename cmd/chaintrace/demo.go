@@ -75,6 +75,7 @@ short is rebuilt.`,
 
 func runDemo(ctx context.Context, stdout, stderr io.Writer, dir string, seed uint64, scale float64) error {
 	simDir := filepath.Join(dir, "sim")
+	fmt.Fprintf(stderr, "demo: working in %s: simulate a theft, index its blocks, print the report (a first run takes a minute or two)\n", dir)
 	// Refuse a folder holding another network's index before writing anything.
 	if st, err := os.Stat(index.DirIn(dir)); err == nil && st.IsDir() {
 		ix, err := openIndexRead(dir)

@@ -22,6 +22,9 @@ func TestDemo(t *testing.T) {
 	if err := runDemo(context.Background(), &out, &errb, dir, 5, 0.05); err != nil {
 		t.Fatalf("demo: %v\n%s", err, errb.String())
 	}
+	if !strings.HasPrefix(errb.String(), "demo: working in "+dir) {
+		t.Errorf("demo does not first say what it does: %.200q", errb.String())
+	}
 	h, err := sim.ReadHeader(filepath.Join(dir, "sim"))
 	if err != nil {
 		t.Fatal(err)

@@ -267,7 +267,9 @@ func followAndServe(ctx context.Context, ix *index.Index, ch ingest.Chain, node 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	servingIndex = ix
-	defer func() { servingIndex = nil }()
+	m := newIngestMetrics(opts.Progress)
+	opts.Progress, serveCollectors = m, m.collectors()
+	defer func() { servingIndex, serveCollectors = nil, nil }()
 	served := make(chan error, 1)
 	go func() {
 		err := runServe(ctx, f.listen)

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pb33f/libopenapi"
+	validator3 "github.com/pb33f/libopenapi-validator"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/chaintrace/chaintrace/internal/auth"
@@ -258,20 +260,31 @@ func TestOpenAPIAnswersValidate(t *testing.T) {
 		{scrSrv, "get", "/v1/lists", "/v1/lists", "", 200},
 		{scrSrv, "get", "/api/v1/address/{address}", "/api/v1/address/" + blender, "", 200},
 	}
+	oas := oasValidator(t)
 	seen := map[string]bool{}
 	for _, tc := range cases {
-		var resp *http.Response
-		var err error
+		req, _ := http.NewRequest(strings.ToUpper(tc.method), tc.srv.URL+tc.url, strings.NewReader(tc.body))
 		if tc.method == "post" {
-			resp, err = http.Post(tc.srv.URL+tc.url, "application/json", strings.NewReader(tc.body))
-		} else {
-			resp, err = http.Get(tc.srv.URL + tc.url)
+			req.Header.Set("Content-Type", "application/json")
 		}
+		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}
 		body, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
+		if len(tc.url) < 1000 && tc.status != 400 {
+			// The OpenAPI validator matches the request to its operation
+			// (path, parameters, body) and checks the answer against it.
+			req, _ := http.NewRequest(strings.ToUpper(tc.method), tc.srv.URL+tc.url, strings.NewReader(tc.body))
+			req.Header = resp.Request.Header.Clone()
+			resp.Body = io.NopCloser(bytes.NewReader(body))
+			if ok, errs := oas.ValidateHttpRequestResponse(req, resp); !ok {
+				for _, e := range errs {
+					t.Errorf("%s %.80s %d: OpenAPI validator: %s: %s %v", tc.method, tc.url, resp.StatusCode, e.Message, e.Reason, e.SchemaValidationErrors)
+				}
+			}
+		}
 		name := fmt.Sprintf("%s %.80s", tc.method, tc.url)
 		if resp.StatusCode != tc.status {
 			t.Errorf("%s: %d, want %d: %.300s", name, resp.StatusCode, tc.status, body)
@@ -290,5 +303,41 @@ func TestOpenAPIAnswersValidate(t *testing.T) {
 				t.Errorf("no live answer of %s %s checked", method, path)
 			}
 		}
+	}
+}
+
+// oasValidator is an OpenAPI 3.1 validator over the document.
+func oasValidator(t *testing.T) validator3.Validator {
+	t.Helper()
+	doc, err := libopenapi.NewDocument(OpenAPI)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, errs := validator3.NewValidator(doc)
+	if len(errs) > 0 {
+		t.Fatalf("validator: %v", errs)
+	}
+	return v
+}
+
+// The document is a valid OpenAPI 3.1 document (checked against the OpenAPI
+// 3.1 schema by the validator library), and a broken one is not.
+func TestOpenAPIDocumentValid(t *testing.T) {
+	if ok, errs := oasValidator(t).ValidateDocument(); !ok {
+		for _, e := range errs {
+			t.Errorf("openapi.json: %s: %s", e.Message, e.Reason)
+		}
+	}
+	broken := bytes.Replace(OpenAPI, []byte(`"responses": {`), []byte(`"responses": "none", "x": {`), 1)
+	doc, err := libopenapi.NewDocument(broken)
+	if err != nil {
+		return
+	}
+	v, errs := validator3.NewValidator(doc)
+	if len(errs) > 0 {
+		return
+	}
+	if ok, _ := v.ValidateDocument(); ok {
+		t.Error("a document with a string for responses validates")
 	}
 }

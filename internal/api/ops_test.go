@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -13,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chaintrace/chaintrace/internal/auth"
 	"github.com/chaintrace/chaintrace/internal/index"
@@ -283,3 +285,37 @@ func TestAccessLog(t *testing.T) {
 type indexT = index.Index
 
 var errTest = errors.New("in use by another chaintrace process")
+
+// A batch is bounded by its time budget (the long-route deadline) and by the
+// batch slots: it answers 503 instead of running on.
+func TestBatchBudget(t *testing.T) {
+	_, st := sanctionsServer(t)
+	var cfg Config
+	cfg.Sanctions, cfg.LongTimeout, cfg.BatchSlots = st, 30*time.Millisecond, 1
+	s := New(cfg)
+	srv := httptest.NewServer(s)
+	defer srv.Close()
+	names := make([]string, 1000)
+	for i := range names {
+		names[i] = fmt.Sprintf("Mohammed Abdul Rahman Al Qadir %d Ivanovich", i)
+	}
+	b, _ := json.Marshal(map[string][]string{"names": names})
+	start := time.Now()
+	status, _, body := do(t, "POST", srv.URL+"/v1/screen", "", "", string(b))
+	if status != 503 || !strings.Contains(body, "time budget") {
+		t.Errorf("1000 long names in 30 ms: %d %.200s", status, body)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("batch ran %v past its 30 ms budget", d)
+	}
+	// With the only slot taken, a batch waits its deadline and answers busy.
+	s.longSlots <- struct{}{}
+	status, h, body := do(t, "POST", srv.URL+"/v1/screen", "", "", `{"addresses":["x"]}`)
+	<-s.longSlots
+	if status != 503 || h.Get("Retry-After") == "" || !strings.Contains(body, "busy") {
+		t.Errorf("no free slot: %d %s", status, body)
+	}
+	if status, _, _ := do(t, "POST", srv.URL+"/v1/screen", "", "", `{"addresses":["x"]}`); status != 200 {
+		t.Errorf("free slot: %d", status)
+	}
+}
