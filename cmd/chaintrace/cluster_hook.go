@@ -86,13 +86,9 @@ func withClustering(dataDir string, ix *index.Index, ch ingest.Chain) (ingest.Ch
 // clusterOptions are the store options of this build: the classifier's
 // multi-party predicate and the label store's service labels.
 func clusterOptions(dataDir string, ix *index.Index, mode cluster.ChangeMode) cluster.Options {
-	opt := cluster.Options{Change: mode, MultiParty: multiPartyTx}
+	opt := cluster.Options{Change: mode, MultiParty: cluster.ClassifierMultiParty()}
 	if ls := loadClusterLabels(context.Background(), dataDir, ix.Network()); ls != nil {
 		opt.Labeler = ls
 	}
 	return opt
 }
-
-// multiPartyTx is the classifier's verdict on tx t (nil until the classifier
-// is wired in).
-var multiPartyTx cluster.MultiPartyFunc
