@@ -20,8 +20,8 @@ const (
 	ChangeOff ChangeMode = 1
 	// ChangeOn merges on any evidence reaching OnThreshold.
 	ChangeOn ChangeMode = 2
-	// ChangeAny opens a store with the mode it was built with (strict for
-	// a new one).
+	// ChangeAny opens a store with the mode it was built with (on for a
+	// new one).
 	ChangeAny ChangeMode = 255
 )
 

@@ -32,8 +32,9 @@ type Labeler interface {
 
 // Options configures a Store.
 type Options struct {
-	// Change selects the change heuristics (default ChangeStrict, the
-	// setting that meets the precision goal; see docs/clustering.md).
+	// Change selects the change heuristics (the CLI's default is ChangeOn,
+	// the setting that meets the precision goal with the most recall; see
+	// docs/clustering.md). ChangeAny keeps a store's mode (on for a new one).
 	Change ChangeMode
 	// MultiParty excludes txs from merging (CoinJoins, …); nil excludes
 	// none.
@@ -144,7 +145,7 @@ func (s *Store) init() error {
 	case errors.Is(err, os.ErrNotExist):
 		s.cp.Change = s.opt.Change
 		if s.opt.Change == ChangeAny {
-			s.cp.Change = ChangeStrict
+			s.cp.Change = ChangeOn
 		}
 	default:
 		return fmt.Errorf("read cluster checkpoint: %w", err)
