@@ -1,6 +1,9 @@
 package cluster
 
 import (
+	"os"
+
+	"github.com/chaintrace/chaintrace/internal/index"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -42,4 +45,31 @@ func BenchmarkLookup(b *testing.B) {
 	slices.Sort(lat)
 	b.ReportMetric(float64(lat[len(lat)*99/100].Nanoseconds()), "p99-ns")
 	b.ReportMetric(float64(n), "addresses")
+}
+
+// BenchmarkRebuild clusters the chain index of the data folder named by
+// CHAINTRACE_CLUSTER_BENCH_DATA from scratch (skipped when unset):
+//
+//	chaintrace simulate --scenario economy --seed 5 --scale 20 --fast --out p
+//	chaintrace ingest --data pb p/blocks --no-cluster
+//	CHAINTRACE_CLUSTER_BENCH_DATA=pb go test -run '^$' -bench Rebuild -benchtime 1x ./internal/cluster/
+func BenchmarkRebuild(b *testing.B) {
+	data := os.Getenv("CHAINTRACE_CLUSTER_BENCH_DATA")
+	if data == "" {
+		b.Skip("CHAINTRACE_CLUSTER_BENCH_DATA is not set")
+	}
+	ix, err := index.Open(index.DirIn(data), index.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer ix.Close()
+	for i := 0; i < b.N; i++ {
+		s := openStore(b, b.TempDir(), Options{Change: ChangeOn, MultiParty: ClassifierMultiParty()})
+		syncT(b, s, ix)
+		if err := s.Commit(); err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(float64(s.Stats().Txs), "txs")
+		s.Close()
+	}
 }

@@ -86,9 +86,10 @@ type outInfo struct {
 
 // walker is per-block scratch.
 type walker struct {
-	ins   []inInfo
-	outs  []outInfo
-	addrs []uint64
+	height int64
+	ins    []inInfo
+	outs   []outInfo
+	addrs  []uint64
 }
 
 // Wallet fingerprints: tx version class × lock-time style, 1-based (0 =
@@ -171,7 +172,7 @@ func (s *Store) applyTx(g index.Graph, t uint64, w *walker) {
 		return
 	}
 	_, _, version, lockTime := g.TxInfo(t)
-	fp := txFingerprint(version, lockTime, g.TxHeight(t))
+	fp := txFingerprint(version, lockTime, w.height)
 	for _, in := range w.ins {
 		if n := s.nodes.get(in.addr); n.fp == 0 {
 			n.fp = fp

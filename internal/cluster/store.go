@@ -230,7 +230,7 @@ func (s *Store) Commit() error {
 }
 
 func (s *Store) dirty() bool {
-	return len(s.nodes.overlay) > 0 || s.log.len() != s.cp.Log || s.blocks.len() != s.cp.Blocks || s.nodes.n != s.cp.Addrs || s.txs != s.cp.Txs
+	return s.nodes.pending() > 0 || s.log.len() != s.cp.Log || s.blocks.len() != s.cp.Blocks || s.nodes.n != s.cp.Addrs || s.txs != s.cp.Txs
 }
 
 func (s *Store) commit() error {
@@ -369,7 +369,7 @@ func (s *Store) Sync(ix *index.Index, progress func(height, tip int64)) error {
 		if progress != nil {
 			progress(end, tip.Height)
 		}
-		if int64(len(s.nodes.overlay))*96 > s.opt.CacheBytes {
+		if int64(len(s.nodes.overlay))*96+int64(len(s.nodes.tail))*48 > s.opt.CacheBytes {
 			if err := s.commit(); err != nil {
 				return err
 			}
@@ -393,7 +393,7 @@ func (s *Store) applyBlock(g index.Graph, height int64, hash [32]byte) {
 	end := start + uint64(sort.Search(int(n-start), func(i int) bool { return g.TxHeight(start+uint64(i)) > height }))
 	rec := blockRec{Hash: hash, Height: height, TxStart: start, LogStart: s.log.len(), AddrStart: s.nodes.n}
 	rec.encode(s.blocks.add())
-	var w walker
+	w := walker{height: height}
 	for t := start; t < end; t++ {
 		s.applyTx(g, t, &w)
 	}
