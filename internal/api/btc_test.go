@@ -19,6 +19,14 @@ import (
 // chainServer serves an index of blk00000.dat (mainnet heights 0–299).
 func chainServer(t *testing.T) *httptest.Server {
 	t.Helper()
+	srv := httptest.NewServer(New(Config{btcConfig: btcConfig{Chain: chainIndex(t)}}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// chainIndex is an index of blk00000.dat (mainnet heights 0–299).
+func chainIndex(t *testing.T) *index.Index {
+	t.Helper()
 	files, err := source.ScanFiles([]string{testutil.SharedFile(t, "data/btc/blkfiles/blk00000.dat")}, source.FileOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -33,9 +41,7 @@ func chainServer(t *testing.T) *httptest.Server {
 		ingest.Options{Params: files.Network(), BlockHeight: chain.BlockHeight}); err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(New(Config{btcConfig: btcConfig{Chain: ix}}))
-	t.Cleanup(srv.Close)
-	return srv
+	return ix
 }
 
 func get(t *testing.T, url string) (int, map[string]any) {
