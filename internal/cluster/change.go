@@ -168,7 +168,9 @@ func (s *Store) applyTx(g index.Graph, t uint64, w *walker) {
 		}
 		w.ins = append(w.ins, inInfo{addr: out.Addr, value: out.Value, typ: out.Type})
 	}
-	if len(w.ins) == 0 || (s.opt.MultiParty != nil && s.opt.MultiParty(g, t)) {
+	// A multi-party tx has inputs of several owners, so at least two: the
+	// classifier is asked only then.
+	if len(w.ins) == 0 || (r.InEnd-r.InStart >= 2 && s.opt.MultiParty != nil && s.opt.MultiParty(g, t)) {
 		return
 	}
 	_, _, version, lockTime := g.TxInfo(t)
