@@ -25,7 +25,7 @@ func init() {
 		Short: "Show the cluster (likely one owner) of an address; rebuild the clustering",
 		Long: `Addresses are clustered by common-input ownership (every non-coinbase tx
 except CoinJoins and other multi-party txs) and, by default, by change
-outputs that enough independent evidence singles out (--change on).
+outputs that enough independent evidence singles out (--change strict).
 Ingest clusters block by block; this command catches up first when the
 index is ahead. --rebuild recomputes the clustering from scratch (needed
 to switch --change). See docs/clustering.md.`,
@@ -79,7 +79,7 @@ to switch --change). See docs/clustering.md.`,
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	cmd.Flags().IntVar(&page, "page", 0, fmt.Sprintf("page of the cluster's addresses (%d a page, from 0)", cluster.PageSize))
 	cmd.Flags().BoolVar(&rebuild, "rebuild", false, "recompute the clustering from the index")
-	cmd.Flags().StringVar(&change, "change", "on", "change heuristics: off (multi-input only), strict (two heuristics agree) or on (the default: meets the precision goal, see docs/clustering.md)")
+	cmd.Flags().StringVar(&change, "change", "strict", "change heuristics: off (multi-input only), strict (the default: two heuristics agree; meets the precision goal, see docs/clustering.md) or on (one strong heuristic)")
 	cmd.AddCommand(clusterExplainCmd(), clusterEvalCmd())
 	rootCmd.AddCommand(cmd)
 }

@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"encoding/binary"
 	"fmt"
 	"math"
 
@@ -20,8 +21,8 @@ const (
 	ChangeOff ChangeMode = 1
 	// ChangeOn merges on any evidence reaching OnThreshold.
 	ChangeOn ChangeMode = 2
-	// ChangeAny opens a store with the mode it was built with (on for a
-	// new one).
+	// ChangeAny opens a store with the mode it was built with (strict for
+	// a new one).
 	ChangeAny ChangeMode = 255
 )
 
@@ -82,6 +83,7 @@ type outInfo struct {
 	value int64
 	typ   chain.ScriptType
 	fresh bool
+	fp    uint8 // wallet fingerprint of the output's owner, when known (0: unknown)
 }
 
 // walker is per-block scratch.
@@ -123,6 +125,7 @@ func fpLockTime(fp uint8) int { return int(fp-1) % 3 }
 
 // applyTx clusters tx t.
 func (s *Store) applyTx(g index.Graph, t uint64, w *walker) {
+	rec := s.txrec.add()
 	r := g.TxRange(t)
 	freshFrom := s.nodes.n
 	w.outs = w.outs[:0]
@@ -153,21 +156,7 @@ func (s *Store) applyTx(g index.Graph, t uint64, w *walker) {
 	if r.InEnd == r.InStart || g.Input(r.InStart) == index.CoinbaseID {
 		return
 	}
-	w.ins = w.ins[:0]
-	allKnown := true
-	for i := r.InStart; i < r.InEnd; i++ {
-		o := g.Input(i)
-		if o == index.NoID || o == index.CoinbaseID {
-			allKnown = false
-			continue
-		}
-		out := g.Output(o)
-		if out.Addr == index.NoID || out.Type == chain.Multisig {
-			allKnown = false
-			continue
-		}
-		w.ins = append(w.ins, inInfo{addr: out.Addr, value: out.Value, typ: out.Type})
-	}
+	allKnown := s.inputs(g, r, w)
 	// A multi-party tx has inputs of several owners, so at least two: the
 	// classifier is asked only then.
 	if len(w.ins) == 0 || (r.InEnd-r.InStart >= 2 && s.opt.MultiParty != nil && s.opt.MultiParty(g, t)) {
@@ -188,10 +177,107 @@ func (s *Store) applyTx(g index.Graph, t uint64, w *walker) {
 			s.union(t, first, in.addr, MultiInput, 0)
 		}
 	}
-	if s.cp.Change != ChangeOff && allKnown {
+	if s.cp.Change == ChangeOff {
+		return
+	}
+	if allKnown && len(w.outs) >= 2 && len(w.outs) <= maxChangeOuts {
+		// Remember the tx's fresh outputs and fingerprint: spends of its
+		// outputs bring more evidence later.
+		var mask uint16
+		for i := range w.outs {
+			w.outs[i].fp = s.nodes.get(w.outs[i].addr).fp
+			if w.outs[i].fresh {
+				mask |= 1 << i
+			}
+		}
+		binary.LittleEndian.PutUint16(rec, mask)
+		rec[2], rec[3] = txEligible, fp
 		if o, score, ok := s.changeOutput(w, fp); ok {
 			s.union(t, first, w.outs[o].addr, Change, score)
 		}
+	}
+	// The txs whose outputs this one spends: their payees' wallets may now
+	// show (spend-side fingerprints).
+	last := uint64(index.NoID)
+	for i := r.InStart; i < r.InEnd; i++ {
+		o := g.Input(i)
+		if o >= index.CoinbaseID {
+			continue
+		}
+		if pt := g.TxOfOutput(o); pt != last {
+			last = pt
+			s.changeLater(g, pt, t)
+		}
+	}
+}
+
+// inputs fills w.ins with the inputs' addresses, values and types and
+// reports whether every spent output is known (and pays one address).
+func (s *Store) inputs(g index.Graph, r index.Range, w *walker) bool {
+	w.ins = w.ins[:0]
+	allKnown := true
+	for i := r.InStart; i < r.InEnd; i++ {
+		o := g.Input(i)
+		if o == index.NoID || o == index.CoinbaseID {
+			allKnown = false
+			continue
+		}
+		out := g.Output(o)
+		if out.Addr == index.NoID || out.Type == chain.Multisig {
+			allKnown = false
+			continue
+		}
+		w.ins = append(w.ins, inInfo{addr: out.Addr, value: out.Value, typ: out.Type})
+	}
+	return allKnown
+}
+
+// Per-tx records (txs.col): fresh-output mask (u16), flags, the tx's
+// fingerprint. A tx is eligible for change when its spent outputs are all
+// known, it is not multi-party, and it has 2…maxChangeOuts outputs with
+// addresses (bare multisig excluded).
+const (
+	txRecLen      = 4
+	txEligible    = 1
+	maxChangeOuts = 16
+)
+
+// changeLater re-scores eligible tx t while processing tx cur, which spends
+// one of its outputs: an output spent (by cur or earlier) takes its
+// spender's fingerprint as its owner's. Only spends up to cur are read, so
+// a rebuild and block-by-block clustering decide alike.
+func (s *Store) changeLater(g index.Graph, t, cur uint64) {
+	rec := s.txrec.rec(t)
+	if rec[2]&txEligible == 0 {
+		return
+	}
+	mask, fp := binary.LittleEndian.Uint16(rec), rec[3]
+	lw := &s.later
+	lw.outs = lw.outs[:0]
+	r := g.TxRange(t)
+	s.inputs(g, r, lw)
+	for o := r.OutStart; o < r.OutEnd; o++ {
+		out := g.Output(o)
+		if out.Addr == index.NoID || out.Type == chain.Multisig {
+			continue
+		}
+		oi := outInfo{addr: out.Addr, value: out.Value, typ: out.Type, fresh: mask&(1<<len(lw.outs)) != 0}
+		if out.SpentBy != index.NoID {
+			if sp := g.TxOfInput(out.SpentBy); sp <= cur {
+				_, _, v, lt := g.TxInfo(sp)
+				oi.fp = txFingerprint(v, lt, g.TxHeight(sp))
+			}
+		}
+		if oi.fp == 0 {
+			oi.fp = s.nodes.get(out.Addr).fp
+		}
+		lw.outs = append(lw.outs, oi)
+	}
+	if len(lw.ins) == 0 || len(lw.outs) < 2 {
+		return
+	}
+	if k, score, ok := s.changeOutput(lw, fp); ok {
+		s.union(t, lw.ins[0].addr, lw.outs[k].addr, Change, score)
 	}
 }
 
@@ -254,8 +340,7 @@ func (s *Store) changeOutput(w *walker, fp uint8) (int, float64, bool) {
 		w   float64
 	}{{fpLockTime, wLocktime}, {fpVersion, wVersion}} {
 		vote(only(func(o outInfo) bool {
-			ofp := s.nodes.get(o.addr).fp
-			return ofp == 0 || part.get(ofp) == part.get(fp)
+			return o.fp == 0 || part.get(o.fp) == part.get(fp)
 		}), part.w)
 	}
 	best, second := -1, -1

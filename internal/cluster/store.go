@@ -32,9 +32,9 @@ type Labeler interface {
 
 // Options configures a Store.
 type Options struct {
-	// Change selects the change heuristics (the CLI's default is ChangeOn,
-	// the setting that meets the precision goal with the most recall; see
-	// docs/clustering.md). ChangeAny keeps a store's mode (on for a new one).
+	// Change selects the change heuristics (the default, ChangeStrict, is
+	// the setting that meets the precision goal; see docs/clustering.md).
+	// ChangeAny keeps a store's mode (strict for a new one).
 	Change ChangeMode
 	// MultiParty excludes txs from merging (CoinJoins, …); nil excludes
 	// none.
@@ -59,6 +59,8 @@ type Store struct {
 	nodes  nodes
 	log    *recFile
 	blocks *recFile
+	txrec  *recFile // per-tx change evidence (txs.col)
+	later  walker   // scratch of changeLater
 	cp     checkpoint
 	txs    uint64 // txs processed
 	closed bool
@@ -77,7 +79,7 @@ type checkpoint struct {
 
 const (
 	checkpointName    = "checkpoint"
-	checkpointVersion = 1
+	checkpointVersion = 2
 	checkpointLen     = 4 + 5*8 + 1 + 32
 )
 
@@ -145,7 +147,7 @@ func (s *Store) init() error {
 	case errors.Is(err, os.ErrNotExist):
 		s.cp.Change = s.opt.Change
 		if s.opt.Change == ChangeAny {
-			s.cp.Change = ChangeOn
+			s.cp.Change = ChangeStrict
 		}
 	default:
 		return fmt.Errorf("read cluster checkpoint: %w", err)
@@ -169,6 +171,9 @@ func (s *Store) init() error {
 	if s.blocks, err = openRecFile(s.dir, "blocks.col", blockLen); err != nil {
 		return err
 	}
+	if s.txrec, err = openRecFile(s.dir, "txs.col", txRecLen); err != nil {
+		return err
+	}
 	// The journal first (it writes records below the committed length),
 	// then the tails past the checkpoint go.
 	if err := s.nodes.openJournal(s.dir, s.cp.Epoch); err != nil {
@@ -177,7 +182,7 @@ func (s *Store) init() error {
 	for _, r := range []struct {
 		f *recFile
 		n uint64
-	}{{s.nodes.f, s.cp.Addrs}, {s.log, s.cp.Log}, {s.blocks, s.cp.Blocks}} {
+	}{{s.nodes.f, s.cp.Addrs}, {s.log, s.cp.Log}, {s.blocks, s.cp.Blocks}, {s.txrec, s.cp.Txs}} {
 		if err := r.f.recover(r.n); err != nil {
 			return fmt.Errorf("cluster store in %s: %w", s.dir, err)
 		}
@@ -190,7 +195,7 @@ func (s *Store) init() error {
 
 func (s *Store) closeFiles() error {
 	var errs []error
-	for _, f := range []*recFile{s.nodes.f, s.log, s.blocks} {
+	for _, f := range []*recFile{s.nodes.f, s.log, s.blocks, s.txrec} {
 		if f != nil {
 			errs = append(errs, f.close())
 		}
@@ -238,7 +243,7 @@ func (s *Store) commit() error {
 		return nil
 	}
 	next := checkpoint{Epoch: s.cp.Epoch + 1, Blocks: s.blocks.len(), Log: s.log.len(), Addrs: s.nodes.n, Txs: s.txs, Change: s.cp.Change}
-	for _, f := range []*recFile{s.log, s.blocks} {
+	for _, f := range []*recFile{s.log, s.blocks, s.txrec} {
 		if err := f.writeTail(); err != nil {
 			return err
 		}
@@ -252,7 +257,7 @@ func (s *Store) commit() error {
 	if s.crashAt == 3 {
 		return errCrash
 	}
-	for _, f := range []*recFile{s.nodes.f, s.log, s.blocks} {
+	for _, f := range []*recFile{s.nodes.f, s.log, s.blocks, s.txrec} {
 		if err := f.sync(); err != nil {
 			return err
 		}
@@ -272,7 +277,7 @@ func (s *Store) commit() error {
 	}
 	s.cp = next
 	clear(s.nodes.overlay)
-	for _, f := range []*recFile{s.nodes.f, s.log, s.blocks} {
+	for _, f := range []*recFile{s.nodes.f, s.log, s.blocks, s.txrec} {
 		if err := f.settle(); err != nil {
 			return err
 		}
@@ -330,7 +335,7 @@ func (s *Store) Sync(ix *index.Index, progress func(height, tip int64)) error {
 		s.undoBlock()
 		undone = true
 	}
-	if undone && (s.log.cutIntoFile() || s.blocks.cutIntoFile()) {
+	if undone && (s.log.cutIntoFile() || s.blocks.cutIntoFile() || s.txrec.cutIntoFile()) {
 		// Committed records were cut: commit now, so that appending never
 		// overwrites what the checkpoint still covers.
 		if err := s.commit(); err != nil {
@@ -415,6 +420,7 @@ func (s *Store) undoBlock() {
 	s.nodes.n = b.AddrStart
 	s.log.cut(b.LogStart)
 	s.blocks.cut(nb)
+	s.txrec.cut(b.TxStart)
 	s.txs = b.TxStart
 }
 
