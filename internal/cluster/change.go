@@ -76,6 +76,8 @@ type inInfo struct {
 	addr  uint64
 	value int64
 	typ   chain.ScriptType
+	out   uint64 // the spent output
+	newFP bool   // this spend gave the address its fingerprint
 }
 
 type outInfo struct {
@@ -164,11 +166,12 @@ func (s *Store) applyTx(g index.Graph, t uint64, w *walker) {
 	}
 	_, _, version, lockTime := g.TxInfo(t)
 	fp := txFingerprint(version, lockTime, w.height)
-	for _, in := range w.ins {
+	for i, in := range w.ins {
 		if n := s.nodes.get(in.addr); n.fp == 0 {
 			n.fp = fp
 			s.nodes.set(in.addr, n)
 			Merge{Tx: t, A: in.addr, B: in.addr, Heuristic: fingerprint, FP: fp}.encode(s.log.add())
+			w.ins[i].newFP = true
 		}
 	}
 	first := w.ins[0].addr
@@ -196,17 +199,16 @@ func (s *Store) applyTx(g index.Graph, t uint64, w *walker) {
 			s.union(t, first, w.outs[o].addr, Change, score)
 		}
 	}
-	// The txs whose outputs this one spends: their payees' wallets may now
-	// show (spend-side fingerprints).
+	// The txs that paid the addresses whose wallets this tx just revealed
+	// (their first spend): their change may now be told apart.
 	last := uint64(index.NoID)
-	for i := r.InStart; i < r.InEnd; i++ {
-		o := g.Input(i)
-		if o >= index.CoinbaseID {
+	for _, in := range w.ins {
+		if !in.newFP {
 			continue
 		}
-		if pt := g.TxOfOutput(o); pt != last {
+		if pt := g.TxOfOutput(in.out); pt != last {
 			last = pt
-			s.changeLater(g, pt, t)
+			s.changeLater(g, pt)
 		}
 	}
 }
@@ -227,7 +229,7 @@ func (s *Store) inputs(g index.Graph, r index.Range, w *walker) bool {
 			allKnown = false
 			continue
 		}
-		w.ins = append(w.ins, inInfo{addr: out.Addr, value: out.Value, typ: out.Type})
+		w.ins = append(w.ins, inInfo{addr: out.Addr, value: out.Value, typ: out.Type, out: o})
 	}
 	return allKnown
 }
@@ -242,11 +244,11 @@ const (
 	maxChangeOuts = 16
 )
 
-// changeLater re-scores eligible tx t while processing tx cur, which spends
-// one of its outputs: an output spent (by cur or earlier) takes its
-// spender's fingerprint as its owner's. Only spends up to cur are read, so
-// a rebuild and block-by-block clustering decide alike.
-func (s *Store) changeLater(g index.Graph, t, cur uint64) {
+// changeLater re-scores eligible tx t when one of its payees has revealed
+// its wallet by spending for the first time: outputs take their addresses'
+// fingerprints as they stand now (so a rebuild and block-by-block
+// clustering decide alike).
+func (s *Store) changeLater(g index.Graph, t uint64) {
 	rec := s.txrec.rec(t)
 	if rec[2]&txEligible == 0 {
 		return
@@ -261,17 +263,8 @@ func (s *Store) changeLater(g index.Graph, t, cur uint64) {
 		if out.Addr == index.NoID || out.Type == chain.Multisig {
 			continue
 		}
-		oi := outInfo{addr: out.Addr, value: out.Value, typ: out.Type, fresh: mask&(1<<len(lw.outs)) != 0}
-		if out.SpentBy != index.NoID {
-			if sp := g.TxOfInput(out.SpentBy); sp <= cur {
-				_, _, v, lt := g.TxInfo(sp)
-				oi.fp = txFingerprint(v, lt, g.TxHeight(sp))
-			}
-		}
-		if oi.fp == 0 {
-			oi.fp = s.nodes.get(out.Addr).fp
-		}
-		lw.outs = append(lw.outs, oi)
+		lw.outs = append(lw.outs, outInfo{addr: out.Addr, value: out.Value, typ: out.Type,
+			fresh: mask&(1<<len(lw.outs)) != 0, fp: s.nodes.get(out.Addr).fp})
 	}
 	if len(lw.ins) == 0 || len(lw.outs) < 2 {
 		return
