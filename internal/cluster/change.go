@@ -206,8 +206,15 @@ func (s *Store) applyTx(g index.Graph, t uint64, w *walker) {
 		if !in.newFP {
 			continue
 		}
-		if pt := g.TxOfOutput(in.out); pt != last {
-			last = pt
+		pt := g.TxOfOutput(in.out)
+		if pt == last {
+			continue
+		}
+		last = pt
+		// A payee showing the payer's own fingerprint adds no evidence
+		// (unknown and equal count alike): only a different one can.
+		if rec := s.txrec.rec(pt); rec[2]&txEligible != 0 &&
+			(fpVersion(rec[3]) != fpVersion(fp) || fpLockTime(rec[3]) != fpLockTime(fp)) {
 			s.changeLater(g, pt)
 		}
 	}
