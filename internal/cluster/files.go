@@ -162,14 +162,6 @@ func (c *recFile) settle() error {
 	return nil
 }
 
-func (c *recFile) size() int64 {
-	st, err := c.f.Stat()
-	if err != nil {
-		return 0
-	}
-	return st.Size()
-}
-
 // 40-bit little-endian ids, as the index stores them.
 func getU40(b []byte) uint64 {
 	_ = b[4]
