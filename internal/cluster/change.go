@@ -159,9 +159,9 @@ func (s *Store) applyTx(g index.Graph, t uint64, w *walker) {
 		return
 	}
 	allKnown := s.inputs(g, r, w)
-	// A multi-party tx has inputs of several owners, so at least two: the
-	// classifier is asked only then.
-	if len(w.ins) == 0 || (r.InEnd-r.InStart >= 2 && s.opt.MultiParty != nil && s.opt.MultiParty(g, t)) {
+	// A multi-party tx spends from several owners' addresses, so from two
+	// or more: the classifier is asked only then.
+	if len(w.ins) == 0 || (s.opt.MultiParty != nil && (!allKnown || distinctInputs(w.ins)) && s.opt.MultiParty(g, t)) {
 		return
 	}
 	_, _, version, lockTime := g.TxInfo(t)
@@ -218,6 +218,16 @@ func (s *Store) applyTx(g index.Graph, t uint64, w *walker) {
 			s.changeLater(g, pt)
 		}
 	}
+}
+
+// distinctInputs reports whether ins spend from two or more addresses.
+func distinctInputs(ins []inInfo) bool {
+	for _, in := range ins[1:] {
+		if in.addr != ins[0].addr {
+			return true
+		}
+	}
+	return false
 }
 
 // inputs fills w.ins with the inputs' addresses, values and types and

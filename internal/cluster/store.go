@@ -20,7 +20,8 @@ func DirIn(dataDir string) string { return filepath.Join(dataDir, "cluster") }
 
 // MultiPartyFunc reports whether tx t is a multi-party tx (a CoinJoin or
 // another kind whose inputs belong to several owners): such txs are never
-// merged on. It is asked only about txs with two or more inputs.
+// merged on. It is asked only about txs that spend from two or more
+// addresses or have inputs whose spent outputs are unknown.
 type MultiPartyFunc func(g index.Graph, t uint64) bool
 
 // Labeler names the service (exchange, mixer, …) an address belongs to, for
