@@ -90,7 +90,7 @@ func withClustering(dataDir string, ix *index.Index, ch ingest.Chain) (ingest.Ch
 // clusterOptions are the store options of this build: the classifier's
 // multi-party predicate and the label store's service labels.
 func clusterOptions(dataDir string, ix *index.Index, mode cluster.ChangeMode) cluster.Options {
-	opt := cluster.Options{Change: mode, MultiParty: cluster.ClassifierMultiParty()}
+	opt := cluster.Options{Change: mode, MultiParty: cluster.ClassifierMultiParty(ix)}
 	if ls := loadClusterLabels(context.Background(), dataDir, ix.Network()); ls != nil {
 		opt.Labeler = ls
 	}

@@ -35,6 +35,7 @@ func New(cfg Config) *Server {
 	s.registerBTC()
 	s.registerScreen()
 	s.registerCluster()
+	s.registerClassify()
 	return s
 }
 

@@ -5,6 +5,7 @@ import (
 	"net/http/httptest"
 	"testing"
 
+	"github.com/chaintrace/chaintrace/internal/classify"
 	"github.com/chaintrace/chaintrace/internal/cluster"
 )
 
@@ -13,8 +14,8 @@ import (
 // coinbase key and pays its change back to that key: no merge is possible,
 // so every cluster is one address.
 func TestClusterRoutes(t *testing.T) {
-	ix := chainIndex(t)
-	cs, err := cluster.Open(t.TempDir(), cluster.Options{Change: cluster.ChangeOn, MultiParty: cluster.ClassifierMultiParty()})
+	ix := chainIndex(t, classify.IndexHook())
+	cs, err := cluster.Open(t.TempDir(), cluster.Options{Change: cluster.ChangeOn, MultiParty: cluster.ClassifierMultiParty(ix)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -477,16 +477,19 @@ func (c *Classifier) wasabi2() bool {
 	return true
 }
 
-// joinMarket: one repeated value v (above postage) occurring n times with
-// 3 ≤ n ≤ distinct input addresses, n ≥ outputs/2, all output addresses
-// distinct and at least one output of another value (makers' change).
+// joinMarket: one value v (above postage) repeated more often than any
+// other, n times, with 3 ≤ n ≤ distinct input addresses, n ≥ outputs/2, all
+// output addresses distinct and at least one output of another value
+// (makers' change; two makers' changes may be equal).
 func (c *Classifier) joinMarket() bool {
 	n, v := c.top.n, c.top.v
 	if n < 3 || v <= postageMax || n > c.distinctIn || 2*n < c.nOut || n == c.nOut || !c.keysDistinc {
 		return false
 	}
-	if c.repeatedValues() != 1 {
-		return false
+	for _, r := range c.runs {
+		if r.n == n && r.v != v {
+			return false // no single CoinJoin amount
+		}
 	}
 	note, f := c.unknownNote()
 	c.emit(JoinMarket, 0.85*f, "joinmarket", func() string {

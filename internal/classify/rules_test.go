@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/chaintrace/chaintrace/internal/chain"
+	"github.com/chaintrace/chaintrace/internal/sim"
 )
 
 // Builders of test txs. Keys are distinct per (type, n).
@@ -175,8 +176,14 @@ func TestClassify(t *testing.T) {
 		want: SetOf(Stonewall),
 	}, {
 		name: "generic equal-output CoinJoin (BlockSci)",
-		tx:   Tx{Ins: wpkhIns(3_000_000, 3_100_000, 3_200_000), Outs: wpkhOuts(2_000_000, 2_000_000, 2_000_000, 999_000, 999_000)},
+		// Two changes to one address: not JoinMarket (all output addresses distinct).
+		tx: Tx{Ins: wpkhIns(3_000_000, 3_100_000, 3_200_000), Outs: append(wpkhOuts(2_000_000, 2_000_000, 2_000_000, 999_000),
+			Output{Value: 1_099_000, Type: chain.P2WPKH, Key: key(chain.P2WPKH, 1003)})},
 		want: SetOf(CoinJoin),
+	}, {
+		name: "joinmarket: two makers' changes may be equal",
+		tx:   Tx{Ins: wpkhIns(3_000_000, 3_100_000, 3_200_000), Outs: wpkhOuts(2_000_000, 2_000_000, 2_000_000, 999_000, 999_000)},
+		want: SetOf(JoinMarket),
 	}, {
 		name: "postage-sized equal outputs are no CoinJoin",
 		tx:   Tx{Ins: wpkhIns(546, 546, 50_000), Outs: wpkhOuts(546, 546, 546, 48_000)},
@@ -232,6 +239,31 @@ func TestClassify(t *testing.T) {
 				t.Errorf("evidence %q lacks %q", Describe(rs), tc.ev)
 			}
 		})
+	}
+}
+
+// TestStdDenomAgreesWithSimulator: the simulator lists Wasabi 2's
+// denominations by generating them; the rule tests membership by factoring.
+func TestStdDenomAgreesWithSimulator(t *testing.T) {
+	std := sim.StandardDenominations()
+	set := map[int64]bool{}
+	for _, v := range std {
+		set[v] = true
+		if !isStdDenom(v) {
+			t.Errorf("%d is a standard denomination", v)
+		}
+	}
+	n := 0
+	for v := int64(4_000); v <= 2_000_000; v++ { // every value in a range
+		if isStdDenom(v) != set[v] {
+			t.Fatalf("%d: rule says %v, simulator %v", v, isStdDenom(v), set[v])
+		}
+		if set[v] {
+			n++
+		}
+	}
+	if n < 20 {
+		t.Fatalf("only %d denominations in range: the test exercises little", n)
 	}
 }
 

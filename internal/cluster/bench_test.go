@@ -16,7 +16,7 @@ func BenchmarkLookup(b *testing.B) {
 	_, blocks := simChain(b)
 	tmp := b.TempDir()
 	ix := openIndex(b, filepath.Join(tmp, "ix"), blocks, len(blocks))
-	s := openStore(b, filepath.Join(tmp, "c"), Options{Change: ChangeOn, MultiParty: ClassifierMultiParty()})
+	s := openStore(b, filepath.Join(tmp, "c"), Options{Change: ChangeOn, MultiParty: ClassifierMultiParty(ix)})
 	syncT(b, s, ix)
 	if err := s.Commit(); err != nil {
 		b.Fatal(err)
@@ -64,7 +64,7 @@ func BenchmarkRebuild(b *testing.B) {
 	}
 	defer ix.Close()
 	for i := 0; i < b.N; i++ {
-		s := openStore(b, b.TempDir(), Options{Change: ChangeOn, MultiParty: ClassifierMultiParty()})
+		s := openStore(b, b.TempDir(), Options{Change: ChangeOn, MultiParty: ClassifierMultiParty(ix)})
 		syncT(b, s, ix)
 		if err := s.Commit(); err != nil {
 			b.Fatal(err)

@@ -1,48 +1,29 @@
 package cluster
 
 import (
-	"github.com/chaintrace/chaintrace/internal/chain"
 	"github.com/chaintrace/chaintrace/internal/classify"
 	"github.com/chaintrace/chaintrace/internal/index"
 )
 
 // ClassifierMultiParty returns the MultiPartyFunc of the transaction
-// classifier (internal/classify): txs whose kinds are multi-party
-// (CoinJoins, Stonewall) are not merged on. It classifies each tx from the
-// index's graph (the same facts the classifier reads at ingest) and is not
-// safe for concurrent use (a Store calls it under its lock).
-func ClassifierMultiParty() MultiPartyFunc {
+// classifier (internal/classify) for ix: txs whose kinds are multi-party
+// (CoinJoins, Stonewall) are not merged on. It reads the kinds the index
+// stored at ingest when they are by this build's rules; otherwise (an index
+// ingested without the classifier, or by other rules) it classifies each tx
+// from the index's facts, as ingest would. Not safe for concurrent use (a
+// Store calls it under its lock).
+func ClassifierMultiParty(ix *index.Index) MultiPartyFunc {
+	if v, ok := ix.KindsVersion(); ok && v == classify.RulesVersion {
+		return func(g index.Graph, t uint64) bool { return classify.Set(g.TxKinds(t)).MultiParty() }
+	}
 	var (
 		c  classify.Classifier
+		f  index.TxFacts
 		tx classify.Tx
 	)
 	return func(g index.Graph, t uint64) bool {
-		r := g.TxRange(t)
-		_, _, version, lockTime := g.TxInfo(t)
-		tx.Version, tx.LockTime = version, lockTime
-		tx.Ins, tx.Outs = tx.Ins[:0], tx.Outs[:0]
-		tx.Coinbase = r.InEnd > r.InStart && g.Input(r.InStart) == index.CoinbaseID
-		for i := r.InStart; i < r.InEnd; i++ {
-			o := g.Input(i)
-			if o == index.NoID || o == index.CoinbaseID {
-				tx.Ins = append(tx.Ins, classify.Input{})
-				continue
-			}
-			out := g.Output(o)
-			in := classify.Input{Known: true, Value: out.Value, Type: out.Type}
-			if out.Addr != index.NoID {
-				in.Key = g.AddressKey(out.Addr)
-			}
-			tx.Ins = append(tx.Ins, in)
-		}
-		for o := r.OutStart; o < r.OutEnd; o++ {
-			out := g.Output(o)
-			ou := classify.Output{Value: out.Value, Type: out.Type}
-			if out.Addr != index.NoID && out.Type != chain.OpReturn {
-				ou.Key = g.AddressKey(out.Addr)
-			}
-			tx.Outs = append(tx.Outs, ou)
-		}
+		g.TxFacts(t, &f)
+		classify.FromFacts(&f, &tx)
 		return c.Set(&tx).MultiParty()
 	}
 }

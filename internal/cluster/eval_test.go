@@ -49,7 +49,7 @@ func TestEvalAgainstTruth(t *testing.T) {
 		t.Errorf("on merges less change (%d) than strict (%d)", on.ChangeMerges, evals[ChangeStrict].ChangeMerges)
 	}
 	// The real classifier in place of the oracle: the precision goal holds.
-	s := openStore(t, filepath.Join(tmp, "classifier"), Options{Change: ChangeOn, MultiParty: ClassifierMultiParty()})
+	s := openStore(t, filepath.Join(tmp, "classifier"), Options{Change: ChangeOn, MultiParty: ClassifierMultiParty(ix)})
 	syncT(t, s, ix)
 	if e := s.Evaluate(tr); e.Precision < 0.995 || e.Recall < off.Recall {
 		t.Errorf("with the classifier: %+v", e)
