@@ -18,12 +18,15 @@ type Config struct {
 	btcConfig
 	screenConfig
 	clusterConfig
+	labelsConfig
 }
 
 // Server is the HTTP handler for the whole API.
 type Server struct {
 	cfg Config
 	mux *http.ServeMux
+	// addressFields add fields to the address answer (labels.go).
+	addressFields []addressField
 }
 
 // New builds the API handler over cfg.
@@ -36,6 +39,7 @@ func New(cfg Config) *Server {
 	s.registerScreen()
 	s.registerCluster()
 	s.registerClassify()
+	s.registerLabels()
 	return s
 }
 

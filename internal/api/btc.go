@@ -69,7 +69,12 @@ func (s *Server) registerBTC() {
 			return
 		}
 		v, err := ix.Address(addr, offset, limit)
-		answer(w, s.withClusterID(ix, v), err, "address "+addr)
+		if err != nil {
+			answer(w, nil, err, "address "+addr)
+			return
+		}
+		ans, err := s.decorateAddress(r.Context(), v)
+		answer(w, ans, err, "address "+addr)
 	}))
 }
 

@@ -121,24 +121,24 @@ func CanonicalAddress(s string, p *chaincfg.Params) (string, []byte, error) {
 // resolve validates a record into a Label. A record of another currency is
 // skipped (no error): skip names the currency, as stated, or as the address
 // syntax shows when the file states none ("other:evm").
-func (r *record) resolve(file, dataset, format string, d Defaults, p *chaincfg.Params) (l Label, skip string, err error) {
-	fail := func(field string, err error) (Label, string, error) {
-		return Label{}, "", &InputError{File: file, Line: r.line, Field: field, Err: err}
+func (r *record) resolve(file, dataset, format string, d Defaults, p *chaincfg.Params) (l Label, key []byte, skip string, err error) {
+	fail := func(field string, err error) (Label, []byte, string, error) {
+		return Label{}, nil, "", &InputError{File: file, Line: r.line, Field: field, Err: err}
 	}
 	if !isBitcoin(r.currency) {
-		return Label{}, strings.ToUpper(strings.TrimSpace(r.currency)), nil
+		return Label{}, nil, strings.ToUpper(strings.TrimSpace(r.currency)), nil
 	}
 	if strings.TrimSpace(r.address) == "" {
 		return fail("address", errors.New("missing"))
 	}
-	addr, _, err := CanonicalAddress(r.address, p)
+	addr, key, err := CanonicalAddress(r.address, p)
 	if err != nil {
 		// Unstated currency: a valid address of another chain is skipped; a
 		// Bitcoin address of another network, or a string that is no valid
 		// address at all (a bad checksum), is an error.
 		if strings.TrimSpace(r.currency) == "" && !strings.Contains(err.Error(), "address is for") {
 			if pa, perr := sanctions.ParseAddress(r.address); perr == nil {
-				return Label{}, "other:" + pa.Kind, nil
+				return Label{}, nil, "other:" + pa.Kind, nil
 			}
 		}
 		return fail("address", err)
@@ -186,5 +186,5 @@ func (r *record) resolve(file, dataset, format string, d Defaults, p *chaincfg.P
 	if l.Confidence, l.ConfidenceName, err = ParseConfidence(conf); err != nil {
 		return fail("confidence", err)
 	}
-	return l, "", nil
+	return l, key, "", nil
 }

@@ -41,15 +41,17 @@ func (sn *Snapshot) ByAddress(addr string) []Label {
 	return sn.byKey[string(a.Key())]
 }
 
-// Attribute returns the entity and category of an address's best label
-// (highest confidence; sanctions first among equals, then services): the
-// entity is the label's actor when it names one, else the label. ok is false
-// for an unlabelled address.
+// Attribute answers "who controls this address": the entity and category of
+// its best service label (exchange, mixer, …: a trace stops there and the
+// cluster guard compares them), else of its best label (highest confidence;
+// sanctions first among equals). The entity is the label's actor when it
+// names one, else the label (the listed name for a sanctions label). ok is
+// false for an unlabelled or malformed address. ByAddress gives every label.
 func (sn *Snapshot) Attribute(addr string) (entity, category string, ok bool) {
 	return best(sn.ByAddress(addr))
 }
 
-// AttributeKey is Attribute by binary key.
+// AttributeKey is Attribute by binary key (chain.Addr.Key()).
 func (sn *Snapshot) AttributeKey(k []byte) (entity, category string, ok bool) {
 	return best(sn.ByKey(k))
 }
@@ -59,6 +61,12 @@ func best(ls []Label) (string, string, bool) {
 		return "", "", false
 	}
 	l := ls[0]
+	for _, c := range ls {
+		if IsService(c.Category) {
+			l = c
+			break
+		}
+	}
 	if l.Actor != "" && l.Format != FormatSanctions {
 		return l.Actor, l.Category, true
 	}
@@ -99,9 +107,10 @@ func (s *Store) Snapshot(ctx context.Context) (*Snapshot, error) {
 	if err != nil {
 		return nil, fmt.Errorf("labels: snapshot: %w", err)
 	}
+	sanc := s.sanc.Load()
 	sancLabel := ""
-	if s.sanc != nil {
-		sancLabel = s.sanc.InForceLabel()
+	if sanc != nil {
+		sancLabel = fmt.Sprintf("%p:%s", sanc, sanc.InForceLabel())
 	}
 	if sn := s.snap.Load(); sn != nil && sn.generation == gen && sn.sanctions == sancLabel {
 		return sn, nil
@@ -111,7 +120,7 @@ func (s *Store) Snapshot(ctx context.Context) (*Snapshot, error) {
 	if sn := s.snap.Load(); sn != nil && sn.generation == gen && sn.sanctions == sancLabel {
 		return sn, nil
 	}
-	sn, err := s.build(ctx, gen, sancLabel)
+	sn, err := s.build(ctx, gen, sanc, sancLabel)
 	if err != nil {
 		return nil, err
 	}
@@ -119,7 +128,7 @@ func (s *Store) Snapshot(ctx context.Context) (*Snapshot, error) {
 	return sn, nil
 }
 
-func (s *Store) build(ctx context.Context, gen int64, sancLabel string) (*Snapshot, error) {
+func (s *Store) build(ctx context.Context, gen int64, sanc *sanctions.Store, sancLabel string) (*Snapshot, error) {
 	sn := &Snapshot{params: s.params, byKey: map[string][]Label{}, generation: gen, sanctions: sancLabel}
 	// Repeated strings (sources, datasets, categories) are shared.
 	intern := map[string]string{}
@@ -130,31 +139,28 @@ func (s *Store) build(ctx context.Context, gen int64, sancLabel string) (*Snapsh
 		intern[v] = v
 		return v
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT `+labelCols+` FROM labels`)
+	rows, err := s.db.QueryContext(ctx, `SELECT addr_key, `+labelCols+` FROM labels`)
 	if err != nil {
 		return nil, fmt.Errorf("labels: snapshot: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
-		l, err := scanLabel(rows)
+		var key []byte
+		l, err := scanLabel(rows, &key)
 		if err != nil {
 			return nil, fmt.Errorf("labels: snapshot: %w", err)
 		}
-		a, err := chain.ParseAddr(l.Address, s.params)
-		if err != nil {
-			continue // stored under another network's parameters
-		}
 		l.Category, l.Source, l.Dataset, l.Format = in(l.Category), in(l.Source), in(l.Dataset), in(l.Format)
 		l.ConfidenceName, l.OriginalCategory, l.Actor, l.Abuse = in(l.ConfidenceName), in(l.OriginalCategory), in(l.Actor), in(l.Abuse)
-		k := in(string(a.Key()))
+		k := in(string(key))
 		sn.byKey[k] = append(sn.byKey[k], l)
 		sn.stored++
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("labels: snapshot: %w", err)
 	}
-	if s.sanc != nil {
-		s.sanc.EachListed(func(key string, ms []sanctions.Match) {
+	if sanc != nil {
+		sanc.EachListed(func(key string, ms []sanctions.Match) {
 			a, err := chain.ParseAddr(key, s.params)
 			if err != nil {
 				return

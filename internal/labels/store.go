@@ -17,8 +17,10 @@ import (
 	"github.com/chaintrace/chaintrace/internal/store"
 )
 
+// schema: {{BLOB}} is the binary type of the dialect.
 const schema = `CREATE TABLE labels (
 	address           TEXT NOT NULL,
+	addr_key          {{BLOB}} NOT NULL,
 	label             TEXT NOT NULL,
 	category          TEXT NOT NULL,
 	source            TEXT NOT NULL,
@@ -42,7 +44,10 @@ CREATE TABLE labels_meta (
 INSERT INTO labels_meta (id, generation) VALUES (1, 0);
 `
 
-var migrations = []store.Migration{{SQL: schema}}
+var migrations = []store.Migration{{
+	SQL:      strings.ReplaceAll(schema, "{{BLOB}}", "BLOB"),
+	Postgres: strings.ReplaceAll(schema, "{{BLOB}}", "BYTEA"),
+}}
 
 // Store holds address labels in the SQL store (internal/store) and serves
 // look-ups that add the Bitcoin addresses of the sanctions lists in force.
@@ -51,7 +56,7 @@ type Store struct {
 	db     *store.DB
 	owned  bool
 	params *chaincfg.Params
-	sanc   *sanctions.Store
+	sanc   atomic.Pointer[sanctions.Store]
 
 	snap   atomic.Pointer[Snapshot]
 	snapMu sync.Mutex
@@ -90,8 +95,14 @@ func New(ctx context.Context, db *store.DB, opts Options) (*Store, error) {
 	if opts.Network == nil {
 		opts.Network = &chaincfg.MainNetParams
 	}
-	return &Store{db: db, params: opts.Network, sanc: opts.Sanctions}, nil
+	s := &Store{db: db, params: opts.Network}
+	s.SetSanctions(opts.Sanctions)
+	return s, nil
 }
+
+// SetSanctions sets (or, with nil, removes) the sanctions store whose lists
+// in force are labels.
+func (s *Store) SetSanctions(sanc *sanctions.Store) { s.sanc.Store(sanc) }
 
 // Close closes the database if Open opened it.
 func (s *Store) Close() error {
@@ -119,7 +130,12 @@ type ImportOptions struct {
 	Defaults Defaults
 	// Columns renames CSV columns: file column → known column.
 	Columns map[string]string
+	// Progress, when set, is called every ProgressEvery records of a file.
+	Progress func(file string, records int)
 }
+
+// ProgressEvery is how often (in records) Import reports progress.
+const ProgressEvery = 100_000
 
 // FileSummary is what one file held and what was stored.
 type FileSummary struct {
@@ -151,6 +167,9 @@ type Summary struct {
 // ErrFormat is wrapped when an input names an unknown format.
 var ErrFormat = errors.New("unknown label format")
 
+// ErrOptions is wrapped when an import's defaults are invalid.
+var ErrOptions = errors.New("bad import option")
+
 // Import reads every input and stores its labels in ONE transaction: any
 // error (a malformed file, an unknown category, a bad address) rolls all of
 // them back. A label already stored (same address, source, label and
@@ -163,12 +182,12 @@ func (s *Store) Import(ctx context.Context, inputs []Input, opts ImportOptions) 
 	}
 	if opts.Defaults.Category != "" {
 		if _, err := MapCategory(opts.Defaults.Category, ""); err != nil {
-			return nil, err
+			return nil, fmt.Errorf("%w: default category: %w", ErrOptions, err)
 		}
 	}
 	if opts.Defaults.Confidence != "" {
 		if _, _, err := ParseConfidence(opts.Defaults.Confidence); err != nil {
-			return nil, err
+			return nil, fmt.Errorf("%w: default %w", ErrOptions, err)
 		}
 	}
 	tx, err := s.db.BeginTx(ctx, nil)
@@ -176,9 +195,9 @@ func (s *Store) Import(ctx context.Context, inputs []Input, opts ImportOptions) 
 		return nil, fmt.Errorf("labels: import: %w", err)
 	}
 	defer tx.Rollback()
-	ins, err := tx.PrepareContext(ctx, s.db.Rebind(`INSERT INTO labels (address, label, category, source, confidence,
+	ins, err := tx.PrepareContext(ctx, s.db.Rebind(`INSERT INTO labels (address, addr_key, label, category, source, confidence,
 		confidence_name, original_category, actor, abuse, cluster_definer, dataset, format, line, ref, imported)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (address, source, label, category) DO NOTHING`))
 	if err != nil {
 		return nil, fmt.Errorf("labels: import: %w", err)
@@ -196,7 +215,10 @@ func (s *Store) Import(ctx context.Context, inputs []Input, opts ImportOptions) 
 				return err
 			}
 			fs.Records++
-			l, skip, err := r.resolve(in.Name, fs.Dataset, in.Format, opts.Defaults, s.params)
+			if opts.Progress != nil && fs.Records%ProgressEvery == 0 {
+				opts.Progress(in.Name, fs.Records)
+			}
+			l, key, skip, err := r.resolve(in.Name, fs.Dataset, in.Format, opts.Defaults, s.params)
 			if err != nil {
 				return err
 			}
@@ -208,7 +230,7 @@ func (s *Store) Import(ctx context.Context, inputs []Input, opts ImportOptions) 
 				sum.Skipped++
 				return nil
 			}
-			res, err := ins.ExecContext(ctx, l.Address, l.Label, l.Category, l.Source, l.Confidence,
+			res, err := ins.ExecContext(ctx, l.Address, key, l.Label, l.Category, l.Source, l.Confidence,
 				l.ConfidenceName, l.OriginalCategory, l.Actor, l.Abuse, boolInt(l.IsClusterDefiner),
 				l.Dataset, l.Format, l.Line, l.Ref, now)
 			if err != nil {
@@ -327,11 +349,12 @@ func (s *Store) generation(ctx context.Context) (int64, error) {
 const labelCols = `address, label, category, source, confidence, confidence_name, original_category,
 	actor, abuse, cluster_definer, dataset, format, line, ref`
 
-func scanLabel(sc interface{ Scan(...any) error }) (Label, error) {
+// scanLabel scans labelCols, after the destinations in pre.
+func scanLabel(sc interface{ Scan(...any) error }, pre ...any) (Label, error) {
 	var l Label
 	var cd int64
-	err := sc.Scan(&l.Address, &l.Label, &l.Category, &l.Source, &l.Confidence, &l.ConfidenceName,
-		&l.OriginalCategory, &l.Actor, &l.Abuse, &cd, &l.Dataset, &l.Format, &l.Line, &l.Ref)
+	err := sc.Scan(append(pre, &l.Address, &l.Label, &l.Category, &l.Source, &l.Confidence, &l.ConfidenceName,
+		&l.OriginalCategory, &l.Actor, &l.Abuse, &cd, &l.Dataset, &l.Format, &l.Line, &l.Ref)...)
 	l.IsClusterDefiner = cd != 0
 	return l, err
 }
@@ -385,9 +408,9 @@ func (s *Store) Lookup(ctx context.Context, addrs []string) (map[string][]Label,
 			return nil, fmt.Errorf("labels: look-up: %w", err)
 		}
 	}
-	if s.sanc != nil {
+	if sanc := s.sanc.Load(); sanc != nil {
 		for _, c := range keys {
-			r, err := s.sanc.ScreenAddress(ctx, c)
+			r, err := sanc.ScreenAddress(ctx, c)
 			if err != nil {
 				continue
 			}

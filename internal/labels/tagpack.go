@@ -295,7 +295,8 @@ func collectFields(file string, base int, node *yaml.Node, into map[string]field
 func decodeYAML(file string, base int, b []byte) (*yaml.Node, error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(b, &doc); err != nil {
-		return nil, yamlError(file, base, err)
+		last := base + max(bytes.Count(bytes.TrimRight(b, "\n"), []byte("\n")), 0)
+		return nil, yamlError(file, base, last, err)
 	}
 	if doc.Kind != yaml.DocumentNode || len(doc.Content) != 1 {
 		return nil, &InputError{File: file, Line: base, Err: errors.New("empty YAML")}
@@ -303,14 +304,16 @@ func decodeYAML(file string, base int, b []byte) (*yaml.Node, error) {
 	return doc.Content[0], nil
 }
 
-// yamlError turns "yaml: line N: msg" into an InputError at base+N-1.
-func yamlError(file string, base int, err error) error {
+// yamlError turns "yaml: line N: msg" into an InputError at base+N-1 (at
+// most last, the fragment's last line: the end of the stream is reported on
+// the line after it).
+func yamlError(file string, base, last int, err error) error {
 	msg := strings.TrimPrefix(err.Error(), "yaml: ")
 	line := base
 	if rest, ok := strings.CutPrefix(msg, "line "); ok {
 		if i := strings.IndexByte(rest, ':'); i > 0 {
 			if n, err := strconv.Atoi(rest[:i]); err == nil {
-				line = base + n - 1
+				line = min(base+n-1, last)
 				msg = strings.TrimSpace(rest[i+1:])
 			}
 		}
