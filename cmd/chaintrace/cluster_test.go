@@ -71,7 +71,16 @@ func TestClusterCLI(t *testing.T) {
 		}
 	}
 
-	// A rebuild gives the cluster ingest built block by block.
+	// A rebuild gives the clustering ingest built block by block.
+	digest := func() string {
+		var vr struct{ Digest string }
+		out, err := runCLI(t, "--data", data, "cluster", "verify", "--json")
+		if err != nil || json.Unmarshal([]byte(out), &vr) != nil || len(vr.Digest) != 64 {
+			t.Fatalf("verify: %v %s", err, out)
+		}
+		return vr.Digest
+	}
+	before := digest()
 	if out, err := runCLI(t, "--data", data, "cluster", "--rebuild"); err != nil || !strings.Contains(out, "rebuilt") {
 		t.Fatalf("rebuild: %v %s", err, out)
 	}
@@ -79,6 +88,9 @@ func TestClusterCLI(t *testing.T) {
 	out, err = runCLI(t, "--data", data, "cluster", hot, "--json")
 	if err != nil || json.Unmarshal([]byte(out), &v2) != nil || v2.ClusterID != v.ClusterID || v2.Size != v.Size {
 		t.Fatalf("after rebuild: %v %+v, before %+v", err, v2, v)
+	}
+	if after := digest(); after != before {
+		t.Fatalf("verify digest %s after the rebuild, %s before", after, before)
 	}
 
 	// Another --change needs a rebuild; a malformed address is a usage error.
