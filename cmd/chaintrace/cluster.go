@@ -79,8 +79,8 @@ to switch --change). See docs/clustering.md.`,
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	cmd.Flags().IntVar(&page, "page", 0, fmt.Sprintf("page of the cluster's addresses (%d a page, from 0)", cluster.PageSize))
 	cmd.Flags().BoolVar(&rebuild, "rebuild", false, "recompute the clustering from the index")
-	cmd.Flags().StringVar(&change, "change", "strict", "change heuristics: off (multi-input only), strict or on")
-	cmd.AddCommand(clusterExplainCmd(), clusterEvalCmd())
+	cmd.Flags().StringVar(&change, "change", "strict", "change heuristics: off (multi-input only), strict (the default: two heuristics agree; meets the precision goal, see docs/clustering.md) or on (one strong heuristic)")
+	cmd.AddCommand(clusterExplainCmd(), clusterEvalCmd(), clusterVerifyCmd())
 	rootCmd.AddCommand(cmd)
 }
 

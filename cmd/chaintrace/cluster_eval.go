@@ -41,7 +41,7 @@ known labels in the truth feed the label guard.`,
 					if err != nil {
 						return err
 					}
-					opt := cluster.Options{Change: mode, MultiParty: multiPartyTx}
+					opt := cluster.Options{Change: mode, MultiParty: cluster.ClassifierMultiParty(ix)}
 					opt.Labeler = cluster.NewTruthLabeler(tr, ix)
 					st, err := cluster.Open(dir, opt)
 					if err == nil {

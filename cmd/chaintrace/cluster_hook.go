@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"os"
+	"time"
 
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
 	"github.com/btcsuite/btcd/wire"
@@ -58,18 +60,20 @@ func openClusterStore(dataDir string, ix *index.Index, mode cluster.ChangeMode) 
 	return st, nil
 }
 
-// syncCluster brings st to ix's tip and commits, logging progress.
+// syncCluster brings st to ix's tip and commits, printing progress on
+// stderr every few seconds when there is much to do.
 func syncCluster(st *cluster.Store, ix *index.Index) error {
-	last := int64(-1)
+	start, last := time.Now(), time.Now()
 	err := st.Sync(ix, func(h, tip int64) {
-		if h/10000 != last/10000 || h == tip {
-			slog.Info("clustering", "height", h, "tip", tip)
+		if time.Since(last) >= 3*time.Second {
+			last = time.Now()
+			fmt.Fprintf(os.Stderr, "cluster: height %d of %d (%s)\n", h, tip, time.Since(start).Round(time.Second))
 		}
-		last = h
 	})
 	if err != nil {
 		return fmt.Errorf("cluster: %w", err)
 	}
+	slog.Debug("clustered", "elapsed", time.Since(start))
 	return st.Commit()
 }
 
@@ -86,13 +90,9 @@ func withClustering(dataDir string, ix *index.Index, ch ingest.Chain) (ingest.Ch
 // clusterOptions are the store options of this build: the classifier's
 // multi-party predicate and the label store's service labels.
 func clusterOptions(dataDir string, ix *index.Index, mode cluster.ChangeMode) cluster.Options {
-	opt := cluster.Options{Change: mode, MultiParty: multiPartyTx}
+	opt := cluster.Options{Change: mode, MultiParty: cluster.ClassifierMultiParty(ix)}
 	if ls := loadClusterLabels(context.Background(), dataDir, ix.Network()); ls != nil {
 		opt.Labeler = ls
 	}
 	return opt
 }
-
-// multiPartyTx is the classifier's verdict on tx t (nil until the classifier
-// is wired in).
-var multiPartyTx cluster.MultiPartyFunc

@@ -3,10 +3,13 @@ package main
 import (
 	"context"
 	"log/slog"
+	"os"
+	"path/filepath"
 
 	"github.com/btcsuite/btcd/chaincfg"
 	"github.com/chaintrace/chaintrace/internal/cluster"
 	"github.com/chaintrace/chaintrace/internal/labels"
+	"github.com/chaintrace/chaintrace/internal/store"
 )
 
 // clusterLabelSet adapts a labels snapshot to the cluster package: the
@@ -35,8 +38,12 @@ func (l clusterLabelSet) LabelsOf(addrs []string) ([]cluster.Label, error) {
 }
 
 // loadClusterLabels reads a snapshot of the data folder's labels; without a
-// label store (or on error, logged) clustering runs without labels.
+// label store (none is created here; on error, logged) clustering runs
+// without labels.
 func loadClusterLabels(ctx context.Context, dataDir string, net *chaincfg.Params) *clusterLabelSet {
+	if _, err := os.Stat(filepath.Join(dataDir, store.FileName)); err != nil {
+		return nil
+	}
 	st, err := labels.Open(dataDir, labels.Options{Network: net})
 	if err != nil {
 		slog.Warn("cluster: no labels (the label guard is off)", "err", err)

@@ -14,6 +14,7 @@ import (
 	"github.com/btcsuite/btcd/chaincfg"
 	"github.com/chaintrace/chaintrace/internal/chain"
 	"github.com/chaintrace/chaintrace/internal/classify"
+	"github.com/chaintrace/chaintrace/internal/cluster"
 	"github.com/chaintrace/chaintrace/internal/index"
 	"github.com/chaintrace/chaintrace/internal/ingest"
 	"github.com/chaintrace/chaintrace/internal/source"
@@ -213,6 +214,9 @@ func runIngest(cmd *cobra.Command, args []string, f *ingestFlags, haveStart bool
 	if created && !sum.HaveTip {
 		if rerr := os.RemoveAll(index.DirIn(flagData)); rerr != nil {
 			slog.Warn("remove the empty chain index", "err", rerr)
+		}
+		if rerr := os.RemoveAll(cluster.DirIn(flagData)); rerr != nil {
+			slog.Warn("remove the empty cluster store", "err", rerr)
 		}
 	}
 	if err != nil && sum.Applied == 0 && sum.Undone == 0 && !sum.Interrupted {

@@ -73,7 +73,7 @@ func (s *Server) registerBTC() {
 			answer(w, nil, err, "address "+clip(addr))
 			return
 		}
-		ans, err := s.decorateAddress(r.Context(), v, s.withClusterID(ix, v))
+		ans, err := s.decorateAddress(r.Context(), v)
 		answer(w, ans, err, "address "+clip(addr))
 	}))
 }

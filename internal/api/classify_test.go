@@ -3,7 +3,6 @@ package api
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -12,39 +11,12 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/chaintrace/chaintrace/internal/chain"
 	"github.com/chaintrace/chaintrace/internal/classify"
-	"github.com/chaintrace/chaintrace/internal/index"
-	"github.com/chaintrace/chaintrace/internal/ingest"
-	"github.com/chaintrace/chaintrace/internal/source"
 	"github.com/chaintrace/chaintrace/internal/testutil"
 )
 
-// kindsServer serves an index of blk00000.dat (mainnet heights 0–299)
-// built with the classifier's hook, as ingest builds it.
-func kindsServer(t *testing.T) *httptest.Server {
-	t.Helper()
-	files, err := source.ScanFiles([]string{testutil.SharedFile(t, "data/btc/blkfiles/blk00000.dat")}, source.FileOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer files.Close()
-	ix, err := index.Open(t.TempDir(), index.Options{Network: files.Network(), CacheBytes: 16 << 20, Kinds: classify.IndexHook()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ix.Close() })
-	if _, err := ingest.Blocks(context.Background(), ingest.FromIndex(ix), ingest.FileCandidates(files),
-		ingest.Options{Params: files.Network(), BlockHeight: chain.BlockHeight}); err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(New(Config{btcConfig: btcConfig{Chain: ix}}))
-	t.Cleanup(srv.Close)
-	return srv
-}
-
 func TestKindRoutes(t *testing.T) {
-	srv := kindsServer(t)
+	srv := chainServerWith(t, classify.IndexHook())
 	// MANIFEST.md: 300 blocks, heights 0–299, so 300 coinbases.
 	var got []string
 	cursor := ""

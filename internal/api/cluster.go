@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -20,8 +21,12 @@ type clusterConfig struct {
 	ClusterLabels cluster.LabelSource
 }
 
-// registerCluster registers the cluster routes.
+// registerCluster registers the cluster routes and adds "cluster_id" to
+// the address answer of /v1/btc/addresses/{address}.
 func (s *Server) registerCluster() {
+	if s.cfg.Clusters != nil {
+		s.addressFields = append(s.addressFields, s.clusterIDField)
+	}
 	s.mux.HandleFunc("GET /v1/btc/addresses/{address}/cluster", s.clusters(func(w http.ResponseWriter, r *http.Request, ix *index.Index, cs *cluster.Store) {
 		id, err := addressIDOf(ix, r.PathValue("address"))
 		if err != nil {
@@ -140,23 +145,16 @@ func addressIDOf(ix *index.Index, addr string) (uint64, error) {
 	return id, nil
 }
 
-// addressWithCluster is an address view with its cluster id.
-type addressWithCluster struct {
-	*index.AddressView
-	ClusterID *uint64 `json:"cluster_id"`
-}
-
-// withClusterID adds "cluster_id" to an address view (null when the
-// address is not clustered yet); v as is without a cluster store.
-func (s *Server) withClusterID(ix *index.Index, v *index.AddressView) any {
-	if s.cfg.Clusters == nil || v == nil {
-		return v
-	}
-	out := addressWithCluster{AddressView: v}
-	if id, err := addressIDOf(ix, v.Address); err == nil {
-		if c, _, ok := s.cfg.Clusters.ClusterOf(id); ok {
-			out.ClusterID = &c
+// clusterIDField is the "cluster_id" of an address answer: null while the
+// address is not clustered yet.
+func (s *Server) clusterIDField(_ context.Context, v *index.AddressView) (string, any, error) {
+	var id *uint64
+	if ix := s.cfg.Chain; ix != nil {
+		if a, err := addressIDOf(ix, v.Address); err == nil {
+			if c, _, ok := s.cfg.Clusters.ClusterOf(a); ok {
+				id = &c
+			}
 		}
 	}
-	return out
+	return "cluster_id", id, nil
 }

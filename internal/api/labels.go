@@ -143,13 +143,13 @@ func (s *Server) handleLabelsImport(w http.ResponseWriter, r *http.Request) {
 // /v1/btc/addresses/{address} ("labels"; clustering adds "cluster_id").
 type addressField func(ctx context.Context, v *index.AddressView) (name string, value any, err error)
 
-// decorateAddress returns base's JSON (v, or v with fields of its own) with
-// the registered address fields appended (base itself when there are none).
-func (s *Server) decorateAddress(ctx context.Context, v *index.AddressView, base any) (any, error) {
+// decorateAddress returns v's JSON with the registered address fields
+// appended (v itself when there are none).
+func (s *Server) decorateAddress(ctx context.Context, v *index.AddressView) (any, error) {
 	if len(s.addressFields) == 0 {
-		return base, nil
+		return v, nil
 	}
-	b, err := json.Marshal(base)
+	b, err := json.Marshal(v)
 	if err != nil {
 		return nil, err
 	}

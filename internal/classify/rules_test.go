@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/chaintrace/chaintrace/internal/chain"
+	"github.com/chaintrace/chaintrace/internal/sim"
 )
 
 // Builders of test txs. Keys are distinct per (type, n).
@@ -238,6 +239,31 @@ func TestClassify(t *testing.T) {
 				t.Errorf("evidence %q lacks %q", Describe(rs), tc.ev)
 			}
 		})
+	}
+}
+
+// TestStdDenomAgreesWithSimulator: the simulator lists Wasabi 2's
+// denominations by generating them; the rule tests membership by factoring.
+func TestStdDenomAgreesWithSimulator(t *testing.T) {
+	std := sim.StandardDenominations()
+	set := map[int64]bool{}
+	for _, v := range std {
+		set[v] = true
+		if !isStdDenom(v) {
+			t.Errorf("%d is a standard denomination", v)
+		}
+	}
+	n := 0
+	for v := int64(4_000); v <= 2_000_000; v++ { // every value in a range
+		if isStdDenom(v) != set[v] {
+			t.Fatalf("%d: rule says %v, simulator %v", v, isStdDenom(v), set[v])
+		}
+		if set[v] {
+			n++
+		}
+	}
+	if n < 20 {
+		t.Fatalf("only %d denominations in range: the test exercises little", n)
 	}
 }
 

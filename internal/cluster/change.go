@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"encoding/binary"
 	"fmt"
 	"math"
 
@@ -75,6 +76,8 @@ type inInfo struct {
 	addr  uint64
 	value int64
 	typ   chain.ScriptType
+	out   uint64 // the spent output
+	newFP bool   // this spend gave the address its fingerprint
 }
 
 type outInfo struct {
@@ -82,13 +85,15 @@ type outInfo struct {
 	value int64
 	typ   chain.ScriptType
 	fresh bool
+	fp    uint8 // wallet fingerprint of the output's owner, when known (0: unknown)
 }
 
 // walker is per-block scratch.
 type walker struct {
-	ins   []inInfo
-	outs  []outInfo
-	addrs []uint64
+	height int64
+	ins    []inInfo
+	outs   []outInfo
+	addrs  []uint64
 }
 
 // Wallet fingerprints: tx version class × lock-time style, 1-based (0 =
@@ -122,6 +127,7 @@ func fpLockTime(fp uint8) int { return int(fp-1) % 3 }
 
 // applyTx clusters tx t.
 func (s *Store) applyTx(g index.Graph, t uint64, w *walker) {
+	rec := s.txrec.add()
 	r := g.TxRange(t)
 	freshFrom := s.nodes.n
 	w.outs = w.outs[:0]
@@ -152,6 +158,81 @@ func (s *Store) applyTx(g index.Graph, t uint64, w *walker) {
 	if r.InEnd == r.InStart || g.Input(r.InStart) == index.CoinbaseID {
 		return
 	}
+	allKnown := s.inputs(g, r, w)
+	// A multi-party tx spends from several owners' addresses, so from two
+	// or more: the classifier is asked only then.
+	if len(w.ins) == 0 || (s.opt.MultiParty != nil && (!allKnown || distinctInputs(w.ins)) && s.opt.MultiParty(g, t)) {
+		return
+	}
+	_, _, version, lockTime := g.TxInfo(t)
+	fp := txFingerprint(version, lockTime, w.height)
+	for i, in := range w.ins {
+		if n := s.nodes.get(in.addr); n.fp == 0 {
+			n.fp = fp
+			s.nodes.set(in.addr, n)
+			Merge{Tx: t, A: in.addr, B: in.addr, Heuristic: fingerprint, FP: fp}.encode(s.log.add())
+			w.ins[i].newFP = true
+		}
+	}
+	first := w.ins[0].addr
+	for _, in := range w.ins[1:] {
+		if in.addr != first {
+			s.union(t, first, in.addr, MultiInput, 0)
+		}
+	}
+	if s.cp.Change == ChangeOff {
+		return
+	}
+	if allKnown && len(w.outs) >= 2 && len(w.outs) <= maxChangeOuts {
+		// Remember the tx's fresh outputs and fingerprint: spends of its
+		// outputs bring more evidence later.
+		var mask uint16
+		for i := range w.outs {
+			w.outs[i].fp = s.nodes.get(w.outs[i].addr).fp
+			if w.outs[i].fresh {
+				mask |= 1 << i
+			}
+		}
+		binary.LittleEndian.PutUint16(rec, mask)
+		rec[2], rec[3] = txEligible, fp
+		if o, score, ok := s.changeOutput(w, fp); ok {
+			s.union(t, first, w.outs[o].addr, Change, score)
+		}
+	}
+	// The txs that paid the addresses whose wallets this tx just revealed
+	// (their first spend): their change may now be told apart.
+	last := uint64(index.NoID)
+	for _, in := range w.ins {
+		if !in.newFP {
+			continue
+		}
+		pt := g.TxOfOutput(in.out)
+		if pt == last {
+			continue
+		}
+		last = pt
+		// A payee showing the payer's own fingerprint adds no evidence
+		// (unknown and equal count alike): only a different one can.
+		if rec := s.txrec.rec(pt); rec[2]&txEligible != 0 &&
+			(fpVersion(rec[3]) != fpVersion(fp) || fpLockTime(rec[3]) != fpLockTime(fp)) {
+			s.changeLater(g, pt)
+		}
+	}
+}
+
+// distinctInputs reports whether ins spend from two or more addresses.
+func distinctInputs(ins []inInfo) bool {
+	for _, in := range ins[1:] {
+		if in.addr != ins[0].addr {
+			return true
+		}
+	}
+	return false
+}
+
+// inputs fills w.ins with the inputs' addresses, values and types and
+// reports whether every spent output is known (and pays one address).
+func (s *Store) inputs(g index.Graph, r index.Range, w *walker) bool {
 	w.ins = w.ins[:0]
 	allKnown := true
 	for i := r.InStart; i < r.InEnd; i++ {
@@ -165,30 +246,48 @@ func (s *Store) applyTx(g index.Graph, t uint64, w *walker) {
 			allKnown = false
 			continue
 		}
-		w.ins = append(w.ins, inInfo{addr: out.Addr, value: out.Value, typ: out.Type})
+		w.ins = append(w.ins, inInfo{addr: out.Addr, value: out.Value, typ: out.Type, out: o})
 	}
-	if len(w.ins) == 0 || (s.opt.MultiParty != nil && s.opt.MultiParty(g, t)) {
+	return allKnown
+}
+
+// Per-tx records (txs.col): fresh-output mask (u16), flags, the tx's
+// fingerprint. A tx is eligible for change when its spent outputs are all
+// known, it is not multi-party, and it has 2…maxChangeOuts outputs with
+// addresses (bare multisig excluded).
+const (
+	txRecLen      = 4
+	txEligible    = 1
+	maxChangeOuts = 16
+)
+
+// changeLater re-scores eligible tx t when one of its payees has revealed
+// its wallet by spending for the first time: outputs take their addresses'
+// fingerprints as they stand now (so a rebuild and block-by-block
+// clustering decide alike).
+func (s *Store) changeLater(g index.Graph, t uint64) {
+	rec := s.txrec.rec(t)
+	if rec[2]&txEligible == 0 {
 		return
 	}
-	_, _, version, lockTime := g.TxInfo(t)
-	fp := txFingerprint(version, lockTime, g.TxHeight(t))
-	for _, in := range w.ins {
-		if n := s.nodes.get(in.addr); n.fp == 0 {
-			n.fp = fp
-			s.nodes.set(in.addr, n)
-			Merge{Tx: t, A: in.addr, B: in.addr, Heuristic: fingerprint, FP: fp}.encode(s.log.add())
+	mask, fp := binary.LittleEndian.Uint16(rec), rec[3]
+	lw := &s.later
+	lw.outs = lw.outs[:0]
+	r := g.TxRange(t)
+	s.inputs(g, r, lw)
+	for o := r.OutStart; o < r.OutEnd; o++ {
+		out := g.Output(o)
+		if out.Addr == index.NoID || out.Type == chain.Multisig {
+			continue
 		}
+		lw.outs = append(lw.outs, outInfo{addr: out.Addr, value: out.Value, typ: out.Type,
+			fresh: mask&(1<<len(lw.outs)) != 0, fp: s.nodes.get(out.Addr).fp})
 	}
-	first := w.ins[0].addr
-	for _, in := range w.ins[1:] {
-		if in.addr != first {
-			s.union(t, first, in.addr, MultiInput, 0)
-		}
+	if len(lw.ins) == 0 || len(lw.outs) < 2 {
+		return
 	}
-	if s.cp.Change != ChangeOff && allKnown {
-		if o, score, ok := s.changeOutput(w, fp); ok {
-			s.union(t, first, w.outs[o].addr, Change, score)
-		}
+	if k, score, ok := s.changeOutput(lw, fp); ok {
+		s.union(t, lw.ins[0].addr, lw.outs[k].addr, Change, score)
 	}
 }
 
@@ -251,8 +350,7 @@ func (s *Store) changeOutput(w *walker, fp uint8) (int, float64, bool) {
 		w   float64
 	}{{fpLockTime, wLocktime}, {fpVersion, wVersion}} {
 		vote(only(func(o outInfo) bool {
-			ofp := s.nodes.get(o.addr).fp
-			return ofp == 0 || part.get(ofp) == part.get(fp)
+			return o.fp == 0 || part.get(o.fp) == part.get(fp)
 		}), part.w)
 	}
 	best, second := -1, -1

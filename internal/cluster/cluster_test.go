@@ -25,7 +25,7 @@ func TestUnionUndoTable(t *testing.T) {
 	s.grow(5)
 	var sizesAfter [][6]uint64
 	for bi, bl := range blocks {
-		blockRec{Height: int64(bi), TxStart: uint64(bi), LogStart: s.log.len(), AddrStart: s.nodes.n}.encode(s.blocks.add())
+		blockRec{Height: int64(bi), LogStart: s.log.len(), AddrStart: s.nodes.n}.encode(s.blocks.add())
 		for _, st := range bl {
 			before := s.log.len()
 			got := s.union(uint64(bi), st.a, st.b, MultiInput, 0)

@@ -48,6 +48,12 @@ func TestEvalAgainstTruth(t *testing.T) {
 	if on := evals[ChangeOn]; on.ChangeMerges < evals[ChangeStrict].ChangeMerges {
 		t.Errorf("on merges less change (%d) than strict (%d)", on.ChangeMerges, evals[ChangeStrict].ChangeMerges)
 	}
+	// The real classifier in place of the oracle: the precision goal holds.
+	s := openStore(t, filepath.Join(tmp, "classifier"), Options{Change: ChangeOn, MultiParty: ClassifierMultiParty(ix)})
+	syncT(t, s, ix)
+	if e := s.Evaluate(tr); e.Precision < 0.995 || e.Recall < off.Recall {
+		t.Errorf("with the classifier: %+v", e)
+	}
 }
 
 // bruteForcePairs enumerates every address pair (small chains only).

@@ -100,8 +100,15 @@ func (c *recFile) rec(i uint64) []byte {
 // add appends one zeroed record and returns it.
 func (c *recFile) add() []byte {
 	n := len(c.buf)
-	c.buf = append(c.buf, make([]byte, c.width)...)
-	return c.buf[n : n+c.width : n+c.width]
+	if cap(c.buf)-n < c.width {
+		nb := make([]byte, n, 2*cap(c.buf)+c.width*1024)
+		copy(nb, c.buf)
+		c.buf = nb
+	}
+	c.buf = c.buf[:n+c.width]
+	r := c.buf[n : n+c.width : n+c.width]
+	clear(r)
+	return r
 }
 
 // cut shortens the file to n records.
@@ -153,14 +160,6 @@ func (c *recFile) settle() error {
 		return c.remap()
 	}
 	return nil
-}
-
-func (c *recFile) size() int64 {
-	st, err := c.f.Stat()
-	if err != nil {
-		return 0
-	}
-	return st.Size()
 }
 
 // 40-bit little-endian ids, as the index stores them.

@@ -28,15 +28,18 @@ var simOnce struct {
 func simChain(t testing.TB) (string, []*wire.MsgBlock) {
 	t.Helper()
 	simOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "cluster-sim-")
-		if err != nil {
-			simOnce.err = err
-			return
-		}
-		simOnce.dir = dir
-		if _, err := sim.Run(context.Background(), sim.Config{Scenario: sim.ScenarioLazarus, Seed: 3, Scale: 0.15, Fast: true, OutDir: dir}); err != nil {
-			simOnce.err = err
-			return
+		dir := os.Getenv("CHAINTRACE_CLUSTER_SIM_DIR") // a kill-9 child reuses its parent's
+		if dir == "" {
+			var err error
+			if dir, err = os.MkdirTemp("", "cluster-sim-"); err != nil {
+				simOnce.err = err
+				return
+			}
+			simOnce.dir = dir
+			if _, err := sim.Run(context.Background(), sim.Config{Scenario: sim.ScenarioLazarus, Seed: 3, Scale: 0.15, Fast: true, OutDir: dir}); err != nil {
+				simOnce.err = err
+				return
+			}
 		}
 		data, err := os.ReadFile(filepath.Join(dir, "blocks", "blk00000.dat"))
 		if err != nil {
@@ -59,6 +62,9 @@ func simChain(t testing.TB) (string, []*wire.MsgBlock) {
 	})
 	if simOnce.err != nil {
 		t.Fatal(simOnce.err)
+	}
+	if d := os.Getenv("CHAINTRACE_CLUSTER_SIM_DIR"); d != "" {
+		return d, simOnce.blocks
 	}
 	return simOnce.dir, simOnce.blocks
 }

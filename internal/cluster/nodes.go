@@ -71,42 +71,65 @@ func (n node) encode(a uint64, r []byte) {
 
 // nodes is the union-find array: a file of node records indexed by address
 // id, read through a read-only map, with the changes since the last commit
-// in an overlay map (so the file only ever holds committed states or the
-// states a journal can restore). Addresses past the file are singletons
-// unless the overlay says otherwise.
+// in memory (so the file only ever holds committed states or the states a
+// journal can restore): records in the file changed in an overlay map,
+// records past the file (addresses new since the commit, dense) in a slice.
+// Addresses past both are singletons.
 type nodes struct {
 	f       *recFile
 	n       uint64 // logical count (the index's addresses covered)
 	overlay map[uint64]node
+	tail    []node // records fileN… (grown on demand)
 	journal *os.File
 }
 
+// pending is the number of node records held in memory.
+func (ns *nodes) pending() int { return len(ns.overlay) + len(ns.tail) }
+
 func (ns *nodes) get(a uint64) node {
+	if a >= ns.f.fileN {
+		if i := a - ns.f.fileN; i < uint64(len(ns.tail)) {
+			return ns.tail[i]
+		}
+		return singleton(a)
+	}
 	if v, ok := ns.overlay[a]; ok {
 		return v
 	}
-	if a < ns.f.fileN {
-		return decodeNode(a, ns.f.rec(a))
-	}
-	return singleton(a)
+	return decodeNode(a, ns.f.rec(a))
 }
 
 // parent is get(a).parent without decoding the rest.
 func (ns *nodes) parent(a uint64) uint64 {
-	if v, ok := ns.overlay[a]; ok {
-		return v.parent
-	}
-	if a < ns.f.fileN {
-		p := getU40(ns.f.mm[a*nodeLen:])
-		if p == 0 {
-			return a
+	if a >= ns.f.fileN {
+		if i := a - ns.f.fileN; i < uint64(len(ns.tail)) {
+			return ns.tail[i].parent
 		}
-		return p - 1
+		return a
 	}
-	return a
+	if len(ns.overlay) > 0 {
+		if v, ok := ns.overlay[a]; ok {
+			return v.parent
+		}
+	}
+	p := getU40(ns.f.mm[a*nodeLen:])
+	if p == 0 {
+		return a
+	}
+	return p - 1
 }
 
-func (ns *nodes) set(a uint64, v node) { ns.overlay[a] = v }
+func (ns *nodes) set(a uint64, v node) {
+	if a < ns.f.fileN {
+		ns.overlay[a] = v
+		return
+	}
+	i := a - ns.f.fileN
+	for uint64(len(ns.tail)) <= i {
+		ns.tail = append(ns.tail, singleton(ns.f.fileN+uint64(len(ns.tail))))
+	}
+	ns.tail[i] = v
+}
 
 func (ns *nodes) find(a uint64) uint64 {
 	for {
@@ -211,7 +234,23 @@ func (ns *nodes) write(epoch uint64, crashAt int) error {
 		}
 		ns.f.diskN = ns.n
 	}
+	tail := ns.tail
+	if n := ns.n - min(ns.n, old); uint64(len(tail)) > n {
+		tail = tail[:n]
+	}
 	ns.f.fileN = ns.n
+	ns.tail = ns.tail[:0]
+	// The new records past the old end, at once (records past the tail are
+	// singletons: zeros, as the extension left them).
+	if len(tail) > 0 {
+		buf := make([]byte, nodeLen*len(tail))
+		for i, v := range tail {
+			v.encode(old+uint64(i), buf[i*nodeLen:])
+		}
+		if _, err := ns.f.f.WriteAt(buf, int64(old)*nodeLen); err != nil {
+			return fmt.Errorf("write %s: %w", ns.f.name, err)
+		}
+	}
 	// Adjacent records are written together.
 	var buf []byte
 	start := uint64(0)

@@ -20,7 +20,8 @@ func DirIn(dataDir string) string { return filepath.Join(dataDir, "cluster") }
 
 // MultiPartyFunc reports whether tx t is a multi-party tx (a CoinJoin or
 // another kind whose inputs belong to several owners): such txs are never
-// merged on.
+// merged on. It is asked only about txs that spend from two or more
+// addresses or have inputs whose spent outputs are unknown.
 type MultiPartyFunc func(g index.Graph, t uint64) bool
 
 // Labeler names the service (exchange, mixer, …) an address belongs to, for
@@ -32,8 +33,9 @@ type Labeler interface {
 
 // Options configures a Store.
 type Options struct {
-	// Change selects the change heuristics (default ChangeStrict, the
-	// setting that meets the precision goal; see docs/clustering.md).
+	// Change selects the change heuristics (the default, ChangeStrict, is
+	// the setting that meets the precision goal; see docs/clustering.md).
+	// ChangeAny keeps a store's mode (strict for a new one).
 	Change ChangeMode
 	// MultiParty excludes txs from merging (CoinJoins, …); nil excludes
 	// none.
@@ -58,6 +60,8 @@ type Store struct {
 	nodes  nodes
 	log    *recFile
 	blocks *recFile
+	txrec  *recFile // per-tx change evidence (txs.col)
+	later  walker   // scratch of changeLater
 	cp     checkpoint
 	txs    uint64 // txs processed
 	closed bool
@@ -76,7 +80,7 @@ type checkpoint struct {
 
 const (
 	checkpointName    = "checkpoint"
-	checkpointVersion = 1
+	checkpointVersion = 2
 	checkpointLen     = 4 + 5*8 + 1 + 32
 )
 
@@ -168,6 +172,9 @@ func (s *Store) init() error {
 	if s.blocks, err = openRecFile(s.dir, "blocks.col", blockLen); err != nil {
 		return err
 	}
+	if s.txrec, err = openRecFile(s.dir, "txs.col", txRecLen); err != nil {
+		return err
+	}
 	// The journal first (it writes records below the committed length),
 	// then the tails past the checkpoint go.
 	if err := s.nodes.openJournal(s.dir, s.cp.Epoch); err != nil {
@@ -176,7 +183,7 @@ func (s *Store) init() error {
 	for _, r := range []struct {
 		f *recFile
 		n uint64
-	}{{s.nodes.f, s.cp.Addrs}, {s.log, s.cp.Log}, {s.blocks, s.cp.Blocks}} {
+	}{{s.nodes.f, s.cp.Addrs}, {s.log, s.cp.Log}, {s.blocks, s.cp.Blocks}, {s.txrec, s.cp.Txs}} {
 		if err := r.f.recover(r.n); err != nil {
 			return fmt.Errorf("cluster store in %s: %w", s.dir, err)
 		}
@@ -189,7 +196,7 @@ func (s *Store) init() error {
 
 func (s *Store) closeFiles() error {
 	var errs []error
-	for _, f := range []*recFile{s.nodes.f, s.log, s.blocks} {
+	for _, f := range []*recFile{s.nodes.f, s.log, s.blocks, s.txrec} {
 		if f != nil {
 			errs = append(errs, f.close())
 		}
@@ -229,7 +236,7 @@ func (s *Store) Commit() error {
 }
 
 func (s *Store) dirty() bool {
-	return len(s.nodes.overlay) > 0 || s.log.len() != s.cp.Log || s.blocks.len() != s.cp.Blocks || s.nodes.n != s.cp.Addrs || s.txs != s.cp.Txs
+	return s.nodes.pending() > 0 || s.log.len() != s.cp.Log || s.blocks.len() != s.cp.Blocks || s.nodes.n != s.cp.Addrs || s.txs != s.cp.Txs
 }
 
 func (s *Store) commit() error {
@@ -237,7 +244,7 @@ func (s *Store) commit() error {
 		return nil
 	}
 	next := checkpoint{Epoch: s.cp.Epoch + 1, Blocks: s.blocks.len(), Log: s.log.len(), Addrs: s.nodes.n, Txs: s.txs, Change: s.cp.Change}
-	for _, f := range []*recFile{s.log, s.blocks} {
+	for _, f := range []*recFile{s.log, s.blocks, s.txrec} {
 		if err := f.writeTail(); err != nil {
 			return err
 		}
@@ -251,7 +258,7 @@ func (s *Store) commit() error {
 	if s.crashAt == 3 {
 		return errCrash
 	}
-	for _, f := range []*recFile{s.nodes.f, s.log, s.blocks} {
+	for _, f := range []*recFile{s.nodes.f, s.log, s.blocks, s.txrec} {
 		if err := f.sync(); err != nil {
 			return err
 		}
@@ -271,7 +278,7 @@ func (s *Store) commit() error {
 	}
 	s.cp = next
 	clear(s.nodes.overlay)
-	for _, f := range []*recFile{s.nodes.f, s.log, s.blocks} {
+	for _, f := range []*recFile{s.nodes.f, s.log, s.blocks, s.txrec} {
 		if err := f.settle(); err != nil {
 			return err
 		}
@@ -329,7 +336,7 @@ func (s *Store) Sync(ix *index.Index, progress func(height, tip int64)) error {
 		s.undoBlock()
 		undone = true
 	}
-	if undone && (s.log.cutIntoFile() || s.blocks.cutIntoFile()) {
+	if undone && (s.log.cutIntoFile() || s.blocks.cutIntoFile() || s.txrec.cutIntoFile()) {
 		// Committed records were cut: commit now, so that appending never
 		// overwrites what the checkpoint still covers.
 		if err := s.commit(); err != nil {
@@ -368,7 +375,7 @@ func (s *Store) Sync(ix *index.Index, progress func(height, tip int64)) error {
 		if progress != nil {
 			progress(end, tip.Height)
 		}
-		if int64(len(s.nodes.overlay))*96 > s.opt.CacheBytes {
+		if int64(len(s.nodes.overlay))*96+int64(len(s.nodes.tail))*48 > s.opt.CacheBytes {
 			if err := s.commit(); err != nil {
 				return err
 			}
@@ -392,7 +399,7 @@ func (s *Store) applyBlock(g index.Graph, height int64, hash [32]byte) {
 	end := start + uint64(sort.Search(int(n-start), func(i int) bool { return g.TxHeight(start+uint64(i)) > height }))
 	rec := blockRec{Hash: hash, Height: height, TxStart: start, LogStart: s.log.len(), AddrStart: s.nodes.n}
 	rec.encode(s.blocks.add())
-	var w walker
+	w := walker{height: height}
 	for t := start; t < end; t++ {
 		s.applyTx(g, t, &w)
 	}
@@ -414,6 +421,7 @@ func (s *Store) undoBlock() {
 	s.nodes.n = b.AddrStart
 	s.log.cut(b.LogStart)
 	s.blocks.cut(nb)
+	s.txrec.cut(b.TxStart)
 	s.txs = b.TxStart
 }
 

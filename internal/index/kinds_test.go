@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/btcsuite/btcd/chaincfg"
@@ -22,18 +23,6 @@ func allKinds(t *testing.T, ix *Index) []uint32 {
 		out = append(out, v)
 	}
 	return out
-}
-
-func equalKinds(a, b []uint32) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // TestKindsAtIngestMatchRebuild: the kinds stored at ingest are the hook's
@@ -112,7 +101,7 @@ func TestKindsUndo(t *testing.T) {
 	if err := ix.Flush(); err != nil {
 		t.Fatal(err)
 	}
-	if !equalKinds(allKinds(t, ix), want) {
+	if !slices.Equal(allKinds(t, ix), want) {
 		t.Error("kinds after undo and re-apply differ")
 	}
 	if d := verify(t, ix).Digest; d != cleanDigest(t, longChain(t), 2000) {
@@ -146,12 +135,12 @@ func TestRebuildInterruptedAndResumed(t *testing.T) {
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("interrupted rebuild: %v", err)
 	}
-	if !equalKinds(allKinds(t, ix), old) {
+	if !slices.Equal(allKinds(t, ix), old) {
 		t.Fatal("an interrupted rebuild changed the kinds in force")
 	}
 	ix.Close()
 	ix = openTest(t, dir, nil)
-	if v, _ := ix.KindsVersion(); v != 7 || !equalKinds(allKinds(t, ix), old) {
+	if v, _ := ix.KindsVersion(); v != 7 || !slices.Equal(allKinds(t, ix), old) {
 		t.Fatalf("after reopening: version %d; the previous kinds must stay in force", v)
 	}
 	// Ingest with other rules than the index's is refused.
@@ -261,23 +250,11 @@ func TestTxsOfKind(t *testing.T) {
 		}
 		cursor = p.Next
 	}
-	if !equalU64(got, want) {
+	if !slices.Equal(got, want) {
 		t.Fatalf("paged %d txs, want %d", len(got), len(want))
 	}
 	all, _ := ix.TxsOfKind(context.Background(), 1, 1, 999, 0, 0)
-	if !equalU64(all.Txs, want) || all.More {
+	if !slices.Equal(all.Txs, want) || all.More {
 		t.Error("limit 0 does not return all")
 	}
-}
-
-func equalU64(a, b []uint64) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
