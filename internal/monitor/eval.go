@@ -48,6 +48,8 @@ type EvalReport struct {
 	Recall          float64           `json:"recall"`
 	RecallByVia     map[string][2]int `json:"recall_by_via"`   // via → [alerted, total]
 	CashOutLevels   map[Level]int     `json:"cash_out_levels"` // highest level per alerted cash-out
+	// Missed are the cash-outs without an alert ("txid:vout via").
+	Missed []string `json:"missed"`
 	// Ordinary deposits: every other deposit at an exchange (customers that are not the thief's mules).
 	Ordinary          int            `json:"ordinary"`
 	OrdinaryAboveLow  int            `json:"ordinary_above_low"`
@@ -200,6 +202,8 @@ func Eval(ctx context.Context, db *store.DB, ix *index.Index, simDir string, rul
 				rep.CashOutsAlerted++
 				rep.CashOutLevels[top]++
 				v[0]++
+			} else {
+				rep.Missed = append(rep.Missed, d.ref+" "+d.via)
 			}
 			rep.RecallByVia[d.via] = v
 			continue
