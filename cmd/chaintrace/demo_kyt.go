@@ -63,7 +63,7 @@ func demoKYT(ctx context.Context, w io.Writer, ix *index.Index, dir, simDir stri
 		return err
 	}
 	cs := func() (monitor.Chain, error) { return ix, nil }
-	exposers, err := kytExposers(db, st, cs, dir)
+	exposers, err := kytExposers(db, st, cs, dir, nil)
 	if err != nil {
 		return err
 	}

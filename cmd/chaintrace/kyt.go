@@ -65,7 +65,7 @@ func openKYT(ctx context.Context, dataDir string, withChain bool) (*kytSession, 
 			k.ixErr = err
 			opt.Chain = func() (monitor.Chain, error) { return nil, err }
 		}
-		if opt.Exposers, err = kytExposers(db, st, opt.Chain, dataDir); err != nil {
+		if opt.Exposers, err = kytExposers(db, st, opt.Chain, dataDir, nil); err != nil {
 			k.Close()
 			return nil, err
 		}

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/chaintrace/chaintrace/internal/chain"
+	"github.com/chaintrace/chaintrace/internal/cluster"
+	"github.com/chaintrace/chaintrace/internal/index"
 	"github.com/chaintrace/chaintrace/internal/labels"
 	"github.com/chaintrace/chaintrace/internal/monitor"
 	"github.com/chaintrace/chaintrace/internal/sanctions"
@@ -149,9 +151,10 @@ func (k *kytLabels) Illicit(ctx context.Context) ([]monitor.Source, error) {
 }
 
 // kytExposers are the exposure sources wired into the monitor: sanctions
-// screening of the counterparties, their labels, indirect exposure to
+// screening of the counterparties, their labels, the labels of a
+// destination's cluster (when clusters is given), indirect exposure to
 // services by tracing, and the forward taint of illicit coins.
-func kytExposers(db *store.DB, st *sanctions.Store, cs monitor.ChainSource, dataDir string) ([]monitor.Exposer, error) {
+func kytExposers(db *store.DB, st *sanctions.Store, cs monitor.ChainSource, dataDir string, clusters func() (monitor.Clusters, error)) ([]monitor.Exposer, error) {
 	lab, err := newKYTLabels(db, st, cs, dataDir)
 	if err != nil {
 		return nil, err
@@ -159,7 +162,45 @@ func kytExposers(db *store.DB, st *sanctions.Store, cs monitor.ChainSource, data
 	return []monitor.Exposer{
 		monitor.NewSanctionsExposer(st),
 		monitor.LabelExposer{L: lab},
+		monitor.ClusterExposer{L: lab, Clusters: clusters},
 		monitor.TraceExposer{L: lab, Chain: cs},
 		&monitor.TaintExposer{L: lab, Chain: cs},
 	}, nil
+}
+
+// kytClusters serves the cluster store to the monitor's ClusterExposer.
+type kytClusters struct {
+	ix *index.Index
+	st *cluster.Store
+}
+
+// Mates implements monitor.Clusters.
+func (k kytClusters) Mates(addr string, max int) (id, size uint64, mates []string, ok bool, err error) {
+	params := k.ix.Network()
+	a, err := chain.ParseAddr(addr, params)
+	if err != nil {
+		return 0, 0, nil, false, nil
+	}
+	aid, found := k.ix.AddressID(a.Key())
+	if !found {
+		return 0, 0, nil, false, nil
+	}
+	id, size, ok = k.st.ClusterOf(aid)
+	if !ok || size < 2 {
+		return id, size, nil, ok, nil
+	}
+	err = k.st.Members(id, 0, func(m uint64) bool {
+		if m == aid {
+			return true
+		}
+		key, ok := k.ix.AddressKey(m)
+		if !ok {
+			return true
+		}
+		if ma, err := chain.AddrFromKey(key); err == nil {
+			mates = append(mates, ma.String(params))
+		}
+		return len(mates) < max
+	})
+	return id, size, mates, true, err
 }

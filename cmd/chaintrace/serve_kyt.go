@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/chaintrace/chaintrace/internal/api"
+	"github.com/chaintrace/chaintrace/internal/index"
 	"github.com/chaintrace/chaintrace/internal/monitor"
 )
 
@@ -73,7 +74,22 @@ KYT monitoring (docs/kyt.md; state in the data folder's SQLite store, or Postgre
 			}
 		}
 		chainSrc := serveChain(cfg)
-		exposers, err := kytExposers(db, st, chainSrc, dataDir)
+		// The cluster store is opened by cluster_serve.go (sorted before this file).
+		clusters := func() (monitor.Clusters, error) {
+			if cfg.Clusters == nil {
+				return nil, nil
+			}
+			c, err := chainSrc()
+			if err != nil {
+				return nil, err
+			}
+			ix, ok := c.(*index.Index)
+			if !ok {
+				return nil, nil
+			}
+			return kytClusters{ix: ix, st: cfg.Clusters}, nil
+		}
+		exposers, err := kytExposers(db, st, chainSrc, dataDir, clusters)
 		if err != nil {
 			for _, c := range closers {
 				c()
