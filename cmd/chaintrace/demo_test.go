@@ -22,13 +22,16 @@ func TestDemo(t *testing.T) {
 	if err := runDemo(context.Background(), &out, &errb, dir, 5, 0.05); err != nil {
 		t.Fatalf("demo: %v\n%s", err, errb.String())
 	}
+	if !strings.HasPrefix(errb.String(), "demo: working in "+dir) {
+		t.Errorf("demo does not first say what it does: %.200q", errb.String())
+	}
 	h, err := sim.ReadHeader(filepath.Join(dir, "sim"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	report := out.String()
 	for _, want := range []string{h.Theft.Txid, "exchange: Northbank", "Where the funds went", "reached exchange:", "still unspent",
-		"Ground truth"} {
+		"Ground truth", "KYT at the exchanges", "cash-out deposits alerted"} {
 		if !strings.Contains(report, want) {
 			t.Errorf("report lacks %q:\n%s", want, report)
 		}

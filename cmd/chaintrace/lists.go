@@ -94,7 +94,7 @@ entries of the version in force, is refused (--force accepts a shrunken list).`,
 			if err != nil {
 				return fmt.Errorf("refused, nothing changed: %w", err)
 			}
-			st, err := sanctions.OpenStore(flagData)
+			st, err := openSanctions(cmd.Context(), flagData)
 			if err != nil {
 				return err
 			}
@@ -202,7 +202,7 @@ Default URLs:
 			if err := checkMinRatio(upd.minRatio); err != nil {
 				return err
 			}
-			st, err := sanctions.OpenStore(flagData)
+			st, err := openSanctions(cmd.Context(), flagData)
 			if err != nil {
 				return err
 			}

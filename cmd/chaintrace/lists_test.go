@@ -17,6 +17,12 @@ import (
 // runCLI runs the root command with args and returns stdout and the error.
 func runCLI(t *testing.T, args ...string) (string, error) {
 	t.Helper()
+	return runCLIContext(t, context.Background(), args...)
+}
+
+// runCLIContext is runCLI with a context (cancel it to stop a server).
+func runCLIContext(t *testing.T, ctx context.Context, args ...string) (string, error) {
+	t.Helper()
 	var out, errb bytes.Buffer
 	rootCmd.SetOut(&out)
 	rootCmd.SetErr(&errb)
@@ -24,6 +30,9 @@ func runCLI(t *testing.T, args ...string) (string, error) {
 	defer rootCmd.SetArgs(nil)
 	// cobra keeps flag values between executions: start from the defaults.
 	if c, _, err := rootCmd.Find(args); err == nil {
+		// cobra hands the root's context to a subcommand only if it has none:
+		// a command run before keeps its old context unless it is reset.
+		c.SetContext(ctx)
 		c.Flags().VisitAll(func(f *pflag.Flag) {
 			if sv, ok := f.Value.(pflag.SliceValue); ok {
 				_ = sv.Replace(nil) // Set("[]") would add an element "[]"
@@ -33,7 +42,7 @@ func runCLI(t *testing.T, args ...string) (string, error) {
 			f.Changed = false
 		})
 	}
-	err := execute(context.Background())
+	err := execute(ctx)
 	return out.String(), err
 }
 

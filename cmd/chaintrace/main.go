@@ -15,6 +15,7 @@ import (
 	"syscall"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
 // defaultDataDir is where the embedded chain index and SQL store live.
@@ -41,8 +42,26 @@ var rootCmd = &cobra.Command{
 }
 
 func init() {
-	rootCmd.PersistentFlags().StringVar(&flagData, "data", defaultDataDir, "data directory (chain index and embedded SQL store)")
+	rootCmd.PersistentFlags().StringVar(&flagData, "data", envOr("CHAINTRACE_DATA", defaultDataDir), "data directory (chain index and embedded SQL store; env CHAINTRACE_DATA)")
 	rootCmd.PersistentFlags().StringVar(&flagLogLevel, "log-level", "warn", "log level: debug, info, warn, error")
+}
+
+// envOr returns the environment variable key, or def when it is unset or empty.
+func envOr(key, def string) string {
+	if v := os.Getenv(key); v != "" {
+		return v
+	}
+	return def
+}
+
+// errorLine is the line main prints for a failed command: one "chaintrace: "
+// prefix, however the error was worded.
+func errorLine(err error) string {
+	msg := err.Error()
+	for strings.HasPrefix(msg, "chaintrace: ") {
+		msg = strings.TrimPrefix(msg, "chaintrace: ")
+	}
+	return "chaintrace: " + msg
 }
 
 // usageError marks an error caused by bad command-line input (exit code 2).
@@ -90,11 +109,18 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := execute(ctx); err != nil {
-		fmt.Fprintf(os.Stderr, "chaintrace: %v\n", err)
+		fmt.Fprintln(os.Stderr, errorLine(err))
 		var ue usageError
 		if errors.As(err, &ue) || strings.HasPrefix(err.Error(), "unknown command") {
 			os.Exit(2)
 		}
 		os.Exit(1)
 	}
+}
+
+// deprecatedAlias adds the flag old as a hidden, deprecated spelling of the
+// flag name that sets the same variable (one name per meaning across commands).
+func deprecatedAlias(f *pflag.FlagSet, old, name string, p *bool) {
+	f.BoolVar(p, old, false, "deprecated: use --"+name)
+	_ = f.MarkDeprecated(old, "use --"+name)
 }

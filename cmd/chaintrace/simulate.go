@@ -71,7 +71,8 @@ Scenarios:
 	f.Float64Var(&cfg.Scale, "scale", 1, "size: about scale × 10 000 background transactions (≥ 3 days of blocks)")
 	f.BoolVar(&cfg.Fast, "fast", false, "skip signing (placeholder signatures, for benchmarks: a node rejects the blocks)")
 	f.StringVar(&cfg.OutDir, "out", "", "output folder (must not exist or be empty)")
-	f.BoolVar(&quiet, "quiet", false, "no progress on stderr")
+	f.BoolVar(&quiet, "no-progress", false, "no progress on stderr")
+	deprecatedAlias(f, "quiet", "no-progress", &quiet)
 	rootCmd.AddCommand(cmd)
 }
 

@@ -40,7 +40,7 @@ func TestSimulateCommand(t *testing.T) {
 		t.Fatal("existing output folder was touched")
 	}
 	dir := filepath.Join(tmp, "ok")
-	out, err := runCLI(t, "simulate", "--scenario", "economy", "--seed", "4", "--scale", "0.05", "--fast", "--quiet", "--out", dir)
+	out, err := runCLI(t, "simulate", "--scenario", "economy", "--seed", "4", "--scale", "0.05", "--fast", "--no-progress", "--out", dir)
 	if err != nil {
 		t.Fatal(err)
 	}

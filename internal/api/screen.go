@@ -2,10 +2,10 @@ package api
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -129,18 +129,37 @@ func (s *Server) handleScreenBatch(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var req batchRequest
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBatchBytes))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil {
-		writeError(w, http.StatusBadRequest, "body: want {\"addresses\": [...], \"names\": [...]}: "+err.Error())
+	r.Body = http.MaxBytesReader(w, r.Body, maxBatchBytes)
+	if !decodeBody(w, r, &req, `{"addresses": [...], "names": [...]}`) {
 		return
 	}
 	if n := len(req.Addresses) + len(req.Names); n == 0 || n > maxBatchItems {
 		writeError(w, http.StatusBadRequest, fmt.Sprintf("batch of %d items: want 1 to %d", n, maxBatchItems))
 		return
 	}
+	// A batch runs in one of the server's few long-request slots, within the
+	// request's deadline (its time budget).
+	release, err := s.acquireLong(r.Context())
+	if err != nil {
+		w.Header().Set("Retry-After", "5")
+		writeError(w, http.StatusServiceUnavailable, "server busy with other batches: retry later")
+		return
+	}
+	defer release()
+	defer s.countScreens("address", len(req.Addresses))
+	defer s.countScreens("name", len(req.Names))
 	resp := batchResponse{ListVersion: s.cfg.Sanctions.InForceLabel(), Addresses: []batchAddress{}, Names: []any{}}
-	for _, a := range req.Addresses {
+	overBudget := func(done int) bool {
+		if r.Context().Err() == nil {
+			return false
+		}
+		writeError(w, http.StatusServiceUnavailable, fmt.Sprintf("batch over its time budget after %d of %d items: send smaller batches", done, len(req.Addresses)+len(req.Names)))
+		return true
+	}
+	for i, a := range req.Addresses {
+		if overBudget(i) {
+			return
+		}
 		res, err := s.cfg.Sanctions.ScreenAddress(r.Context(), a)
 		if err != nil {
 			resp.Addresses = append(resp.Addresses, batchAddress{Address: a, Error: err.Error()})
@@ -148,7 +167,10 @@ func (s *Server) handleScreenBatch(w http.ResponseWriter, r *http.Request) {
 		}
 		resp.Addresses = append(resp.Addresses, batchAddress{AddressResult: res, Address: res.Address})
 	}
-	for _, n := range req.Names {
+	for i, n := range req.Names {
+		if overBudget(len(req.Addresses) + i) {
+			return
+		}
 		if s.cfg.ScreenName == nil {
 			resp.Names = append(resp.Names, batchName{Query: n, Error: "name screening is not available"})
 			continue
@@ -176,6 +198,9 @@ func (s *Server) handleLists(w http.ResponseWriter, r *http.Request) {
 	}
 	if vs == nil {
 		vs = []sanctions.Version{}
+	}
+	for i := range vs {
+		vs[i].Source = publicSource(vs[i].Source)
 	}
 	writeJSON(w, http.StatusOK, struct {
 		InForce  string              `json:"in_force"`
@@ -219,6 +244,15 @@ func (s *Server) handleChainalysis(w http.ResponseWriter, r *http.Request) {
 		})
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"identifications": ids})
+}
+
+// publicSource is a version's source as the API shows it: a download URL as
+// it is, a local file by its name only (no server paths in answers).
+func publicSource(src string) string {
+	if strings.HasPrefix(src, "https://") || strings.HasPrefix(src, "http://") {
+		return src
+	}
+	return filepath.Base(src)
 }
 
 func listTitle(list string) string {
