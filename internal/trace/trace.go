@@ -452,7 +452,7 @@ func (w *walk) subjectAddrs(s string) ([]uint64, error) {
 			return len(addrs) <= w.req.Limits.Nodes
 		})
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("%w: cluster %d: %v", ErrNotFound, id, err)
 		}
 		if len(addrs) == 0 {
 			return nil, fmt.Errorf("%w: cluster %d has no members", ErrNotFound, id)
