@@ -155,7 +155,6 @@ type item struct {
 	parent  int32 // node of the largest contributor, -1 for a source
 	best    int64 // that contribution
 	peel    int32 // peel chain this tx continues, -1 for none
-	index   int
 }
 
 type itemHeap struct {
