@@ -74,7 +74,9 @@ func init() {
 		Long: `trace follows the coins of an output (TXID:VOUT), of every output of a tx (TXID), or of everything
 an address received, through the chain index under a taint model, and reports where they ended:
 attributed services (the trace stops there), CoinJoins, unspent outputs; with the path of txids as
-evidence. Without --format it prints a summary. See docs/tracing.md.`,
+evidence. Addresses are attributed with the data folder's label store (chaintrace labels import), or
+with a simulated chain's investigator labels (--sim-labels). Without --format it prints a summary.
+Unknown txids and addresses, vouts out of range and bad limits exit with code 2. See docs/tracing.md.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			m, err := trace.ParseModel(model)

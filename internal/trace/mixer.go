@@ -100,7 +100,7 @@ func (w *walk) scanPayouts(from uint64, maxH int64) *mixerIndex {
 	n := g.TxCount()
 	for ; mi.scannedTo < n && mi.scanned < w.req.Mixer.MaxScan; mi.scannedTo++ {
 		t := mi.scannedTo
-		if g.TxHeight(t) > maxH {
+		if g.TxHeight(t) > maxH || mi.scanned%4096 == 0 && w.ctx.Err() != nil {
 			break
 		}
 		mi.scanned++
@@ -208,11 +208,11 @@ func (w *walk) mixerPass(t, o uint64, tt taint, h hop, e *attrEntry) bool {
 
 // mixerPassInputs handles taint entering a tx the mixer signs through its
 // inputs (deposit addresses the attributor did not know, swept with known
-// ones): each tainted input is a deposit.
+// ones): each tainted input is a deposit; unmatched ones end at the mixer.
+// It always handles the taint (returns true).
 func (w *walk) mixerPassInputs(it *item, h hop, e *attrEntry) bool {
 	g := w.g
 	r := g.TxRange(it.tx)
-	any := false
 	for k, s := range it.slots {
 		if s.amount <= 0 {
 			continue
@@ -222,7 +222,6 @@ func (w *walk) mixerPassInputs(it *item, h hop, e *attrEntry) bool {
 		dr := g.TxRange(dt)
 		ph := hop{parent: it.parent, hops: it.hops, lhops: it.lhops, conf: h.conf, peel: -1}
 		if w.followDeposit(dt, o, int(o-dr.OutStart), s.amount, ph, e) {
-			any = true
 			continue
 		}
 		// Unmatched: the taint ends at the mixer.
@@ -230,7 +229,6 @@ func (w *walk) mixerPassInputs(it *item, h hop, e *attrEntry) bool {
 		w.endpoint(outpoint, Endpoint{Entity: e.a.Entity, Category: e.a.Category, Address: w.addrOf(g.Output(o).Addr),
 			Amount: s.amount, Outpoint: outpoint}, ph)
 	}
-	_ = any
 	return true
 }
 
