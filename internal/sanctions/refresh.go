@@ -158,12 +158,16 @@ func (s *Store) Refreshes(ctx context.Context, limit int) ([]RefreshResult, erro
 }
 
 // RunRefresh runs a refresh round at once and then every interval until ctx
-// ends. done, when set, gets each round's results.
+// ends. done, when set, gets each round's results; a round cut short
+// because ctx ended is not reported.
 func (s *Store) RunRefresh(ctx context.Context, every time.Duration, reqs []UpdateRequest, done func([]RefreshResult, error)) {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
 		res, err := s.Refresh(ctx, reqs)
+		if ctx.Err() != nil {
+			return // stopped mid-round: the round's outcome is not reported
+		}
 		if err != nil {
 			slog.Error("list refresh", "err", err)
 		}
