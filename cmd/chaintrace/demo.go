@@ -100,7 +100,10 @@ func runDemo(ctx context.Context, stdout, stderr io.Writer, dir string, seed uin
 		return err
 	}
 	defer ix.Close()
-	return demoReport(stdout, ix, simDir, hdr)
+	if err := demoReport(stdout, ix, simDir, hdr); err != nil {
+		return err
+	}
+	return demoClusters(stdout, ix, dir, simDir, hdr)
 }
 
 // demoSimulate reuses a complete simulation in simDir made with the same
