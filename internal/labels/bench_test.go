@@ -75,11 +75,20 @@ func BenchmarkSnapshotAttributeString(b *testing.B) {
 // BenchmarkSnapshotBuild: loading 100,000 labels into memory (once per
 // import, delete or list version).
 func BenchmarkSnapshotBuild(b *testing.B) {
-	s, _ := benchStore(b, 100_000)
+	const n = 100_000
+	s, _ := benchStore(b, n)
 	b.ResetTimer()
+	var sn *Snapshot
+	var mem uint64
 	for i := 0; i < b.N; i++ {
-		if _, err := s.build(context.Background(), int64(i), nil, ""); err != nil {
+		sn = nil
+		before := liveHeap()
+		var err error
+		if sn, err = s.build(context.Background(), int64(i), nil, ""); err != nil {
 			b.Fatal(err)
 		}
+		mem = liveHeap() - before
 	}
+	b.ReportMetric(float64(mem)/n, "B/label")
+	_ = sn.Len()
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/csv"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -257,6 +258,9 @@ func TestSTIXBundle(t *testing.T) {
 		l.Ref != "indicator--0b6a2d5e-4c43-4b6a-9a7e-000000000001" || l.Line != 26 || l.Confidence != 0.05 {
 		t.Errorf("first indicator's label: %+v", l)
 	}
+	if l := byRef["39idqitN9tYNmq3wYanwg3MitFB5TZCjWu"]; l.Line != 52 || l.Ref != "indicator--0b6a2d5e-4c43-4b6a-9a7e-000000000002" {
+		t.Errorf("second indicator's label: %+v", l)
+	}
 	if l := byRef["34VXKa5upLWVYMXmgid6bFM4BaQXHxSUoL"]; l.Confidence != 0.85 || l.Label != "Lazarus Group" {
 		t.Errorf("IN indicator with confidence 85: %+v", l)
 	}
@@ -377,7 +381,9 @@ tags:
     description: |
       a block scalar
 
+      # not a comment
       with a blank line
+    # a comment
   - address: '0x742d35Cc6634C0532925a3b844Bc454e4438f44e'
     currency: ETH
 source: https://source.example
@@ -399,6 +405,31 @@ source: https://source.example
 		if len(b) != 1 || b[0].Label != "Own Label" || b[0].Category != Gambling || b[0].Confidence != 0.9 || b[0].ConfidenceName != "" {
 			t.Errorf("%s: own fields: %+v", name, b)
 		}
+	}
+}
+
+// Newer packs give "concepts" (a list) and "network" instead of category and
+// currency: the first concept that names a category stands in for it.
+func TestTagPackConcepts(t *testing.T) {
+	s := openTestStore(t, Options{})
+	pack := "title: t\nnetwork: btc\nconfidence: forensic\nlabel: L\ntags:\n" +
+		"- address: 1vdXJDiDSzeUAoM7eAcWZPhM9wEKmH8dG\n  concepts: [hot_wallet, exchange]\n" +
+		"- address: 1BoatSLRHtKNngkdXEeobR76b53LETtpyT\n  concepts:\n  - donation\n" +
+		"- address: 1JoktQJhCzuCQkt3GnQ8Xddcq4mUgNyXEa\n  concepts: [exchange]\n  category: mixing_service\n" +
+		"- address: '0x742d35Cc6634C0532925a3b844Bc454e4438f44e'\n  network: eth\n  concepts: [exchange]\n"
+	sum := mustImport(t, s, ImportOptions{}, textInput("c.yaml", FormatTagPack, pack))
+	if fs := sum.Files[0]; fs.Stored != 3 || fs.SkippedCurrency["ETH"] != 1 {
+		t.Fatalf("%+v", fs)
+	}
+	m, _ := s.Lookup(context.Background(), []string{"1vdXJDiDSzeUAoM7eAcWZPhM9wEKmH8dG", "1BoatSLRHtKNngkdXEeobR76b53LETtpyT", "1JoktQJhCzuCQkt3GnQ8Xddcq4mUgNyXEa"})
+	if l := m["1vdXJDiDSzeUAoM7eAcWZPhM9wEKmH8dG"]; len(l) != 1 || l[0].Category != Exchange {
+		t.Errorf("concepts [hot_wallet, exchange]: %+v", l)
+	}
+	if l := m["1BoatSLRHtKNngkdXEeobR76b53LETtpyT"]; len(l) != 1 || l[0].Category != Other {
+		t.Errorf("concepts [donation]: %+v", l)
+	}
+	if l := m["1JoktQJhCzuCQkt3GnQ8Xddcq4mUgNyXEa"]; len(l) != 1 || l[0].Category != Mixer {
+		t.Errorf("category wins over concepts: %+v", l)
 	}
 }
 
@@ -509,5 +540,29 @@ func TestLargePackStreams(t *testing.T) {
 	}
 	if n := count(t, s); n != 0 {
 		t.Errorf("%d labels stored from a failed import", n)
+	}
+}
+
+// A large bundle is read in linear time (lines of provenance are counted
+// incrementally): 20,000 wallet indicators, each on its own line.
+func TestSTIXLargeBundle(t *testing.T) {
+	if testing.Short() {
+		t.Skip("large bundle")
+	}
+	var b strings.Builder
+	b.WriteString("{\"type\": \"bundle\", \"id\": \"bundle--x\", \"objects\": [\n")
+	const n = 20_000
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			b.WriteString(",\n")
+		}
+		fmt.Fprintf(&b, `{"type": "indicator", "id": "indicator--%d", "pattern_type": "stix", "pattern": "[x-crypto:value = '1vdXJDiDSzeUAoM7eAcWZPhM9wEKmH8dG']", "padding": "%s"}`, i, strings.Repeat("x", 200))
+	}
+	b.WriteString("\n]}\n")
+	var last record
+	recs := 0
+	_, err := readSTIX("big.json", strings.NewReader(b.String()), func(r record) error { recs++; last = r; return nil })
+	if err != nil || recs != n || last.line != n+1 || last.ref != "indicator--19999" {
+		t.Fatalf("read %d records (last at line %d, %s), %v", recs, last.line, last.ref, err)
 	}
 }

@@ -130,7 +130,7 @@ func (s *Store) Snapshot(ctx context.Context) (*Snapshot, error) {
 
 func (s *Store) build(ctx context.Context, gen int64, sanc *sanctions.Store, sancLabel string) (*Snapshot, error) {
 	sn := &Snapshot{params: s.params, byKey: map[string][]Label{}, generation: gen, sanctions: sancLabel}
-	// Repeated strings (sources, datasets, categories) are shared.
+	// Repeated strings (labels, sources, datasets, categories) are shared.
 	intern := map[string]string{}
 	in := func(v string) string {
 		if w, ok := intern[v]; ok {
@@ -150,7 +150,7 @@ func (s *Store) build(ctx context.Context, gen int64, sanc *sanctions.Store, san
 		if err != nil {
 			return nil, fmt.Errorf("labels: snapshot: %w", err)
 		}
-		l.Category, l.Source, l.Dataset, l.Format = in(l.Category), in(l.Source), in(l.Dataset), in(l.Format)
+		l.Label, l.Category, l.Source, l.Dataset, l.Format = in(l.Label), in(l.Category), in(l.Source), in(l.Dataset), in(l.Format)
 		l.ConfidenceName, l.OriginalCategory, l.Actor, l.Abuse = in(l.ConfidenceName), in(l.OriginalCategory), in(l.Actor), in(l.Abuse)
 		k := in(string(key))
 		sn.byKey[k] = append(sn.byKey[k], l)

@@ -53,10 +53,14 @@ type stixContext struct {
 	indicates map[string][]string   // indicator id → ids it indicates (or is attributed to)
 }
 
-// countingReader counts bytes consumed, to turn decoder offsets into lines.
+// stixReader reads one bundle; the file is seekable so that it can be read
+// twice and decoder offsets turned into lines.
 type stixReader struct {
 	file string
 	r    io.ReadSeeker
+	// lineOff, line: the last offset lineAt reached and its line.
+	lineOff int64
+	line    int
 }
 
 // forEachObject calls fn for every element of the bundle's "objects" array
@@ -65,6 +69,7 @@ func (sr *stixReader) forEachObject(fn func(off int64, o *stixObject) error) err
 	if _, err := sr.r.Seek(0, io.SeekStart); err != nil {
 		return err
 	}
+	sr.lineOff, sr.line = 0, 1
 	dec := json.NewDecoder(bufio.NewReaderSize(sr.r, 64<<10))
 	fail := func(off int64, err error) error {
 		var se *json.SyntaxError
@@ -143,27 +148,39 @@ func (sr *stixReader) forEachObject(fn func(off int64, o *stixObject) error) err
 	return nil
 }
 
-// lineAt returns the line of the first non-blank byte at or after off (for
-// error messages and provenance; it rereads the file up to off).
+// lineAt returns the line of the first byte at or after off that is not
+// blank or a comma (an object's opening brace, for error messages and
+// provenance). Offsets asked in increasing order are counted incrementally
+// from the previous one, so a pass over a bundle reads it once more in all.
 func (sr *stixReader) lineAt(off int64) int {
-	pos, _ := sr.r.Seek(0, io.SeekCurrent)
-	defer sr.r.Seek(pos, io.SeekStart)
-	if _, err := sr.r.Seek(0, io.SeekStart); err != nil {
+	ra, ok := sr.r.(io.ReaderAt)
+	if !ok {
 		return 0
 	}
-	br := bufio.NewReader(sr.r)
-	line := 1
-	var i int64
-	for ; ; i++ {
-		c, err := br.ReadByte()
-		if err != nil {
-			return line
+	if off < sr.lineOff {
+		sr.lineOff, sr.line = 0, 1
+	}
+	if sr.line == 0 {
+		sr.line = 1
+	}
+	buf := make([]byte, 32<<10)
+	pos := sr.lineOff
+	for {
+		n, err := ra.ReadAt(buf, pos)
+		for i := 0; i < n; i++ {
+			c := buf[i]
+			if pos+int64(i) >= off && c != ' ' && c != '\t' && c != '\r' && c != '\n' && c != ',' {
+				sr.lineOff = pos + int64(i)
+				return sr.line
+			}
+			if c == '\n' {
+				sr.line++
+			}
 		}
-		if i >= off && c != ' ' && c != '\t' && c != '\r' && c != '\n' && c != ',' {
-			return line
-		}
-		if c == '\n' {
-			line++
+		pos += int64(n)
+		if err != nil || n == 0 {
+			sr.lineOff = pos
+			return sr.line
 		}
 	}
 }

@@ -195,18 +195,16 @@ func (s *Store) Import(ctx context.Context, inputs []Input, opts ImportOptions) 
 		return nil, fmt.Errorf("labels: import: %w", err)
 	}
 	defer tx.Rollback()
-	ins, err := tx.PrepareContext(ctx, s.db.Rebind(`INSERT INTO labels (address, addr_key, label, category, source, confidence,
-		confidence_name, original_category, actor, abuse, cluster_definer, dataset, format, line, ref, imported)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (address, source, label, category) DO NOTHING`))
+	ins, err := newInserter(ctx, s.db, tx)
 	if err != nil {
 		return nil, fmt.Errorf("labels: import: %w", err)
 	}
-	defer ins.Close()
+	defer ins.close()
 	now := time.Now().UTC().Format(time.RFC3339)
 	sum := &Summary{}
 	for _, in := range inputs {
 		fs := FileSummary{File: in.Name, Format: in.Format, Dataset: opts.Dataset}
+		valid := 0 // labels read (stored or already present)
 		if fs.Dataset == "" {
 			fs.Dataset = filepath.Base(in.Name)
 		}
@@ -230,17 +228,12 @@ func (s *Store) Import(ctx context.Context, inputs []Input, opts ImportOptions) 
 				sum.Skipped++
 				return nil
 			}
-			res, err := ins.ExecContext(ctx, l.Address, key, l.Label, l.Category, l.Source, l.Confidence,
-				l.ConfidenceName, l.OriginalCategory, l.Actor, l.Abuse, boolInt(l.IsClusterDefiner),
-				l.Dataset, l.Format, l.Line, l.Ref, now)
+			valid++
+			n, err := ins.add(ctx, l, key, r.line, now)
 			if err != nil {
-				return &InputError{File: in.Name, Line: r.line, Err: fmt.Errorf("store: %w", err)}
+				return &InputError{File: in.Name, Line: r.line, Err: err}
 			}
-			if n, _ := res.RowsAffected(); n > 0 {
-				fs.Stored++
-			} else {
-				fs.Existing++
-			}
+			fs.Stored += n
 			return nil
 		}
 		if _, err := in.R.Seek(0, io.SeekStart); err != nil {
@@ -262,6 +255,12 @@ func (s *Store) Import(ctx context.Context, inputs []Input, opts ImportOptions) 
 		if err != nil {
 			return nil, err
 		}
+		n, err := ins.flush(ctx)
+		if err != nil {
+			return nil, &InputError{File: in.Name, Err: err}
+		}
+		fs.Stored += n
+		fs.Existing = valid - fs.Stored
 		sum.Stored += fs.Stored
 		sum.Existing += fs.Existing
 		sum.Files = append(sum.Files, fs)

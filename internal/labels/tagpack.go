@@ -29,7 +29,7 @@ const (
 
 // tagFields are the fields a tag inherits from the header unless it sets its own.
 var tagFields = []string{"address", "label", "category", "abuse", "source", "confidence",
-	"actor", "currency", "network", "is_cluster_definer"}
+	"actor", "currency", "network", "is_cluster_definer", "concepts"}
 
 // lineReader yields lines with their numbers, refusing over-long ones.
 type lineReader struct {
@@ -71,7 +71,7 @@ func (lr *lineReader) next() ([]byte, error) {
 	return line, nil
 }
 
-// lineKind classifies a line of the top-level structure.
+// topLevelKey returns the key of a line that starts a top-level mapping entry.
 func topLevelKey(line []byte) (string, bool) {
 	if len(line) == 0 || line[0] == ' ' || line[0] == '\t' || line[0] == '#' || line[0] == '-' {
 		return "", false
@@ -139,7 +139,11 @@ func readTagPack(file string, r io.ReadSeeker, emit func(record) error) (int, er
 			continue
 		}
 		if isBlankOrComment(line) {
-			if item.Len() > 0 {
+			if item.Len() > 0 { // kept as is: it may be inside a block scalar
+				if item.Len()+len(line) > maxItemBytes {
+					return n, &InputError{File: file, Line: itemLine, Err: fmt.Errorf("tag longer than %d bytes", maxItemBytes)}
+				}
+				item.Write(line)
 				item.WriteByte('\n')
 			}
 			continue
@@ -240,7 +244,7 @@ func tagPackHeader(file string, r io.Reader) (header map[string]field, flow bool
 			}
 			blockLine = lr.n
 		} else if !inHeaderBlock {
-			if lr.n > 0 && !sawTags && !isBlankOrComment(line) {
+			if !sawTags && !isBlankOrComment(line) {
 				return nil, false, &InputError{File: file, Line: lr.n, Err: errors.New("a TagPack is a mapping of header fields and tags")}
 			}
 			continue
@@ -278,6 +282,18 @@ func collectFields(file string, base int, node *yaml.Node, into map[string]field
 		line := base + v.Line - 1
 		if v.Kind == yaml.AliasNode && v.Alias != nil {
 			v = v.Alias
+		}
+		if name == "concepts" && v.Kind == yaml.SequenceNode {
+			// Newer packs list concepts; they stand in for a missing category.
+			var cs []string
+			for _, c := range v.Content {
+				if c.Kind != yaml.ScalarNode {
+					return &InputError{File: file, Line: base + c.Line - 1, Field: name, Err: errors.New("want a list of names")}
+				}
+				cs = append(cs, c.Value)
+			}
+			into[name] = field{value: strings.Join(cs, ","), line: line}
+			continue
 		}
 		if v.Kind != yaml.ScalarNode {
 			return &InputError{File: file, Line: line, Field: name, Err: errors.New("want a single value")}
@@ -355,6 +371,9 @@ func emitTag(file string, base int, tag *yaml.Node, header map[string]field, emi
 	if rec.currency == "" {
 		rec.currency = get("network").value
 	}
+	if rec.category == "" {
+		rec.category = conceptCategory(get("concepts").value)
+	}
 	if f := get("is_cluster_definer"); f.value != "" {
 		b, err := strconv.ParseBool(f.value)
 		if err != nil {
@@ -398,4 +417,15 @@ func readWholeTagPack(file string, r io.Reader, header map[string]field, emit fu
 		}
 	}
 	return n, nil
+}
+
+// conceptCategory picks, from a pack's comma-joined concepts, the first that
+// maps to a specific category ("" when none does, or none is known).
+func conceptCategory(concepts string) string {
+	for _, c := range strings.Split(concepts, ",") {
+		if m, err := MapCategory(c, ""); err == nil && m != Other {
+			return strings.TrimSpace(c)
+		}
+	}
+	return ""
 }
