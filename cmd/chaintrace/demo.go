@@ -103,6 +103,9 @@ func runDemo(ctx context.Context, stdout, stderr io.Writer, dir string, seed uin
 	if err := demoReport(stdout, ix, simDir, hdr); err != nil {
 		return err
 	}
+	if err := demoClusters(stdout, ix, dir, simDir, hdr); err != nil {
+		return err
+	}
 	return demoKYT(ctx, stdout, ix, dir, simDir, hdr)
 }
 
