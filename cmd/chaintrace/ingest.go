@@ -193,6 +193,13 @@ func runIngest(cmd *cobra.Command, args []string, f *ingestFlags, haveStart bool
 		defer ix.Close()
 		opts.Params = net
 		warnStartHeight(ix, opts)
+		// Blocks off the active chain are remembered across runs (a branch given in
+		// pieces, the rest of a reorg a crash interrupted).
+		side, serr := ingest.OpenSideStore(ingest.SideDirIn(index.DirIn(flagData)))
+		if serr != nil {
+			return serr
+		}
+		opts.Side = side
 		sum, err = ingest.Blocks(ctx, ingest.FromIndex(ix), ingest.FileCandidates(files), opts)
 		if cerr := ix.Close(); cerr != nil && err == nil {
 			err = fmt.Errorf("close index: %w", cerr)
