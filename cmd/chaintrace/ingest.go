@@ -290,7 +290,7 @@ func existingNetwork(dataDir string) *chaincfg.Params {
 	if _, err := os.Stat(index.DirIn(dataDir)); err != nil {
 		return nil
 	}
-	ix, err := index.Open(index.DirIn(dataDir), index.Options{})
+	ix, err := index.Open(index.DirIn(dataDir), index.Options{ReadOnly: true})
 	if err != nil {
 		return nil
 	}

@@ -32,6 +32,9 @@ func (ix *Index) usable() error {
 	if ix.closed {
 		return errors.New("index is closed")
 	}
+	if ix.readOnly {
+		return errReadOnly
+	}
 	return ix.applyErr
 }
 
@@ -360,7 +363,11 @@ func (ix *Index) spentBy(out uint64) uint64 {
 			return v
 		}
 	}
-	return ix.outSpent.u40(out)
+	v := ix.outSpent.u40(out)
+	if ix.readOnly && v != noID && v >= ix.inPrev.len() {
+		return noID // spent by an input the writer committed after this view
+	}
+	return v
 }
 
 func (ix *Index) setSpent(out, in uint64) {

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/btcsuite/btcd/chaincfg"
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
@@ -46,6 +47,13 @@ type Options struct {
 	// index is created; 0 means CacheBytes/4 (128 MiB by default: ~2% false
 	// positives at 100 M keys, degrading gracefully beyond); < 0 disables.
 	FilterBytes int64
+	// ReadOnly opens the index for queries only, also while another process
+	// (an ingest) writes it, and on read-only media: the view is the last
+	// state the writer committed before Open (see readonly.go). Writes fail.
+	ReadOnly bool
+	// Refresh, with ReadOnly, is how often the view looks for a newer commit
+	// of the writer and moves to it (0: the view stays that of Open).
+	Refresh time.Duration
 }
 
 // Index is the on-disk chain index. Its methods are safe for concurrent
@@ -56,6 +64,11 @@ type Index struct {
 	db     *pebble.DB
 	params *chaincfg.Params
 	closed bool
+
+	readOnly                 bool
+	popt                     *pebble.Options // for a read-only view's refresh
+	refreshStop, refreshDone chan struct{}
+	cleaner                  *graceCleaner // the writer's deferred deletion of Pebble files
 
 	blocks, txHash, txIn, txOut, txInfo, txFee *column
 	inPrev, inOutpoint                         *column
@@ -193,10 +206,10 @@ const (
 // Open opens (creating if absent) the index in dir and recovers it to its
 // last committed state.
 func Open(dir string, opt Options) (*Index, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, fmt.Errorf("create index folder: %w", err)
-	}
 	cacheBytes := opt.CacheBytes
+	if opt.ReadOnly && cacheBytes <= 0 {
+		cacheBytes = 64 << 20
+	}
 	if cacheBytes <= 0 {
 		cacheBytes = 512 << 20
 	}
@@ -225,17 +238,85 @@ func Open(dir string, opt Options) (*Index, error) {
 	for i := range popt.Levels {
 		popt.Levels[i] = pebble.LevelOptions{BlockSize: 16 << 10, FilterPolicy: bloom.FilterPolicy(10), TargetFileSize: 64 << 20}
 	}
+	if opt.ReadOnly {
+		return openReadOnly(dir, opt, popt)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("create index folder: %w", err)
+	}
+	cleaner := newGraceCleaner()
+	popt.FS = cleaner
 	db, err := pebble.Open(filepath.Join(dir, "kv"), popt)
 	if err != nil {
+		cleaner.close()
 		return nil, fmt.Errorf("open index key-value store in %s: %w", dir, err)
 	}
-	ix := &Index{dir: dir, db: db}
+	ix := &Index{dir: dir, db: db, cleaner: cleaner}
 	if err := ix.init(opt, cacheBytes); err != nil {
 		ix.closeFiles()
 		db.Close()
+		cleaner.close()
 		return nil, err
 	}
+	ix.publishEpoch()
 	return ix, nil
+}
+
+// networkOf maps a stored network name to its parameters.
+func networkOf(name string) (*chaincfg.Params, error) { return chain.NetworkByName(name) }
+
+// readCheckpoint reads the committed state ("C"; zero on a new index).
+func (ix *Index) readCheckpoint() (checkpoint, error) {
+	v, closer, err := ix.db.Get([]byte{kCheckpoint})
+	switch {
+	case err == nil:
+		cp, err := decodeCheckpoint(v)
+		closer.Close()
+		if err != nil {
+			return checkpoint{}, fmt.Errorf("index in %s: %w", ix.dir, err)
+		}
+		return cp, nil
+	case errors.Is(err, pebble.ErrNotFound):
+		return checkpoint{}, nil
+	default:
+		return checkpoint{}, fmt.Errorf("read checkpoint: %w", err)
+	}
+}
+
+type colSpec struct {
+	c     **column
+	name  string
+	width int
+	n     uint64
+}
+
+// specs lists the column files with their committed record counts.
+func (ix *Index) specs() []colSpec {
+	cp := ix.cp
+	return []colSpec{
+		{&ix.blocks, "blocks", blockRecLen, cp.Blocks},
+		{&ix.txHash, "tx_hash", 32, cp.Txs},
+		{&ix.txIn, "tx_first_in", idWidth, cp.Txs},
+		{&ix.txOut, "tx_first_out", idWidth, cp.Txs},
+		{&ix.txInfo, "tx_info", txInfoRecLen, cp.Txs},
+		{&ix.txFee, "tx_fee", 8, cp.Txs},
+		{&ix.inPrev, "in_spent_out", idWidth, cp.Inputs},
+		{&ix.inOutpoint, "in_outpoint", outpointRecLen, cp.Outpoints},
+		{&ix.outValue, "out_value", 8, cp.Outputs},
+		{&ix.outAddr, "out_addr", idWidth, cp.Outputs},
+		{&ix.outType, "out_type", 1, cp.Outputs},
+		{&ix.outSpent, "out_spent_by", idWidth, cp.Outputs},
+		{&ix.addrOff, "addr_end", 8, cp.Addrs},
+		{&ix.addrBlob, "addr_keys", 1, cp.Blob},
+	}
+}
+
+// tipWorkOf returns the cumulative work of the last block (0 when empty).
+func (ix *Index) tipWorkOf() *big.Int {
+	if n := ix.blocks.len(); n > 0 {
+		return ix.workOf(n - 1)
+	}
+	return new(big.Int)
 }
 
 func (ix *Index) init(opt Options, cacheBytes int64) error {
@@ -270,42 +351,10 @@ func (ix *Index) init(opt Options, cacheBytes int64) error {
 	}
 
 	// Checkpoint.
-	v, closer, err = ix.db.Get([]byte{kCheckpoint})
-	switch {
-	case err == nil:
-		ix.cp, err = decodeCheckpoint(v)
-		closer.Close()
-		if err != nil {
-			return fmt.Errorf("index in %s: %w", ix.dir, err)
-		}
-	case errors.Is(err, pebble.ErrNotFound):
-	default:
-		return fmt.Errorf("read checkpoint: %w", err)
+	if ix.cp, err = ix.readCheckpoint(); err != nil {
+		return err
 	}
-
-	type spec struct {
-		c     **column
-		name  string
-		width int
-		n     uint64
-	}
-	cp := ix.cp
-	for _, s := range []spec{
-		{&ix.blocks, "blocks", blockRecLen, cp.Blocks},
-		{&ix.txHash, "tx_hash", 32, cp.Txs},
-		{&ix.txIn, "tx_first_in", idWidth, cp.Txs},
-		{&ix.txOut, "tx_first_out", idWidth, cp.Txs},
-		{&ix.txInfo, "tx_info", txInfoRecLen, cp.Txs},
-		{&ix.txFee, "tx_fee", 8, cp.Txs},
-		{&ix.inPrev, "in_spent_out", idWidth, cp.Inputs},
-		{&ix.inOutpoint, "in_outpoint", outpointRecLen, cp.Outpoints},
-		{&ix.outValue, "out_value", 8, cp.Outputs},
-		{&ix.outAddr, "out_addr", idWidth, cp.Outputs},
-		{&ix.outType, "out_type", 1, cp.Outputs},
-		{&ix.outSpent, "out_spent_by", idWidth, cp.Outputs},
-		{&ix.addrOff, "addr_end", 8, cp.Addrs},
-		{&ix.addrBlob, "addr_keys", 1, cp.Blob},
-	} {
+	for _, s := range ix.specs() {
 		c, err := openColumn(ix.dir, s.name, s.width)
 		if err != nil {
 			return err
@@ -345,10 +394,7 @@ func (ix *Index) init(opt Options, cacheBytes int64) error {
 	ix.recentTx.init(int(cacheBytes / 8 / 2 / 90))
 	ix.recentAddr.init(int(cacheBytes / 8 / 2 / 40))
 	ix.base = ix.cp.Base
-	ix.tipWork = new(big.Int)
-	if n := ix.blocks.len(); n > 0 {
-		ix.tipWork = ix.workOf(n - 1)
-	}
+	ix.tipWork = ix.tipWorkOf()
 	return nil
 }
 
@@ -440,6 +486,15 @@ func (ix *Index) Close() error {
 		return nil
 	}
 	ix.closed = true
+	if ix.refreshStop != nil {
+		close(ix.refreshStop)
+		ix.mu.Unlock() // a refresh in progress takes the lock
+		<-ix.refreshDone
+		ix.mu.Lock()
+	}
+	if ix.cleaner != nil {
+		defer ix.cleaner.close()
+	}
 	var err0 error
 	if ix.filter != nil && ix.applyErr == nil && (ix.cp.FilterTxs < ix.cp.Txs || ix.cp.FilterAddrs < ix.cp.Addrs) {
 		err0 = ix.recordFilterCoverage()
@@ -690,6 +745,7 @@ func (ix *Index) commit(dels *pebble.Batch) error {
 			return ix.failCommit(err)
 		}
 	}
+	ix.publishEpoch()
 	// Keep what was just committed warm in the caches.
 	for h, t := range ix.pendTx {
 		ix.recentTx.put(h, t)
