@@ -9,6 +9,7 @@ import (
 	"sort"
 
 	"github.com/btcsuite/btcd/blockchain"
+	"github.com/btcsuite/btcd/btcutil"
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
 	"github.com/btcsuite/btcd/wire"
 	"github.com/cockroachdb/pebble"
@@ -560,9 +561,15 @@ func (ix *Index) undoKV(start lens, batch *pebble.Batch) error {
 		}
 	}
 	for a := start.addrs; a < ix.addrOff.len(); a++ {
-		key := append([]byte{kAddr}, ix.addrKey(a)...)
+		ak := ix.addrKey(a)
+		key := append([]byte{kAddr}, ak...)
 		if err := batch.Delete(key, nil); err != nil {
 			return err
+		}
+		if len(ak) > 0 && chain.ScriptType(ak[0]) == chain.P2PK {
+			if err := batch.Delete(append([]byte{kP2PKH}, btcutil.Hash160(ak[1:])...), nil); err != nil {
+				return err
+			}
 		}
 	}
 	for b := start.blocks; b < ix.blocks.len(); b++ {

@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/btcsuite/btcd/btcutil"
 	"github.com/btcsuite/btcd/chaincfg"
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
 	"github.com/cockroachdb/pebble"
@@ -147,7 +148,7 @@ const (
 	checkpointLen = 11*8 + 4
 	// checkpointVersion is the on-disk format version; any change to the
 	// files or keys bumps it and Open refuses other versions.
-	checkpointVersion = 3
+	checkpointVersion = 5
 )
 
 func (c checkpoint) encode() []byte {
@@ -164,7 +165,7 @@ func decodeCheckpoint(b []byte) (checkpoint, error) {
 		return checkpoint{}, fmt.Errorf("checkpoint record of %d bytes: damaged index", len(b))
 	}
 	if v := binary.LittleEndian.Uint32(b); v != checkpointVersion {
-		return checkpoint{}, fmt.Errorf("index format v%d, this build reads v%d: re-ingest into a new --data folder", v, checkpointVersion)
+		return checkpoint{}, fmt.Errorf("index format v%d, this build reads v%d (v5 added P2PK look-ups by P2PKH address and readers beside a writer): re-ingest into a new --data folder", v, checkpointVersion)
 	}
 	if len(b) != checkpointLen {
 		return checkpoint{}, fmt.Errorf("checkpoint record of %d bytes, want %d: damaged index", len(b), checkpointLen)
@@ -186,6 +187,7 @@ const (
 	kPosting    = 'p' // address id (u40 BE) + tx number (u40 BE) → uvarint received, uvarint sent
 	kMulti      = 'm' // output id (u40 BE) → address ids (u40 LE each), for outputs paying several addresses
 	kDup        = 'd' // tx number (u40 BE) → earlier tx number with the same txid (BIP30 duplicates)
+	kP2PKH      = 'k' // hash160 of a P2PK address's key (20) → that address's id (u40 LE): P2PK outputs by their P2PKH address
 	kFilter     = 'F' // size of filter.bloom once it covers all committed data
 )
 
@@ -829,11 +831,19 @@ func (ix *Index) buildBatch(b *pebble.Batch) error {
 	}
 	slices.SortFunc(addrs, func(x, y uint64) int { return bytes.Compare(ix.addrKey(x), ix.addrKey(y)) })
 	kk := make([]byte, 0, 64)
+	var aliases []hashNum // P2PK addresses by the hash160 of their key
 	for _, a := range addrs {
-		kk = append(append(kk[:0], kAddr), ix.addrKey(a)...)
+		key := ix.addrKey(a)
+		kk = append(append(kk[:0], kAddr), key...)
 		putU40(v[:], a)
 		if err := set(kk, v[:5]); err != nil {
 			return err
+		}
+		if len(key) > 0 && chain.ScriptType(key[0]) == chain.P2PK {
+			var hn hashNum
+			copy(hn.h[:20], btcutil.Hash160(key[1:]))
+			hn.n = a
+			aliases = append(aliases, hn)
 		}
 	}
 	// 'b': block hashes.
@@ -857,6 +867,16 @@ func (ix *Index) buildBatch(b *pebble.Batch) error {
 		putU40BE(k[1:], d.tx)
 		putU40(v[:], d.prev)
 		if err := set(k[:6], v[:5]); err != nil {
+			return err
+		}
+	}
+	// 'k': P2PK addresses by the hash160 of their key.
+	slices.SortFunc(aliases, byHash)
+	for _, al := range aliases {
+		k[0] = kP2PKH
+		copy(k[1:], al.h[:20])
+		putU40(v[:], al.n)
+		if err := set(k[:21], v[:5]); err != nil {
 			return err
 		}
 	}
