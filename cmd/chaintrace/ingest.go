@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"runtime/debug"
 	"runtime/pprof"
 	"strconv"
 	"strings"
@@ -113,6 +114,12 @@ func runIngest(cmd *cobra.Command, args []string, f *ingestFlags, haveStart bool
 			return usageError{fmt.Errorf("--start-height %d: must not be negative", f.startHeight)}
 		}
 		opts.StartHeight = &f.startHeight
+	}
+	// The Go heap's share of --cache-mb: buffers, caches and blocks in flight stay
+	// within the budget, so the collector runs before the heap doubles past it
+	// (Pebble's memtables and block cache are allocated outside the Go heap).
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit((f.cacheMB + 128) << 20)
 	}
 	if f.cpuProfile != "" {
 		pf, err := os.Create(f.cpuProfile)

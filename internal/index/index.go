@@ -238,7 +238,7 @@ func Open(dir string, opt Options) (*Index, error) {
 	}
 	popt.Levels = make([]pebble.LevelOptions, 7)
 	for i := range popt.Levels {
-		popt.Levels[i] = pebble.LevelOptions{BlockSize: 16 << 10, FilterPolicy: bloom.FilterPolicy(10), TargetFileSize: 64 << 20}
+		popt.Levels[i] = pebble.LevelOptions{BlockSize: 16 << 10, FilterPolicy: bloom.FilterPolicy(10), TargetFileSize: 8 << 20}
 	}
 	if opt.ReadOnly {
 		return openReadOnly(dir, opt, popt)

@@ -31,7 +31,7 @@ import (
 // later input spends them). The writer, for its part, never deletes a file a
 // reader may still open: Pebble's obsolete tables and logs go through
 // graceCleaner, which deletes them only readerGrace after they became
-// obsolete, and columns are never shortened on disk (an undo lowers the
+// obsolete (or when the writer closes), and columns are never shortened on disk (an undo lowers the
 // logical length; the bytes stay until later appends overwrite them), so a
 // reader's memory maps never point past a file's end. A reader whose view is
 // older than readerGrace may fail a look-up with a missing-file error; long-
@@ -44,7 +44,7 @@ import (
 
 // readerGrace is how long an obsolete Pebble file outlives its last use by the
 // writer, for readers that opened a view before it became obsolete.
-const readerGrace = 60 * time.Second
+const readerGrace = 10 * time.Second
 
 // errReadOnly is returned by writes to an index opened read-only.
 var errReadOnly = errors.New("the index is open read-only")
@@ -57,8 +57,7 @@ func (noLockFS) Lock(string) (io.Closer, error) { return io.NopCloser(nil), nil 
 // graceCleaner defers the writer's deletion of Pebble's tables, logs and
 // manifests by readerGrace: it is the writer's file system, whose Remove of
 // those files only queues them. Files still pending when the writer closes
-// are left; the writer's next Open finds them obsolete and removes them
-// again (through the same delay).
+// are removed then.
 type graceCleaner struct {
 	vfs.FS
 	mu      sync.Mutex
@@ -81,7 +80,11 @@ func newGraceCleaner() *graceCleaner {
 		for {
 			select {
 			case <-c.stop:
-				c.sweep(time.Now())
+				// The writer is closing: nothing it wrote is pending any more. Views
+				// opened in the last seconds lose tables they have not opened yet
+				// (they fail a look-up and reopen); the index does not keep a
+				// compaction's worth of dead files.
+				c.sweep(time.Now().Add(readerGrace))
 				return
 			case now := <-t.C:
 				c.sweep(now)
