@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/btcsuite/btcd/chaincfg"
 	"github.com/chaintrace/chaintrace/internal/api"
 	"github.com/chaintrace/chaintrace/internal/index"
 	"github.com/chaintrace/chaintrace/internal/ingest"
@@ -29,7 +30,7 @@ func TestServeBesideIngest(t *testing.T) {
 	if out, err := runCLI(t, "--data", data, "ingest", "--no-progress", "--network", "mainnet", filepath.Join(blkDir, "blk_0_to_4.dat")); err != nil {
 		t.Fatalf("ingest: %q %v", out, err)
 	}
-	held, err := index.Open(index.DirIn(data), index.Options{})
+	held, err := openIndexWrite(data, &chaincfg.MainNetParams, 64)
 	if err != nil {
 		t.Fatal(err)
 	}

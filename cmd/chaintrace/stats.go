@@ -86,6 +86,9 @@ var errIndexInUse = errors.New("in use by another chaintrace ingest (one writer 
 // indexOpenError words a failure to open the chain index, recognising the lock that
 // another chaintrace process (an ingest, a server) holds on it.
 func indexOpenError(dataDir string, err error) error {
+	if errors.Is(err, index.ErrUpgradeKinds) {
+		return fmt.Errorf("the chain index in %s is format v3, without transaction kinds: run `chaintrace classify --data %s --rebuild` to upgrade it to v4 (or re-ingest into a new --data folder)", dataDir, dataDir)
+	}
 	// EAGAIN: another process holds the lock; Pebble says "lock held by current
 	// process" when this one does.
 	if errors.Is(err, syscall.EAGAIN) || strings.Contains(err.Error(), "lock held by current process") {

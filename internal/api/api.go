@@ -33,6 +33,7 @@ func New(cfg Config) *Server {
 	})
 	s.registerBTC()
 	s.registerScreen()
+	s.registerClassify()
 	return s
 }
 

@@ -54,7 +54,12 @@ func (s *Server) registerBTC() {
 			return
 		}
 		v, err := ix.Tx(txid)
-		answer(w, v, err, "transaction "+txid.String())
+		if err != nil {
+			answer(w, nil, err, "transaction "+txid.String())
+			return
+		}
+		t, _ := ix.TxNumOf(txid)
+		answer(w, TxWithKinds{v, TxKinds(ix, t)}, nil, "transaction "+txid.String())
 	}))
 	s.mux.HandleFunc("GET /v1/btc/addresses/{address}", s.chain(func(w http.ResponseWriter, r *http.Request, ix *index.Index) {
 		addr := r.PathValue("address")

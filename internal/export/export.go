@@ -12,6 +12,7 @@ import (
 	"strconv"
 
 	"github.com/chaintrace/chaintrace/internal/chain"
+	"github.com/chaintrace/chaintrace/internal/classify"
 	"github.com/chaintrace/chaintrace/internal/index"
 	"github.com/parquet-go/parquet-go"
 )
@@ -32,6 +33,8 @@ type Tx struct {
 	InputCount  int32  `parquet:"input_count"`
 	OutputCount int32  `parquet:"output_count"`
 	Coinbase    bool   `parquet:"coinbase"`
+	Kinds       int64  `parquet:"kinds"`      // classify.Set bitmask (0: none, or not classified)
+	KindNames   string `parquet:"kind_names"` // its kinds joined by "+" ("" for none)
 }
 
 // Input is one row of inputs.
@@ -184,9 +187,9 @@ func Run(ix *index.Index, opt Options) (Summary, error) {
 		return Summary{}, fmt.Errorf("export: %w", err)
 	}
 	sum := Summary{From: from, To: to}
-	txs, err := newTable(opt.Out, "txs", opt.Format, []string{"txid", "tx_index", "block_height", "block_hash", "block_time", "size", "vsize", "weight", "version", "lock_time", "fee", "input_count", "output_count", "coinbase"},
+	txs, err := newTable(opt.Out, "txs", opt.Format, []string{"txid", "tx_index", "block_height", "block_hash", "block_time", "size", "vsize", "weight", "version", "lock_time", "fee", "input_count", "output_count", "coinbase", "kinds", "kind_names"},
 		func(r Tx) []string {
-			return []string{r.Txid, strconv.FormatUint(r.TxIndex, 10), i64(r.BlockHeight), r.BlockHash, i64(r.BlockTime), i64(int64(r.Size)), i64(int64(r.Vsize)), i64(int64(r.Weight)), i64(int64(r.Version)), i64(r.LockTime), optI64(r.Fee), i64(int64(r.InputCount)), i64(int64(r.OutputCount)), bstr(r.Coinbase)}
+			return []string{r.Txid, strconv.FormatUint(r.TxIndex, 10), i64(r.BlockHeight), r.BlockHash, i64(r.BlockTime), i64(int64(r.Size)), i64(int64(r.Vsize)), i64(int64(r.Weight)), i64(int64(r.Version)), i64(r.LockTime), optI64(r.Fee), i64(int64(r.InputCount)), i64(int64(r.OutputCount)), bstr(r.Coinbase), i64(r.Kinds), r.KindNames}
 		})
 	if err != nil {
 		return sum, fmt.Errorf("export: %w", err)
@@ -275,6 +278,9 @@ func blockRows(g index.Graph, h int64, b index.BlockInfo, txRows *[]Tx, inRows *
 			Weight: int32(weight), Version: version, LockTime: int64(lock), InputCount: int32(r.InEnd - r.InStart), OutputCount: int32(r.OutEnd - r.OutStart)}
 		if fee, ok := g.TxFee(t); ok {
 			row.Fee = &fee
+		}
+		if k := g.TxKinds(t); k != 0 {
+			row.Kinds, row.KindNames = int64(k), classify.Set(k).String()
 		}
 		for i := r.InStart; i < r.InEnd; i++ {
 			op, err := g.InputOutpoint(i)

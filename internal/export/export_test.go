@@ -13,6 +13,7 @@ import (
 	"github.com/parquet-go/parquet-go"
 
 	"github.com/chaintrace/chaintrace/internal/chain"
+	"github.com/chaintrace/chaintrace/internal/classify"
 	"github.com/chaintrace/chaintrace/internal/index"
 	"github.com/chaintrace/chaintrace/internal/ingest"
 	"github.com/chaintrace/chaintrace/internal/source"
@@ -41,7 +42,7 @@ func build(t *testing.T) (*index.Index, []*wire.MsgBlock) {
 		}
 		blocks = append(blocks, m)
 	}
-	ix, err := index.Open(filepath.Join(t.TempDir(), "chain"), index.Options{Network: files.Network(), CacheBytes: 32 << 20})
+	ix, err := index.Open(filepath.Join(t.TempDir(), "chain"), index.Options{Network: files.Network(), CacheBytes: 32 << 20, Kinds: classify.IndexHook()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -142,6 +143,12 @@ func TestParquetBack(t *testing.T) {
 	}
 	if spentOut != gotSpentIn {
 		t.Fatalf("spent outputs sum to %d, inputs' values to %d", spentOut, gotSpentIn)
+	}
+	// Kinds (classify's hook at ingest): every coinbase is a "coinbase", nothing else is.
+	for _, tx := range txs {
+		if classify.Set(tx.Kinds).Has(classify.Coinbase) != tx.Coinbase {
+			t.Fatalf("tx %s: kinds %q, coinbase %v", tx.Txid, tx.KindNames, tx.Coinbase)
+		}
 	}
 	// The genesis coinbase comes first.
 	if txs[0].BlockHeight != 0 || txs[0].Txid != blocks[0].Transactions[0].TxHash().String() || !txs[0].Coinbase {

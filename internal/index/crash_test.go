@@ -332,7 +332,7 @@ func TestKill9Child(t *testing.T) {
 		t.Skip("child of TestKill9")
 	}
 	blocks := longChain(t)
-	ix, err := Open(dir, Options{CacheBytes: 16 << 20})
+	ix, err := Open(dir, Options{CacheBytes: 16 << 20, Kinds: &testKinds})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"sort"
 
+	"github.com/btcsuite/btcd/btcutil"
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
 	"github.com/btcsuite/btcd/wire"
 	"github.com/cockroachdb/pebble"
@@ -673,6 +674,23 @@ func (ix *Index) eachPosting(id uint64, fn func(tx, recv, sent uint64) bool) err
 	for _, p := range ix.postings {
 		if p.addr == id && !fn(p.tx, p.recv, p.sent) {
 			return nil
+		}
+	}
+	return nil
+}
+
+// addP2PKAliases adds to b the k entry of every committed P2PK address (for
+// an index made before format v5).
+func (ix *Index) addP2PKAliases(b *pebble.Batch) error {
+	for a := uint64(0); a < ix.cp.Addrs; a++ {
+		key := ix.addrKey(a)
+		if len(key) < 2 || chain.ScriptType(key[0]) != chain.P2PK {
+			continue
+		}
+		var v [5]byte
+		putU40(v[:], a)
+		if err := b.Set(append([]byte{kP2PKH}, btcutil.Hash160(key[1:])...), v[:], nil); err != nil {
+			return fmt.Errorf("P2PK aliases: %w", err)
 		}
 	}
 	return nil

@@ -239,9 +239,12 @@ func (ix *Index) initReadOnly(opt Options) error {
 		return fmt.Errorf("index in %s holds %s, not %s", ix.dir, p.Name, opt.Network.Name)
 	}
 	ix.params = p
-	cp, err := ix.readCheckpoint()
+	cp, legacy, err := ix.readCheckpoint()
 	if err != nil {
 		return err
+	}
+	if legacy {
+		return fmt.Errorf("index in %s: %w", ix.dir, ErrUpgradeKinds)
 	}
 	ix.cp = cp
 	for _, s := range ix.specs() {
@@ -304,7 +307,10 @@ func (ix *Index) Refresh() error {
 	}
 	old, oldCP := ix.db, ix.cp
 	ix.db = db
-	cp, err := ix.readCheckpoint()
+	cp, legacy, err := ix.readCheckpoint()
+	if err == nil && legacy {
+		err = fmt.Errorf("index in %s: %w", ix.dir, ErrUpgradeKinds)
+	}
 	if err == nil {
 		ix.cp = cp
 		for _, s := range ix.specs() {

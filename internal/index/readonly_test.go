@@ -180,7 +180,7 @@ func TestReaderWriterChild(t *testing.T) {
 		t.Skip("child of TestReadersBesideWriterProcess")
 	}
 	blocks := longChain(t)
-	ix, err := Open(dir, Options{CacheBytes: 16 << 20})
+	ix, err := Open(dir, Options{CacheBytes: 16 << 20, Kinds: &testKinds})
 	if err != nil {
 		t.Fatal(err)
 	}
