@@ -61,6 +61,7 @@ type row struct {
 	disk           int64
 	fam            map[string]int64
 	txUS, addrUS   float64
+	cpu            float64 // CPU seconds (user + system) of the measured work
 	note           string
 }
 
@@ -147,7 +148,7 @@ func run(shared, bin, work, cache, sims, profile string, cacheMB int) error {
 			return err
 		}
 		p.txs = b.txs
-		p.note = ratio(p, b)
+		p.note = ratio(p, b) + fmt.Sprintf("; by CPU time %.2f×", b.cpu/p.cpu)
 		args := append([]string{"--cache-mb", fmt.Sprint(cacheMB)}, d.args...)
 		if profile != "" && i == 0 {
 			args = append([]string{"--cpuprofile", profile}, args...)
@@ -157,7 +158,7 @@ func run(shared, bin, work, cache, sims, profile string, cacheMB int) error {
 			return err
 		}
 		g.bytes = b.bytes
-		g.note = ratio(g, b) + fmt.Sprintf("; index = %.0f %% of the raw bytes", 100*float64(g.disk)/float64(b.bytes))
+		g.note = ratio(g, b) + fmt.Sprintf("; by CPU time %.2f×; index = %.0f %% of the raw bytes", b.cpu/g.cpu, 100*float64(g.disk)/float64(b.bytes))
 		if tu, au, err := queryRun(filepath.Join(work, fmt.Sprintf("set%d", i), "0"), 2000); err == nil {
 			g.txUS, g.addrUS = tu, au
 		} else {
@@ -177,8 +178,8 @@ func run(shared, bin, work, cache, sims, profile string, cacheMB int) error {
 	fmt.Printf("chaintrace ingest benchmark — %s, %s/%s, %d CPUs, %s, %s UTC, load %s, --cache-mb %d (RSS goal ≤ %d MB)\n\n",
 		host, runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version(), time.Now().UTC().Format("2006-01-02 15:04"),
 		strings.Join(strings.Fields(string(load))[:3], " "), cacheMB, cacheMB*3/2+200)
-	fmt.Println("| measurement | blocks | txs | MB | s | MB/s | tx/s | peak RSS MB | anon / file MB | disk B/tx | disk B/(in+out) | tx µs | address µs | notes |")
-	fmt.Println("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+	fmt.Println("| measurement | blocks | txs | MB | s | CPU s | MB/s | tx/s | peak RSS MB | anon / file MB | disk B/tx | disk B/(in+out) | tx µs | address µs | notes |")
+	fmt.Println("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
 	for _, r := range rows {
 		perTx, perIO, rss, split, tq, aq := "", "", "", "", "", ""
 		if r.disk > 0 && r.txs > 0 {
@@ -194,8 +195,8 @@ func run(shared, bin, work, cache, sims, profile string, cacheMB int) error {
 		if r.txUS > 0 {
 			tq, aq = fmt.Sprintf("%.0f", r.txUS), fmt.Sprintf("%.0f", r.addrUS)
 		}
-		fmt.Printf("| %s — %s | %d | %d | %.1f | %.2f | %.1f | %.0f | %s | %s | %s | %s | %s | %s | %s |\n",
-			r.what, r.data, r.blocks, r.txs, float64(r.bytes)/1e6, r.secs, float64(r.bytes)/1e6/r.secs, float64(r.txs)/r.secs, rss, split, perTx, perIO, tq, aq, r.note)
+		fmt.Printf("| %s — %s | %d | %d | %.1f | %.2f | %.2f | %.1f | %.0f | %s | %s | %s | %s | %s | %s | %s |\n",
+			r.what, r.data, r.blocks, r.txs, float64(r.bytes)/1e6, r.secs, r.cpu, float64(r.bytes)/1e6/r.secs, float64(r.txs)/r.secs, rss, split, perTx, perIO, tq, aq, r.note)
 	}
 
 	// Bytes on disk by file family, per tx and per input+output, for each index.
@@ -246,6 +247,7 @@ func run(shared, bin, work, cache, sims, profile string, cacheMB int) error {
 		}
 		pr("txs (M)", float64(a.txs)/1e6, float64(b.txs)/1e6)
 		pr("ingest µs per tx", a.secs/float64(a.txs)*1e6, b.secs/float64(b.txs)*1e6)
+		pr("ingest CPU µs per tx", a.cpu/float64(a.txs)*1e6, b.cpu/float64(b.txs)*1e6)
 		pr("ingest tx/s", float64(a.txs)/a.secs, float64(b.txs)/b.secs)
 		pr("disk B per tx", float64(a.disk)/float64(a.txs), float64(b.disk)/float64(b.txs))
 		pr("disk B per in+out", float64(a.disk)/float64(a.ins+a.outs), float64(b.disk)/float64(b.ins+b.outs))
@@ -309,6 +311,9 @@ func ingestRun(bin, dir, data string, runs [][]string) (row, error) {
 		go func() { sampled <- sampleRSS(cmd.Process.Pid, done) }()
 		err := cmd.Wait()
 		r.secs += time.Since(t).Seconds()
+		if ps := cmd.ProcessState; ps != nil {
+			r.cpu += (ps.UserTime() + ps.SystemTime()).Seconds()
+		}
 		close(done)
 		peaks := <-sampled
 		r.anonMB, r.fileMB = max(r.anonMB, peaks[0]), max(r.fileMB, peaks[1])
