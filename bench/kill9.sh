@@ -46,7 +46,8 @@ ok=0
 bad=0
 round() { # $1 = data folder; kills one ingest at a random moment, verifies
   local d="$1" delay
-  delay=$(awk -v s="$RANDOM$RANDOM" -v t="$T" 'BEGIN{srand(s); printf "%.2f", t*(0.02+0.48*rand())}')
+  # (bash's $RANDOM: awk's srand with a long seed repeats delays)
+  delay=$(awk -v r="$((RANDOM % 10000))" -v t="$T" 'BEGIN{printf "%.2f", t*(0.02+0.48*r/10000)}')
   "$ct" ingest --data "$d" --no-progress --log-level error "$blocks" >/dev/null 2>&1 &
   local pid=$!
   sleep "$delay"
