@@ -44,6 +44,7 @@ func init() {
 			cfg.PendingChain = l.get
 			return l.close, nil
 		}
+		warnStaleKinds(ix)
 		cfg.Chain = ix
 		return func() { ix.Close() }, nil
 	})

@@ -83,6 +83,19 @@ func printClassified(w io.Writer, r api.ClassifyResult) {
 	}
 }
 
+// printClassifiedLine writes one line per tx: the txid and its kinds with
+// their confidence ("-" for none).
+func printClassifiedLine(w io.Writer, r api.ClassifyResult) {
+	line := r.Txid + " "
+	if len(r.Kinds) == 0 {
+		line += " -"
+	}
+	for _, k := range r.Kinds {
+		line += fmt.Sprintf(" %s:%.2f", k.Kind, k.Confidence)
+	}
+	fmt.Fprintln(w, line)
+}
+
 // warnStaleKinds warns when the index's stored kinds were made by other
 // rules than this build's.
 func warnStaleKinds(ix *index.Index) {
@@ -151,7 +164,7 @@ func classifyEsplora(cmd *cobra.Command, path string, asJSON, keepGoing bool) er
 		if asJSON {
 			return enc.Encode(res)
 		}
-		printClassified(w, res)
+		printClassifiedLine(w, res)
 		return nil
 	})
 	if ferr := w.Flush(); err == nil {

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/chaintrace/chaintrace/internal/classify"
+	"github.com/chaintrace/chaintrace/internal/index"
 	"github.com/chaintrace/chaintrace/internal/testutil"
 )
 
@@ -140,7 +141,7 @@ func TestClassifyCLI(t *testing.T) {
 	}
 
 	// --rebuild recomputes the same kinds.
-	if out, err := runCLI(t, "--data", data, "classify", "--rebuild"); err != nil || !strings.Contains(out, "classified with rules v1") {
+	if out, err := runCLI(t, "--data", data, "classify", "--rebuild"); err != nil || !strings.Contains(out, fmt.Sprintf("classified with rules v%d", classify.RulesVersion)) {
 		t.Fatalf("rebuild: %q %v", out, err)
 	}
 	again, err := runCLI(t, "--data", data, "txs", "--kind", "whirlpool", "--limit", "0", "--json")
@@ -215,3 +216,11 @@ func TestClassifyEsploraCLI(t *testing.T) {
 }
 
 func errorsAs(err error, target any) bool { return errors.As(err, target) }
+
+// TestUpgradeMessage: a v3 index is refused with the command that upgrades it.
+func TestUpgradeMessage(t *testing.T) {
+	err := indexOpenError("/srv/ct", fmt.Errorf("index in /srv/ct/chain: %w", index.ErrUpgradeKinds))
+	if err == nil || !strings.Contains(err.Error(), "run `chaintrace classify --data /srv/ct --rebuild` to upgrade it to v4") {
+		t.Fatalf("message: %v", err)
+	}
+}

@@ -444,7 +444,7 @@ func haircutWalk(ix *index.Index, labels map[string]string, starts []start) (*wa
 		if err != nil {
 			return nil, err
 		}
-		if kind := coinjoinKind(ix, it.txid); kind != "" {
+		if kind := coinjoinKind(tv); kind != "" {
 			r.coinjoins[kind] += it.taint
 			continue
 		}
@@ -490,14 +490,9 @@ var coinjoinNames = map[classify.Kind]string{
 }
 
 // coinjoinKind names the CoinJoin kind (or Whirlpool Tx0) the index stored
-// for tx txid at ingest, "" for none.
-func coinjoinKind(ix *index.Index, txid chainhash.Hash) string {
-	t, ok := ix.TxNumOf(txid)
-	if !ok {
-		return ""
-	}
-	raw, _ := ix.TxKinds(t)
-	for _, k := range classify.Set(raw).Kinds() {
+// for the tx at ingest, "" for none.
+func coinjoinKind(tv *index.TxView) string {
+	for _, k := range classify.Set(tv.KindSet).Kinds() {
 		if name, ok := coinjoinNames[k]; ok {
 			return name
 		}

@@ -12,6 +12,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/btcsuite/btcd/chaincfg"
+	"github.com/btcsuite/btcd/wire"
+
 	"github.com/chaintrace/chaintrace/internal/chain"
 	"github.com/chaintrace/chaintrace/internal/index"
 	"github.com/chaintrace/chaintrace/internal/ingest"
@@ -154,4 +157,47 @@ func BenchmarkIngestShare(b *testing.B) {
 	b.ReportMetric(float64(cls.Nanoseconds())/float64(txs), "classify-ns/tx")
 	b.ReportMetric(float64(ing.Nanoseconds())/float64(txs), "ingest-ns/tx")
 	b.ReportMetric(100*float64(with-ing)/float64(ing), "ab-%")
+}
+
+// BenchmarkApplyRealBlocks applies real mainnet blocks (as base blocks of
+// an index, so their prevouts are unknown: the rules then read outputs
+// only) with and without the kinds hook, alternating, and reports the
+// hook's added CPU as a share of Apply's.
+func BenchmarkApplyRealBlocks(b *testing.B) {
+	for _, name := range []string{"413567.block", "481829.block"} {
+		b.Run(name, func(b *testing.B) {
+			raw, err := os.ReadFile(testutil.SharedFile(b, filepath.Join("data/btc/mainnet", name)))
+			if err != nil {
+				b.Fatal(err)
+			}
+			var blk wire.MsgBlock
+			if err := blk.Deserialize(bytes.NewReader(raw)); err != nil {
+				b.Fatal(err)
+			}
+			open := func(hook *index.KindHook) *index.Index {
+				ix, err := index.Open(filepath.Join(b.TempDir(), "chain"), index.Options{Network: &chaincfg.MainNetParams, Kinds: hook})
+				if err != nil {
+					b.Fatal(err)
+				}
+				return ix
+			}
+			plain, hooked := open(nil), open(IndexHook())
+			defer plain.Close()
+			defer hooked.Close()
+			var cpu [2]time.Duration
+			for b.Loop() {
+				for i, ix := range []*index.Index{plain, hooked} {
+					c0 := cpuNow()
+					if err := ix.Apply(&blk, 1000); err != nil {
+						b.Fatal(err)
+					}
+					cpu[i] += cpuNow() - c0
+					if err := ix.Undo(); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+			b.ReportMetric(100*float64(cpu[1]-cpu[0])/float64(cpu[0]), "added-%")
+		})
+	}
 }

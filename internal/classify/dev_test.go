@@ -11,7 +11,9 @@ import (
 	"github.com/chaintrace/chaintrace/internal/testutil"
 )
 
-func readDev(t *testing.T) []*EsploraTx {
+func readDev(t *testing.T) []*EsploraTx { return readDevB(t) }
+
+func readDevB(t testing.TB) []*EsploraTx {
 	t.Helper()
 	f, err := os.Open(testutil.SharedFile(t, "data/btc/coinjoin-dev.jsonl"))
 	if err != nil {

@@ -30,7 +30,8 @@ var Kinds = []Kind{Wasabi1, Wasabi2, Whirlpool, WhirlpoolTx0, JoinMarket, CoinJo
 // RulesVersion identifies the rules: it is recorded in the chain index with
 // the kinds it stored, and bumped whenever a rule changes what it finds, so
 // an index classified by older rules is known to need `classify --rebuild`.
-const RulesVersion uint32 = 1
+// v2: JoinMarket needs a change output for every maker but one.
+const RulesVersion uint32 = 2
 
 // Set is a set of kinds as a bitmask (bit i is Kinds[i]). It is the value the
 // chain index stores per tx: classify.Set(raw) wraps the index's uint32.

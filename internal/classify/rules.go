@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/cespare/xxhash/v2"
+
 	"github.com/chaintrace/chaintrace/internal/chain"
 )
 
@@ -67,20 +69,22 @@ type run struct {
 type Classifier struct {
 	vals   []int64
 	runs   []run
-	keys   [][]byte
+	hashes []uint64
 	detail bool
 	out    []Result
 
 	// Facts of the current tx.
-	tx          *Tx
-	nIn, nOut   int // inputs; spendable (non-OP_RETURN) outputs
-	nOpRet      int
-	known       int   // inputs whose spent output is known
-	inSum       int64 // of the known inputs
-	outSum      int64
-	top         run // most frequent spendable value (ties: the larger value)
-	distinctIn  int // distinct input address keys, unknown inputs counted as distinct
-	keysDistinc bool
+	tx        *Tx
+	nIn, nOut int // inputs; spendable (non-OP_RETURN) outputs
+	nOpRet    int
+	known     int   // inputs whose spent output is known
+	inSum     int64 // of the known inputs
+	outSum    int64
+	top       run // most frequent spendable value (ties: the larger value)
+	// Computed by distinct() when a rule needs them.
+	haveDistinct bool
+	distinctIn   int  // distinct input address keys, unknown inputs counted as distinct
+	keysDistinct bool // all output address keys distinct
 }
 
 // Classify returns the kinds of tx with their evidence (nil when none).
@@ -191,40 +195,44 @@ func (c *Classifier) facts() {
 		}
 		i = j
 	}
-	c.distinctIn = c.nIn - c.known + distinctKeys(c.keys[:0], tx.Ins, func(in *Input) []byte {
-		if !in.Known {
-			return nil
-		}
-		return in.Key
-	}, &c.keys)
-	c.keysDistinc = distinctKeys(c.keys[:0], tx.Outs, func(o *Output) []byte { return o.Key }, &c.keys) == countKeys(tx.Outs)
+	c.haveDistinct = false
 }
 
-func countKeys(outs []Output) int {
-	n := 0
-	for i := range outs {
-		if outs[i].Key != nil {
-			n++
+// distinct computes, on first use per tx, the distinct input addresses
+// (unknown inputs counted as distinct) and whether all output addresses
+// are distinct. Keys are compared by their 64-bit hashes.
+func (c *Classifier) distinct() {
+	if c.haveDistinct {
+		return
+	}
+	c.haveDistinct = true
+	h := c.hashes[:0]
+	for i := range c.tx.Ins {
+		if in := &c.tx.Ins[i]; in.Known && in.Key != nil {
+			h = append(h, xxhash.Sum64(in.Key))
 		}
 	}
-	return n
+	unknown := c.nIn - len(h)
+	c.distinctIn = unknown + countDistinct(h)
+	h = h[:0]
+	for i := range c.tx.Outs {
+		if k := c.tx.Outs[i].Key; k != nil {
+			h = append(h, xxhash.Sum64(k))
+		}
+	}
+	c.keysDistinct = countDistinct(h) == len(h)
+	c.hashes = h
 }
 
-// distinctKeys counts the distinct non-nil keys of xs.
-func distinctKeys[T any](buf [][]byte, xs []T, key func(*T) []byte, keep *[][]byte) int {
-	for i := range xs {
-		if k := key(&xs[i]); k != nil {
-			buf = append(buf, k)
-		}
+// countDistinct sorts h and counts its distinct values.
+func countDistinct(h []uint64) int {
+	if len(h) < 2 {
+		return len(h)
 	}
-	*keep = buf
-	if len(buf) < 2 {
-		return len(buf)
-	}
-	slices.SortFunc(buf, bytes.Compare)
+	slices.Sort(h)
 	n := 1
-	for i := 1; i < len(buf); i++ {
-		if !bytes.Equal(buf[i], buf[i-1]) {
+	for i := 1; i < len(h); i++ {
+		if h[i] != h[i-1] {
 			n++
 		}
 	}
@@ -479,11 +487,15 @@ func (c *Classifier) wasabi2() bool {
 
 // joinMarket: one value v (above postage) repeated more often than any
 // other, n times, with 3 ≤ n ≤ distinct input addresses, n ≥ outputs/2, all
-// output addresses distinct and at least one output of another value
-// (makers' change; two makers' changes may be equal).
+// output addresses distinct, and at least n−1 outputs of other values: each
+// maker gets change back (its offer's coins exceed the amount), the taker
+// may sweep (two makers' changes may be equal).
 func (c *Classifier) joinMarket() bool {
 	n, v := c.top.n, c.top.v
-	if n < 3 || v <= postageMax || n > c.distinctIn || 2*n < c.nOut || n == c.nOut || !c.keysDistinc {
+	if n < 3 || v <= postageMax || 2*n < c.nOut || c.nOut-n < n-1 {
+		return false
+	}
+	if c.distinct(); n > c.distinctIn || !c.keysDistinct {
 		return false
 	}
 	for _, r := range c.runs {
@@ -530,7 +542,10 @@ func (c *Classifier) stonewall() bool {
 // frequent value occurs exactly p times and is above postage.
 func (c *Classifier) generic() bool {
 	p := (c.nOut + 1) / 2
-	if c.nIn < 2 || c.nOut < 3 || p > c.nIn || p > c.distinctIn || c.top.n != p || c.top.v <= postageMax {
+	if c.nIn < 2 || c.nOut < 3 || p > c.nIn || c.top.n != p || c.top.v <= postageMax {
+		return false
+	}
+	if c.distinct(); p > c.distinctIn {
 		return false
 	}
 	note, f := c.unknownNote()

@@ -66,8 +66,8 @@ const (
 var ErrKindsVersion = errors.New("transaction kinds made by other classification rules")
 
 // kindsChunk is how many txs a rebuild classifies between durable progress
-// records.
-var kindsChunk uint64 = 1 << 20
+// records, and kindScanChunk how many TxsOfKind scans under one read lock.
+var kindsChunk, kindScanChunk uint64 = 1 << 20, 1 << 20
 
 func kindsName(gen uint64) string {
 	if gen == 0 {
@@ -226,39 +226,65 @@ type KindPage struct {
 
 // TxsOfKind returns up to limit (0: all) tx numbers whose stored kinds
 // intersect mask, in blocks at heights [from, to] (clamped to the index),
-// starting at tx number cursor. It scans the kinds column.
+// starting at tx number cursor. It scans the kinds column, taking the read
+// lock for one chunk of 2^20 txs at a time so a long scan does not hold up
+// ingest.
 func (ix *Index) TxsOfKind(ctx context.Context, mask uint32, from, to int64, cursor uint64, limit int) (KindPage, error) {
+	var p KindPage
+	t, t1, err := ix.kindScanRange(from, to, cursor)
+	if err != nil || t >= t1 {
+		return p, err
+	}
+	for t < t1 {
+		if err := ctx.Err(); err != nil {
+			return p, err
+		}
+		planned := min(t+kindScanChunk, t1)
+		end, done := planned, false
+		ix.mu.RLock()
+		if ix.closed {
+			ix.mu.RUnlock()
+			return p, errors.New("index is closed")
+		}
+		end = min(end, ix.txKind.len()) // an undo may have cut the chain meanwhile
+		for ; t < end; t++ {
+			if binary.LittleEndian.Uint32(ix.txKind.rec(t))&mask == 0 {
+				continue
+			}
+			if limit > 0 && len(p.Txs) == limit {
+				p.Next, p.More, done = t, true, true
+				break
+			}
+			p.Txs = append(p.Txs, t)
+		}
+		ix.mu.RUnlock()
+		if done || end < planned {
+			break
+		}
+	}
+	return p, nil
+}
+
+// kindScanRange maps heights [from, to] and cursor to the tx numbers
+// [t0, t1) TxsOfKind scans.
+func (ix *Index) kindScanRange(from, to int64, cursor uint64) (uint64, uint64, error) {
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
-	var p KindPage
 	if ix.legacy {
-		return p, ErrUpgradeKinds
+		return 0, 0, ErrUpgradeKinds
 	}
 	n := ix.blocks.len()
 	if n == 0 {
-		return p, nil
+		return 0, 0, nil
 	}
 	lo, hi := ix.baseHeight(), ix.heightOfNum(n-1)
 	from, to = max(from, lo), min(to, hi)
 	if from > to {
-		return p, nil
+		return 0, 0, nil
 	}
 	t0, _ := ix.blockTxs(uint64(from - lo))
 	_, t1 := ix.blockTxs(uint64(to - lo))
-	for t := max(t0, cursor); t < t1; t++ {
-		if t%(1<<20) == 0 && ctx.Err() != nil {
-			return p, ctx.Err()
-		}
-		if binary.LittleEndian.Uint32(ix.txKind.rec(t))&mask == 0 {
-			continue
-		}
-		if limit > 0 && len(p.Txs) == limit {
-			p.Next, p.More = t, true
-			break
-		}
-		p.Txs = append(p.Txs, t)
-	}
-	return p, nil
+	return max(t0, cursor), t1, nil
 }
 
 type rebuildState struct {
