@@ -10,12 +10,10 @@ package main
 
 import (
 	"bytes"
-	"encoding/binary"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
-	"io/fs"
 	"log/slog"
 	"os"
 	"os/exec"
@@ -25,14 +23,12 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
-	"github.com/btcsuite/btcd/wire"
 	"github.com/chaintrace/chaintrace/internal/source"
 )
 
-var reps, small int
+var reps int
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 
@@ -40,10 +36,13 @@ func main() {
 	shared := flag.String("shared", "../shared", "the shared data folder")
 	bin := flag.String("chaintrace", "./chaintrace", "the chaintrace binary to measure")
 	work := flag.String("work", "", "scratch folder (default: a temporary one, removed at the end)")
-	flag.IntVar(&reps, "reps", 12, "repetitions of the real blocks in the long synthetic chain")
-	flag.IntVar(&small, "small", 3, "repetitions in the short synthetic chain (the memory comparison)")
+	cache := flag.String("cache", "bench/out", "folder of the cached simulated chains (reused by later runs)")
+	sims := flag.String("sims", "1M", "lengths of the simulated chains, comma-separated (1M, 10M: scale 100, 1000)")
+	cacheMB := flag.Int("cache-mb", 256, "--cache-mb of every ingest")
+	profile := flag.String("cpuprofile", "", "write a CPU profile of the first simulated chain's ingest here")
+	flag.IntVar(&reps, "reps", 12, "repetitions of the real 2012–17 blocks in the synthetic chain")
 	flag.Parse()
-	if err := run(*shared, *bin, *work); err != nil {
+	if err := run(*shared, *bin, *work, *cache, *sims, *profile, *cacheMB); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
@@ -60,6 +59,9 @@ type row struct {
 	anonMB, fileMB float64 // peaks of RssAnon and RssFile+RssShmem, sampled
 	txs, ins, outs int64
 	disk           int64
+	fam            map[string]int64
+	txUS, addrUS   float64
+	cpu            float64 // CPU seconds (user + system) of the measured work
 	note           string
 }
 
@@ -70,7 +72,15 @@ type stats struct {
 	Outputs int64 `json:"outputs"`
 }
 
-func run(shared, bin, work string) error {
+// dataset is one chain measured three ways.
+type dataset struct {
+	name  string
+	files []string // blk files (or one framed file)
+	args  []string // ingest arguments
+	start int64    // height of the first block for the pipeline run
+}
+
+func run(shared, bin, work, cache, sims, profile string, cacheMB int) error {
 	if work == "" {
 		d, err := os.MkdirTemp("", "chaintrace-bench-")
 		if err != nil {
@@ -84,112 +94,167 @@ func run(shared, bin, work string) error {
 	}
 	bin, _ = filepath.Abs(bin)
 	btc := filepath.Join(shared, "data", "btc")
+	var sets []dataset
+	for _, s := range strings.Split(sims, ",") {
+		s = strings.TrimSpace(s)
+		if s == "" {
+			continue
+		}
+		mult := map[string]int{"100k": 10, "1M": 100, "2M": 200, "3M": 300, "5M": 500, "10M": 1000, "20M": 2000}
+		scale, ok := mult[s]
+		if !ok {
+			return fmt.Errorf("-sims: %q is not one of 100k, 1M, 2M, 3M, 5M, 10M, 20M", s)
+		}
+		dir, err := simChain(bin, cache, scale)
+		if err != nil {
+			return err
+		}
+		files, err := blkFiles(dir)
+		if err != nil {
+			return err
+		}
+		sets = append(sets, dataset{name: fmt.Sprintf("simulate --fast lazarus, %s txs (real spends, address reuse)", s), files: files, args: []string{dir}})
+	}
 	long := filepath.Join(btc, "blkfiles", "blk_0_to_14131.dat")
+	sets = append(sets, dataset{name: "real blocks: blkfiles/blk_0_to_14131.dat (mainnet 2009–10)", files: []string{long}, args: []string{long}})
 	mainnet, err := filepath.Glob(filepath.Join(btc, "mainnet", "*.block"))
-	// Block files are named by height: chain them in height order.
 	if err != nil || len(mainnet) == 0 {
 		return fmt.Errorf("no mainnet blocks under %s", btc)
 	}
+	// Block files are named by height: chain them in height order.
 	sort.Slice(mainnet, func(i, j int) bool { return heightOf(mainnet[i]) < heightOf(mainnet[j]) })
-
-	longRaw, err := loadRaw([]string{long})
-	if err != nil {
-		return err
-	}
 	bigRaw, err := loadRaw(mainnet)
 	if err != nil {
 		return err
 	}
-	// A quarter of the long chain, framed like a Core block file, for the memory comparison.
-	quarter := filepath.Join(work, "blk_0_to_3532.dat")
-	if err := writeFramed(quarter, longRaw[:len(longRaw)/4]); err != nil {
+	synth := filepath.Join(work, fmt.Sprintf("synth_%dx.dat", reps))
+	if _, err := synthChain(synth, bigRaw, reps); err != nil {
 		return err
 	}
-
-	// A longer chain from the real 2012–2017 block bodies (see synthChain), at two lengths.
-	synthSmall, synthBig := filepath.Join(work, fmt.Sprintf("synth_%dx.dat", small)), filepath.Join(work, fmt.Sprintf("synth_%dx.dat", reps))
-	if _, err := synthChain(synthSmall, bigRaw, small); err != nil {
-		return err
-	}
-	synthRaw, err := synthChain(synthBig, bigRaw, reps)
-	if err != nil {
-		return err
-	}
-	one := []string{"--start-height", "1"}
-	lowMem := []string{"--start-height", "1", "--flush-mb", "8", "--cache-mb", "64"}
+	sets = append(sets, dataset{name: fmt.Sprintf("%d× the %d real mainnet blocks 2012–17, renamed and chained (inputs spend outside the chain)", reps, len(bigRaw)),
+		files: []string{synth}, args: []string{"--start-height", "1", synth}, start: 1})
 
 	var rows []row
-	add := func(r row, err error) error {
-		if err == nil {
-			rows = append(rows, r)
+	var ingests []row
+	simIngests := []row{}
+	for i, d := range sets {
+		fmt.Fprintf(os.Stderr, "bench: %s\n", d.name)
+		b, err := bareFiles(d.name, d.files)
+		if err != nil {
+			return err
 		}
-		return err
+		p, err := pipelineRun(d.name, d.args[len(d.args)-1], d.start)
+		if err != nil {
+			return err
+		}
+		p.txs = b.txs
+		p.note = ratio(p, b) + fmt.Sprintf("; by CPU time %.2f×", b.cpu/p.cpu)
+		args := append([]string{"--cache-mb", fmt.Sprint(cacheMB)}, d.args...)
+		if profile != "" && i == 0 {
+			args = append([]string{"--cpuprofile", profile}, args...)
+		}
+		g, err := ingestRun(bin, filepath.Join(work, fmt.Sprintf("set%d", i)), d.name, [][]string{args})
+		if err != nil {
+			return err
+		}
+		g.bytes = b.bytes
+		g.note = ratio(g, b) + fmt.Sprintf("; by CPU time %.2f×; index = %.0f %% of the raw bytes", b.cpu/g.cpu, 100*float64(g.disk)/float64(b.bytes))
+		if tu, au, err := queryRun(filepath.Join(work, fmt.Sprintf("set%d", i), "0"), 2000); err == nil {
+			g.txUS, g.addrUS = tu, au
+		} else {
+			g.note += "; queries: " + err.Error()
+		}
+		rows = append(rows, b, p, g)
+		ingests = append(ingests, g)
+		if strings.HasPrefix(d.name, "simulate") {
+			simIngests = append(simIngests, g)
+		}
+		// The data folder is no longer needed (a 10 M-tx index is GBs).
+		os.RemoveAll(filepath.Join(work, fmt.Sprintf("set%d", i)))
 	}
-	if err := add(bare("blk_0_to_14131.dat (mainnet 2009–10, tiny blocks)", longRaw)); err != nil {
-		return err
-	}
-	if err := add(pipelineRun(rows[0].data, long, 0)); err != nil {
-		return err
-	}
-	rows[1].note = ratio(rows[1], rows[0])
-	if err := add(ingestRun(bin, filepath.Join(work, "long"), rows[0].data, [][]string{{long}})); err != nil {
-		return err
-	}
-	rows[2].note = ratio(rows[2], rows[0])
-	synthName := fmt.Sprintf("%d× the %d real mainnet blocks 2012–17, chained", reps, len(bigRaw))
-	if err := add(bare(synthName, synthRaw)); err != nil {
-		return err
-	}
-	if err := add(pipelineRun(synthName, synthBig, 1)); err != nil {
-		return err
-	}
-	rows[4].note = ratio(rows[4], rows[3])
-	if err := add(ingestRun(bin, filepath.Join(work, "synth_big"), synthName, [][]string{append(one, synthBig)})); err != nil {
-		return err
-	}
-	rows[5].note = ratio(rows[5], rows[3]) + "; default flags (--cache-mb 256 --flush-mb 64)"
-	if err := add(ingestRun(bin, filepath.Join(work, "synth_small_lowmem"), fmt.Sprintf("%d× the same, --flush-mb 8 --cache-mb 64", small), [][]string{append(lowMem, synthSmall)})); err != nil {
-		return err
-	}
-	if err := add(ingestRun(bin, filepath.Join(work, "synth_big_lowmem"), fmt.Sprintf("%d× the same, --flush-mb 8 --cache-mb 64", reps), [][]string{append(lowMem, synthBig)})); err != nil {
-		return err
-	}
-	rows[7].note = fmt.Sprintf("peak RSS %.0f MB at %d× vs %.0f MB at %d× the chain length", rows[6].rssMB, small, rows[7].rssMB, reps)
-	if err := add(ingestRun(bin, filepath.Join(work, "quarter"), "blk_0_to_3532 (¼ of blk_0_to_14131)", [][]string{{quarter}})); err != nil {
-		return err
-	}
-	rows[8].note = fmt.Sprintf("peak RSS %.0f MB at ¼ vs %.0f MB for all 14,132 blocks", rows[8].rssMB, rows[2].rssMB)
-
-	// Fixed-size files (filters, preallocations) dominate small indexes: the marginal cost
-	// between the two lengths of the synthetic chain is the per-tx figure that scales.
-	a, b := rows[6], rows[7]
-	marginal := row{what: "marginal disk use", data: fmt.Sprintf("%d× minus %d× chain", reps, small),
-		txs: b.txs - a.txs, ins: b.ins - a.ins, outs: b.outs - a.outs, disk: b.disk - a.disk,
-		note: fmt.Sprintf("%d more txs, %.1f MB more on disk", b.txs-a.txs, float64(b.disk-a.disk)/1e6)}
 
 	host, _ := os.Hostname()
-	fmt.Printf("chaintrace ingest benchmark — %s, %s/%s, %d CPUs, %s, %s\n\n", host, runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version(), time.Now().UTC().Format(time.DateOnly))
-	fmt.Println("| measurement | blocks | MB | s | MB/s | blocks/s | peak RSS MB | anon / file MB | disk B/tx | disk B/(in+out) | notes |")
-	fmt.Println("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
-	for _, r := range append(rows, marginal) {
-		perTx, perIO := "", ""
+	load, _ := os.ReadFile("/proc/loadavg")
+	fmt.Printf("chaintrace ingest benchmark — %s, %s/%s, %d CPUs, %s, %s UTC, load %s, --cache-mb %d (RSS goal ≤ %d MB)\n\n",
+		host, runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version(), time.Now().UTC().Format("2006-01-02 15:04"),
+		strings.Join(strings.Fields(string(load))[:3], " "), cacheMB, cacheMB*3/2+200)
+	fmt.Println("| measurement | blocks | txs | MB | s | CPU s | MB/s | tx/s | peak RSS MB | anon / file MB | disk B/tx | disk B/(in+out) | tx µs | address µs | notes |")
+	fmt.Println("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+	for _, r := range rows {
+		perTx, perIO, rss, split, tq, aq := "", "", "", "", "", ""
 		if r.disk > 0 && r.txs > 0 {
 			perTx = fmt.Sprintf("%.0f", float64(r.disk)/float64(r.txs))
-			perIO = fmt.Sprintf("%.0f", float64(r.disk)/float64(r.ins+r.outs))
+			perIO = fmt.Sprintf("%.1f", float64(r.disk)/float64(r.ins+r.outs))
 		}
-		rss, split := "", ""
 		if r.rssMB > 0 {
 			rss = fmt.Sprintf("%.0f", r.rssMB)
 		}
 		if r.anonMB > 0 {
 			split = fmt.Sprintf("%.0f / %.0f", r.anonMB, r.fileMB)
 		}
-		if r.secs == 0 {
-			fmt.Printf("| %s — %s | | | | | | | | %s | %s | %s |\n", r.what, r.data, perTx, perIO, r.note)
-			continue
+		if r.txUS > 0 {
+			tq, aq = fmt.Sprintf("%.0f", r.txUS), fmt.Sprintf("%.0f", r.addrUS)
 		}
-		fmt.Printf("| %s — %s | %d | %.1f | %.2f | %.1f | %.0f | %s | %s | %s | %s | %s |\n",
-			r.what, r.data, r.blocks, float64(r.bytes)/1e6, r.secs, float64(r.bytes)/1e6/r.secs, float64(r.blocks)/r.secs, rss, split, perTx, perIO, r.note)
+		fmt.Printf("| %s — %s | %d | %d | %.1f | %.2f | %.2f | %.1f | %.0f | %s | %s | %s | %s | %s | %s | %s |\n",
+			r.what, r.data, r.blocks, r.txs, float64(r.bytes)/1e6, r.secs, r.cpu, float64(r.bytes)/1e6/r.secs, float64(r.txs)/r.secs, rss, split, perTx, perIO, tq, aq, r.note)
+	}
+
+	// Bytes on disk by file family, per tx and per input+output, for each index.
+	fmt.Println()
+	names := map[string]bool{}
+	for _, g := range ingests {
+		for f := range g.fam {
+			names[f] = true
+		}
+	}
+	var fams []string
+	for f := range names {
+		fams = append(fams, f)
+	}
+	sort.Strings(fams)
+	hdr := "| file family |"
+	sep := "|---|"
+	for i := range ingests {
+		hdr += fmt.Sprintf(" B/tx (%d) | B/(in+out) (%d) |", i+1, i+1)
+		sep += "---:|---:|"
+	}
+	fmt.Println(hdr)
+	fmt.Println(sep)
+	for _, f := range append(fams, "total") {
+		line := "| " + f + " |"
+		for _, g := range ingests {
+			n := g.fam[f]
+			if f == "total" {
+				n = g.disk
+			}
+			line += fmt.Sprintf(" %.1f | %.1f |", float64(n)/float64(g.txs), float64(n)/float64(g.ins+g.outs))
+		}
+		fmt.Println(line)
+	}
+	fmt.Println()
+	for i, g := range ingests {
+		fmt.Printf("(%d) %s: %d txs, %d inputs, %d outputs\n", i+1, g.data, g.txs, g.ins, g.outs)
+	}
+
+	// Growth between the shortest and the longest simulated chain.
+	if len(simIngests) >= 2 {
+		a, b := simIngests[0], simIngests[len(simIngests)-1]
+		fmt.Println()
+		fmt.Println("| growth | short | long | long ÷ short |")
+		fmt.Println("|---|---:|---:|---:|")
+		pr := func(what string, x, y float64) {
+			fmt.Printf("| %s | %.2f | %.2f | %.2f |\n", what, x, y, y/x)
+		}
+		pr("txs (M)", float64(a.txs)/1e6, float64(b.txs)/1e6)
+		pr("ingest µs per tx", a.secs/float64(a.txs)*1e6, b.secs/float64(b.txs)*1e6)
+		pr("ingest CPU µs per tx", a.cpu/float64(a.txs)*1e6, b.cpu/float64(b.txs)*1e6)
+		pr("ingest tx/s", float64(a.txs)/a.secs, float64(b.txs)/b.secs)
+		pr("disk B per tx", float64(a.disk)/float64(a.txs), float64(b.disk)/float64(b.txs))
+		pr("disk B per in+out", float64(a.disk)/float64(a.ins+a.outs), float64(b.disk)/float64(b.ins+b.outs))
+		pr("peak RSS MB", a.rssMB, b.rssMB)
+		pr("marginal disk B per tx (long − short)", 0, float64(b.disk-a.disk)/float64(b.txs-a.txs))
+		pr("tx query µs", a.txUS, b.txUS)
+		pr("address page µs", a.addrUS, b.addrUS)
 	}
 	return nil
 }
@@ -224,39 +289,6 @@ func loadRaw(paths []string) ([][]byte, error) {
 	return out, nil
 }
 
-func writeFramed(path string, blocks [][]byte) error {
-	var buf bytes.Buffer
-	for _, b := range blocks {
-		var hdr [8]byte
-		binary.LittleEndian.PutUint32(hdr[:4], uint32(wire.MainNet))
-		binary.LittleEndian.PutUint32(hdr[4:], uint32(len(b)))
-		buf.Write(hdr[:])
-		buf.Write(b)
-	}
-	return os.WriteFile(path, buf.Bytes(), 0o644)
-}
-
-// bare times MsgBlock.Deserialize over blocks, best of three passes.
-func bare(data string, blocks [][]byte) (row, error) {
-	r := row{what: "btcd wire MsgBlock.Deserialize (bare, from memory)", data: data, blocks: len(blocks)}
-	for _, b := range blocks {
-		r.bytes += int64(len(b))
-	}
-	best := time.Duration(1<<63 - 1)
-	for pass := 0; pass < 3; pass++ {
-		t := time.Now()
-		for _, b := range blocks {
-			var m wire.MsgBlock
-			if err := m.Deserialize(bytes.NewReader(b)); err != nil {
-				return r, err
-			}
-		}
-		best = min(best, time.Since(t))
-	}
-	r.secs = best.Seconds()
-	return r, nil
-}
-
 // ingestRun runs `chaintrace ingest ARGS` once per element of runs, each into its own data
 // folder under dir, and sums wall time, bytes, stats and disk use; RSS is the largest.
 func ingestRun(bin, dir, data string, runs [][]string) (row, error) {
@@ -279,6 +311,9 @@ func ingestRun(bin, dir, data string, runs [][]string) (row, error) {
 		go func() { sampled <- sampleRSS(cmd.Process.Pid, done) }()
 		err := cmd.Wait()
 		r.secs += time.Since(t).Seconds()
+		if ps := cmd.ProcessState; ps != nil {
+			r.cpu += (ps.UserTime() + ps.SystemTime()).Seconds()
+		}
 		close(done)
 		peaks := <-sampled
 		r.anonMB, r.fileMB = max(r.anonMB, peaks[0]), max(r.fileMB, peaks[1])
@@ -290,17 +325,6 @@ func ingestRun(bin, dir, data string, runs [][]string) (row, error) {
 		if m := rssRE.FindStringSubmatch(out.String()); m != nil {
 			mb, _ := strconv.ParseFloat(m[1], 64)
 			r.rssMB = max(r.rssMB, mb)
-		}
-		for _, a := range args {
-			if st, err := os.Stat(a); err == nil && !st.IsDir() {
-				raw, err := loadRaw([]string{a})
-				if err != nil {
-					return r, err
-				}
-				for _, b := range raw {
-					r.bytes += int64(len(b))
-				}
-			}
 		}
 		sj, err := exec.Command(bin, "stats", "--data", d, "--json").Output()
 		if err != nil {
@@ -314,18 +338,10 @@ func ingestRun(bin, dir, data string, runs [][]string) (row, error) {
 		r.txs += s.Txs
 		r.ins += s.Inputs
 		r.outs += s.Outputs
-		_ = filepath.WalkDir(d, func(_ string, e fs.DirEntry, err error) error {
-			if err == nil && !e.IsDir() {
-				if info, err := e.Info(); err == nil {
-					if st, ok := info.Sys().(*syscall.Stat_t); ok {
-						r.disk += st.Blocks * 512
-					} else {
-						r.disk += info.Size()
-					}
-				}
-			}
-			return nil
-		})
+		r.fam = families(d)
+		for _, n := range r.fam {
+			r.disk += n
+		}
 	}
 	return r, nil
 }

@@ -10,36 +10,40 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/btcsuite/btcd/chaincfg"
 	"github.com/chaintrace/chaintrace/internal/api"
 	"github.com/chaintrace/chaintrace/internal/index"
+	"github.com/chaintrace/chaintrace/internal/ingest"
+	"github.com/chaintrace/chaintrace/internal/source"
 	"github.com/chaintrace/chaintrace/internal/testutil"
 )
 
-// A server started while another process (here: another open) holds the chain index
-// serves the rest of the API, answers 503 on the chain routes saying why, and serves
-// the index once it is free.
-func TestServeIndexInUse(t *testing.T) {
+// A server started while an ingest (here: a writer open in this process; the index tests
+// use two processes) holds the chain index serves its last commit, and follows its later
+// commits.
+func TestServeBesideIngest(t *testing.T) {
 	resetChainFlags(t, "ingest")
 	data := t.TempDir()
-	blk := testutil.SharedFile(t, filepath.Join("data/btc/blkfiles", "blk_0_to_4.dat"))
-	if out, err := runCLI(t, "--data", data, "ingest", "--no-progress", "--network", "mainnet", blk); err != nil {
+	blkDir := testutil.SharedFile(t, "data/btc/blkfiles")
+	if out, err := runCLI(t, "--data", data, "ingest", "--no-progress", "--network", "mainnet", filepath.Join(blkDir, "blk_0_to_4.dat")); err != nil {
 		t.Fatalf("ingest: %q %v", out, err)
 	}
-	held, err := index.Open(index.DirIn(data), index.Options{})
+	held, err := openIndexWrite(data, &chaincfg.MainNetParams, 64)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer func() { held.Close() }()
-	old := lateIndexRetry
-	lateIndexRetry = 0
-	defer func() { lateIndexRetry = old }()
+	old := readRefresh
+	readRefresh = 20 * time.Millisecond
+	defer func() { readRefresh = old }()
 
 	var cfg api.Config
 	for _, setup := range serveSetup {
 		cleanup, err := setup(context.Background(), &cfg, data)
 		if err != nil {
-			t.Fatalf("serve setup with the index in use: %v", err)
+			t.Fatalf("serve setup beside a writer: %v", err)
 		}
 		if cleanup != nil {
 			defer cleanup()
@@ -59,16 +63,37 @@ func TestServeIndexInUse(t *testing.T) {
 		}
 		return resp.StatusCode, m
 	}
-	if status, m := get("/v1/stats"); status != http.StatusServiceUnavailable || !strings.Contains(m["error"].(string), "in use") {
-		t.Fatalf("/v1/stats while the index is held: %d %v", status, m)
+	// MANIFEST: blk_0_to_4.dat holds 5 blocks; with 3A 4A 5A the best chain holds 6.
+	if status, m := get("/v1/stats"); status != http.StatusOK || m["blocks"] != float64(5) {
+		t.Fatalf("/v1/stats while an ingest holds the index: %d %v", status, m)
 	}
-	if status, _ := get("/healthz"); status != http.StatusOK {
-		t.Fatalf("/healthz: %d", status)
+	// A stats command in the same situation.
+	if out, err := runCLI(t, "--data", data, "stats", "--json"); err != nil || !strings.Contains(out, `"blocks": 5`) {
+		t.Fatalf("stats beside a writer: %q %v", out, err)
 	}
-	held.Close()
-	status, m := get("/v1/stats")
-	if status != http.StatusOK || m["blocks"] != float64(5) { // MANIFEST: blk_0_to_4.dat holds 5 blocks
-		t.Fatalf("/v1/stats once free: %d %v", status, m)
+	// A second writer is refused.
+	if out, err := runCLI(t, "--data", data, "ingest", "--no-progress", filepath.Join(blkDir, "blk_3A.dat")); err == nil || !strings.Contains(err.Error(), "in use") {
+		t.Fatalf("second writer: %q %v", out, err)
+	}
+	// The writer reorganises onto 5A and commits: the server follows.
+	files, err := source.ScanFiles([]string{filepath.Join(blkDir, "blk_3A.dat"), filepath.Join(blkDir, "blk_4A.dat"), filepath.Join(blkDir, "blk_5A.dat")}, source.FileOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer files.Close()
+	if _, err := ingest.Blocks(context.Background(), ingest.FromIndex(held), ingest.FileCandidates(files), ingest.Options{Params: files.Network()}); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		status, m := get("/v1/stats")
+		if status == http.StatusOK && m["blocks"] == float64(6) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("/v1/stats never showed the writer's new commit: %d %v", status, m)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"runtime/debug"
 	"runtime/pprof"
 	"strconv"
 	"strings"
@@ -118,6 +119,12 @@ func runIngest(cmd *cobra.Command, args []string, f *ingestFlags, haveStart bool
 		}
 		opts.StartHeight = &f.startHeight
 	}
+	// The Go heap's share of --cache-mb: buffers, caches and blocks in flight stay
+	// within the budget, so the collector runs before the heap doubles past it
+	// (Pebble's memtables and block cache are allocated outside the Go heap).
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit((f.cacheMB + 128) << 20)
+	}
 	if f.cpuProfile != "" {
 		pf, err := os.Create(f.cpuProfile)
 		if err != nil {
@@ -201,6 +208,13 @@ func runIngest(cmd *cobra.Command, args []string, f *ingestFlags, haveStart bool
 		defer ix.Close()
 		opts.Params = net
 		warnStartHeight(ix, opts)
+		// Blocks off the active chain are remembered across runs (a branch given in
+		// pieces, the rest of a reorg a crash interrupted).
+		side, serr := ingest.OpenSideStore(ingest.SideDirIn(index.DirIn(flagData)))
+		if serr != nil {
+			return serr
+		}
+		opts.Side = side
 		ch, closeCluster, cerr := chainFor(ix, f)
 		if cerr != nil {
 			return cerr
@@ -311,7 +325,7 @@ func existingNetwork(dataDir string) *chaincfg.Params {
 	if _, err := os.Stat(index.DirIn(dataDir)); err != nil {
 		return nil
 	}
-	ix, err := index.Open(index.DirIn(dataDir), index.Options{})
+	ix, err := index.Open(index.DirIn(dataDir), index.Options{ReadOnly: true})
 	if err != nil {
 		return nil
 	}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/chaintrace/chaintrace/internal/api"
 	"github.com/chaintrace/chaintrace/internal/index"
@@ -71,16 +72,21 @@ func openIndexRead(dataDir string) (*index.Index, error) {
 		}
 		return nil, fmt.Errorf("no chain index in %s: run chaintrace ingest first", dataDir)
 	}
-	ix, err := index.Open(dir, index.Options{})
+	// Read-only: works while an ingest writes (the view is its last commit, refreshed
+	// when it commits again) and on read-only media.
+	ix, err := index.Open(dir, index.Options{ReadOnly: true, Refresh: readRefresh})
 	if err != nil {
 		return nil, indexOpenError(dataDir, err)
 	}
 	return ix, nil
 }
 
+// readRefresh is how often a read-only index looks for a newer commit of a running ingest.
+var readRefresh = 2 * time.Second
+
 // errIndexInUse is in the chain of an error opening a chain index that another
 // chaintrace process (or another open in this one) holds.
-var errIndexInUse = errors.New("in use by another chaintrace process (an ingest or a server)")
+var errIndexInUse = errors.New("in use by another chaintrace ingest (one writer at a time; readers need no lock)")
 
 // indexOpenError words a failure to open the chain index, recognising the lock that
 // another chaintrace process (an ingest, a server) holds on it.

@@ -9,6 +9,7 @@ import (
 	"sort"
 
 	"github.com/btcsuite/btcd/blockchain"
+	"github.com/btcsuite/btcd/btcutil"
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
 	"github.com/btcsuite/btcd/wire"
 	"github.com/cockroachdb/pebble"
@@ -31,6 +32,9 @@ func (ix *Index) lens() lens {
 func (ix *Index) usable() error {
 	if ix.closed {
 		return errors.New("index is closed")
+	}
+	if ix.readOnly {
+		return errReadOnly
 	}
 	return ix.applyErr
 }
@@ -364,7 +368,11 @@ func (ix *Index) spentBy(out uint64) uint64 {
 			return v
 		}
 	}
-	return ix.outSpent.u40(out)
+	v := ix.outSpent.u40(out)
+	if ix.readOnly && v != noID && v >= ix.inPrev.len() {
+		return noID // spent by an input the writer committed after this view
+	}
+	return v
 }
 
 func (ix *Index) setSpent(out, in uint64) {
@@ -560,9 +568,15 @@ func (ix *Index) undoKV(start lens, batch *pebble.Batch) error {
 		}
 	}
 	for a := start.addrs; a < ix.addrOff.len(); a++ {
-		key := append([]byte{kAddr}, ix.addrKey(a)...)
+		ak := ix.addrKey(a)
+		key := append([]byte{kAddr}, ak...)
 		if err := batch.Delete(key, nil); err != nil {
 			return err
+		}
+		if len(ak) > 0 && chain.ScriptType(ak[0]) == chain.P2PK {
+			if err := batch.Delete(append([]byte{kP2PKH}, btcutil.Hash160(ak[1:])...), nil); err != nil {
+				return err
+			}
 		}
 	}
 	for b := start.blocks; b < ix.blocks.len(); b++ {

@@ -22,6 +22,7 @@ type column struct {
 	diskN uint64 // records physically in the file (≥ fileN after an undo into the file)
 	buf   []byte // records fileN… not yet written
 	dirty bool   // file written since the last sync
+	ro    bool   // opened read-only (f may be nil: no file yet)
 }
 
 func openColumn(dir, name string, width int) (*column, error) {
@@ -55,14 +56,9 @@ func (c *column) recover(n uint64) error {
 		return fmt.Errorf("column %s: file holds %d bytes, the checkpoint needs %d (%d records of %d bytes): the index is damaged",
 			c.name, st.Size(), want, n, c.width)
 	}
-	if st.Size() > want {
-		if err := c.f.Truncate(want); err != nil {
-			return fmt.Errorf("truncate column %s: %w", c.name, err)
-		}
-		if err := c.f.Sync(); err != nil {
-			return fmt.Errorf("sync column %s: %w", c.name, err)
-		}
-	}
+	// Bytes past the committed records (a commit that did not complete) are
+	// not cut off: a reader in another process may map them (readonly.go);
+	// the next appends overwrite them.
 	c.fileN, c.diskN = n, n
 	c.buf = c.buf[:0]
 	return c.remap()
@@ -98,7 +94,9 @@ func (c *column) close() error {
 		errs = append(errs, syscall.Munmap(c.mm))
 		c.mm = nil
 	}
-	errs = append(errs, c.f.Close())
+	if c.f != nil {
+		errs = append(errs, c.f.Close())
+	}
 	return errors.Join(errs...)
 }
 
@@ -183,13 +181,12 @@ func (c *column) sync() error {
 	return nil
 }
 
-// settle drops bytes past the logical end (after an undo into the file has
-// been committed) and maps any growth.
+// settle moves the file's committed end to the logical end (after an undo
+// into the file has been committed) and maps any growth. The bytes past it
+// stay (a reader in another process may map them) until appends overwrite
+// them.
 func (c *column) settle() error {
 	if c.diskN > c.fileN {
-		if err := c.f.Truncate(int64(c.fileN) * int64(c.width)); err != nil {
-			return fmt.Errorf("truncate column %s: %w", c.name, err)
-		}
 		c.diskN = c.fileN
 	}
 	if len(c.mm) < int(c.diskN)*c.width {

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
+	"github.com/btcsuite/btcd/wire"
 
 	"github.com/chaintrace/chaintrace/internal/chain"
 )
@@ -305,4 +306,56 @@ func (g Graph) BlockTime(height int64) (int64, bool) {
 		return 0, false
 	}
 	return g.ix.blockHeader(b).Timestamp.Unix(), true
+}
+
+// BlockInfo is what bulk readers (export) need of a block.
+type BlockInfo struct {
+	Hash               chainhash.Hash
+	Time               int64  // header time, Unix seconds
+	FirstTx, EndTx     uint64 // its txs are [FirstTx, EndTx)
+	FirstAddr, EndAddr uint64 // addresses first seen in it are [FirstAddr, EndAddr)
+}
+
+// Block returns the active-chain block at height.
+func (g Graph) Block(height int64) (BlockInfo, bool) {
+	ix := g.ix
+	b, ok := ix.blockNum(height)
+	if !ok {
+		return BlockInfo{}, false
+	}
+	r := ix.blocks.rec(b)
+	bi := BlockInfo{Hash: chainhash.Hash(r[:32]), Time: int64(binary.LittleEndian.Uint32(r[100:]))}
+	bi.FirstTx, bi.EndTx = ix.blockTxs(b)
+	bi.FirstAddr = binary.LittleEndian.Uint64(r[120:])
+	bi.EndAddr = ix.addrOff.len()
+	if b+1 < ix.blocks.len() {
+		bi.EndAddr = binary.LittleEndian.Uint64(ix.blocks.rec(b + 1)[120:])
+	}
+	return bi, true
+}
+
+// InputOutpoint returns the outpoint input i spends (the zero hash and
+// 0xffffffff for a coinbase input).
+func (g Graph) InputOutpoint(i uint64) (wire.OutPoint, error) {
+	ix := g.ix
+	switch out := ix.inPrev.u40(i); out {
+	case coinbaseID:
+		return wire.OutPoint{Index: wire.MaxPrevOutIndex}, nil
+	case noID:
+		return ix.unknownOutpoint(i)
+	default:
+		t := ix.txOfOutput(out)
+		_, _, o0, _ := ix.txRange(t)
+		return wire.OutPoint{Hash: chainhash.Hash(ix.txHash.rec(t)), Index: uint32(out - o0)}, nil
+	}
+}
+
+// AddressString renders address id a for the index's network.
+func (g Graph) AddressString(a uint64) (string, error) { return g.ix.addrString(a) }
+
+// AddressTotals returns address a's committed tx count, received and sent
+// (sent counts only indexed spent outputs).
+func (g Graph) AddressTotals(a uint64) (txs, received, sent int64, err error) {
+	s, err := g.ix.committedSummary(a)
+	return s.count, s.recv, s.sent, err
 }

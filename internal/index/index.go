@@ -12,7 +12,9 @@ import (
 	"path/filepath"
 	"slices"
 	"sync"
+	"time"
 
+	"github.com/btcsuite/btcd/btcutil"
 	"github.com/btcsuite/btcd/chaincfg"
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
 	"github.com/cockroachdb/pebble"
@@ -46,6 +48,13 @@ type Options struct {
 	// index is created; 0 means CacheBytes/4 (128 MiB by default: ~2% false
 	// positives at 100 M keys, degrading gracefully beyond); < 0 disables.
 	FilterBytes int64
+	// ReadOnly opens the index for queries only, also while another process
+	// (an ingest) writes it, and on read-only media: the view is the last
+	// state the writer committed before Open (see readonly.go). Writes fail.
+	ReadOnly bool
+	// Refresh, with ReadOnly, is how often the view looks for a newer commit
+	// of the writer and moves to it (0: the view stays that of Open).
+	Refresh time.Duration
 	// Kinds classifies each tx Apply appends, for the tx kinds column
 	// (tx_kind.col). The index does not import the classifier: ingest
 	// passes it in. Nil stores 0 (no kinds) under rules version 0.
@@ -64,6 +73,11 @@ type Index struct {
 	db     *pebble.DB
 	params *chaincfg.Params
 	closed bool
+
+	readOnly                 bool
+	popt                     *pebble.Options // for a read-only view's refresh
+	refreshStop, refreshDone chan struct{}
+	cleaner                  *graceCleaner // the writer's deferred deletion of Pebble files
 
 	blocks, txHash, txIn, txOut, txInfo, txFee *column
 	txKind                                     *column // classify.Set per tx (uint32)
@@ -153,8 +167,10 @@ const (
 	checkpointLen = 13*8 + 4
 	// checkpointVersion is the on-disk format version; any change to the
 	// files or keys bumps it and Open refuses other versions. v4 added the
-	// tx kinds column; a v3 index is upgraded by `classify --rebuild`.
-	checkpointVersion = 4
+	// tx kinds column (a v3 index is upgraded by `classify --rebuild`), v5
+	// the P2PK aliases (k) and readers beside a writer (added to a v3 index by
+	// the same upgrade).
+	checkpointVersion = 5
 	checkpointV3Len   = 11*8 + 4
 )
 
@@ -182,7 +198,7 @@ func decodeCheckpoint(b []byte) (cp checkpoint, legacy bool, err error) {
 	case 3:
 		want, legacy = checkpointV3Len, true
 	default:
-		return checkpoint{}, false, fmt.Errorf("index format v%d, this build reads v%d: re-ingest into a new --data folder", v, checkpointVersion)
+		return checkpoint{}, false, fmt.Errorf("index format v%d, this build reads v%d (v5 added P2PK look-ups by P2PKH address and readers beside a writer): re-ingest into a new --data folder", v, checkpointVersion)
 	}
 	if len(b) != want {
 		return checkpoint{}, false, fmt.Errorf("checkpoint record of %d bytes, want %d: damaged index", len(b), want)
@@ -204,6 +220,7 @@ const (
 	kPosting    = 'p' // address id (u40 BE) + tx number (u40 BE) → uvarint received, uvarint sent
 	kMulti      = 'm' // output id (u40 BE) → address ids (u40 LE each), for outputs paying several addresses
 	kDup        = 'd' // tx number (u40 BE) → earlier tx number with the same txid (BIP30 duplicates)
+	kP2PKH      = 'k' // hash160 of a P2PK address's key (20) → that address's id (u40 LE): P2PK outputs by their P2PKH address
 	kFilter     = 'F' // size of filter.bloom once it covers all committed data
 )
 
@@ -224,10 +241,10 @@ const (
 // Open opens (creating if absent) the index in dir and recovers it to its
 // last committed state.
 func Open(dir string, opt Options) (*Index, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, fmt.Errorf("create index folder: %w", err)
-	}
 	cacheBytes := opt.CacheBytes
+	if opt.ReadOnly && cacheBytes <= 0 {
+		cacheBytes = 64 << 20
+	}
 	if cacheBytes <= 0 {
 		cacheBytes = 512 << 20
 	}
@@ -254,19 +271,89 @@ func Open(dir string, opt Options) (*Index, error) {
 	}
 	popt.Levels = make([]pebble.LevelOptions, 7)
 	for i := range popt.Levels {
-		popt.Levels[i] = pebble.LevelOptions{BlockSize: 16 << 10, FilterPolicy: bloom.FilterPolicy(10), TargetFileSize: 64 << 20}
+		popt.Levels[i] = pebble.LevelOptions{BlockSize: 16 << 10, FilterPolicy: bloom.FilterPolicy(10), TargetFileSize: 8 << 20}
 	}
+	if opt.ReadOnly {
+		return openReadOnly(dir, opt, popt)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("create index folder: %w", err)
+	}
+	cleaner := newGraceCleaner()
+	popt.FS = cleaner
 	db, err := pebble.Open(filepath.Join(dir, "kv"), popt)
 	if err != nil {
+		cleaner.close()
 		return nil, fmt.Errorf("open index key-value store in %s: %w", dir, err)
 	}
-	ix := &Index{dir: dir, db: db}
+	ix := &Index{dir: dir, db: db, cleaner: cleaner}
 	if err := ix.init(opt, cacheBytes); err != nil {
 		ix.closeFiles()
 		db.Close()
+		cleaner.close()
 		return nil, err
 	}
+	ix.publishEpoch()
 	return ix, nil
+}
+
+// networkOf maps a stored network name to its parameters.
+func networkOf(name string) (*chaincfg.Params, error) { return chain.NetworkByName(name) }
+
+// readCheckpoint reads the committed state ("C"; zero on a new index);
+// legacy is true for a v3 index (see Options.Upgrade).
+func (ix *Index) readCheckpoint() (cp checkpoint, legacy bool, err error) {
+	v, closer, err := ix.db.Get([]byte{kCheckpoint})
+	switch {
+	case err == nil:
+		cp, legacy, err := decodeCheckpoint(v)
+		closer.Close()
+		if err != nil {
+			return checkpoint{}, false, fmt.Errorf("index in %s: %w", ix.dir, err)
+		}
+		return cp, legacy, nil
+	case errors.Is(err, pebble.ErrNotFound):
+		return checkpoint{}, false, nil
+	default:
+		return checkpoint{}, false, fmt.Errorf("read checkpoint: %w", err)
+	}
+}
+
+type colSpec struct {
+	c     **column
+	name  string
+	width int
+	n     uint64
+}
+
+// specs lists the column files with their committed record counts.
+func (ix *Index) specs() []colSpec {
+	cp := ix.cp
+	return []colSpec{
+		{&ix.blocks, "blocks", blockRecLen, cp.Blocks},
+		{&ix.txHash, "tx_hash", 32, cp.Txs},
+		{&ix.txIn, "tx_first_in", idWidth, cp.Txs},
+		{&ix.txOut, "tx_first_out", idWidth, cp.Txs},
+		{&ix.txInfo, "tx_info", txInfoRecLen, cp.Txs},
+		{&ix.txFee, "tx_fee", 8, cp.Txs},
+		{&ix.inPrev, "in_spent_out", idWidth, cp.Inputs},
+		{&ix.inOutpoint, "in_outpoint", outpointRecLen, cp.Outpoints},
+		{&ix.outValue, "out_value", 8, cp.Outputs},
+		{&ix.outAddr, "out_addr", idWidth, cp.Outputs},
+		{&ix.outType, "out_type", 1, cp.Outputs},
+		{&ix.outSpent, "out_spent_by", idWidth, cp.Outputs},
+		{&ix.addrOff, "addr_end", 8, cp.Addrs},
+		{&ix.addrBlob, "addr_keys", 1, cp.Blob},
+		{&ix.txKind, kindsName(cp.KindsGen), kindRecLen, cp.Txs},
+	}
+}
+
+// tipWorkOf returns the cumulative work of the last block (0 when empty).
+func (ix *Index) tipWorkOf() *big.Int {
+	if n := ix.blocks.len(); n > 0 {
+		return ix.workOf(n - 1)
+	}
+	return new(big.Int)
 }
 
 func (ix *Index) init(opt Options, cacheBytes int64) error {
@@ -301,46 +388,13 @@ func (ix *Index) init(opt Options, cacheBytes int64) error {
 	}
 
 	// Checkpoint.
-	v, closer, err = ix.db.Get([]byte{kCheckpoint})
-	switch {
-	case err == nil:
-		ix.cp, ix.legacy, err = decodeCheckpoint(v)
-		closer.Close()
-		if err != nil {
-			return fmt.Errorf("index in %s: %w", ix.dir, err)
-		}
-		if ix.legacy && !opt.Upgrade {
-			return fmt.Errorf("index in %s: %w", ix.dir, ErrUpgradeKinds)
-		}
-	case errors.Is(err, pebble.ErrNotFound):
-	default:
-		return fmt.Errorf("read checkpoint: %w", err)
+	if ix.cp, ix.legacy, err = ix.readCheckpoint(); err != nil {
+		return err
 	}
-
-	type spec struct {
-		c     **column
-		name  string
-		width int
-		n     uint64
+	if ix.legacy && !opt.Upgrade {
+		return fmt.Errorf("index in %s: %w", ix.dir, ErrUpgradeKinds)
 	}
-	cp := ix.cp
-	for _, s := range []spec{
-		{&ix.blocks, "blocks", blockRecLen, cp.Blocks},
-		{&ix.txHash, "tx_hash", 32, cp.Txs},
-		{&ix.txIn, "tx_first_in", idWidth, cp.Txs},
-		{&ix.txOut, "tx_first_out", idWidth, cp.Txs},
-		{&ix.txInfo, "tx_info", txInfoRecLen, cp.Txs},
-		{&ix.txFee, "tx_fee", 8, cp.Txs},
-		{&ix.inPrev, "in_spent_out", idWidth, cp.Inputs},
-		{&ix.inOutpoint, "in_outpoint", outpointRecLen, cp.Outpoints},
-		{&ix.outValue, "out_value", 8, cp.Outputs},
-		{&ix.outAddr, "out_addr", idWidth, cp.Outputs},
-		{&ix.outType, "out_type", 1, cp.Outputs},
-		{&ix.outSpent, "out_spent_by", idWidth, cp.Outputs},
-		{&ix.addrOff, "addr_end", 8, cp.Addrs},
-		{&ix.addrBlob, "addr_keys", 1, cp.Blob},
-		{&ix.txKind, kindsName(cp.KindsGen), kindRecLen, cp.Txs},
-	} {
+	for _, s := range ix.specs() {
 		if ix.legacy && s.c == &ix.txKind {
 			continue // added by RebuildKinds
 		}
@@ -386,10 +440,7 @@ func (ix *Index) init(opt Options, cacheBytes int64) error {
 	ix.recentTx.init(int(cacheBytes / 8 / 2 / 90))
 	ix.recentAddr.init(int(cacheBytes / 8 / 2 / 40))
 	ix.base = ix.cp.Base
-	ix.tipWork = new(big.Int)
-	if n := ix.blocks.len(); n > 0 {
-		ix.tipWork = ix.workOf(n - 1)
-	}
+	ix.tipWork = ix.tipWorkOf()
 	return nil
 }
 
@@ -481,6 +532,15 @@ func (ix *Index) Close() error {
 		return nil
 	}
 	ix.closed = true
+	if ix.refreshStop != nil {
+		close(ix.refreshStop)
+		ix.mu.Unlock() // a refresh in progress takes the lock
+		<-ix.refreshDone
+		ix.mu.Lock()
+	}
+	if ix.cleaner != nil {
+		defer ix.cleaner.close()
+	}
 	var err0 error
 	if ix.filter != nil && ix.applyErr == nil && (ix.cp.FilterTxs < ix.cp.Txs || ix.cp.FilterAddrs < ix.cp.Addrs) {
 		err0 = ix.recordFilterCoverage()
@@ -734,6 +794,7 @@ func (ix *Index) commit(dels *pebble.Batch) error {
 			return ix.failCommit(err)
 		}
 	}
+	ix.publishEpoch()
 	// Keep what was just committed warm in the caches.
 	for h, t := range ix.pendTx {
 		ix.recentTx.put(h, t)
@@ -817,11 +878,19 @@ func (ix *Index) buildBatch(b *pebble.Batch) error {
 	}
 	slices.SortFunc(addrs, func(x, y uint64) int { return bytes.Compare(ix.addrKey(x), ix.addrKey(y)) })
 	kk := make([]byte, 0, 64)
+	var aliases []hashNum // P2PK addresses by the hash160 of their key
 	for _, a := range addrs {
-		kk = append(append(kk[:0], kAddr), ix.addrKey(a)...)
+		key := ix.addrKey(a)
+		kk = append(append(kk[:0], kAddr), key...)
 		putU40(v[:], a)
 		if err := set(kk, v[:5]); err != nil {
 			return err
+		}
+		if len(key) > 0 && chain.ScriptType(key[0]) == chain.P2PK {
+			var hn hashNum
+			copy(hn.h[:20], btcutil.Hash160(key[1:]))
+			hn.n = a
+			aliases = append(aliases, hn)
 		}
 	}
 	// 'b': block hashes.
@@ -845,6 +914,16 @@ func (ix *Index) buildBatch(b *pebble.Batch) error {
 		putU40BE(k[1:], d.tx)
 		putU40(v[:], d.prev)
 		if err := set(k[:6], v[:5]); err != nil {
+			return err
+		}
+	}
+	// 'k': P2PK addresses by the hash160 of their key.
+	slices.SortFunc(aliases, byHash)
+	for _, al := range aliases {
+		k[0] = kP2PKH
+		copy(k[1:], al.h[:20])
+		putU40(v[:], al.n)
+		if err := set(k[:21], v[:5]); err != nil {
 			return err
 		}
 	}

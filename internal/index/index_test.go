@@ -488,7 +488,13 @@ func TestOldFormatRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err := Open(dir, Options{})
-	if err == nil || !strings.Contains(err.Error(), "index format v2, this build reads v4: re-ingest") {
+	if err == nil || !strings.Contains(err.Error(), "index format v2, this build reads v5") || !strings.Contains(err.Error(), "re-ingest into a new --data folder") {
 		t.Fatalf("Open of a v2 index: %v", err)
+	}
+	// A v3 index (no P2PK aliases) likewise, for writing and for reading.
+	ix, err = Open(dir, Options{ReadOnly: true})
+	if err == nil {
+		ix.Close()
+		t.Fatal("read-only Open of a v2 index succeeded")
 	}
 }

@@ -412,6 +412,12 @@ func (ix *Index) RebuildKinds(ctx context.Context, hook KindHook, progress func(
 	if err := b.Delete([]byte{kRebuild}, nil); err != nil {
 		return resumed, err
 	}
+	if ix.legacy {
+		// v3 → v5: the P2PK aliases too.
+		if err := ix.addP2PKAliases(b); err != nil {
+			return resumed, err
+		}
+	}
 	if err := b.Commit(pebble.Sync); err != nil {
 		return resumed, fmt.Errorf("commit rebuilt kinds: %w", err)
 	}

@@ -2,11 +2,14 @@ package index
 
 import (
 	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"math/big"
+	"slices"
 	"sort"
 
+	"github.com/btcsuite/btcd/btcutil"
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
 	"github.com/btcsuite/btcd/wire"
 	"github.com/cockroachdb/pebble"
@@ -261,12 +264,15 @@ type InputView struct {
 // OutputView is one output. Address is null for OP_RETURN; a bare multisig
 // output gives its first key in Address and all of them in Addresses.
 type OutputView struct {
-	N          uint32    `json:"n"`
-	Value      int64     `json:"value"`
-	Address    *string   `json:"address"`
-	Addresses  []string  `json:"addresses,omitempty"`
-	ScriptType string    `json:"script_type"`
-	SpentBy    *SpendRef `json:"spent_by"`
+	N          uint32   `json:"n"`
+	Value      int64    `json:"value"`
+	Address    *string  `json:"address"`
+	Addresses  []string `json:"addresses,omitempty"`
+	ScriptType string   `json:"script_type"`
+	// P2PKHAddress is, for a P2PK output, the P2PKH address of its key (how
+	// explorers show it; the output is found under it too).
+	P2PKHAddress string    `json:"p2pkh_address,omitempty"`
+	SpentBy      *SpendRef `json:"spent_by"`
 }
 
 // SpendRef names the input spending an output.
@@ -356,6 +362,13 @@ func (ix *Index) txView(t uint64) (*TxView, error) {
 				ov.Addresses = append(ov.Addresses, s)
 			}
 		}
+		if typ == chain.P2PK && len(ids) == 1 {
+			if ad, err := chain.AddrFromKey(ix.addrKey(ids[0])); err == nil {
+				if pkh, ok := ad.P2PKH(); ok {
+					ov.P2PKHAddress = pkh.String(ix.params)
+				}
+			}
+		}
 		if sp := ix.spentBy(out); sp != noID {
 			st := ix.txOfInput(sp)
 			si0, _, _, _ := ix.txRange(st)
@@ -413,10 +426,15 @@ func (ix *Index) txOfOutput(out uint64) uint64 {
 }
 
 // AddressView is an address's activity as the index sees it: Sent and
-// Balance count only spends whose spent outputs are indexed.
+// Balance count only spends whose spent outputs are indexed. A P2PKH
+// address also counts the P2PK outputs paying its key (as explorers show
+// them): P2PKPubKey is then that key, and the txs that moved them say p2pk.
+// A P2PK address (a public key in hex) gives its P2PKH address.
 type AddressView struct {
 	Address         string      `json:"address"`
 	Type            string      `json:"type"`
+	P2PKPubKey      string      `json:"p2pk_pubkey,omitempty"`
+	P2PKHAddress    string      `json:"p2pkh_address,omitempty"`
 	TxCount         int         `json:"tx_count"`
 	Received        int64       `json:"received"`
 	Sent            int64       `json:"sent"`
@@ -429,11 +447,14 @@ type AddressView struct {
 }
 
 // AddressTx is one tx of an address: what it received from and sent to it.
+// P2PK is set when (some of) it was paid to or spent from the address's key
+// in P2PK outputs.
 type AddressTx struct {
 	Txid        string `json:"txid"`
 	BlockHeight int64  `json:"block_height"`
 	Received    int64  `json:"received"`
 	Sent        int64  `json:"sent"`
+	P2PK        bool   `json:"p2pk,omitempty"`
 }
 
 // ErrBadAddress wraps errors for malformed address strings.
@@ -460,10 +481,27 @@ func (ix *Index) Address(addr string, offset, limit int) (*AddressView, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !ok {
+	v := &AddressView{Address: a.String(ix.params), Type: a.Type.String(), Offset: offset, Limit: limit, Txs: []AddressTx{}}
+	if pkh, isPK := a.P2PKH(); isPK {
+		v.P2PKHAddress = pkh.String(ix.params)
+	}
+	pk, okPK := uint64(0), false
+	if a.Type == chain.P2PKH {
+		if pk, okPK, err = ix.p2pkOf(a.Payload); err != nil {
+			return nil, err
+		}
+		if okPK {
+			v.P2PKPubKey = hex.EncodeToString(ix.addrKey(pk)[1:])
+		}
+	}
+	switch {
+	case ok && okPK:
+		return v, ix.mergedAddressView(v, id, pk)
+	case okPK:
+		id, ok = pk, true
+	case !ok:
 		return nil, fmt.Errorf("address %s: %w", addr, ErrNotFound)
 	}
-	v := &AddressView{Address: a.String(ix.params), Type: a.Type.String(), Offset: offset, Limit: limit, Txs: []AddressTx{}}
 	// Totals: the committed summary plus buffered postings.
 	sum, err := ix.committedSummary(id)
 	if err != nil {
@@ -498,7 +536,7 @@ func (ix *Index) Address(addr string, offset, limit int) (*AddressView, error) {
 	n := 0
 	err = ix.eachPosting(id, func(tx, r, s uint64) bool {
 		if n >= offset {
-			v.Txs = append(v.Txs, AddressTx{Txid: chainhash.Hash(ix.txHash.rec(tx)).String(), BlockHeight: ix.heightOfNum(ix.txBlock(tx)), Received: int64(r), Sent: int64(s)})
+			v.Txs = append(v.Txs, AddressTx{Txid: chainhash.Hash(ix.txHash.rec(tx)).String(), BlockHeight: ix.heightOfNum(ix.txBlock(tx)), Received: int64(r), Sent: int64(s), P2PK: okPK})
 		}
 		n++
 		return len(v.Txs) < limit
@@ -507,6 +545,64 @@ func (ix *Index) Address(addr string, offset, limit int) (*AddressView, error) {
 		return nil, err
 	}
 	return v, nil
+}
+
+// mergedAddressView fills v from the postings of a P2PKH address id and of
+// the P2PK address pk of the same key, merged by tx (a walk over both).
+func (ix *Index) mergedAddressView(v *AddressView, id, pk uint64) error {
+	type amt struct {
+		recv, sent uint64
+		p2pk       bool
+	}
+	byTx := map[uint64]amt{}
+	for _, a := range []uint64{id, pk} {
+		err := ix.eachPosting(a, func(tx, r, s uint64) bool {
+			m := byTx[tx]
+			m.recv += r
+			m.sent += s
+			m.p2pk = m.p2pk || a == pk
+			byTx[tx] = m
+			return true
+		})
+		if err != nil {
+			return err
+		}
+	}
+	txs := make([]uint64, 0, len(byTx))
+	for tx, m := range byTx {
+		txs = append(txs, tx)
+		v.Received += int64(m.recv)
+		v.Sent += int64(m.sent)
+	}
+	slices.Sort(txs)
+	v.TxCount, v.Balance = len(txs), v.Received-v.Sent
+	if len(txs) > 0 {
+		v.FirstSeenHeight = ix.heightOfNum(ix.txBlock(txs[0]))
+		v.LastSeenHeight = ix.heightOfNum(ix.txBlock(txs[len(txs)-1]))
+	}
+	for _, tx := range txs[min(v.Offset, len(txs)):min(v.Offset+v.Limit, len(txs))] {
+		m := byTx[tx]
+		v.Txs = append(v.Txs, AddressTx{Txid: chainhash.Hash(ix.txHash.rec(tx)).String(), BlockHeight: ix.heightOfNum(ix.txBlock(tx)),
+			Received: int64(m.recv), Sent: int64(m.sent), P2PK: m.p2pk})
+	}
+	return nil
+}
+
+// p2pkOf returns the committed P2PK address whose key hashes to h160.
+func (ix *Index) p2pkOf(h160 []byte) (uint64, bool, error) {
+	v, closer, err := ix.db.Get(append([]byte{kP2PKH}, h160...))
+	if errors.Is(err, pebble.ErrNotFound) {
+		return 0, false, nil
+	}
+	if err != nil {
+		return 0, false, fmt.Errorf("look up P2PK address: %w", err)
+	}
+	defer closer.Close()
+	id := getU40(v)
+	if id >= ix.addrOff.len() {
+		return 0, false, nil
+	}
+	return id, true, nil
 }
 
 // postingIter iterates over the committed postings of address id.
@@ -584,6 +680,23 @@ func (ix *Index) eachPosting(id uint64, fn func(tx, recv, sent uint64) bool) err
 	for _, p := range ix.postings {
 		if p.addr == id && !fn(p.tx, p.recv, p.sent) {
 			return nil
+		}
+	}
+	return nil
+}
+
+// addP2PKAliases adds to b the k entry of every committed P2PK address (for
+// an index made before format v5).
+func (ix *Index) addP2PKAliases(b *pebble.Batch) error {
+	for a := uint64(0); a < ix.cp.Addrs; a++ {
+		key := ix.addrKey(a)
+		if len(key) < 2 || chain.ScriptType(key[0]) != chain.P2PK {
+			continue
+		}
+		var v [5]byte
+		putU40(v[:], a)
+		if err := b.Set(append([]byte{kP2PKH}, btcutil.Hash160(key[1:])...), v[:], nil); err != nil {
+			return fmt.Errorf("P2PK aliases: %w", err)
 		}
 	}
 	return nil

@@ -1,6 +1,7 @@
 package index
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
@@ -13,8 +14,11 @@ import (
 	"strings"
 
 	"github.com/btcsuite/btcd/blockchain"
+	"github.com/btcsuite/btcd/btcutil"
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
 	"github.com/cockroachdb/pebble"
+
+	"github.com/chaintrace/chaintrace/internal/chain"
 )
 
 // VerifyReport is the outcome of Verify.
@@ -237,7 +241,7 @@ func (ix *Index) Verify(ctx context.Context) (*VerifyReport, error) {
 
 	// Key-value side: counts and the postings multiset.
 	var kvPost [4]uint64
-	var nPost, nTx, nAddr, nU, nM uint64
+	var nPost, nTx, nAddr, nU, nM, nPK, nAlias uint64
 	scan := func(prefix byte, fn func(k, v []byte)) error {
 		it, err := ix.db.NewIter(&pebble.IterOptions{LowerBound: []byte{prefix}, UpperBound: []byte{prefix + 1}})
 		if err != nil {
@@ -301,6 +305,9 @@ func (ix *Index) Verify(ctx context.Context) (*VerifyReport, error) {
 		scan(kTx, func(k, v []byte) { nTx++ }),
 		scan(kAddr, func(k, v []byte) {
 			nAddr++
+			if len(k) > 1 && chain.ScriptType(k[1]) == chain.P2PK {
+				nPK++
+			}
 			if a := getU40(v); a >= rep.Addresses || string(ix.addrKey(a)) != string(k[1:]) {
 				bad("address key %x maps to #%d, which has another key", k[1:], a)
 			}
@@ -308,11 +315,26 @@ func (ix *Index) Verify(ctx context.Context) (*VerifyReport, error) {
 				bad("address key %x is missing from the Bloom filter", k[1:])
 			}
 		}),
+		scan(kP2PKH, func(k, v []byte) {
+			nAlias++
+			a := getU40(v)
+			if a >= rep.Addresses {
+				bad("P2PKH alias %x maps to #%d, beyond the addresses", k[1:], a)
+				return
+			}
+			ak := ix.addrKey(a)
+			if len(ak) < 2 || chain.ScriptType(ak[0]) != chain.P2PK || !bytes.Equal(btcutil.Hash160(ak[1:]), k[1:]) {
+				bad("P2PKH alias %x maps to #%d, which is not the P2PK address of that key", k[1:], a)
+			}
+		}),
 		scan(kMulti, func(k, v []byte) { nM++ }),
 		scan(kDup, func(k, v []byte) { nDups++ }),
 	}
 	if curAddr != noID {
 		checkSummaries(curAddr, curAddr, curSum)
+	}
+	if nAlias != nPK {
+		bad("%d P2PKH aliases for %d committed P2PK addresses", nAlias, nPK)
 	}
 	checkSummaries(noID, noID, summary{})
 	errs = append(errs, sumIt.Close())

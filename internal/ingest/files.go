@@ -28,6 +28,7 @@ type node struct {
 	height  int64
 	work    *big.Int
 	indexed bool // already on the index's active chain
+	stored  bool // in the side-block store (from an earlier run, or written in this one)
 	state   uint8
 }
 
@@ -60,6 +61,15 @@ func Blocks(ctx context.Context, ch Chain, cands []Candidate, opts Options) (Sum
 	finish := finisher(ch, &sum)
 
 	tip, haveTip := ch.Tip()
+	// Blocks remembered from earlier runs join the given ones (after them: a given copy wins).
+	given := len(cands)
+	if opts.Side != nil {
+		stored, err := opts.Side.Candidates()
+		if err != nil {
+			return finish(err)
+		}
+		cands = append(cands[:len(cands):len(cands)], stored...)
+	}
 	byHash := make(map[chainhash.Hash]*node, len(cands))
 	order := make([]*node, 0, len(cands))
 	for i := range cands {
@@ -67,7 +77,7 @@ func Blocks(ctx context.Context, ch Chain, cands []Candidate, opts Options) (Sum
 		if _, dup := byHash[c.Hash]; dup {
 			continue // Core may store a block twice; the first copy is as good as any
 		}
-		n := &node{c: c}
+		n := &node{c: c, stored: i >= given}
 		byHash[c.Hash] = n
 		order = append(order, n)
 	}
@@ -175,6 +185,8 @@ func Blocks(ctx context.Context, ch Chain, cands []Candidate, opts Options) (Sum
 	orphans := 0
 	for _, n := range order {
 		switch {
+		case n.state == orphaned && n.stored:
+			// Remembered from an earlier run and still waiting for its parent.
 		case n.state == orphaned:
 			orphans++
 			if firstOrphan == nil {
@@ -197,12 +209,15 @@ func Blocks(ctx context.Context, ch Chain, cands []Candidate, opts Options) (Sum
 
 	if best == nil || (haveTip && best.work.Cmp(tip.Work) <= 0) {
 		for _, n := range order {
-			if n.state == connected && !n.indexed {
+			if n.state == connected && !n.indexed && !n.stored {
 				sum.Stale++
 			}
 		}
 		if best != nil {
 			opts.Logger.Info("no new block beats the index tip", "tip", tip.Hash, "height", tip.Height, "best_candidate", best.c.Hash)
+		}
+		if err := remember(order, nil, opts); err != nil {
+			return finish(err)
 		}
 		return finish(orphanErr())
 	}
@@ -220,13 +235,25 @@ func Blocks(ctx context.Context, ch Chain, cands []Candidate, opts Options) (Sum
 		inBranch[n] = true
 	}
 	for _, n := range order {
-		if n.state == connected && !n.indexed && !inBranch[n] {
+		if n.state == connected && !n.indexed && !inBranch[n] && !n.stored {
 			sum.Stale++
 		}
+	}
+	if err := remember(order, inBranch, opts); err != nil {
+		return finish(err)
 	}
 
 	if haveTip {
 		fork := path[0].height - 1
+		if tip.Height > fork && opts.Side != nil {
+			// A reorg: the new branch is stored before the first undo, so a run killed
+			// between the undo and the end of the branch resumes onto it (Resume).
+			for _, n := range path {
+				if err := keep(n, opts.Side); err != nil {
+					return finish(err)
+				}
+			}
+		}
 		if err := undoTo(ch, fork, &sum, opts); err != nil {
 			return finish(err)
 		}
@@ -239,7 +266,63 @@ func Blocks(ctx context.Context, ch Chain, cands []Candidate, opts Options) (Sum
 	if err := applyItems(ctx, ch, items, opts, &sum); err != nil {
 		return finish(err)
 	}
+	// Applied and flushed: stored copies of the branch are no longer needed.
+	if opts.Side != nil {
+		for _, n := range path {
+			if err := opts.Side.Remove(n.c.Hash); err != nil {
+				return finish(err)
+			}
+		}
+	}
 	return finish(orphanErr())
+}
+
+// Resume applies what the side-block store holds to ch when it beats ch's tip: the rest of
+// a reorg that a crash interrupted, or a remembered branch. Without a store it does nothing.
+func Resume(ctx context.Context, ch Chain, opts Options) (Summary, error) {
+	if opts.Side == nil {
+		return Summary{}, nil
+	}
+	return Blocks(ctx, ch, nil, opts)
+}
+
+// remember stores in opts.Side every given block that stays off the active chain (a branch
+// with less work, or one whose parent is missing), and forgets stored blocks that the active
+// chain now holds. Blocks in skip (the branch about to be applied) are left alone.
+func remember(order []*node, skip map[*node]bool, opts Options) error {
+	if opts.Side == nil {
+		return nil
+	}
+	for _, n := range order {
+		switch {
+		case skip[n]:
+		case n.indexed && n.stored:
+			if err := opts.Side.Remove(n.c.Hash); err != nil {
+				return err
+			}
+		case !n.indexed && !n.stored:
+			if err := keep(n, opts.Side); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// keep writes n's block to the store unless it is there already.
+func keep(n *node, side *SideStore) error {
+	if n.stored || side.Has(n.c.Hash) {
+		return nil
+	}
+	b, _, err := n.c.Read()
+	if err != nil {
+		return fmt.Errorf("read block %s (%s) to remember it: %w", n.c.Hash, n.c.Where, err)
+	}
+	if err := side.Put(b); err != nil {
+		return err
+	}
+	n.stored = true
+	return nil
 }
 
 // baseHeight decides the height of the first block of an empty index. A height the

@@ -88,6 +88,9 @@ type Options struct {
 	Progress Progress
 	// Logger receives structured logs; nil means slog.Default().
 	Logger *slog.Logger
+	// Side, when non-nil, remembers blocks that stay off the active chain across runs and
+	// the branch of a reorg in progress (see SideStore); Blocks reads it on every run.
+	Side *SideStore
 	// BlockHeight extracts a block's BIP34 height from its coinbase; nil disables that
 	// source of the base height (the CLI passes chain.BlockHeight).
 	BlockHeight func(*wire.MsgBlock) (int64, bool)

@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/btcsuite/btcd/chaincfg"
+	"github.com/btcsuite/btcd/chaincfg/chainhash"
+	"github.com/btcsuite/btcd/wire"
 	"github.com/chaintrace/chaintrace/internal/chain"
 	"github.com/chaintrace/chaintrace/internal/index"
 	"github.com/chaintrace/chaintrace/internal/source"
@@ -70,8 +72,12 @@ func ingestPaths(t *testing.T, dir string, net *chaincfg.Params, start *int64, p
 			t.Fatal(err)
 		}
 	}()
+	side, err := OpenSideStore(SideDirIn(dir))
+	if err != nil {
+		t.Fatal(err)
+	}
 	return Blocks(context.Background(), FromIndex(ix), FileCandidates(files),
-		Options{Params: files.Network(), StartHeight: start, BlockHeight: chain.BlockHeight, Logger: quietLogger(t)})
+		Options{Params: files.Network(), StartHeight: start, BlockHeight: chain.BlockHeight, Logger: quietLogger(t), Side: side})
 }
 
 // checkFacts reopens the index under dir and compares its stats and tip with want.
@@ -165,21 +171,130 @@ func TestRealReorgAcrossRuns(t *testing.T) {
 	}
 	checkFacts(t, dir, facts{6, 10, 10, 11, 5, "00000000195f85184e77c18914bd0febd11278d950f5e4731a38f71ed79f044e"})
 
-	// 3A alone is shorter than 3-4: no reorg; then 4A and 5A arrive.
+	// Each block of the side branch in its own run: 3A and 4A do not beat 3-4 (4A ties, and
+	// the first seen wins) and are remembered; 5A, in a third run, reorganises onto them.
 	dir = t.TempDir()
 	if _, err := ingestPaths(t, dir, nil, nil, blk(t, "blk_0_to_4.dat")); err != nil {
 		t.Fatal(err)
 	}
-	if s, err := ingestPaths(t, dir, nil, nil, blk(t, "blk_3A.dat")); err != nil || s.Applied != 0 {
-		t.Fatalf("3A alone: %+v, %v", s, err)
+	tip4 := facts{5, 9, 9, 10, 4, "000000002f264d6504013e73b9c913de9098d4d771c1bb219af475d2a01b128e"}
+	for _, f := range []string{"blk_3A.dat", "blk_4A.dat"} {
+		if s, err := ingestPaths(t, dir, nil, nil, blk(t, f)); err != nil || s.Applied != 0 || s.Stale != 1 {
+			t.Fatalf("%s alone: %+v, %v", f, s, err)
+		}
+		checkFacts(t, dir, tip4)
 	}
-	// 4A's parent 3A was never applied: in this run it is an orphan.
-	_, err = ingestPaths(t, dir, nil, nil, blk(t, "blk_4A.dat"), blk(t, "blk_5A.dat"))
+	side, err := OpenSideStore(SideDirIn(dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := side.Len(); n != 2 {
+		t.Fatalf("side-block store holds %d blocks after 3A and 4A, want 2", n)
+	}
+	s, err = ingestPaths(t, dir, nil, nil, blk(t, "blk_5A.dat"))
+	if err != nil || s.Undone != 2 || s.Applied != 3 {
+		t.Fatalf("5A: %+v, %v; want 2 undone, 3 applied", s, err)
+	}
+	checkFacts(t, dir, facts{6, 10, 10, 11, 5, "00000000195f85184e77c18914bd0febd11278d950f5e4731a38f71ed79f044e"})
+	if n := side.Len(); n != 0 {
+		t.Fatalf("side-block store holds %d blocks after the reorg, want 0", n)
+	}
+
+	// A block whose parent is in no run yet is remembered, not an error on later runs:
+	// 5A alone is an orphan; 3A then 4A connect it.
+	dir = t.TempDir()
+	if _, err := ingestPaths(t, dir, nil, nil, blk(t, "blk_0_to_4.dat")); err != nil {
+		t.Fatal(err)
+	}
+	_, err = ingestPaths(t, dir, nil, nil, blk(t, "blk_5A.dat"))
 	var oe *OrphanError
-	if !errors.As(err, &oe) || oe.Count != 2 {
-		t.Fatalf("4A 5A without 3A: got %v, want an OrphanError over 2 blocks", err)
+	if !errors.As(err, &oe) || oe.Count != 1 {
+		t.Fatalf("5A alone: got %v, want an OrphanError over 1 block", err)
 	}
-	checkFacts(t, dir, facts{5, 9, 9, 10, 4, "000000002f264d6504013e73b9c913de9098d4d771c1bb219af475d2a01b128e"})
+	if s, err := ingestPaths(t, dir, nil, nil, blk(t, "blk_3A.dat")); err != nil || s.Applied != 0 {
+		t.Fatalf("3A after 5A: %+v, %v", s, err)
+	}
+	if s, err := ingestPaths(t, dir, nil, nil, blk(t, "blk_4A.dat")); err != nil || s.Applied != 3 || s.Undone != 2 {
+		t.Fatalf("4A after 5A and 3A: %+v, %v; want the reorg onto 5A", s, err)
+	}
+	checkFacts(t, dir, facts{6, 10, 10, 11, 5, "00000000195f85184e77c18914bd0febd11278d950f5e4731a38f71ed79f044e"})
+}
+
+// failAfter is a Chain whose Apply fails (as a kill would stop it) after n blocks.
+type failAfter struct {
+	Chain
+	n int
+}
+
+var errKilled = errors.New("killed")
+
+func (c *failAfter) Apply(b *wire.MsgBlock, txids []chainhash.Hash, h int64) error {
+	if c.n == 0 {
+		return errKilled
+	}
+	c.n--
+	return c.Chain.Apply(b, txids, h)
+}
+
+// Flush fails once killed: nothing applied after the last flush survives.
+func (c *failAfter) Flush() error {
+	if c.n == 0 {
+		return errKilled
+	}
+	return c.Chain.Flush()
+}
+
+func TestRealReorgCrashResumes(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := ingestPaths(t, dir, nil, nil, blk(t, "blk_0_to_4.dat")); err != nil {
+		t.Fatal(err)
+	}
+	files, err := source.ScanFiles([]string{blk(t, "blk_3A.dat"), blk(t, "blk_4A.dat"), blk(t, "blk_5A.dat")}, source.FileOptions{Logger: quietLogger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer files.Close()
+	side, err := OpenSideStore(SideDirIn(dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := Options{Params: files.Network(), BlockHeight: chain.BlockHeight, Logger: quietLogger(t), Side: side}
+	// The reorg dies after undoing 4 and 3 and applying 3A (never flushed): Close drops it.
+	ix, err := index.Open(dir, index.Options{CacheBytes: 32 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = Blocks(context.Background(), &failAfter{FromIndex(ix), 1}, FileCandidates(files), opts)
+	if !errors.Is(err, errKilled) {
+		t.Fatalf("got %v, want the simulated kill", err)
+	}
+	if err := ix.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if ix, err = index.Open(dir, index.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	tip, _ := ix.Tip()
+	ix.Close()
+	if tip.Height != 2 {
+		t.Fatalf("after the kill the tip is at height %d, want the fork point 2", tip.Height)
+	}
+	// The next run, given no blocks at all, finishes the reorg from the store.
+	ix, err = index.Open(dir, index.Options{CacheBytes: 32 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := Resume(context.Background(), FromIndex(ix), opts)
+	if cerr := ix.Close(); cerr != nil {
+		t.Fatal(cerr)
+	}
+	if err != nil || s.Applied != 3 {
+		t.Fatalf("resume: %+v, %v", s, err)
+	}
+	checkFacts(t, dir, facts{6, 10, 10, 11, 5, "00000000195f85184e77c18914bd0febd11278d950f5e4731a38f71ed79f044e"})
+	if n := side.Len(); n != 0 {
+		t.Fatalf("side-block store holds %d blocks after the resumed reorg, want 0", n)
+	}
 }
 
 func TestRealOrphanAndTruncated(t *testing.T) {
