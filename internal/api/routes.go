@@ -46,6 +46,13 @@ var routeTable = map[string]Route{
 	"PATCH /v1/kyt/alerts/{alertId}":                  {Scope: auth.ScopeKYT},
 	"GET /v1/kyt/rules":                               {Scope: auth.ScopeKYT},
 	"PUT /v1/kyt/rules":                               {Scope: auth.ScopeAdmin},
+
+	"GET /v1/cases":                  {Scope: auth.ScopeRead},
+	"POST /v1/cases":                 {Scope: auth.ScopeKYT},
+	"GET /v1/cases/{id}":             {Scope: auth.ScopeRead},
+	"PUT /v1/cases/{id}":             {Scope: auth.ScopeKYT},
+	"GET /v1/cases/{id}/report.html": {Scope: auth.ScopeRead},
+	"GET /v1/cases/{id}/export":      {Scope: auth.ScopeRead},
 }
 
 // routeOf returns the Route of a registered pattern; an unknown pattern needs admin.
