@@ -15,7 +15,13 @@ type Route struct {
 	Scope   auth.Scope
 	Long    bool
 	Screens string // "address" or "name": one screen per 200 answer
+	// MaxBody, when above the server's limit, is this route's body limit
+	// (a saved case holds a whole graph).
+	MaxBody int64
 }
+
+// caseBodyLimit is the body limit of a saved case (a graph of thousands of nodes).
+const caseBodyLimit = 32 << 20
 
 // routeTable maps every route pattern to its Route. A subsystem adding a route
 // adds its line here (and its path to openapi.json): a pattern missing from the

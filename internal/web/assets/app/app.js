@@ -225,7 +225,9 @@ async function graphPage() {
     <div class="legend">${LEGEND.map(c => `<span><i style="background:var(--${c})"></i>${c}</span>`).join('')}</div>
     <p class="muted" id="g-count"></p>
     <form id="g-add" class="row"><label class="sr" for="g-addq">Add a tx or address</label><input id="g-addq" placeholder="txid or address to add" size="30"><button>Add</button></form>
-    <h3>Selected</h3><div id="g-sel"><p class="empty">Click a node (or Tab into the graph and use the list below).</p></div>
+    <label for="g-jump" class="muted">Go to a labelled node</label>
+    <select id="g-jump"><option value="">— choose —</option></select>
+    <h3>Selected</h3><div id="g-sel"><p class="empty">Click a node, or choose one in the list above.</p></div>
     <h3>Trace</h3>
     <form id="g-trace">
       <label>From <input name="from" value="${esc(from)}" size="34" placeholder="txid:vout, txid or address" required></label>
@@ -250,7 +252,12 @@ async function graphPage() {
   const cy = G.graph();
   cy.mount(document.getElementById('cy'));
   cy.resize();
-  const count = () => { document.getElementById('g-count').textContent = `${cy.nodes().length} nodes, ${cy.edges().length} edges`; };
+  const count = () => {
+    document.getElementById('g-count').textContent = `${cy.nodes().length} nodes, ${cy.edges().length} edges`;
+    const opts = cy.nodes().filter(n => n.data('entity') || n.data('note') || n.data('kind') === 'peel').map(n => [n.id(), `${n.data('category') || n.data('kind')}: ${n.data('entity') || n.data('display')}${n.data('note') ? ' ✎ ' + n.data('note') : ''}`]);
+    opts.sort((a, b) => a[1].localeCompare(b[1]));
+    document.getElementById('g-jump').innerHTML = `<option value="">— ${opts.length} labelled or annotated nodes —</option>` + opts.map(([id, t]) => `<option value="${esc(id)}">${esc(t.slice(0, 80))}</option>`).join('');
+  };
   count();
   if (G.state.trace) showEndpoints(G.state.trace);
   const focus = params.get('focus');
@@ -258,7 +265,14 @@ async function graphPage() {
   if (focus && cy.getElementById(focus).nonempty()) { cy.$(':selected').unselect(); cy.getElementById(focus).select(); select(cy.getElementById(focus)); }
   cy.removeListener('tap'); cy.removeListener('add remove');
   cy.on('tap', 'node', e => select(e.target));
-  cy.on('add remove', () => count());
+  let pending = 0; // one recount per burst of additions (a trace adds thousands)
+  cy.on('add remove', () => { if (!pending) pending = setTimeout(() => { pending = 0; if (document.getElementById('g-count')) count(); }, 50); });
+  document.getElementById('g-jump').onchange = e => {
+    const n = cy.getElementById(e.target.value);
+    if (n.empty()) return;
+    cy.$(':selected').unselect(); n.select(); select(n);
+    cy.animate({ center: { eles: n }, zoom: Math.max(cy.zoom(), 1) }, { duration: 200 });
+  };
   document.getElementById('g-layout').onclick = () => G.layout();
   document.getElementById('g-fit').onclick = () => cy.fit(undefined, 30);
   document.getElementById('g-showall').onclick = () => G.showAll();
@@ -511,3 +525,12 @@ document.addEventListener('keydown', e => {
 });
 
 route();
+
+// Hooks for scripted use (the browser tests) and the console.
+window.__ct_graph = G.graph;
+window.__ct_select = id => {
+  const n = G.graph().getElementById(id);
+  if (n.empty()) return false;
+  G.graph().$(':selected').unselect(); n.select(); select(n);
+  return true;
+};

@@ -238,9 +238,19 @@ export function peelFrom(txid) {
 // The graph as a case's graph JSON (positions, notes, pins, hidden).
 export function toCaseGraph() {
   const g = graph();
+  const r = v => Math.round(v * 10) / 10;
+  const opt = (o, k, v) => { if (v) o[k] = v; return o; };
   return {
-    nodes: g.nodes().map(n => ({ id: n.id(), kind: n.data('kind') || 'address', label: n.data('ref') || '', category: n.data('category') || n.data('cls') || '', entity: n.data('entity') || '', note: n.data('note') || '', x: n.position('x'), y: n.position('y'), pinned: n.hasClass('pinned'), hidden: n.hasClass('hidden') })),
-    edges: g.edges().map(e => ({ id: e.id(), source: e.data('source'), target: e.data('target'), amount: e.data('amount') || 0, taint: e.data('taint') || 0 })),
+    nodes: g.nodes().map(n => {
+      const o = { id: n.id(), kind: n.data('kind') || 'address', x: r(n.position('x')), y: r(n.position('y')) };
+      const ref = n.data('ref');
+      if (ref && ref !== n.id() && 'addr:' + ref !== n.id()) o.label = ref;
+      opt(o, 'category', n.data('category') || (n.data('cls') !== 'unknown' ? n.data('cls') : ''));
+      opt(o, 'entity', n.data('entity')); opt(o, 'note', n.data('note'));
+      opt(o, 'pinned', n.hasClass('pinned')); opt(o, 'hidden', n.hasClass('hidden'));
+      return o;
+    }),
+    edges: g.edges().map(e => opt({ source: e.data('source'), target: e.data('target'), amount: e.data('amount') || 0 }, 'taint', e.data('taint') || 0)),
   };
 }
 
