@@ -177,19 +177,23 @@ export function layout() {
       if (indeg.get(tid) === 0) queue.push(tid);
     });
   }
-  const rows = new Map();
+  const rows = new Map(), place = new Map();
   nodes.forEach(n => {
     if (n.hasClass('pinned')) return;
     const d = depth.has(n.id()) ? depth.get(n.id()) : 0;
     const r = rows.get(d) || 0; rows.set(d, r + 1);
-    n.position({ x: d * 110, y: r * 34 - 0 });
+    place.set(n.id(), [d, r]);
   });
-  // centre each column vertically
-  const tallest = Math.max(1, ...rows.values());
+  // Spread the columns so the drawing has the container's shape (a deep
+  // trace would otherwise be a thin line), rows 30 px apart, centred.
+  const cols = Math.max(1, rows.size), tallest = Math.max(1, ...rows.values());
+  const box = g.container() ? g.container().getBoundingClientRect() : { width: 1300, height: 800 };
+  const aspect = Math.max(0.8, (box.width || 1300) / (box.height || 800));
+  const dx = Math.max(60, (tallest * 30 * aspect) / cols);
   nodes.forEach(n => {
-    if (n.hasClass('pinned')) return;
-    const d = Math.round(n.position('x') / 110);
-    n.position('y', n.position('y') + (tallest - rows.get(d)) * 17);
+    const p = place.get(n.id());
+    if (!p) return;
+    n.position({ x: p[0] * dx, y: (p[1] - (rows.get(p[0]) - 1) / 2) * 30 });
   });
   g.fit(undefined, 30);
 }
