@@ -49,7 +49,7 @@ type svgEdge struct {
 }
 
 // SVG renders the visible graph at its saved positions, scaled into w×h.
-func (g Graph) svg(w, h float64) (nodes []svgNode, edges []svgEdge) {
+func (g Graph) svg(w, h float64) (nodes []svgNode, edges []svgEdge, height float64) {
 	minX, minY, maxX, maxY := math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)
 	pos := map[string]Node{}
 	for _, n := range g.Nodes {
@@ -61,9 +61,12 @@ func (g Graph) svg(w, h float64) (nodes []svgNode, edges []svgEdge) {
 		minY, maxY = math.Min(minY, n.Y), math.Max(maxY, n.Y)
 	}
 	if len(pos) == 0 {
-		return nil, nil
+		return nil, nil, 100
 	}
 	const pad = 30.0
+	if h <= 0 { // height from the drawing's shape, within reason
+		h = math.Min(900, math.Max(320, 2*pad+(w-2*pad)*(maxY-minY)/math.Max(maxX-minX, 1)))
+	}
 	sx := (w - 2*pad) / math.Max(maxX-minX, 1)
 	sy := (h - 2*pad) / math.Max(maxY-minY, 1)
 	s := math.Min(sx, sy)
@@ -107,9 +110,14 @@ func (g Graph) svg(w, h float64) (nodes []svgNode, edges []svgEdge) {
 		if len(short) > 14 {
 			short = short[:6] + "…" + short[len(short)-6:]
 		}
+		if len(pos) > 120 && n.Entity == "" && n.Note == "" {
+			short = "" // a big graph: only named and annotated nodes are labelled
+		} else if n.Entity != "" {
+			short = n.Entity
+		}
 		nodes = append(nodes, svgNode{n, x, y, Colour(n.Category), short})
 	}
-	return nodes, edges
+	return nodes, edges, h
 }
 
 var reportTmpl = template.Must(template.New("report").Funcs(template.FuncMap{
@@ -133,8 +141,8 @@ Sanctions lists in force: {{range $i, $l := .C.MadeAt.Lists}}{{if $i}}, {{end}}{
 <h2>Flow graph</h2>
 <svg xmlns="http://www.w3.org/2000/svg" width="{{.W}}" height="{{.H}}" viewBox="0 0 {{.W}} {{.H}}" role="img" aria-label="flow graph">
 {{range .Edges}}<line x1="{{.X1}}" y1="{{.Y1}}" x2="{{.X2}}" y2="{{.Y2}}" stroke="{{.Colour}}" stroke-width="{{.Width}}" stroke-opacity="0.8"><title>{{.Title}}</title></line>
-{{end}}{{range .Nodes}}<g><circle cx="{{.SX}}" cy="{{.SY}}" r="{{if eq .Kind "tx"}}6{{else}}9{{end}}" fill="{{.Fill}}" stroke="#33404d" stroke-width="1"><title>{{.ID}}{{with .Category}} ({{.}}){{end}}{{with .Note}}: {{.}}{{end}}</title></circle>
-<text x="{{.SX}}" y="{{.SY}}" dy="20" font-size="9" text-anchor="middle" fill="#33404d">{{.Short}}</text></g>
+{{end}}{{range .Nodes}}<g><circle cx="{{.SX}}" cy="{{.SY}}" r="{{if eq .Kind "tx"}}{{$.R}}{{else}}{{$.R2}}{{end}}" fill="{{.Fill}}" stroke="#33404d" stroke-width="1"><title>{{.ID}}{{with .Category}} ({{.}}){{end}}{{with .Note}}: {{.}}{{end}}</title></circle>
+{{if .Short}}<text x="{{.SX}}" y="{{.SY}}" dy="18" font-size="9" text-anchor="middle" fill="#33404d">{{.Short}}</text>{{end}}</g>
 {{end}}</svg>
 {{with .C.Trace}}<h2>Trace endpoints</h2>
 <p class="meta">From <code>{{.From}}</code>, model {{.Model}}{{if .Hops}}, {{.Hops}} hops{{end}}{{range .Options}}, {{.}}{{end}}.</p>
@@ -153,14 +161,19 @@ Sanctions lists in force: {{range $i, $l := .C.MadeAt.Lists}}{{if $i}}, {{end}}{
 // external resources): the graph as SVG, the endpoints, the notes, and the
 // chain tip and list versions the case was made at.
 func WriteReport(w io.Writer, c *Case) error {
-	const W, H = 1000.0, 640.0
-	nodes, edges := c.Graph.svg(W, H)
+	const W = 1000.0
+	nodes, edges, H := c.Graph.svg(W, 0)
+	r := 6.0
+	if len(nodes) > 120 {
+		r = 3
+	}
 	return reportTmpl.Execute(w, struct {
 		C     *Case
 		W, H  float64
 		Nodes []svgNode
 		Edges []svgEdge
-	}{c, W, H, nodes, edges})
+		R, R2 float64
+	}{c, W, H, nodes, edges, r, r * 1.5})
 }
 
 // WriteCSV writes the graph's edges, one a row, with the nodes' categories.
