@@ -77,6 +77,21 @@ try {
   await page.waitForURL(/\/tx\//, T);
   check((await page.textContent('h1')).includes(THEFT), 'search for a txid opens the transaction');
   await shot('tx');
+  // a CoinJoin's page shows its kind with the classifier's evidence
+  const cjList = await api('/v1/btc/txs?kind=wasabi2&limit=1');
+  if (cjList.txs.length) {
+    const cj = await api(`/v1/btc/txs/${cjList.txs[0].txid}`);
+    await page.goto(BASE + `/tx/${cj.txid}`);
+    await page.waitForSelector('#kinds', T);
+    const kt = await page.textContent('#kinds');
+    check(kt.includes('wasabi2') && kt.includes(cj.kinds[0].evidence), 'a CoinJoin tx page shows its kind with the evidence');
+    await shot('coinjoin-tx');
+  } else check(false, 'no wasabi2 tx in the demo chain');
+  // the address's cluster page
+  const a0 = await api(`/v1/btc/addresses/${addr}?limit=1`);
+  await page.goto(BASE + `/cluster/${a0.cluster_id}`);
+  await page.waitForSelector('#explain', T);
+  check((await page.textContent('h1')).includes(String(a0.cluster_id)), `cluster ${a0.cluster_id} page`);
   await page.fill('#q', String(tx.block_height));
   await page.press('#q', 'Enter');
   await page.waitForSelector('section.group h2', T);

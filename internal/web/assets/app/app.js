@@ -131,7 +131,12 @@ function nameMatch(m) {
   ${(m.programs || []).length ? `<div class="muted">Programs: ${esc(m.programs.join(', '))}</div>` : ''}${addrs ? `<div>Addresses: ${addrs}</div>` : ''}`;
 }
 
-function kinds(ks) { return ks && ks.length ? ' ' + ks.map(k => `<span class="chip ${COINJOIN.includes(k) ? 'coinjoin' : ''}">${esc(k)}</span>`).join('') : ''; }
+// Kinds are classify results {kind, confidence, rule, evidence} (or bare names).
+function kindName(k) { return typeof k === 'string' ? k : k.kind; }
+function kinds(ks) { return ks && ks.length ? ' ' + ks.map(k => `<span class="chip ${COINJOIN.includes(kindName(k)) ? 'coinjoin' : ''}">${esc(kindName(k))}</span>`).join('') : ''; }
+function kindsTable(ks) {
+  return `<table id="kinds"><thead><tr><th>Kind</th><th class="n">Confidence</th><th>Rule</th><th>Evidence</th></tr></thead><tbody>${ks.map(k => `<tr><td>${kinds([k])}</td><td class="n">${k.confidence ?? ''}</td><td>${esc(k.rule || '')}</td><td>${esc(k.evidence || '')}</td></tr>`).join('')}</tbody></table>`;
+}
 const COINJOIN = ['wasabi1', 'wasabi2', 'whirlpool', 'joinmarket', 'coinjoin'];
 function labelChips(ls) { return (ls || []).map(l => ` <span class="chip ${colourClass(l.category)}">${esc(l.category)}: ${esc(l.label)}</span>`).join(''); }
 
@@ -164,15 +169,11 @@ async function addressPage(a) {
 async function txPage(txid) {
   loading('the transaction');
   const t = await api(`/v1/btc/txs/${txid}`);
-  let cls = null;
-  try { cls = await api(`/v1/classify`, { method: 'POST', body: { txids: [txid] } }); } catch (_) { /* optional */ }
-  const ev = cls && (cls.results || cls.txs || [])[0];
   const io = (rows, inputs) => `<table><thead><tr><th>#</th><th>Address</th><th class="n">BTC</th><th>${inputs ? 'From' : 'Spent by'}</th></tr></thead><tbody>${rows.map((r, i) => `<tr><td>${inputs ? i : r.n}</td><td>${r.address ? `<a href="/address/${esc(r.address)}"><code>${esc(r.address)}</code></a>` : '<span class="muted">(no address)</span>'}</td><td class="n">${btc(r.value)}</td><td>${inputs ? (r.prev_txid ? `<a href="/tx/${r.prev_txid}">${short(r.prev_txid)}:${r.prev_vout}</a>` : 'coinbase') : (r.spent_by ? `<a href="/tx/${r.spent_by.txid}">${short(r.spent_by.txid)}</a>` : '<span class="muted">unspent</span>')}</td></tr>`).join('')}</tbody></table>`;
   page(`<h1>Transaction <code>${esc(t.txid)}</code></h1>
   <div class="row"><button id="tograph">Open in graph</button><button class="sec" id="trace">Trace from here</button></div>
   <div class="grid2">${kv('Block', t.block_height)}${kv('Fee (BTC)', btc(t.fee))}${kv('vsize', t.vsize)}${kv('Inputs', t.inputs.length)}${kv('Outputs', t.outputs.length)}</div>
-  <h2>Kinds</h2>${t.kinds && t.kinds.length ? kinds(t.kinds) : '<p class="empty">No kind (an ordinary payment).</p>'}
-  ${ev ? `<pre class="mono">${esc(JSON.stringify(ev, null, 1))}</pre>` : ''}
+  <h2>Kinds</h2>${t.kinds && t.kinds.length ? kindsTable(t.kinds) : '<p class="empty">No kind found by the classifier (an ordinary payment).</p>'}
   <h2>Inputs</h2>${io(t.inputs, true)}<h2>Outputs</h2>${io(t.outputs, false)}`);
   document.getElementById('tograph').onclick = async () => { await G.expandTx(txid); go('/graph?focus=' + txid); };
   document.getElementById('trace').onclick = async () => { await G.expandTx(txid); go('/graph?from=' + txid + ':0'); };

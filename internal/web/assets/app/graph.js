@@ -75,8 +75,9 @@ function addrId(a) { return 'addr:' + a; }
 // Expand a tx: its input and output addresses and the txs spending its outputs.
 export async function expandTx(txid) {
   const tx = await api(`/v1/btc/txs/${encodeURIComponent(txid)}`);
-  const cj = (tx.kinds || []).find(k => COINJOIN_KINDS.includes(k));
-  addNode(txid, { kind: 'tx', ref: txid, cls: cj ? 'coinjoin' : 'unknown', category: cj ? 'coinjoin' : '', kinds: (tx.kinds || []).join(',') });
+  const ks = (tx.kinds || []).map(k => typeof k === 'string' ? k : k.kind);
+  const cj = ks.find(k => COINJOIN_KINDS.includes(k));
+  addNode(txid, { kind: 'tx', ref: txid, cls: cj ? 'coinjoin' : 'unknown', category: cj ? 'coinjoin' : '', entity: cj || '', kinds: ks.join(',') });
   const fresh = [];
   for (const i of tx.inputs || []) {
     if (!i.address) continue;
