@@ -190,11 +190,12 @@ export function layout() {
   const cols = Math.max(1, rows.size), tallest = Math.max(1, ...rows.values());
   const box = g.container() ? g.container().getBoundingClientRect() : { width: 1300, height: 800 };
   const aspect = Math.max(0.8, (box.width || 1300) / (box.height || 800));
-  const dx = Math.max(60, (tallest * 30 * aspect) / cols);
+  const dx = Math.max(24, (tallest * 30 * aspect) / cols);
+  const dy = Math.max(30, (cols * dx) / (aspect * tallest)); // a deep, narrow graph gets taller rows
   nodes.forEach(n => {
     const p = place.get(n.id());
     if (!p) return;
-    n.position({ x: p[0] * dx, y: (p[1] - (rows.get(p[0]) - 1) / 2) * 30 });
+    n.position({ x: p[0] * dx, y: (p[1] - (rows.get(p[0]) - 1) / 2) * dy });
   });
   g.fit(undefined, 30);
 }
