@@ -134,6 +134,26 @@ try {
     check(r && r.sat === sat && r.shown === btc(sat), `endpoints table: ${entity} ${btc(sat)} BTC (shown ${r ? r.shown : 'missing'})`);
   }
 
+  // usable at 2,000 nodes: grow the graph to 2,000 and time the layout and a redraw
+  const big = await page.evaluate(() => {
+    const g = window.__ct_graph();
+    const ids = g.nodes().map(n => n.id());
+    const add = [];
+    for (let i = g.nodes().length; i < 2000; i++) {
+      add.push({ group: 'nodes', data: { id: 'synthetic' + i, kind: 'address', cls: 'unknown', display: '' } });
+      add.push({ group: 'edges', data: { id: 'synthetic-e' + i, source: ids[i % ids.length], target: 'synthetic' + i, amount: 1e6, taint: 0, w: 1 } });
+    }
+    g.add(add);
+    const t0 = performance.now();
+    window.__ct_layout();
+    const t1 = performance.now();
+    const n = g.nodes().length;
+    g.remove('[id ^= "synthetic"]');
+    window.__ct_layout();
+    return { n, ms: Math.round(t1 - t0) };
+  });
+  check(big.n >= 2000 && big.ms < 3000, `layout of ${big.n} nodes in ${big.ms} ms`);
+
   // collapse peel chains, pin, annotate
   const n0 = await page.evaluate(() => window.__ct_graph().nodes().length);
   await page.click('#g-peels');

@@ -535,3 +535,4 @@ window.__ct_select = id => {
   G.graph().$(':selected').unselect(); n.select(); select(n);
   return true;
 };
+window.__ct_layout = G.layout;
