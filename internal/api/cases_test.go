@@ -178,4 +178,21 @@ func TestCasesUnavailableAndUI(t *testing.T) {
 	if st := call(t, nil, ui, "GET", "", "/v1/stats", "", &e); st != 503 {
 		t.Errorf("API route with UI: %d", st)
 	}
+	// A server requiring keys still serves the page (it holds no data); the
+	// API calls the page makes need the key the user enters.
+	cfg.RequireKey = true
+	locked := httptest.NewServer(New(cfg))
+	defer locked.Close()
+	resp, err = http.Get(locked.URL + "/cases/1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || string(b) != "ui page" {
+		t.Errorf("UI with keys required: %d %s", resp.StatusCode, b)
+	}
+	if st := call(t, nil, locked, "GET", "", "/v1/cases", "", &e); st != 401 {
+		t.Errorf("cases without a key: %d %v", st, e)
+	}
 }
