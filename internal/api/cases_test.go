@@ -92,8 +92,25 @@ func checkCasesRoutes(t *testing.T, v *validator, srv *httptest.Server) {
 	if st := call(t, v, srv, "PUT", "/v1/cases/{id}", "/v1/cases/999999", caseBody, &e); st != 404 {
 		t.Errorf("update missing case: %d %v", st, e)
 	}
+	// a graph bigger than the server's 1 MiB body limit is accepted
+	var big strings.Builder
+	big.WriteString(`{"title":"big","graph":{"edges":[],"nodes":[`)
+	for i := 0; i < 12000; i++ {
+		if i > 0 {
+			big.WriteByte(',')
+		}
+		big.WriteString(`{"id":"addr:bcrt1q` + strconv.Itoa(100000+i) + strings.Repeat("x", 50) + `","kind":"address","x":1,"y":2}`)
+	}
+	big.WriteString(`]}}`)
+	var bc cases.Case
+	if big.Len() <= DefaultMaxBody {
+		t.Fatalf("the big case is only %d bytes", big.Len())
+	}
+	if st := call(t, nil, srv, "POST", "", "/v1/cases", big.String(), &bc); st != 201 || len(bc.Graph.Nodes) != 12000 {
+		t.Fatalf("big case (%d bytes): %d", big.Len(), st)
+	}
 	call(t, nil, srv, "GET", "", "/v1/cases", "", &list)
-	if len(list.Cases) != 1 {
+	if len(list.Cases) != 2 {
 		t.Errorf("bad input stored a case: %+v", list)
 	}
 	// report: self-contained HTML with the SVG, the endpoints, escaped title

@@ -54,9 +54,9 @@ var routeTable = map[string]Route{
 	"PUT /v1/kyt/rules":                               {Scope: auth.ScopeAdmin},
 
 	"GET /v1/cases":                  {Scope: auth.ScopeRead},
-	"POST /v1/cases":                 {Scope: auth.ScopeKYT},
+	"POST /v1/cases":                 {Scope: auth.ScopeKYT, MaxBody: caseBodyLimit},
 	"GET /v1/cases/{id}":             {Scope: auth.ScopeRead},
-	"PUT /v1/cases/{id}":             {Scope: auth.ScopeKYT},
+	"PUT /v1/cases/{id}":             {Scope: auth.ScopeKYT, MaxBody: caseBodyLimit},
 	"GET /v1/cases/{id}/report.html": {Scope: auth.ScopeRead},
 	"GET /v1/cases/{id}/export":      {Scope: auth.ScopeRead},
 }
