@@ -266,6 +266,10 @@ async function graphPage() {
   if (focus && cy.getElementById(focus).nonempty()) { cy.$(':selected').unselect(); cy.getElementById(focus).select(); select(cy.getElementById(focus)); }
   cy.removeListener('tap'); cy.removeListener('add remove');
   cy.on('tap', 'node', e => select(e.target));
+  cy.on('tap', 'edge', e => {
+    const d = e.target.data();
+    message(`${short(d.source.replace(/^addr:/, ''), 6)} → ${short(d.target.replace(/^addr:/, ''), 6)}: ${btc(d.amount)} BTC${d.taint ? `, of which traced ${btc(d.taint)} BTC` : ''}`, true);
+  });
   let pending = 0; // one recount per burst of additions (a trace adds thousands)
   cy.on('add remove', () => { if (!pending) pending = setTimeout(() => { pending = 0; if (document.getElementById('g-count')) count(); }, 50); });
   document.getElementById('g-jump').onchange = e => {
