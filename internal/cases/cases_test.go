@@ -35,7 +35,7 @@ func TestReportEscapes(t *testing.T) {
 	c := &Case{ID: 7, Title: `<script>alert(1)</script>`, Notes: `"><img src=x onerror=alert(2)>`,
 		Graph: Graph{Nodes: []Node{{ID: "t", Kind: "tx", X: 0, Y: 0}, {ID: "addr:x", Kind: "address", Entity: `<b>Kestrel</b>`, Category: "exchange", Note: `</title><script>`, X: 100, Y: 50}},
 			Edges: []Edge{{Source: "t", Target: "addr:x", Amount: 1e8, Taint: 5e7}}},
-		Trace: &Trace{From: "t:0", Model: "haircut", Endpoints: []Endpoint{{Entity: "<i>E</i>", Category: "exchange", Amount: 5e7, Share: 0.5}}},
+		Trace:  &Trace{From: "t:0", Model: "haircut", Endpoints: []Endpoint{{Entity: "<i>E</i>", Category: "exchange", Amount: 5e7, Share: 0.5}}},
 		MadeAt: MadeAt{TipHeight: 1584, Lists: []ListVersion{{Label: "ofac-sdn@2"}}}}
 	var b strings.Builder
 	if err := WriteReport(&b, c); err != nil {
