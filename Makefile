@@ -48,3 +48,12 @@ fuzz:
 	    go test $$dir -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME); \
 	  done; \
 	done
+
+# Rebuild the web UI's vendored library from web/package-lock.json (needs
+# Node.js and npm; the committed copy under internal/web/assets/vendor is what
+# the binary embeds, so users never need this).
+.PHONY: ui
+ui:
+	cd web && npm ci --no-audit --no-fund
+	cp web/node_modules/cytoscape/dist/cytoscape.esm.min.mjs internal/web/assets/vendor/cytoscape.esm.min.mjs
+	cp web/node_modules/cytoscape/LICENSE internal/web/assets/vendor/cytoscape.LICENSE

@@ -59,6 +59,13 @@ short is rebuilt.`,
 				return err
 			}
 			if serve {
+				id, err := demoCase(cmd.Context(), cmd.OutOrStdout(), dir)
+				if err != nil {
+					return err
+				}
+				if id != 0 {
+					uiHome = fmt.Sprintf("/cases/%d", id)
+				}
 				flagData = dir
 				return runServe(cmd.Context(), listen)
 			}

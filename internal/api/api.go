@@ -24,6 +24,8 @@ type Config struct {
 	traceConfig
 	opsConfig
 	labelsConfig
+	casesConfig
+	uiConfig
 }
 
 // Server is the HTTP handler for the whole API.
@@ -57,6 +59,7 @@ func New(cfg Config) *Server {
 	s.registerTrace()
 	s.registerClassify()
 	s.registerLabels()
+	s.registerCases()
 	return s
 }
 
@@ -73,10 +76,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if pattern == "" {
 		rec := &statusRecorder{header: http.Header{}, status: http.StatusNotFound}
 		h.ServeHTTP(rec, r)
-		if allow := rec.header.Get("Allow"); allow != "" {
-			sw.Header().Set("Allow", allow)
+		if s.servesUI(r, rec.status) {
+			route = "ui"
+			s.cfg.UI.ServeHTTP(sw, r)
+		} else {
+			if allow := rec.header.Get("Allow"); allow != "" {
+				sw.Header().Set("Allow", allow)
+			}
+			writeError(sw, rec.status, fmt.Sprintf("%s %s: %s", r.Method, clip(r.URL.Path), strings.ToLower(http.StatusText(rec.status))))
 		}
-		writeError(sw, rec.status, fmt.Sprintf("%s %s: %s", r.Method, clip(r.URL.Path), strings.ToLower(http.StatusText(rec.status))))
 	} else {
 		route = pattern
 		rt := routeOf(pattern)

@@ -16,6 +16,7 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/chaintrace/chaintrace/internal/auth"
+	"github.com/chaintrace/chaintrace/internal/store"
 )
 
 // openAPIDoc is the parsed document.
@@ -297,6 +298,12 @@ func TestOpenAPIAnswersValidate(t *testing.T) {
 		seen[tc.method+" "+tc.path] = true
 	}
 	checkKYTRoutes(t, v) // the KYT routes' answers (kyt_test.go)
+	cdb, err := store.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cdb.Close()
+	checkCasesRoutes(t, v, casesServer(t, cdb)) // cases_test.go
 	for path, ops := range v.doc.Paths {
 		for method := range ops {
 			if !seen[method+" "+path] && !v.checked[method+" "+path] {

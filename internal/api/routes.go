@@ -15,7 +15,13 @@ type Route struct {
 	Scope   auth.Scope
 	Long    bool
 	Screens string // "address" or "name": one screen per 200 answer
+	// MaxBody, when above the server's limit, is this route's body limit
+	// (a saved case holds a whole graph).
+	MaxBody int64
 }
+
+// caseBodyLimit is the body limit of a saved case (a graph of thousands of nodes).
+const caseBodyLimit = 32 << 20
 
 // routeTable maps every route pattern to its Route. A subsystem adding a route
 // adds its line here (and its path to openapi.json): a pattern missing from the
@@ -46,6 +52,13 @@ var routeTable = map[string]Route{
 	"PATCH /v1/kyt/alerts/{alertId}":                  {Scope: auth.ScopeKYT},
 	"GET /v1/kyt/rules":                               {Scope: auth.ScopeKYT},
 	"PUT /v1/kyt/rules":                               {Scope: auth.ScopeAdmin},
+
+	"GET /v1/cases":                  {Scope: auth.ScopeRead},
+	"POST /v1/cases":                 {Scope: auth.ScopeKYT, MaxBody: caseBodyLimit},
+	"GET /v1/cases/{id}":             {Scope: auth.ScopeRead},
+	"PUT /v1/cases/{id}":             {Scope: auth.ScopeKYT, MaxBody: caseBodyLimit},
+	"GET /v1/cases/{id}/report.html": {Scope: auth.ScopeRead},
+	"GET /v1/cases/{id}/export":      {Scope: auth.ScopeRead},
 }
 
 // routeOf returns the Route of a registered pattern; an unknown pattern needs admin.

@@ -1,0 +1,151 @@
+package web
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chaintrace/chaintrace/internal/sim"
+	"github.com/chaintrace/chaintrace/internal/testutil"
+)
+
+// browserTools finds node, chromium and web/node_modules/playwright-core; when
+// one is missing the test skips with a message, unless
+// CHAINTRACE_REQUIRE_BROWSER=1 (set by .ci/run), in which case it fails.
+func browserTools(t *testing.T) (node, chromium, webDir string) {
+	t.Helper()
+	miss := func(what string) {
+		if os.Getenv("CHAINTRACE_REQUIRE_BROWSER") == "1" {
+			t.Fatalf("%s (CHAINTRACE_REQUIRE_BROWSER=1)", what)
+		}
+		t.Skipf("%s: skipping the browser tests (apt-get install chromium; cd web && npm ci)", what)
+	}
+	node, err := exec.LookPath("node")
+	if err != nil {
+		miss("node not found")
+	}
+	chromium = os.Getenv("CHROMIUM")
+	if chromium == "" {
+		chromium = "/usr/bin/chromium"
+	}
+	if _, err := os.Stat(chromium); err != nil {
+		miss("chromium not found at " + chromium)
+	}
+	webDir = filepath.Join(testutil.RepoRoot(), "web")
+	if _, err := os.Stat(filepath.Join(webDir, "node_modules", "playwright-core")); err != nil {
+		miss("web/node_modules/playwright-core not installed")
+	}
+	return node, chromium, webDir
+}
+
+// TestBrowser builds chaintrace, starts `demo --serve` on a free loopback
+// port, imports the real OFAC list into it, and runs web/e2e/run.mjs: search →
+// address page → expand the graph → trace (the endpoints table against the
+// API's own trace) → screening a name and a CSV → an alert in the graph → a
+// case saved, reopened and exported. Screenshots go to CHAINTRACE_ARTEFACTS
+// (default web/e2e/artefacts, git-ignored).
+func TestBrowser(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: no browser tests")
+	}
+	node, chromium, webDir := browserTools(t)
+	ofac := testutil.SharedFile(t, "data/sanctions/ofac-2025-02")
+	root := testutil.RepoRoot()
+	bin := filepath.Join(t.TempDir(), "chaintrace")
+	build := exec.Command("go", "build", "-o", bin, "./cmd/chaintrace")
+	build.Dir = root
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	data := t.TempDir()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	srv := exec.CommandContext(ctx, bin, "demo", "--data", data, "--serve", "--listen", "127.0.0.1:0", "--scale", "0.3")
+	srv.Env = append(os.Environ(), "CHAINTRACE_DB=")
+	stdout, err := srv.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr strings.Builder
+	srv.Stderr = &stderr
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		srv.Process.Signal(os.Interrupt)
+		srv.Wait()
+	}()
+	serving := regexp.MustCompile(`serving (http://127\.0\.0\.1:\d+)/`)
+	urlc := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			if m := serving.FindStringSubmatch(sc.Text()); m != nil {
+				urlc <- m[1]
+			}
+		}
+		close(urlc)
+	}()
+	var base string
+	select {
+	case u, ok := <-urlc:
+		if !ok {
+			t.Fatalf("demo --serve ended before serving:\n%s", tail(stderr.String()))
+		}
+		base = u
+	case <-ctx.Done():
+		t.Fatalf("demo --serve did not start:\n%s", tail(stderr.String()))
+	}
+	// The real OFAC list, imported while the server runs (it picks it up).
+	imp := exec.CommandContext(ctx, bin, "lists", "import", "--data", data, "--format", "ofac-csv", ofac)
+	imp.Env = srv.Env
+	if out, err := imp.CombinedOutput(); err != nil {
+		t.Fatalf("lists import: %v\n%s", err, out)
+	}
+	for deadline := time.Now().Add(60 * time.Second); ; {
+		var l struct{ Versions []json.RawMessage }
+		if r, err := http.Get(base + "/v1/lists"); err == nil {
+			json.NewDecoder(r.Body).Decode(&l)
+			r.Body.Close()
+		}
+		if len(l.Versions) > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the server did not pick up the imported list")
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	hdr, err := sim.ReadHeader(filepath.Join(data, "sim"))
+	if err != nil || hdr.Theft == nil {
+		t.Fatalf("the demo's theft: %v", err)
+	}
+	art := os.Getenv("CHAINTRACE_ARTEFACTS")
+	if art == "" {
+		art = filepath.Join(webDir, "e2e", "artefacts")
+	}
+	run := exec.CommandContext(ctx, node, filepath.Join("e2e", "run.mjs"))
+	run.Dir = webDir
+	run.Env = append(os.Environ(), "CHAINTRACE_URL="+base, "THEFT_TXID="+hdr.Theft.Txid, "ARTEFACTS="+art,
+		"CHROMIUM="+chromium, "SCREEN_NAME=Lazarus Group")
+	out, err := run.CombinedOutput()
+	t.Logf("browser tests:\n%s", out)
+	if err != nil {
+		t.Fatalf("browser tests failed: %v (screenshots in %s)", err, art)
+	}
+}
+
+func tail(s string) string {
+	if len(s) > 3000 {
+		return "…" + s[len(s)-3000:]
+	}
+	return s
+}
