@@ -332,7 +332,7 @@ func (ix *Index) SearchContext(ctx context.Context, query string, opts Options) 
 				mark(id, bits, !fuzzy)
 			}
 		}
-		if t.arabic && len(t.cons) >= 3 {
+		if t.arabic && len(t.cons) >= minArabicCons {
 			for _, id := range ix.byCons[t.cons] {
 				mark(id, bits, !fuzzy)
 			}
@@ -688,6 +688,20 @@ func oneEdit(a, b string) bool {
 
 // similarity compares two single tokens.
 func similarity(a, b *tok, atext, btext string) (float64, string) {
+	s, how := similarityOf(a, b, atext, btext)
+	if s < arabicTwoConsSim && a.arabic != b.arabic && len(a.cons) == minArabicCons && a.cons == b.cons {
+		// Two consonants (هنية "hnyh" and Haniya, الضيف and Deif, أبو and
+		// Abu) say less than three: scored lower.
+		return arabicTwoConsSim, howArabic
+	}
+	return s, how
+}
+
+// arabicTwoConsSim is the similarity of an Arabic-script token and a Latin
+// one that agree on a two-consonant key.
+const arabicTwoConsSim = 0.85
+
+func similarityOf(a, b *tok, atext, btext string) (float64, string) {
 	if atext == btext {
 		return 1, howExact
 	}
@@ -703,7 +717,7 @@ func similarity(a, b *tok, atext, btext string) (float64, string) {
 		return 0, ""
 	}
 	// Arabic script against Latin: the consonants must agree.
-	if a.arabic != b.arabic && len(a.cons) >= 3 && a.cons == b.cons {
+	if a.arabic != b.arabic && len(a.cons) > minArabicCons && a.cons == b.cons {
 		return 0.90, howArabic
 	}
 	la, lb := len(atext), len(btext)
