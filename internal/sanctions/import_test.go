@@ -83,8 +83,19 @@ func TestImportFileBoundedMemory(t *testing.T) {
 	if testing.Short() {
 		t.Skip("short")
 	}
+	v, n, grow := importBigWatchlist(t, 4<<20)
+	t.Logf("%d bytes, %d entities: peak heap growth %.1f MB (%.2f bytes per input byte)", n, v.Entities, grow/(1<<20), grow/float64(n))
+	if grow > 4*float64(n) {
+		t.Errorf("peak heap growth %.1f MB for a %.1f MB list: the import holds the list in memory", grow/(1<<20), float64(n)/(1<<20))
+	}
+}
+
+// importBigWatchlist imports a generated watchlist of about size bytes into
+// a fresh store and returns the version, the exact size and the peak heap
+// growth during the import.
+func importBigWatchlist(t *testing.T, size int) (Version, int, float64) {
 	path := filepath.Join(t.TempDir(), "big.csv")
-	n := writeBigWatchlist(t, path, 4<<20)
+	n := writeBigWatchlist(t, path, size)
 	s, err := OpenStore(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
@@ -97,10 +108,7 @@ func TestImportFileBoundedMemory(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("%d bytes, %d entities: peak heap growth %.1f MB (%.2f bytes per input byte)", n, v.Entities, grow/(1<<20), grow/float64(n))
-	if grow > 4*float64(n) {
-		t.Errorf("peak heap growth %.1f MB for a %.1f MB list: the import holds the list in memory", grow/(1<<20), float64(n)/(1<<20))
-	}
+	return v, n, grow
 }
 
 func writeBigWatchlist(t *testing.T, path string, size int) int {

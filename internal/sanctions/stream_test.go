@@ -1,7 +1,6 @@
 package sanctions
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -84,20 +83,7 @@ func TestLargeWatchlistMemory(t *testing.T) {
 	}
 	defer func(v int64) { MaxListFileBytes = v }(MaxListFileBytes)
 	MaxListFileBytes = int64(mb+1) << 20
-	path := filepath.Join(t.TempDir(), "big.csv")
-	n := writeBigWatchlist(t, path, mb<<20)
-	s, err := OpenStore(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	var v Version
-	grow := peakHeapGrowth(func() {
-		v, _, _, err = s.ImportFile(context.Background(), FormatWatchlist, path, ParseOptions{Name: "big"}, ImportOptions{NoReload: true})
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	v, n, grow := importBigWatchlist(t, mb<<20)
 	t.Logf("%d MB watchlist, %d entities: peak heap growth %.1f MB (%.2f bytes per input byte)", mb, v.Entities, grow/(1<<20), grow/float64(n))
 	if grow > 2*float64(n) {
 		t.Errorf("peak heap growth %.1f MB: the import holds the list in memory", grow/(1<<20))
