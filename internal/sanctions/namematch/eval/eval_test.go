@@ -150,6 +150,16 @@ func TestArabicScriptShortTokensReal(t *testing.T) {
 			t.Errorf("%q: hits %v, want %s", q, hitIDs(hits), want)
 		}
 	}
+	// Two consonants alone are not enough: the written long vowels and the
+	// unmerged consonants must agree.
+	for q, not := range map[string]string{
+		"سارة محمود": "ofac:25490", // SURI, Muhammad: سارة writes an a
+		"عمر سعيد":   "ofac:29404", // SAATI …, Mohamad Ammar: سعيد ends in d
+	} {
+		if hits := ix.Search(q, namematch.Options{}); slices.Contains(hitIDs(hits), not) {
+			t.Errorf("%q: hits %v, want not %s", q, hitIDs(hits), not)
+		}
+	}
 }
 
 // Russian names written in Cyrillic, surname first as Russians write them,
