@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -90,8 +91,7 @@ entries of the version in force, is refused (--force accepts a shrunken list).`,
 			if imp.maxSize > 0 {
 				sanctions.MaxListFileBytes = imp.maxSize << 20
 			}
-			p, err := sanctions.ParseFileWith(imp.format, args[0], sanctions.ParseOptions{Name: imp.name, Ticker: imp.ticker, Category: imp.category})
-			if err != nil {
+			if _, err := os.Stat(args[0]); err != nil { // before a store is created
 				return fmt.Errorf("refused, nothing changed: %w", err)
 			}
 			st, err := openSanctions(cmd.Context(), flagData)
@@ -99,10 +99,13 @@ entries of the version in force, is refused (--force accepts a shrunken list).`,
 				return err
 			}
 			defer st.Close()
-			if imp.published != "" {
-				p.Published = imp.published
-			}
-			v, created, err := st.Import(cmd.Context(), p, sanctions.ImportOptions{Force: imp.force, MinRatio: imp.minRatio})
+			opts := sanctions.ImportOptions{Force: imp.force, MinRatio: imp.minRatio, NoReload: true, Meta: func(p *sanctions.Parsed) {
+				if imp.published != "" {
+					p.Published = imp.published
+				}
+			}}
+			v, created, p, err := st.ImportFile(cmd.Context(), imp.format, args[0],
+				sanctions.ParseOptions{Name: imp.name, Ticker: imp.ticker, Category: imp.category}, opts)
 			if err != nil {
 				return fmt.Errorf("refused, nothing changed: %w", err)
 			}
@@ -120,7 +123,7 @@ entries of the version in force, is refused (--force accepts a shrunken list).`,
 	}
 	importCmd.Flags().StringVar(&imp.format, "format", "", "list format: "+strings.Join(sanctions.Formats, ", "))
 	importCmd.Flags().StringVar(&imp.name, "name", "", "watchlist name (formats watchlist and addresses)")
-	importCmd.Flags().Int64Var(&imp.maxSize, "max-size", sanctions.MaxListFileBytes>>20, "largest list file read, in MiB (a list's entries are held in memory while it is imported)")
+	importCmd.Flags().Int64Var(&imp.maxSize, "max-size", sanctions.MaxListFileBytes>>20, "largest list file read, in MiB")
 	importCmd.Flags().StringVar(&imp.ticker, "ticker", "", "ticker of every address (format addresses), e.g. XBT, ETH")
 	importCmd.Flags().StringVar(&imp.category, "category", "", "category of the listed addresses (format addresses), e.g. scam; default watchlist")
 	importCmd.Flags().StringVar(&imp.published, "published", "", "publish date to record when the file states none (e.g. 2025-02-21)")

@@ -26,7 +26,9 @@ const (
 // sdn.csv; add.csv, alt.csv and sdn_comments.csv are read from beside it
 // when present (a warning otherwise). Remarks cut at 1,000 characters are
 // completed from sdn_comments.csv before anything is extracted from them.
-func ParseOFACCSV(path string) (*Parsed, error) {
+func ParseOFACCSV(path string) (*Parsed, error) { return parseOFACCSV(path, nil) }
+
+func parseOFACCSV(path string, sink sinkFunc) (*Parsed, error) {
 	st, err := os.Stat(path)
 	if err != nil {
 		return nil, fmt.Errorf("ofac csv: %w", err) // names path, not a made-up path/sdn.csv
@@ -35,7 +37,7 @@ func ParseOFACCSV(path string) (*Parsed, error) {
 	if !st.IsDir() {
 		dir, sdnPath = filepath.Dir(path), path
 	}
-	p := &Parsed{List: ListOFAC, Source: sdnPath, Format: FormatOFACCSV}
+	p := &Parsed{List: ListOFAC, Source: sdnPath, Format: FormatOFACCSV, sink: sink}
 	// Each file is read twice, streaming (a check and checksum pass, then
 	// the parse); the version checksum covers the files in this order.
 	sum := newSum()
@@ -71,7 +73,7 @@ func ParseOFACCSV(path string) (*Parsed, error) {
 	}
 	p.SHA256 = sumHex(sum)
 	// rows streams the rows of one file, checked: width and ent_num.
-	rows := func(name string, fn func(r []string)) error {
+	rows := func(name string, fn func(r []string) error) error {
 		t := files[name]
 		if t == nil {
 			return nil
@@ -83,34 +85,36 @@ func ParseOFACCSV(path string) (*Parsed, error) {
 			if _, err := strconv.Atoi(strings.TrimSpace(r[0])); err != nil {
 				return fmt.Errorf("ofac csv: %s: row %d: ent_num %q is not a number", paths[name], row, clip(r[0]))
 			}
-			fn(r)
-			return nil
+			return fn(r)
 		})
 	}
 	comments := map[string]string{}
-	if err := rows(ofacCommentsFile, func(r []string) {
+	if err := rows(ofacCommentsFile, func(r []string) error {
 		comments[field(r[0])] += r[1] // the continuation text, verbatim
+		return nil
 	}); err != nil {
 		return nil, err
 	}
 	adds := map[string][]PostalAddress{}
-	if err := rows(ofacAddFile, func(r []string) {
+	if err := rows(ofacAddFile, func(r []string) error {
 		a := PostalAddress{Street: field(r[2]), City: field(r[3]), Country: field(r[4]), Note: field(r[5])}
 		if a != (PostalAddress{}) {
 			adds[field(r[0])] = append(adds[field(r[0])], a)
 		}
+		return nil
 	}); err != nil {
 		return nil, err
 	}
 	alts := map[string][]Alias{}
-	if err := rows(ofacAltFile, func(r []string) {
+	if err := rows(ofacAltFile, func(r []string) error {
 		if n := field(r[3]); n != "" {
 			alts[field(r[0])] = append(alts[field(r[0])], Alias{Name: n, Quality: QualityStrong, Type: strings.ToLower(field(r[2]))})
 		}
+		return nil
 	}); err != nil {
 		return nil, err
 	}
-	err = rows(ofacSDNFile, func(r []string) {
+	err = rows(ofacSDNFile, func(r []string) error {
 		num := field(r[0])
 		e := Entity{ID: "ofac:" + num, List: ListOFAC, Name: field(r[1]), Type: ofacType(field(r[2]))}
 		e.Programs = splitPrograms(field(r[3]))
@@ -137,11 +141,13 @@ func ParseOFACCSV(path string) (*Parsed, error) {
 		delete(comments, num)
 		e.Aliases = alts[num]
 		e.Addresses = adds[num]
+		delete(alts, num)
+		delete(adds, num)
 		applyOFACRemarks(&e)
 		if len(rem) >= ofacRemarksCut && !continued {
 			p.dropCutAddress(&e)
 		}
-		p.Entities = append(p.Entities, e)
+		return p.add(e)
 	})
 	if err != nil {
 		return nil, err

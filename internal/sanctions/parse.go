@@ -17,18 +17,24 @@ func ParseFile(format, path, name string) (*Parsed, error) {
 
 // ParseFileWith reads a list in the given format with its options.
 func ParseFileWith(format, path string, o ParseOptions) (*Parsed, error) {
+	return parseFile(format, path, o, nil)
+}
+
+// parseFile parses with a sink: the OFAC CSV and watchlist parsers stream
+// their entities to it; the others return them in Parsed.Entities.
+func parseFile(format, path string, o ParseOptions, sink sinkFunc) (*Parsed, error) {
 	name := o.Name
 	switch format {
 	case FormatAddresses:
 		return ParseAddressList(path, name, o.Ticker, o.Category)
 	case FormatOFACCSV:
-		return ParseOFACCSV(path)
+		return parseOFACCSV(path, sink)
 	case FormatOFACXML:
 		return ParseOFACXML(path)
 	case FormatOFACAdvanced:
 		return ParseOFACAdvanced(path)
 	case FormatWatchlist:
-		return ParseWatchlist(path, name)
+		return parseWatchlist(path, name, sink)
 	case FormatUNXML:
 		return ParseUNXML(path)
 	}

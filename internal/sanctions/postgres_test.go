@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -87,5 +89,18 @@ func TestPostgresStore(t *testing.T) {
 	ents, err := s.Entities(ctx)
 	if err != nil || len(ents) != 16989 {
 		t.Errorf("entities in force: %d, %v", len(ents), err)
+	}
+	// A streamed watchlist import whose rows of one id fall in different
+	// batches (merged in the store).
+	defer func(n int) { watchlistBatch = n }(watchlistBatch)
+	watchlistBatch = 1
+	path := filepath.Join(t.TempDir(), "w.csv")
+	os.WriteFile(path, []byte("id,name,address,ticker\na,Acme,,\nb,Bravo,,\na,Acme Ltd,1BoatSLRHtKNngkdXEeobR76b53LETtpyT,XBT\n"), 0o644)
+	wv, _, _, err := s.ImportFile(ctx, FormatWatchlist, path, ParseOptions{Name: "w"}, ImportOptions{})
+	if err != nil || wv.Entities != 2 || wv.Addresses != 1 {
+		t.Errorf("streamed watchlist: %+v %v, want 2 entities, 1 address", wv, err)
+	}
+	if e, _, err := s.EntityByID(ctx, "watchlist:w:a"); err != nil || len(e.Aliases) != 1 || len(e.CryptoAddresses) != 1 {
+		t.Errorf("merged entity: %+v %v", e, err)
 	}
 }

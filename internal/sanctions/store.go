@@ -477,99 +477,17 @@ type ImportOptions struct {
 	// MinRatio is the smallest accepted entity count relative to the version
 	// in force of the same list (default 0.9).
 	MinRatio float64
+	// Meta, when set, may adjust the list's metadata (Source, Published)
+	// before the version is written.
+	Meta func(p *Parsed)
+	// NoReload skips rebuilding this Store's in-memory address index after
+	// the commit (a CLI import that exits next; servers notice new versions
+	// by ReloadIfChanged).
+	NoReload bool
 }
 
 // ErrSuspicious is wrapped when a list is refused as suspicious.
 var ErrSuspicious = errors.New("suspicious list refused")
-
-// Import stores a parsed list as a new version in one transaction and
-// reloads the address index. It refuses an empty list, and one with fewer
-// than MinRatio of the entities of the version in force (unless Force). When
-// the source checksum equals the version in force, nothing is stored and the
-// current version is returned with created == false.
-func (s *Store) Import(ctx context.Context, p *Parsed, opts ImportOptions) (v Version, created bool, err error) {
-	if opts.MinRatio == 0 {
-		opts.MinRatio = 0.9
-	}
-	if len(p.Entities) == 0 {
-		return v, false, fmt.Errorf("%w: %s: no entries found", ErrSuspicious, p.Source)
-	}
-	seen := map[string]bool{}
-	for _, e := range p.Entities {
-		if e.ID == "" {
-			return v, false, fmt.Errorf("sanctions: %s: entity %q has no id", p.Source, clip(e.Name))
-		}
-		if len(e.ID) > maxIDBytes {
-			return v, false, fmt.Errorf("sanctions: %s: entity id %q is longer than %d bytes", p.Source, clip(e.ID), maxIDBytes)
-		}
-		if seen[e.ID] {
-			return v, false, fmt.Errorf("sanctions: %s: duplicate entity id %s", p.Source, clip(e.ID))
-		}
-		seen[e.ID] = true
-	}
-
-	v = Version{List: p.List, Source: p.Source, Format: p.Format, Published: p.Published,
-		Imported: time.Now().UTC(), SHA256: p.SHA256, Entities: len(p.Entities), InForce: true}
-	v.Addresses = p.UniqueAddresses()
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return v, false, fmt.Errorf("sanctions: import: %w", err)
-	}
-	defer tx.Rollback()
-	// The refusal rules read the version in force inside the transaction, so
-	// two concurrent imports cannot both pass them against a stale count.
-	cur, cerr := scanVersion(tx.QueryRowContext(ctx, s.db.Rebind(`SELECT `+versionCols+` FROM sanctions_versions WHERE list = ? ORDER BY id DESC LIMIT 1`), p.List))
-	switch {
-	case cerr == nil:
-		if cur.SHA256 == p.SHA256 {
-			cur.InForce = true
-			return cur, false, nil
-		}
-		if float64(len(p.Entities)) < opts.MinRatio*float64(cur.Entities) && !opts.Force {
-			return v, false, fmt.Errorf("%w: %s has %d entries, fewer than %.0f%% of the %d in force (%s); use --force if this is expected",
-				ErrSuspicious, p.Source, len(p.Entities), opts.MinRatio*100, cur.Entities, cur.Label())
-		}
-	case !errors.Is(cerr, sql.ErrNoRows):
-		return v, false, fmt.Errorf("sanctions: import: %w", cerr)
-	}
-	err = tx.QueryRowContext(ctx, s.db.Rebind(`INSERT INTO sanctions_versions (list, source, format, published, imported, sha256, entities, addresses)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`),
-		v.List, v.Source, v.Format, v.Published, v.Imported.Format(time.RFC3339Nano), v.SHA256, v.Entities, v.Addresses).Scan(&v.ID)
-	if err != nil {
-		return v, false, fmt.Errorf("sanctions: import: %w", err)
-	}
-	insE, err := tx.PrepareContext(ctx, s.db.Rebind(`INSERT INTO sanctions_entities (version_id, entity_id, type, name, data) VALUES (?, ?, ?, ?, ?)`))
-	if err != nil {
-		return v, false, fmt.Errorf("sanctions: import: %w", err)
-	}
-	defer insE.Close()
-	insA, err := tx.PrepareContext(ctx, s.db.Rebind(`INSERT INTO sanctions_addresses (version_id, entity_id, ticker, address, normalized) VALUES (?, ?, ?, ?, ?)`))
-	if err != nil {
-		return v, false, fmt.Errorf("sanctions: import: %w", err)
-	}
-	defer insA.Close()
-	for _, e := range p.Entities {
-		data, err := json.Marshal(e)
-		if err != nil {
-			return v, false, fmt.Errorf("sanctions: import %s: %w", e.ID, err)
-		}
-		if _, err := insE.ExecContext(ctx, v.ID, e.ID, e.Type, e.Name, string(data)); err != nil {
-			return v, false, fmt.Errorf("sanctions: import %s: %w", e.ID, err)
-		}
-		for _, c := range e.CryptoAddresses {
-			if _, err := insA.ExecContext(ctx, v.ID, e.ID, c.Ticker, c.Address, c.Normalized); err != nil {
-				return v, false, fmt.Errorf("sanctions: import %s address %s: %w", e.ID, c.Address, err)
-			}
-		}
-	}
-	if err := tx.Commit(); err != nil {
-		return v, false, fmt.Errorf("sanctions: import commit: %w", err)
-	}
-	if err := s.Reload(ctx); err != nil {
-		return v, true, err
-	}
-	return v, true, nil
-}
 
 // Parsed is a list read from its source files, ready for Import.
 type Parsed struct {
@@ -582,6 +500,8 @@ type Parsed struct {
 	// Warnings are non-fatal findings (missing sibling files, addresses that
 	// fail their checksum, …).
 	Warnings []string
+
+	sink sinkFunc // set by ImportFile: entities are streamed, not kept
 }
 
 // UniqueAddresses counts distinct (ticker, address) pairs over all entities.
@@ -686,31 +606,35 @@ func truncUTF8(s string, max int) string {
 // fills Normalized and Countries, and sorts entities by id.
 func (p *Parsed) finish() {
 	for i := range p.Entities {
-		e := &p.Entities[i]
-		p.capFields(e)
-		seen := map[[2]string]bool{}
-		var cas []CryptoAddress
-		for _, c := range e.CryptoAddresses {
-			k := [2]string{c.Ticker, c.Address}
-			if seen[k] {
-				continue
-			}
-			seen[k] = true
-			pa, err := ParseAddress(c.Address)
-			if err != nil {
-				p.warn("%s: %s address %q: %v (kept, matched verbatim)", clip(e.ID), c.Ticker, clip(c.Address), err)
-				c.Normalized = strings.TrimSpace(c.Address)
-			} else {
-				c.Normalized = pa.Normalized
-			}
-			cas = append(cas, c)
-		}
-		e.CryptoAddresses = cas
-		for _, a := range e.Addresses {
-			if a.Country != "" && !slices.Contains(e.Countries, a.Country) {
-				e.Countries = append(e.Countries, a.Country)
-			}
-		}
+		p.finishEntity(&p.Entities[i])
 	}
 	sort.SliceStable(p.Entities, func(i, j int) bool { return p.Entities[i].ID < p.Entities[j].ID })
+}
+
+// finishEntity caps, deduplicates and normalises one entity (see finish).
+func (p *Parsed) finishEntity(e *Entity) {
+	p.capFields(e)
+	seen := map[[2]string]bool{}
+	var cas []CryptoAddress
+	for _, c := range e.CryptoAddresses {
+		k := [2]string{c.Ticker, c.Address}
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		pa, err := ParseAddress(c.Address)
+		if err != nil {
+			p.warn("%s: %s address %q: %v (kept, matched verbatim)", clip(e.ID), c.Ticker, clip(c.Address), err)
+			c.Normalized = strings.TrimSpace(c.Address)
+		} else {
+			c.Normalized = pa.Normalized
+		}
+		cas = append(cas, c)
+	}
+	e.CryptoAddresses = cas
+	for _, a := range e.Addresses {
+		if a.Country != "" && !slices.Contains(e.Countries, a.Country) {
+			e.Countries = append(e.Countries, a.Country)
+		}
+	}
 }

@@ -123,17 +123,19 @@ func (s *Store) Update(ctx context.Context, req UpdateRequest) (v Version, creat
 			}
 		}
 	}
-	p, err := ParseFile(req.Format, main, "")
+	opts := req.Options
+	opts.Meta = func(p *Parsed) {
+		p.Source = req.URL
+		if p.Published == "" && !modified.IsZero() {
+			p.Published = modified.UTC().Format(time.RFC3339)
+		}
+	}
+	v, created, _, err = s.ImportFile(ctx, req.Format, main, ParseOptions{}, opts)
 	if err != nil {
+		if errors.Is(err, ErrSuspicious) {
+			return v, false, fmt.Errorf("update from %s: %w", req.URL, err)
+		}
 		return v, false, fmt.Errorf("update: %w", namedByURL(err, urls))
-	}
-	p.Source = req.URL
-	if p.Published == "" && !modified.IsZero() {
-		p.Published = modified.UTC().Format(time.RFC3339)
-	}
-	v, created, err = s.Import(ctx, p, req.Options)
-	if err != nil {
-		return v, false, fmt.Errorf("update from %s: %w", req.URL, err)
 	}
 	// Keep the files of the version (also when the version was already in
 	// force but its copy is missing: a kill between commit and rename).

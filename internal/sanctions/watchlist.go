@@ -29,7 +29,14 @@ var watchlistNameRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$`)
 // name, address, ticker, category, source, id in any order; name or address
 // required) or JSON (an array of WatchlistEntry, or {"entries": [...]}).
 // The list is "watchlist:NAME". Every address must be well formed.
-func ParseWatchlist(path, name string) (*Parsed, error) {
+func ParseWatchlist(path, name string) (*Parsed, error) { return parseWatchlist(path, name, nil) }
+
+// watchlistBatch is how many entities a streaming watchlist parse groups in
+// memory before handing them on (rows of one id further apart are merged
+// by the import).
+var watchlistBatch = 4096
+
+func parseWatchlist(path, name string, sink sinkFunc) (*Parsed, error) {
 	if !watchlistNameRe.MatchString(name) {
 		return nil, fmt.Errorf("watchlist: name %q: want letters, digits, '.', '_' or '-' (up to 64)", name)
 	}
@@ -39,9 +46,19 @@ func ParseWatchlist(path, name string) (*Parsed, error) {
 	}
 	defer t.Close()
 	list := WatchlistPrefix + name
-	p := &Parsed{List: list, Source: path, Format: FormatWatchlist, SHA256: t.SHA256, Warnings: t.Warnings}
+	p := &Parsed{List: list, Source: path, Format: FormatWatchlist, SHA256: t.SHA256, Warnings: t.Warnings, sink: sink}
 	byID := map[string]int{}
 	named := map[string]bool{} // entities whose Name is a real name, not the id placeholder
+	var batch []Entity
+	flush := func() error {
+		for _, e := range batch {
+			if err := p.add(e); err != nil {
+				return err
+			}
+		}
+		batch, byID, named = nil, map[string]int{}, map[string]bool{}
+		return nil
+	}
 	row := 0
 	add := func(r WatchlistEntry, where string) error {
 		row++
@@ -64,11 +81,16 @@ func ParseWatchlist(path, name string) (*Parsed, error) {
 		}
 		k, ok := byID[id]
 		if !ok {
-			p.Entities = append(p.Entities, Entity{ID: list + ":" + id, List: list, Type: TypeEntity, Name: id})
-			k = len(p.Entities) - 1
+			if sink != nil && len(batch) >= watchlistBatch {
+				if err := flush(); err != nil {
+					return err
+				}
+			}
+			batch = append(batch, Entity{ID: list + ":" + id, List: list, Type: TypeEntity, Name: id})
+			k = len(batch) - 1
 			byID[id] = k
 		}
-		e := &p.Entities[k]
+		e := &batch[k]
 		switch {
 		case r.Name == "":
 		case !named[id]:
@@ -111,8 +133,11 @@ func ParseWatchlist(path, name string) (*Parsed, error) {
 	} else {
 		err = watchlistCSV(path, br, add)
 	}
+	if err == nil {
+		err = flush()
+	}
 	if err != nil {
-		return nil, err
+		return p, err
 	}
 	p.finish()
 	return p, nil

@@ -122,7 +122,7 @@ type Index struct {
 	byCanon map[string][]int32
 	bySkel  map[string][]int32
 	byDel   map[string][]int32
-	byCons  map[string][]int32 // consonant key -> Latin vocabulary ids
+	byCons  map[string][]int32 // consonant key (minArabicCons or more) -> Latin vocabulary ids
 	n       float64            // number of names, for IDF
 	scratch sync.Pool
 }
@@ -185,7 +185,7 @@ func BuildContext(ctx context.Context, records []Record) (*Index, error) {
 		v.lmask = byteMask(t)
 		v.sound, v.skel = sounds(t)
 		v.cons, v.arabic = consonants(t), arabic
-		if !joined && !arabic && len(v.cons) >= 3 {
+		if !joined && !arabic && len(v.cons) >= minArabicCons {
 			ix.byCons[v.cons] = append(ix.byCons[v.cons], id)
 		}
 		ix.vocab = append(ix.vocab, v)

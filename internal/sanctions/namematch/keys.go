@@ -193,6 +193,11 @@ func sounds(tok string) (sound, skel string) {
 	return s, string(out)
 }
 
+// minArabicCons is the shortest consonant key that matches an Arabic-script
+// token to a Latin one: two, as short names (هنية Haniya, ضيف Deif, أبو Abu)
+// have two consonants; a two-consonant agreement scores below a longer one.
+const minArabicCons = 2
+
 // consonants is the consonant key of a token: a leading vowel kept as "a",
 // other vowels, "w" and "y" dropped (Arabic script does not write short
 // vowels and uses و and ي for both), then the skeleton's merges. Saddam and

@@ -332,7 +332,7 @@ func (ix *Index) SearchContext(ctx context.Context, query string, opts Options) 
 				mark(id, bits, !fuzzy)
 			}
 		}
-		if t.arabic && len(t.cons) >= 3 {
+		if t.arabic && len(t.cons) >= minArabicCons {
 			for _, id := range ix.byCons[t.cons] {
 				mark(id, bits, !fuzzy)
 			}
@@ -688,6 +688,70 @@ func oneEdit(a, b string) bool {
 
 // similarity compares two single tokens.
 func similarity(a, b *tok, atext, btext string) (float64, string) {
+	s, how := similarityOf(a, b, atext, btext)
+	if s < arabicTwoConsSim && a.arabic != b.arabic && len(a.cons) == minArabicCons && a.cons == b.cons && vowelsAgree(atext, btext, a.arabic) {
+		// Two consonants (هنية "hnyh" and Haniya, الضيف and Deif, أبو and
+		// Abu) say less than three: scored lower.
+		return arabicTwoConsSim, howArabic
+	}
+	return s, how
+}
+
+// vowelsAgree checks a two-consonant agreement against the long vowels
+// Arabic script writes: an inner ا (or ع, also read "a") wants an a or e in
+// the Latin token, و a u, o or w, ي an i, e or y; and a Latin w or y needs
+// the و or ي the script would write for it (سارة is not SURI, نور not
+// NAWAR); the consonants must agree unmerged (see rawConsonants).
+func vowelsAgree(atext, btext string, aArabic bool) bool {
+	ar, la := atext, btext
+	if !aArabic {
+		ar, la = btext, atext
+	}
+	for i := 1; i < len(ar); i++ {
+		var want string
+		switch ar[i] {
+		case 'a':
+			if i == len(ar)-1 {
+				continue // final ة / ى
+			}
+			want = "ae"
+		case 'w':
+			want = "uow"
+		case 'y':
+			want = "iey"
+		default:
+			continue
+		}
+		if !strings.ContainsAny(la, want) {
+			return false
+		}
+	}
+	return rawConsonants(ar) == rawConsonants(la) &&
+		(!strings.Contains(la, "w") || strings.Contains(ar, "w")) &&
+		(!strings.Contains(la[:max(len(la)-1, 0)], "y") || strings.Contains(ar, "y"))
+}
+
+// rawConsonants is a token's consonants without the skeleton's merges
+// (سعيد "sayd" is not SAATI): vowels, w, y and a final h dropped, repeats
+// joined.
+func rawConsonants(t string) string {
+	t = strings.TrimSuffix(t, "h")
+	out := make([]byte, 0, len(t))
+	for i := 0; i < len(t); i++ {
+		c := t[i]
+		if strings.IndexByte("aeiouwy", c) >= 0 || (len(out) > 0 && out[len(out)-1] == c) {
+			continue
+		}
+		out = append(out, c)
+	}
+	return string(out)
+}
+
+// arabicTwoConsSim is the similarity of an Arabic-script token and a Latin
+// one that agree on a two-consonant key.
+const arabicTwoConsSim = 0.85
+
+func similarityOf(a, b *tok, atext, btext string) (float64, string) {
 	if atext == btext {
 		return 1, howExact
 	}
@@ -703,7 +767,7 @@ func similarity(a, b *tok, atext, btext string) (float64, string) {
 		return 0, ""
 	}
 	// Arabic script against Latin: the consonants must agree.
-	if a.arabic != b.arabic && len(a.cons) >= 3 && a.cons == b.cons {
+	if a.arabic != b.arabic && len(a.cons) > minArabicCons && a.cons == b.cons {
 		return 0.90, howArabic
 	}
 	la, lb := len(atext), len(btext)

@@ -133,6 +133,53 @@ func TestArabicScriptReal(t *testing.T) {
 	}
 }
 
+// Well-known listed names whose Arabic spelling has a token of two
+// consonants (هنية Haniya, الضيف Deif, أبو Abu, عبد Abd) are found at the
+// default threshold; before two-consonant keys they were missed.
+func TestArabicScriptShortTokensReal(t *testing.T) {
+	ix := realIndex(t)
+	for q, want := range map[string]string{
+		"إسماعيل هنية":        "ofac:23627", // HANIYEH, Ismail
+		"محمد الضيف":          "ofac:18529", // DEIF, Muhammed
+		"عبد الملك الحوثي":    "ofac:17927", // AL HOUTHI, Abdul Malik
+		"سيف الإسلام القذافي": "ofac:12608", // QADHAFI, Saif al-Islam
+		"أبو بكر البغدادي":    "ofac:12926", // a.k.a. ABU BAKR AL-BAGHDADI
+		"رامي مخلوف":          "ofac:10725", // MAKHLUF, Rami
+	} {
+		if hits := ix.Search(q, namematch.Options{}); !slices.Contains(hitIDs(hits), want) {
+			t.Errorf("%q: hits %v, want %s", q, hitIDs(hits), want)
+		}
+	}
+	// Two consonants alone are not enough: the written long vowels and the
+	// unmerged consonants must agree.
+	for q, not := range map[string]string{
+		"سارة محمود": "ofac:25490", // SURI, Muhammad: سارة writes an a
+		"عمر سعيد":   "ofac:29404", // SAATI …, Mohamad Ammar: سعيد ends in d
+	} {
+		if hits := ix.Search(q, namematch.Options{}); slices.Contains(hitIDs(hits), not) {
+			t.Errorf("%q: hits %v, want not %s", q, hitIDs(hits), not)
+		}
+	}
+}
+
+// Russian names written in Cyrillic, surname first as Russians write them,
+// find the listed romanised entity at the default threshold.
+func TestCyrillicReal(t *testing.T) {
+	ix := realIndex(t)
+	for q, want := range map[string]string{
+		"Путин Владимир":     "ofac:35096", // PUTIN, Vladimir Vladimirovich
+		"Лавров Сергей":      "ofac:35233", // LAVROV, Sergei Viktorovich
+		"Шойгу Сергей":       "ofac:35173", // SHOIGU, Sergei Kuzhugetovich
+		"Дерипаска Олег":     "ofac:24283", // DERIPASKA, Oleg Vladimirovich
+		"Пригожин Евгений":   "ofac:21171", // PRIGOZHIN, Yevgeniy Viktorovich
+		"Набиуллина Эльвира": "ofac:35797", // NABIULLINA, Elvira Sakhipzadovna
+	} {
+		if hits := ix.Search(q, namematch.Options{}); len(hits) == 0 || hits[0].Record.ID != want {
+			t.Errorf("%q: hits %v, want %s first", q, hitIDs(hits), want)
+		}
+	}
+}
+
 // Names the issue cites, written as a user would, find their listed entity
 // at the default threshold.
 func TestIssueNamesReal(t *testing.T) {
