@@ -95,29 +95,31 @@ func postJSON(t *testing.T, url, body string) (int, map[string]any) {
 	return resp.StatusCode, m
 }
 
-func TestLabelRoutes(t *testing.T) {
+func TestLabelRoutes(t *testing.T) { checkLabelRoutes(t, newValidator(t)) }
+
+func checkLabelRoutes(t *testing.T, v *validator) {
 	srv, st, addr := labelsServer(t, true)
 	// Nothing yet: the address answer carries an empty "labels".
-	code, m := get(t, srv.URL+"/v1/btc/addresses/"+addr)
+	code, m := v.get(srv.URL + "/v1/btc/addresses/" + addr)
 	if ls, ok := m["labels"].([]any); code != 200 || !ok || len(ls) != 0 || m["address"] != addr || m["tx_count"] == nil {
 		t.Fatalf("address before import: %d %v", code, m)
 	}
 	pack := "title: t\ncurrency: BTC\ncategory: exchange\nconfidence: service_data\nsource: https://example.org/a\ntags:\n- address: " + addr + "\n  label: Test Exchange\n"
-	code, m = postJSON(t, srv.URL+"/v1/labels/import?format=tagpack&dataset=test-pack", pack)
+	code, m = v.postJSON(srv.URL+"/v1/labels/import?format=tagpack&dataset=test-pack", pack)
 	if code != 200 || m["stored"] != 1.0 {
 		t.Fatalf("import: %d %v", code, m)
 	}
-	code, m = postJSON(t, srv.URL+"/v1/labels/import?format=tagpack&dataset=test-pack", pack)
+	code, m = v.postJSON(srv.URL+"/v1/labels/import?format=tagpack&dataset=test-pack", pack)
 	if code != 200 || m["stored"] != 0.0 || m["existing"] != 1.0 {
 		t.Fatalf("second import: %d %v", code, m)
 	}
-	code, m = get(t, srv.URL+"/v1/labels/"+addr)
+	code, m = v.get(srv.URL + "/v1/labels/" + addr)
 	ls, _ := m["labels"].([]any)
 	if code != 200 || len(ls) != 1 || ls[0].(map[string]any)["label"] != "Test Exchange" || ls[0].(map[string]any)["category"] != "exchange" ||
 		ls[0].(map[string]any)["confidence"] != 0.5 || ls[0].(map[string]any)["source"] != "https://example.org/a" || ls[0].(map[string]any)["dataset"] != "test-pack" {
 		t.Fatalf("GET labels: %d %v", code, m)
 	}
-	code, m = get(t, srv.URL+"/v1/btc/addresses/"+addr)
+	code, m = v.get(srv.URL + "/v1/btc/addresses/" + addr)
 	if ls, _ := m["labels"].([]any); code != 200 || len(ls) != 1 || m["tx_count"] == nil {
 		t.Fatalf("address after import: %d %v", code, m)
 	}
@@ -139,9 +141,9 @@ func TestLabelRoutes(t *testing.T) {
 		var code int
 		var m map[string]any
 		if c.method == "GET" {
-			code, m = get(t, srv.URL+c.path)
+			code, m = v.get(srv.URL + c.path)
 		} else {
-			code, m = postJSON(t, srv.URL+c.path, c.body)
+			code, m = v.postJSON(srv.URL+c.path, c.body)
 		}
 		if e, _ := m["error"].(string); code != c.status || !strings.Contains(e, c.want) {
 			t.Errorf("%s %s: %d %v; want %d with %q", c.method, c.path, code, m, c.status, c.want)

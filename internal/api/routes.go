@@ -35,6 +35,18 @@ var routeTable = map[string]Route{
 	"GET /v1/screen/name":              {Scope: auth.ScopeScreen, Screens: "name"},
 	"POST /v1/screen":                  {Scope: auth.ScopeScreen, Long: true},
 	"GET /api/v1/address/{address}":    {Scope: auth.ScopeScreen, Screens: "address"},
+	"GET /v1/entities/{id}":            {Scope: auth.ScopeScreen},
+
+	"GET /v1/btc/txs":                         {Scope: auth.ScopeRead},
+	"POST /v1/classify":                       {Scope: auth.ScopeRead, Long: true},
+	"GET /v1/btc/addresses/{address}/cluster": {Scope: auth.ScopeRead},
+	"GET /v1/btc/clusters/explain":            {Scope: auth.ScopeRead},
+	"GET /v1/btc/clusters/{id}":               {Scope: auth.ScopeRead},
+	"GET /v1/btc/clusters/{id}/addresses":     {Scope: auth.ScopeRead},
+	"GET /v1/btc/trace":                       {Scope: auth.ScopeRead, Long: true},
+	"GET /v1/btc/exposure/{address}":          {Scope: auth.ScopeRead, Long: true},
+	"GET /v1/labels/{address}":                {Scope: auth.ScopeRead},
+	"POST /v1/labels/import":                  {Scope: auth.ScopeAdmin},
 
 	"POST /v1/kyt/users/{userId}/transfers":           {Scope: auth.ScopeKYT},
 	"GET /v1/kyt/transfers/{externalId}":              {Scope: auth.ScopeKYT},
