@@ -154,6 +154,28 @@ func checkLabelRoutes(t *testing.T, v *validator) {
 	}
 }
 
+// A label file over the server's generic body limit (1 MiB) but within the
+// import limit reaches the importer: the route bounds its body itself.
+func TestLabelImportOwnLimit(t *testing.T) {
+	st, err := labels.Open(t.TempDir(), labels.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	srv := httptest.NewServer(New(Config{labelsConfig: labelsConfig{Labels: st, LabelsImportLimit: 4 << 20}}))
+	defer srv.Close()
+	v := newValidator(t)
+	body := "address,label,category\n" + strings.Repeat("1vdXJDiDSzeUAoM7eAcWZPhM9wEKmH8dH,x,exchange\n", 2<<20/45)
+	code, m := v.postJSON(srv.URL+"/v1/labels/import?format=csv&dataset=big.csv", body)
+	if e, _ := m["error"].(string); code != 400 || !strings.Contains(e, "big.csv:2: address") {
+		t.Errorf("%d-byte file: %d %v, want 400 naming its first bad row", len(body), code, m)
+	}
+	code, m = v.postJSON(srv.URL+"/v1/labels/import?format=csv", body+body)
+	if e, _ := m["error"].(string); code != 413 || !strings.Contains(e, "larger than 4194304") {
+		t.Errorf("%d-byte file: %d %v, want 413 from the import limit", 2*len(body), code, m)
+	}
+}
+
 func TestLabelRoutesWithoutStore(t *testing.T) {
 	srv := httptest.NewServer(New(Config{}))
 	defer srv.Close()

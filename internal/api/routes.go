@@ -15,6 +15,9 @@ type Route struct {
 	Scope   auth.Scope
 	Long    bool
 	Screens string // "address" or "name": one screen per 200 answer
+	// OwnBodyLimit: the route bounds its body itself (a file upload with
+	// its own, larger limit); the server's --max-body does not apply.
+	OwnBodyLimit bool
 }
 
 // routeTable maps every route pattern to its Route. A subsystem adding a route
@@ -46,7 +49,7 @@ var routeTable = map[string]Route{
 	"GET /v1/btc/trace":                       {Scope: auth.ScopeRead, Long: true},
 	"GET /v1/btc/exposure/{address}":          {Scope: auth.ScopeRead, Long: true},
 	"GET /v1/labels/{address}":                {Scope: auth.ScopeRead},
-	"POST /v1/labels/import":                  {Scope: auth.ScopeAdmin},
+	"POST /v1/labels/import":                  {Scope: auth.ScopeAdmin, OwnBodyLimit: true},
 
 	"POST /v1/kyt/users/{userId}/transfers":           {Scope: auth.ScopeKYT},
 	"GET /v1/kyt/transfers/{externalId}":              {Scope: auth.ScopeKYT},
