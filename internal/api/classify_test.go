@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net/http"
 	"net/http/httptest"
 	"os"
 	"strings"
@@ -64,17 +63,6 @@ func checkKindRoutes(t *testing.T, v *validator) {
 			t.Errorf("%s: %d %v", bad, status, m)
 		}
 	}
-}
-
-func post(t *testing.T, url, body string) (int, []byte) {
-	t.Helper()
-	resp, err := http.Post(url, "application/json", strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, b
 }
 
 func TestClassifyRoute(t *testing.T) { checkClassifyRoute(t, newValidator(t)) }

@@ -3,9 +3,6 @@ package api
 import (
 	"bytes"
 	"context"
-	"encoding/json"
-	"io"
-	"net/http"
 	"net/http/httptest"
 	"os"
 	"strings"
@@ -78,21 +75,6 @@ func labelsServer(t *testing.T, withChain bool) (*httptest.Server, *labels.Store
 	srv := httptest.NewServer(New(cfg))
 	t.Cleanup(srv.Close)
 	return srv, st, addr
-}
-
-func postJSON(t *testing.T, url, body string) (int, map[string]any) {
-	t.Helper()
-	resp, err := http.Post(url, "application/octet-stream", strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	var m map[string]any
-	if err := json.Unmarshal(b, &m); err != nil {
-		t.Fatalf("%s: %v: %s", url, err, b)
-	}
-	return resp.StatusCode, m
 }
 
 func TestLabelRoutes(t *testing.T) { checkLabelRoutes(t, newValidator(t)) }
