@@ -3,9 +3,6 @@ package api
 import (
 	"bytes"
 	"context"
-	"encoding/json"
-	"io"
-	"net/http"
 	"net/http/httptest"
 	"os"
 	"strings"
@@ -80,44 +77,31 @@ func labelsServer(t *testing.T, withChain bool) (*httptest.Server, *labels.Store
 	return srv, st, addr
 }
 
-func postJSON(t *testing.T, url, body string) (int, map[string]any) {
-	t.Helper()
-	resp, err := http.Post(url, "application/octet-stream", strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	var m map[string]any
-	if err := json.Unmarshal(b, &m); err != nil {
-		t.Fatalf("%s: %v: %s", url, err, b)
-	}
-	return resp.StatusCode, m
-}
+func TestLabelRoutes(t *testing.T) { checkLabelRoutes(t, newValidator(t)) }
 
-func TestLabelRoutes(t *testing.T) {
+func checkLabelRoutes(t *testing.T, v *validator) {
 	srv, st, addr := labelsServer(t, true)
 	// Nothing yet: the address answer carries an empty "labels".
-	code, m := get(t, srv.URL+"/v1/btc/addresses/"+addr)
+	code, m := v.get(srv.URL + "/v1/btc/addresses/" + addr)
 	if ls, ok := m["labels"].([]any); code != 200 || !ok || len(ls) != 0 || m["address"] != addr || m["tx_count"] == nil {
 		t.Fatalf("address before import: %d %v", code, m)
 	}
 	pack := "title: t\ncurrency: BTC\ncategory: exchange\nconfidence: service_data\nsource: https://example.org/a\ntags:\n- address: " + addr + "\n  label: Test Exchange\n"
-	code, m = postJSON(t, srv.URL+"/v1/labels/import?format=tagpack&dataset=test-pack", pack)
+	code, m = v.postJSON(srv.URL+"/v1/labels/import?format=tagpack&dataset=test-pack", pack)
 	if code != 200 || m["stored"] != 1.0 {
 		t.Fatalf("import: %d %v", code, m)
 	}
-	code, m = postJSON(t, srv.URL+"/v1/labels/import?format=tagpack&dataset=test-pack", pack)
+	code, m = v.postJSON(srv.URL+"/v1/labels/import?format=tagpack&dataset=test-pack", pack)
 	if code != 200 || m["stored"] != 0.0 || m["existing"] != 1.0 {
 		t.Fatalf("second import: %d %v", code, m)
 	}
-	code, m = get(t, srv.URL+"/v1/labels/"+addr)
+	code, m = v.get(srv.URL + "/v1/labels/" + addr)
 	ls, _ := m["labels"].([]any)
 	if code != 200 || len(ls) != 1 || ls[0].(map[string]any)["label"] != "Test Exchange" || ls[0].(map[string]any)["category"] != "exchange" ||
 		ls[0].(map[string]any)["confidence"] != 0.5 || ls[0].(map[string]any)["source"] != "https://example.org/a" || ls[0].(map[string]any)["dataset"] != "test-pack" {
 		t.Fatalf("GET labels: %d %v", code, m)
 	}
-	code, m = get(t, srv.URL+"/v1/btc/addresses/"+addr)
+	code, m = v.get(srv.URL + "/v1/btc/addresses/" + addr)
 	if ls, _ := m["labels"].([]any); code != 200 || len(ls) != 1 || m["tx_count"] == nil {
 		t.Fatalf("address after import: %d %v", code, m)
 	}
@@ -139,9 +123,9 @@ func TestLabelRoutes(t *testing.T) {
 		var code int
 		var m map[string]any
 		if c.method == "GET" {
-			code, m = get(t, srv.URL+c.path)
+			code, m = v.get(srv.URL + c.path)
 		} else {
-			code, m = postJSON(t, srv.URL+c.path, c.body)
+			code, m = v.postJSON(srv.URL+c.path, c.body)
 		}
 		if e, _ := m["error"].(string); code != c.status || !strings.Contains(e, c.want) {
 			t.Errorf("%s %s: %d %v; want %d with %q", c.method, c.path, code, m, c.status, c.want)
@@ -149,6 +133,28 @@ func TestLabelRoutes(t *testing.T) {
 	}
 	if n, _ := st.Count(context.Background()); n != 1 {
 		t.Errorf("store holds %d labels after refused imports, want 1", n)
+	}
+}
+
+// A label file over the server's generic body limit (1 MiB) but within the
+// import limit reaches the importer: the route bounds its body itself.
+func TestLabelImportOwnLimit(t *testing.T) {
+	st, err := labels.Open(t.TempDir(), labels.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	srv := httptest.NewServer(New(Config{labelsConfig: labelsConfig{Labels: st, LabelsImportLimit: 4 << 20}}))
+	defer srv.Close()
+	v := newValidator(t)
+	body := "address,label,category\n" + strings.Repeat("1vdXJDiDSzeUAoM7eAcWZPhM9wEKmH8dH,x,exchange\n", 2<<20/45)
+	code, m := v.postJSON(srv.URL+"/v1/labels/import?format=csv&dataset=big.csv", body)
+	if e, _ := m["error"].(string); code != 400 || !strings.Contains(e, "big.csv:2: address") {
+		t.Errorf("%d-byte file: %d %v, want 400 naming its first bad row", len(body), code, m)
+	}
+	code, m = v.postJSON(srv.URL+"/v1/labels/import?format=csv", body+body)
+	if e, _ := m["error"].(string); code != 413 || !strings.Contains(e, "larger than 4194304") {
+		t.Errorf("%d-byte file: %d %v, want 413 from the import limit", 2*len(body), code, m)
 	}
 }
 

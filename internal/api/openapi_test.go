@@ -260,6 +260,9 @@ func TestOpenAPIAnswersValidate(t *testing.T) {
 		{scrSrv, "post", "/v1/screen", "/v1/screen", `{"addresses":["x"]}{"names":["y"]}`, 400},
 		{scrSrv, "get", "/v1/lists", "/v1/lists", "", 200},
 		{scrSrv, "get", "/api/v1/address/{address}", "/api/v1/address/" + blender, "", 200},
+		{scrSrv, "get", "/v1/entities/{id}", "/v1/entities/ofac:27307", "", 200}, // LAZARUS GROUP
+		{scrSrv, "get", "/v1/entities/{id}", "/v1/entities/ofac:0", "", 404},
+		{empty, "get", "/v1/entities/{id}", "/v1/entities/ofac:27307", "", 503},
 	}
 	oas := oasValidator(t)
 	seen := map[string]bool{}
@@ -298,6 +301,12 @@ func TestOpenAPIAnswersValidate(t *testing.T) {
 		seen[tc.method+" "+tc.path] = true
 	}
 	checkKYTRoutes(t, v) // the KYT routes' answers (kyt_test.go)
+	// The classification, clustering, tracing and label routes' answers.
+	checkKindRoutes(t, v)
+	checkClassifyRoute(t, v)
+	checkClusterRoutes(t, v)
+	checkTraceRoutes(t, v)
+	checkLabelRoutes(t, v)
 	cdb, err := store.Open(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
@@ -347,4 +356,90 @@ func TestOpenAPIDocumentValid(t *testing.T) {
 	if ok, _ := v.ValidateDocument(); ok {
 		t.Error("a document with a string for responses validates")
 	}
+}
+
+// templateOf returns the document path serving a request path: the one
+// whose segments match, literal segments preferred over parameters
+// ("/v1/btc/clusters/explain" before "/v1/btc/clusters/{id}").
+func (v *validator) templateOf(method, path string) string {
+	v.t.Helper()
+	segs := strings.Split(path, "/")
+	best, bestLit := "", -1
+	for tmpl, ops := range v.doc.Paths {
+		if ops[method] == nil {
+			continue
+		}
+		ts := strings.Split(tmpl, "/")
+		if len(ts) != len(segs) {
+			continue
+		}
+		lit := 0
+		for i, s := range ts {
+			if strings.HasPrefix(s, "{") && strings.HasSuffix(s, "}") && segs[i] != "" {
+				continue
+			}
+			if s != segs[i] {
+				lit = -1
+				break
+			}
+			lit++
+		}
+		if lit > bestLit {
+			best, bestLit = tmpl, lit
+		}
+	}
+	if best == "" {
+		v.t.Fatalf("%s %s: no path of the document serves it", method, path)
+	}
+	return best
+}
+
+// do sends a request to url, checks the answer against the document (the
+// route's schema for the status) and returns the status and body.
+func (v *validator) do(method, rawURL, contentType string, body io.Reader) (int, []byte) {
+	v.t.Helper()
+	req, err := http.NewRequest(method, rawURL, body)
+	if err != nil {
+		v.t.Fatal(err)
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		v.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	m := strings.ToLower(method)
+	v.check(m, v.templateOf(m, req.URL.Path), resp, b)
+	return resp.StatusCode, b
+}
+
+// get is the checked GET of a JSON answer (see do).
+func (v *validator) get(rawURL string) (int, map[string]any) {
+	v.t.Helper()
+	status, b := v.do("GET", rawURL, "", nil)
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		v.t.Fatalf("%s: %v: %s", rawURL, err, b)
+	}
+	return status, m
+}
+
+// post is the checked POST of a JSON body (see do).
+func (v *validator) post(rawURL, body string) (int, []byte) {
+	v.t.Helper()
+	return v.do("POST", rawURL, "application/json", strings.NewReader(body))
+}
+
+// postJSON is the checked POST of a file, answering a JSON object (see do).
+func (v *validator) postJSON(rawURL, body string) (int, map[string]any) {
+	v.t.Helper()
+	status, b := v.do("POST", rawURL, "application/octet-stream", strings.NewReader(body))
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		v.t.Fatalf("%s: %v: %s", rawURL, err, b)
+	}
+	return status, m
 }

@@ -214,6 +214,9 @@ func (s *Server) guard(w http.ResponseWriter, r *http.Request, rt Route) (string
 	if maxBody <= 0 {
 		maxBody = DefaultMaxBody
 	}
+	if rt.OwnBodyLimit {
+		return keyID, true
+	}
 	if rt.MaxBody > maxBody {
 		maxBody = rt.MaxBody
 	}

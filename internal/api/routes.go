@@ -18,6 +18,9 @@ type Route struct {
 	// MaxBody, when above the server's limit, is this route's body limit
 	// (a saved case holds a whole graph).
 	MaxBody int64
+	// OwnBodyLimit: the route bounds its body itself (a file upload with
+	// its own, larger limit); the server's --max-body does not apply.
+	OwnBodyLimit bool
 }
 
 // caseBodyLimit is the body limit of a saved case (a graph of thousands of nodes).
@@ -41,6 +44,18 @@ var routeTable = map[string]Route{
 	"GET /v1/screen/name":              {Scope: auth.ScopeScreen, Screens: "name"},
 	"POST /v1/screen":                  {Scope: auth.ScopeScreen, Long: true},
 	"GET /api/v1/address/{address}":    {Scope: auth.ScopeScreen, Screens: "address"},
+	"GET /v1/entities/{id}":            {Scope: auth.ScopeScreen},
+
+	"GET /v1/btc/txs":                         {Scope: auth.ScopeRead},
+	"POST /v1/classify":                       {Scope: auth.ScopeRead, Long: true},
+	"GET /v1/btc/addresses/{address}/cluster": {Scope: auth.ScopeRead},
+	"GET /v1/btc/clusters/explain":            {Scope: auth.ScopeRead},
+	"GET /v1/btc/clusters/{id}":               {Scope: auth.ScopeRead},
+	"GET /v1/btc/clusters/{id}/addresses":     {Scope: auth.ScopeRead},
+	"GET /v1/btc/trace":                       {Scope: auth.ScopeRead, Long: true},
+	"GET /v1/btc/exposure/{address}":          {Scope: auth.ScopeRead, Long: true},
+	"GET /v1/labels/{address}":                {Scope: auth.ScopeRead},
+	"POST /v1/labels/import":                  {Scope: auth.ScopeAdmin, OwnBodyLimit: true},
 
 	"POST /v1/kyt/users/{userId}/transfers":           {Scope: auth.ScopeKYT},
 	"GET /v1/kyt/transfers/{externalId}":              {Scope: auth.ScopeKYT},

@@ -14,9 +14,11 @@ const (
 	halAddr    = "1Q2TWHE3GMdB6BZKafqwxXtWAWgFt5Jvm3"
 )
 
-func TestTraceRoutes(t *testing.T) {
+func TestTraceRoutes(t *testing.T) { checkTraceRoutes(t, newValidator(t)) }
+
+func checkTraceRoutes(t *testing.T, v *validator) {
 	srv := chainServer(t)
-	code, m := get(t, srv.URL+"/v1/btc/trace?from="+halTx+":0&direction=backward&model=fifo")
+	code, m := v.get(srv.URL + "/v1/btc/trace?from=" + halTx + ":0&direction=backward&model=fifo")
 	if code != http.StatusOK {
 		t.Fatalf("backward trace: %d %v", code, m)
 	}
@@ -32,7 +34,7 @@ func TestTraceRoutes(t *testing.T) {
 	if m["direction"] != "backward" || m["model"] != "fifo" || m["source"] != halTx+":0" {
 		t.Errorf("echo: %v %v %v", m["direction"], m["model"], m["source"])
 	}
-	code, m = get(t, srv.URL+"/v1/btc/trace?from="+halTx+":0")
+	code, m = v.get(srv.URL + "/v1/btc/trace?from=" + halTx + ":0")
 	if code != http.StatusOK || m["total"].(float64) != 10e8 {
 		t.Fatalf("forward trace: %d %v", code, m)
 	}
@@ -48,23 +50,23 @@ func TestTraceRoutes(t *testing.T) {
 		{"", http.StatusBadRequest},
 		{"from=1BoatSLRHtKNngkdXEeobR76b53LETtpyT", http.StatusNotFound},
 	} {
-		code, m := get(t, srv.URL+"/v1/btc/trace?"+tc.q)
+		code, m := v.get(srv.URL + "/v1/btc/trace?" + tc.q)
 		if code != tc.want || m["error"] == nil {
 			t.Errorf("?%s: %d %v, want %d with an error", tc.q, code, m, tc.want)
 		}
 	}
 	// Hal's output is pay-to-pubkey: the index names it by its key, not by
 	// the P2PKH address wallets show.
-	if code, _ := get(t, srv.URL+"/v1/btc/exposure/"+halAddr); code != http.StatusNotFound {
+	if code, _ := v.get(srv.URL + "/v1/btc/exposure/" + halAddr); code != http.StatusNotFound {
 		t.Errorf("exposure of an address not in the index: %d", code)
 	}
-	_, tx := get(t, srv.URL+"/v1/btc/txs/"+halTx)
+	_, tx := v.get(srv.URL + "/v1/btc/txs/" + halTx)
 	hal := tx["outputs"].([]any)[0].(map[string]any)["address"].(string)
-	code, m = get(t, srv.URL+"/v1/btc/exposure/"+hal+"?direction=receiving")
+	code, m = v.get(srv.URL + "/v1/btc/exposure/" + hal + "?direction=receiving")
 	if code != http.StatusOK || m["subject"] != hal || m["received"].(float64) != 10e8 || m["direct"] == nil || m["indirect"] == nil {
 		t.Errorf("exposure: %d %v", code, m)
 	}
-	if code, _ := get(t, srv.URL+"/v1/btc/exposure/"+hal+"?direction=up"); code != http.StatusBadRequest {
+	if code, _ := v.get(srv.URL + "/v1/btc/exposure/" + hal + "?direction=up"); code != http.StatusBadRequest {
 		t.Errorf("exposure with a bad direction: %d", code)
 	}
 }
