@@ -223,6 +223,9 @@ func (s *Server) guard(w http.ResponseWriter, r *http.Request, rt Route) (string
 	if maxBody <= 0 {
 		maxBody = DefaultMaxBody
 	}
+	if rt.MaxBody > 0 {
+		maxBody = rt.MaxBody
+	}
 	if r.ContentLength > maxBody {
 		writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("body of %d bytes: at most %d accepted", r.ContentLength, maxBody))
 		return keyID, false
