@@ -72,7 +72,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		var ok bool
 		if keyID, ok = s.guard(sw, r, rt); ok {
 			ctx, cancel := context.WithTimeout(r.Context(), s.deadline(rt))
-			s.mux.ServeHTTP(sw, r.WithContext(ctx))
+			s.serveRoute(sw, r.WithContext(ctx), rt)
 			cancel()
 			if rt.Screens != "" && sw.status == http.StatusOK {
 				s.countScreens(rt.Screens, 1)

@@ -250,16 +250,22 @@ func (s *Server) deadline(rt Route) time.Duration {
 	return DefaultTimeout
 }
 
-// acquireLong takes one of the slots long requests share, waiting at most
-// until the request's deadline: a few large batches must not take every core
-// from the short requests behind them.
-func (s *Server) acquireLong(ctx context.Context) (release func(), err error) {
-	select {
-	case s.longSlots <- struct{}{}:
-		return func() { <-s.longSlots }, nil
-	case <-ctx.Done():
-		return nil, ctx.Err()
+// serveRoute runs the route's handler. A long route (batches, graph work)
+// first takes one of the slots long requests share, waiting at most until
+// its deadline: a few large batches must not take every core from the short
+// requests behind them.
+func (s *Server) serveRoute(w http.ResponseWriter, r *http.Request, rt Route) {
+	if rt.Long {
+		select {
+		case s.longSlots <- struct{}{}:
+			defer func() { <-s.longSlots }()
+		case <-r.Context().Done():
+			w.Header().Set("Retry-After", "5")
+			writeError(w, http.StatusServiceUnavailable, "server busy with other long requests: retry later")
+			return
+		}
 	}
+	s.mux.ServeHTTP(w, r)
 }
 
 // logAccess writes the access log record of one request: no keys, no query
