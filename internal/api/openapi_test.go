@@ -11,8 +11,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/pb33f/libopenapi"
-	validator3 "github.com/pb33f/libopenapi-validator"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/chaintrace/chaintrace/internal/auth"
@@ -257,7 +255,10 @@ func TestOpenAPIAnswersValidate(t *testing.T) {
 		{scrSrv, "get", "/v1/lists", "/v1/lists", "", 200},
 		{scrSrv, "get", "/api/v1/address/{address}", "/api/v1/address/" + blender, "", 200},
 	}
-	oas := oasValidator(t)
+	var oasCheck func(req *http.Request, resp *http.Response) []string
+	if oasValidate != nil {
+		oasCheck = oasValidate(t)
+	}
 	seen := map[string]bool{}
 	for _, tc := range cases {
 		req, _ := http.NewRequest(strings.ToUpper(tc.method), tc.srv.URL+tc.url, strings.NewReader(tc.body))
@@ -270,16 +271,14 @@ func TestOpenAPIAnswersValidate(t *testing.T) {
 		}
 		body, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
-		if len(tc.url) < 1000 && tc.status != 400 {
+		if oasCheck != nil && len(tc.url) < 1000 && tc.status != 400 {
 			// The OpenAPI validator matches the request to its operation
 			// (path, parameters, body) and checks the answer against it.
 			req, _ := http.NewRequest(strings.ToUpper(tc.method), tc.srv.URL+tc.url, strings.NewReader(tc.body))
 			req.Header = resp.Request.Header.Clone()
 			resp.Body = io.NopCloser(bytes.NewReader(body))
-			if ok, errs := oas.ValidateHttpRequestResponse(req, resp); !ok {
-				for _, e := range errs {
-					t.Errorf("%s %.80s %d: OpenAPI validator: %s: %s %v", tc.method, tc.url, resp.StatusCode, e.Message, e.Reason, e.SchemaValidationErrors)
-				}
+			for _, e := range oasCheck(req, resp) {
+				t.Errorf("%s %.80s %d: OpenAPI validator: %s", tc.method, tc.url, resp.StatusCode, e)
 			}
 		}
 		name := fmt.Sprintf("%s %.80s", tc.method, tc.url)
@@ -302,38 +301,6 @@ func TestOpenAPIAnswersValidate(t *testing.T) {
 	}
 }
 
-// oasValidator is an OpenAPI 3.1 validator over the document.
-func oasValidator(t *testing.T) validator3.Validator {
-	t.Helper()
-	doc, err := libopenapi.NewDocument(OpenAPI)
-	if err != nil {
-		t.Fatal(err)
-	}
-	v, errs := validator3.NewValidator(doc)
-	if len(errs) > 0 {
-		t.Fatalf("validator: %v", errs)
-	}
-	return v
-}
-
-// The document is a valid OpenAPI 3.1 document (checked against the OpenAPI
-// 3.1 schema by the validator library), and a broken one is not.
-func TestOpenAPIDocumentValid(t *testing.T) {
-	if ok, errs := oasValidator(t).ValidateDocument(); !ok {
-		for _, e := range errs {
-			t.Errorf("openapi.json: %s: %s", e.Message, e.Reason)
-		}
-	}
-	broken := bytes.Replace(OpenAPI, []byte(`"responses": {`), []byte(`"responses": "none", "x": {`), 1)
-	doc, err := libopenapi.NewDocument(broken)
-	if err != nil {
-		return
-	}
-	v, errs := validator3.NewValidator(doc)
-	if len(errs) > 0 {
-		return
-	}
-	if ok, _ := v.ValidateDocument(); ok {
-		t.Error("a document with a string for responses validates")
-	}
-}
+// oasValidate, set by openapi_oas_test.go, returns a check of a request and
+// its answer by an OpenAPI 3.1 validator library (nil in fuzz builds: see there).
+var oasValidate func(t *testing.T) func(req *http.Request, resp *http.Response) []string
