@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"os"
 	"sync"
@@ -31,7 +32,7 @@ func init() {
 			cfg.Chain = servingIndex
 			return nil, nil
 		}
-		if _, err := os.Stat(index.DirIn(dataDir)); err != nil {
+		if _, err := os.Stat(index.DirIn(dataDir)); err != nil && !errors.Is(err, fs.ErrPermission) {
 			slog.Warn("no chain index: /v1/btc and /v1/stats answer 503 until `chaintrace ingest` runs", "data", dataDir)
 			return nil, nil
 		}
@@ -44,6 +45,7 @@ func init() {
 			cfg.PendingChain = l.get
 			return l.close, nil
 		}
+		warnStaleKinds(ix)
 		cfg.Chain = ix
 		return func() { ix.Close() }, nil
 	})

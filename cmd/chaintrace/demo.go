@@ -18,6 +18,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/chaintrace/chaintrace/internal/chain"
+	"github.com/chaintrace/chaintrace/internal/classify"
 	"github.com/chaintrace/chaintrace/internal/index"
 	"github.com/chaintrace/chaintrace/internal/ingest"
 	"github.com/chaintrace/chaintrace/internal/sim"
@@ -479,65 +480,23 @@ func haircutWalk(ix *index.Index, labels map[string]string, starts []start) (*wa
 	return r, nil
 }
 
-// coinjoinKind recognises the published CoinJoin shapes (DESIGN.md §3) in a
-// tx view: "Whirlpool", "Whirlpool Tx0", "Wasabi 1", "Wasabi 2",
-// "JoinMarket", or "" for none. It is the demo's own small classifier.
+// coinjoinNames are the demo report's names of the kinds its walk stops at.
+var coinjoinNames = map[classify.Kind]string{
+	classify.Whirlpool:    "Whirlpool",
+	classify.WhirlpoolTx0: "Whirlpool Tx0",
+	classify.Wasabi1:      "Wasabi 1",
+	classify.Wasabi2:      "Wasabi 2",
+	classify.JoinMarket:   "JoinMarket",
+	classify.CoinJoin:     "CoinJoin (no known coordinator)",
+}
+
+// coinjoinKind names the CoinJoin kind (or Whirlpool Tx0) the index stored
+// for the tx at ingest, "" for none.
 func coinjoinKind(tv *index.TxView) string {
-	nIn, nOut := len(tv.Inputs), len(tv.Outputs)
-	cnt := map[int64]int{}
-	opret := 0
-	allSegwitIn := true
-	for _, o := range tv.Outputs {
-		cnt[o.Value]++
-		if o.ScriptType == "op_return" {
-			opret++
+	for _, k := range classify.Set(tv.KindSet).Kinds() {
+		if name, ok := coinjoinNames[k]; ok {
+			return name
 		}
-	}
-	var top int64
-	n := 0
-	for v, c := range cnt {
-		if c > n || c == n && v > top {
-			top, n = v, c
-		}
-	}
-	inAddrs := map[string]bool{}
-	for _, i := range tv.Inputs {
-		if i.Address != nil {
-			inAddrs[*i.Address] = true
-		}
-	}
-	for _, o := range tv.Outputs {
-		if o.ScriptType != "p2wpkh" && o.ScriptType != "p2tr" && o.ScriptType != "op_return" {
-			allSegwitIn = false
-		}
-	}
-	pools := map[int64]bool{100_000: true, 1_000_000: true, 5_000_000: true, 50_000_000: true}
-	switch {
-	case nIn >= 5 && nIn <= 8 && nOut == nIn && n == nOut && pools[top]:
-		return "Whirlpool"
-	case opret == 1 && n >= 2 && n <= 70 && nOut >= n+2:
-		for p := range pools {
-			if top >= p+100 && top <= p+110_000 {
-				return "Whirlpool Tx0"
-			}
-		}
-	}
-	if allSegwitIn && n >= 10 && top >= 8_000_000 && top <= 12_000_000 && nIn >= n {
-		return "Wasabi 1"
-	}
-	if allSegwitIn && nIn >= 20 && nOut >= 10 {
-		sortedDesc := true
-		for i := 1; i < nOut; i++ {
-			if tv.Outputs[i].Value > tv.Outputs[i-1].Value {
-				sortedDesc = false
-			}
-		}
-		if sortedDesc {
-			return "Wasabi 2"
-		}
-	}
-	if n >= 3 && n <= len(inAddrs) && 2*n >= nOut && n < nOut {
-		return "JoinMarket"
 	}
 	return ""
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/btcsuite/btcd/chaincfg"
 	"github.com/chaintrace/chaintrace/internal/chain"
+	"github.com/chaintrace/chaintrace/internal/classify"
 	"github.com/chaintrace/chaintrace/internal/index"
 	"github.com/chaintrace/chaintrace/internal/ingest"
 	"github.com/chaintrace/chaintrace/internal/source"
@@ -234,7 +235,7 @@ func peakRSS() string {
 // refusing an index of another network.
 func openIndexWrite(dataDir string, net *chaincfg.Params, cacheMB int64) (*index.Index, error) {
 	dir := index.DirIn(dataDir)
-	ix, err := index.Open(dir, index.Options{Network: net, CacheBytes: cacheMB << 20})
+	ix, err := index.Open(dir, index.Options{Network: net, CacheBytes: cacheMB << 20, Kinds: classify.IndexHook()})
 	if err != nil {
 		return nil, indexOpenError(dataDir, err)
 	}

@@ -45,6 +45,8 @@ lists the imported versions (as ` + "`lists versions`" + `).`,
 
 	var imp struct {
 		format, name, published string
+		ticker, category        string
+		maxSize                 int64
 		force                   bool
 		minRatio                float64
 	}
@@ -61,6 +63,9 @@ Formats:
   un-xml         UN Security Council consolidated list XML
   watchlist      your own list, CSV with a header (name,address,ticker,category,source,id)
                  or JSON; needs --name, and becomes list "watchlist:NAME"
+  addresses      a plain list of crypto addresses, one a line (e.g.
+                 sanctioned_addresses_XBT.txt); needs --name and --ticker, takes
+                 --category (default watchlist); becomes list "watchlist:NAME"
 
 An empty, truncated or HTML file, or a list with fewer than --min-ratio of the
 entries of the version in force, is refused (--force accepts a shrunken list).`,
@@ -69,13 +74,23 @@ entries of the version in force, is refused (--force accepts a shrunken list).`,
 			if !slices.Contains(sanctions.Formats, imp.format) {
 				return usageError{fmt.Errorf("--format %q: want one of %s", imp.format, strings.Join(sanctions.Formats, ", "))}
 			}
-			if (imp.format == sanctions.FormatWatchlist) != (imp.name != "") {
-				return usageError{errors.New("--name is required for --format watchlist, and only for it")}
+			named := imp.format == sanctions.FormatWatchlist || imp.format == sanctions.FormatAddresses
+			if named != (imp.name != "") {
+				return usageError{errors.New("--name is required for --format watchlist and addresses, and only for them")}
+			}
+			if (imp.format == sanctions.FormatAddresses) != (imp.ticker != "") {
+				return usageError{errors.New("--ticker is required for --format addresses, and only for it")}
+			}
+			if imp.category != "" && imp.format != sanctions.FormatAddresses {
+				return usageError{errors.New("--category is for --format addresses (a watchlist gives it per row)")}
 			}
 			if err := checkMinRatio(imp.minRatio); err != nil {
 				return err
 			}
-			p, err := sanctions.ParseFile(imp.format, args[0], imp.name)
+			if imp.maxSize > 0 {
+				sanctions.MaxListFileBytes = imp.maxSize << 20
+			}
+			p, err := sanctions.ParseFileWith(imp.format, args[0], sanctions.ParseOptions{Name: imp.name, Ticker: imp.ticker, Category: imp.category})
 			if err != nil {
 				return fmt.Errorf("refused, nothing changed: %w", err)
 			}
@@ -104,7 +119,10 @@ entries of the version in force, is refused (--force accepts a shrunken list).`,
 		},
 	}
 	importCmd.Flags().StringVar(&imp.format, "format", "", "list format: "+strings.Join(sanctions.Formats, ", "))
-	importCmd.Flags().StringVar(&imp.name, "name", "", "watchlist name (format watchlist)")
+	importCmd.Flags().StringVar(&imp.name, "name", "", "watchlist name (formats watchlist and addresses)")
+	importCmd.Flags().Int64Var(&imp.maxSize, "max-size", sanctions.MaxListFileBytes>>20, "largest list file read, in MiB (a list's entries are held in memory while it is imported)")
+	importCmd.Flags().StringVar(&imp.ticker, "ticker", "", "ticker of every address (format addresses), e.g. XBT, ETH")
+	importCmd.Flags().StringVar(&imp.category, "category", "", "category of the listed addresses (format addresses), e.g. scam; default watchlist")
 	importCmd.Flags().StringVar(&imp.published, "published", "", "publish date to record when the file states none (e.g. 2025-02-21)")
 	importCmd.Flags().BoolVar(&imp.force, "force", false, "accept a list with suspiciously fewer entries than the version in force")
 	importCmd.Flags().Float64Var(&imp.minRatio, "min-ratio", 0.9, "refuse a list with fewer than this fraction of the entries in force")
@@ -218,7 +236,11 @@ Default URLs:
 
 	listsCmd.AddCommand(versionsCmd, importCmd, diffCmd, updateCmd)
 	rootCmd.AddCommand(listsCmd)
+	listsRoot = listsCmd
 }
+
+// listsRoot is the `lists` command, for subcommands in other files.
+var listsRoot *cobra.Command
 
 func runListVersions(ctx context.Context, w, ew io.Writer, asJSON bool) error {
 	var vs []sanctions.Version

@@ -29,7 +29,7 @@ func init() {
 		types     string
 		programs  string
 		lists     string
-		countries string
+		countries []string
 	)
 	cmd := &cobra.Command{
 		Use:   `name "NAME" | --batch FILE.csv`,
@@ -43,8 +43,9 @@ Each match has a score in [0,1] and an explanation. Matches scoring below
 
 --batch reads a CSV file with a header holding a "name" column and optional
 "type", "dob" and "country" columns, and writes one CSV row per match (or one
-row with empty match fields when a name matches nothing); with --json, one
-JSON result per input row (JSON Lines).
+row with empty match fields when a name matches nothing), with the columns
+row,query,list_version,list,entity_id,name,matched_name,type,programs,score,error,category,explanation;
+with --json, one JSON result per input row (JSON Lines).
 
 JSON: {"query","list_version","matches":[{"list","entity_id","name","matched_name","type","programs","score","explanation"}]}`, namematch.DefaultMinScore),
 		Args: func(cmd *cobra.Command, args []string) error {
@@ -60,7 +61,7 @@ JSON: {"query","list_version","matches":[{"list","entity_id","name","matched_nam
 			opts.Types = splitList(types)
 			opts.Programs = splitList(programs)
 			opts.Lists = splitList(lists)
-			opts.Countries = splitList(countries)
+			opts.Countries = countries // split in sanctions: "Korea, North" is one country
 			for _, t := range opts.Types {
 				switch t {
 				case sanctions.TypeIndividual, sanctions.TypeEntity, sanctions.TypeVessel, sanctions.TypeAircraft:
@@ -95,6 +96,9 @@ JSON: {"query","list_version","matches":[{"list","entity_id","name","matched_nam
 				return screenNameBatch(cmd.Context(), st, batch, opts, asJSON, out)
 			}
 			res, err := st.ScreenName(cmd.Context(), args[0], opts)
+			if errors.Is(err, sanctions.ErrBadFilter) {
+				return usageError{err}
+			}
 			if err != nil {
 				return err
 			}
@@ -113,7 +117,7 @@ JSON: {"query","list_version","matches":[{"list","entity_id","name","matched_nam
 	f.StringVar(&types, "type", "", "only these entity types (comma-separated): individual, entity, vessel, aircraft")
 	f.StringVar(&programs, "program", "", "only entities under these programs (comma-separated, e.g. DPRK3,CYBER2)")
 	f.StringVar(&lists, "list", "", "only these lists (comma-separated, e.g. ofac-sdn,un)")
-	f.StringVar(&countries, "country", "", "only entities linked to these countries (entities with none pass)")
+	f.StringArrayVar(&countries, "country", nil, "only entities linked to this country: ISO 3166 code (KP, PRK) or name (\"North Korea\", \"Korea, North\"); repeat or comma-separate for several (entities with none pass)")
 	f.StringVar(&opts.DOB, "dob", "", "date of birth YYYY[-MM[-DD]]: drops listed individuals born in other years (those without a date pass)")
 	f.IntVar(&opts.DOBYearTolerance, "dob-tolerance", 1, "years of tolerance on --dob")
 	f.Float64Var(&opts.MinScore, "min-score", namematch.DefaultMinScore, "lowest score shown")
@@ -159,20 +163,34 @@ func splitList(s string) []string {
 }
 
 func printNameResult(w io.Writer, res *sanctions.NameResult) {
+	defer func() {
+		if s := filteredLine(res); s != "" {
+			fmt.Fprintf(w, "  %s\n", s)
+		}
+	}()
 	if len(res.Matches) == 0 {
 		fmt.Fprintf(w, "%q: no match (lists %s)\n", res.Query, res.ListVersion)
 		return
 	}
 	fmt.Fprintf(w, "%q: %d match(es) (lists %s)\n", res.Query, len(res.Matches), res.ListVersion)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "  SCORE\tENTITY\tTYPE\tNAME\tMATCHED NAME\tPROGRAMS")
+	fmt.Fprintln(tw, "  SCORE\tENTITY\tTYPE\tCATEGORY\tNAME\tMATCHED NAME\tPROGRAMS")
 	for _, m := range res.Matches {
-		fmt.Fprintf(tw, "  %.3f\t%s\t%s\t%s\t%s\t%s\n", m.Score, m.EntityID, m.Type, m.Name, m.MatchedName, strings.Join(m.Programs, " "))
+		fmt.Fprintf(tw, "  %.3f\t%s\t%s\t%s\t%s\t%s\t%s\n", m.Score, m.EntityID, m.Type, m.Category, m.Name, m.MatchedName, strings.Join(m.Programs, " "))
 	}
 	tw.Flush()
 	for _, m := range res.Matches {
 		fmt.Fprintf(w, "  %s: %s\n", m.EntityID, explainLine(m.Explanation))
 	}
+}
+
+// filteredLine says which filters removed matches ("" when none did).
+func filteredLine(res *sanctions.NameResult) string {
+	var parts []string
+	for _, f := range res.Filtered {
+		parts = append(parts, fmt.Sprintf("%d match(es) removed by --%s %s", f.Matches, f.Filter, f.Value))
+	}
+	return strings.Join(parts, "; ")
 }
 
 // explainLine renders an explanation on one line.
@@ -242,7 +260,7 @@ func screenNameBatch(ctx context.Context, st *sanctions.Store, path string, base
 	} else {
 		cw = csv.NewWriter(w)
 		defer cw.Flush()
-		cw.Write([]string{"row", "query", "list_version", "list", "entity_id", "name", "matched_name", "type", "programs", "score", "error"})
+		cw.Write([]string{"row", "query", "list_version", "list", "entity_id", "name", "matched_name", "type", "programs", "score", "error", "category", "explanation"})
 	}
 	for row := 2; ; row++ {
 		rec, err := r.Read()
@@ -292,14 +310,14 @@ func screenNameBatch(ctx context.Context, st *sanctions.Store, path string, base
 		}
 		rs := strconv.Itoa(row)
 		if rowErr != nil {
-			cw.Write([]string{rs, q, "", "", "", "", "", "", "", "", rowErr.Error()})
+			cw.Write([]string{rs, q, "", "", "", "", "", "", "", "", rowErr.Error(), "", ""})
 			continue
 		}
 		if len(res.Matches) == 0 {
-			cw.Write([]string{rs, q, res.ListVersion, "", "", "", "", "", "", "", ""})
+			cw.Write([]string{rs, q, res.ListVersion, "", "", "", "", "", "", "", "", "", filteredLine(res)})
 		}
 		for _, m := range res.Matches {
-			cw.Write([]string{rs, q, res.ListVersion, m.List, m.EntityID, m.Name, m.MatchedName, m.Type, strings.Join(m.Programs, " "), strconv.FormatFloat(m.Score, 'f', 4, 64), ""})
+			cw.Write([]string{rs, q, res.ListVersion, m.List, m.EntityID, m.Name, m.MatchedName, m.Type, strings.Join(m.Programs, " "), strconv.FormatFloat(m.Score, 'f', 4, 64), "", m.Category, m.Explanation.Summary + "; " + explainLine(m.Explanation)})
 		}
 	}
 	if cw != nil {

@@ -71,6 +71,20 @@ func TestScreenNameCLI(t *testing.T) {
 		}
 	}
 
+	// Countries by code or name, a comma inside a name; unknown values are
+	// usage errors naming the valid ones; removals are reported.
+	for _, c := range []string{"KP", "PRK", "North Korea", "Korea, North"} {
+		if out, err := name("Ri Je-son", "--country", c); err != nil || !strings.Contains(out, "un:KPi.002") {
+			t.Errorf("--country %q: %q %v", c, out, err)
+		}
+	}
+	if out, err := name("Ri Je-son", "--country", "RU"); err != nil || strings.Contains(out, "un:KPi.002") || !strings.Contains(out, "removed by --country RU") {
+		t.Errorf("--country RU: %q %v", out, err)
+	}
+	if _, err := name("Ri Je-son", "--list", "ofac"); !errors.As(err, new(usageError)) || !strings.Contains(err.Error(), "lists: un") {
+		t.Errorf("--list ofac: %v, want a usage error naming the list un", err)
+	}
+
 	// Batch: one CSV row per match, an empty-match row, an error row.
 	batch := filepath.Join(t.TempDir(), "in.csv")
 	os.WriteFile(batch, []byte("id,name,dob\n1,Saddam Hussein al-Tikriti,1937\n2,Acme Widgets Inc,\n3,Saddam Hussein,19x\n"), 0o644)
@@ -85,7 +99,8 @@ func TestScreenNameCLI(t *testing.T) {
 	}
 	found := false
 	for _, r := range byRow["2"] {
-		found = found || r[4] == "un:IQi.001" && r[2] != "" && r[9] != ""
+		// The explanation column keeps why it matched.
+		found = found || r[4] == "un:IQi.001" && r[2] != "" && r[9] != "" && strings.Contains(r[12], "saddam=saddam") && r[11] == "sanctions"
 	}
 	if !found {
 		t.Errorf("row 2 (Saddam): %q", byRow["2"])

@@ -65,11 +65,13 @@ loaded yet):
   GET  /v1/stats                          chain index counts and tip
   GET  /v1/btc/blocks/{height|hash}       a block
   GET  /v1/btc/txs/{txid}                 a transaction with its spent outputs and spenders
-  GET  /v1/btc/addresses/{address}        balance and transactions (?offset=&limit=)
+  GET  /v1/btc/addresses/{address}        balance, transactions (?offset=&limit=) and labels
   GET  /v1/screen/address/{address}       screen a crypto address against the lists in force
   GET  /v1/screen/name?q=NAME             screen a name (fuzzy)
   POST /v1/screen                         batch: {"addresses":[…],"names":[…]}
   GET  /v1/lists                          imported list versions
+  GET  /v1/labels/{address}               an address's labels (with the sanctions lists in force)
+  POST /v1/labels/import?format=F         import one label file (tagpack, csv, stix; body ≤ 64 MB)
   GET  /api/v1/address/{address}          Chainalysis-compatible sanctions check
   GET  /healthz                           liveness
   GET  /readyz                            readiness (lists loaded, chain index open)

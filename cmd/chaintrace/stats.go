@@ -5,12 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"strings"
 	"syscall"
 
 	"github.com/chaintrace/chaintrace/internal/api"
 	"github.com/chaintrace/chaintrace/internal/index"
+	"github.com/chaintrace/chaintrace/internal/store"
 	"github.com/spf13/cobra"
 )
 
@@ -64,6 +66,9 @@ func printView(w io.Writer, asJSON bool, v any, text func(io.Writer)) error {
 func openIndexRead(dataDir string) (*index.Index, error) {
 	dir := index.DirIn(dataDir)
 	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		if err != nil && errors.Is(err, fs.ErrPermission) {
+			return nil, fmt.Errorf("chain index: %w", store.AccessError(dir, "read", err))
+		}
 		return nil, fmt.Errorf("no chain index in %s: run chaintrace ingest first", dataDir)
 	}
 	ix, err := index.Open(dir, index.Options{})
@@ -80,6 +85,9 @@ var errIndexInUse = errors.New("in use by another chaintrace process (an ingest 
 // indexOpenError words a failure to open the chain index, recognising the lock that
 // another chaintrace process (an ingest, a server) holds on it.
 func indexOpenError(dataDir string, err error) error {
+	if errors.Is(err, index.ErrUpgradeKinds) {
+		return fmt.Errorf("the chain index in %s is format v3, without transaction kinds: run `chaintrace classify --data %s --rebuild` to upgrade it to v4 (or re-ingest into a new --data folder)", dataDir, dataDir)
+	}
 	// EAGAIN: another process holds the lock; Pebble says "lock held by current
 	// process" when this one does.
 	if errors.Is(err, syscall.EAGAIN) || strings.Contains(err.Error(), "lock held by current process") {

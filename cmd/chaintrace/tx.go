@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/chaintrace/chaintrace/internal/api"
+	"github.com/chaintrace/chaintrace/internal/classify"
 	"github.com/chaintrace/chaintrace/internal/index"
 	"github.com/spf13/cobra"
 )
@@ -27,7 +28,9 @@ func init() {
 				if err != nil {
 					return notFound(err, "transaction "+args[0])
 				}
-				return printView(cmd.OutOrStdout(), asJSON, v, func(w io.Writer) { printTx(w, v) })
+				t, _ := ix.TxNumOf(txid)
+				kv := api.TxWithKinds{TxView: v, Kinds: api.TxKinds(ix, t)}
+				return printView(cmd.OutOrStdout(), asJSON, kv, func(w io.Writer) { printTx(w, v) })
 			})
 		},
 	}
@@ -49,6 +52,7 @@ func printTx(w io.Writer, v *index.TxView) {
 	fmt.Fprintf(w, "block    %d %s\n", v.BlockHeight, v.BlockHash)
 	fmt.Fprintf(w, "size     %d bytes, %d vbytes, weight %d; version %d, locktime %d\n", v.Size, v.Vsize, v.Weight, v.Version, v.LockTime)
 	fmt.Fprintf(w, "fee      %s\n", optBTC(v.Fee))
+	fmt.Fprintf(w, "kinds    %s\n", classify.Set(v.KindSet))
 	fmt.Fprintf(w, "inputs   %d\n", len(v.Inputs))
 	for i, in := range v.Inputs {
 		if in.Coinbase {

@@ -19,6 +19,7 @@ type Config struct {
 	// Subsystem fields are added by each subsystem's file in this package.
 	btcConfig
 	screenConfig
+	labelsConfig
 	opsConfig
 }
 
@@ -29,6 +30,8 @@ type Server struct {
 	metrics   *metrics
 	limits    limiters
 	longSlots chan struct{}
+	// addressFields add fields to the address answer (labels.go).
+	addressFields []addressField
 }
 
 // New builds the API handler over cfg.
@@ -46,6 +49,8 @@ func New(cfg Config) *Server {
 	s.registerOps()
 	s.registerBTC()
 	s.registerScreen()
+	s.registerClassify()
+	s.registerLabels()
 	return s
 }
 

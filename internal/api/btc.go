@@ -8,6 +8,7 @@ import (
 
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
 	"github.com/chaintrace/chaintrace/internal/index"
+	"github.com/chaintrace/chaintrace/internal/sanctions"
 )
 
 // btcConfig holds the chain index the /v1/btc and /v1/stats routes read.
@@ -54,7 +55,12 @@ func (s *Server) registerBTC() {
 			return
 		}
 		v, err := ix.Tx(txid)
-		answer(w, v, err, "transaction "+txid.String())
+		if err != nil {
+			answer(w, nil, err, "transaction "+txid.String())
+			return
+		}
+		t, _ := ix.TxNumOf(txid)
+		answer(w, TxWithKinds{v, TxKinds(ix, t)}, nil, "transaction "+txid.String())
 	}))
 	s.mux.HandleFunc("GET /v1/btc/addresses/{address}", s.chain(func(w http.ResponseWriter, r *http.Request, ix *index.Index) {
 		addr := r.PathValue("address")
@@ -64,7 +70,12 @@ func (s *Server) registerBTC() {
 			return
 		}
 		v, err := ix.Address(addr, offset, limit)
-		answer(w, v, err, "address "+clip(addr))
+		if err != nil {
+			answer(w, nil, err, "address "+clip(addr))
+			return
+		}
+		ans, err := s.decorateAddress(r.Context(), v)
+		answer(w, ans, err, "address "+clip(addr))
 	}))
 }
 
@@ -107,11 +118,11 @@ func StatsOf(ix *index.Index) index.Stats { return ix.Stats() }
 // ParseHash parses a 64-hex-digit block hash or txid (as shown, byte-reversed).
 func ParseHash(what, s string) (chainhash.Hash, error) {
 	if len(s) != 2*chainhash.HashSize {
-		return chainhash.Hash{}, fmt.Errorf("bad %s %q: want %d hex digits", what, clip(s), 2*chainhash.HashSize)
+		return chainhash.Hash{}, fmt.Errorf("bad %s %q: want %d hex digits", what, sanctions.ClipQuote(s), 2*chainhash.HashSize)
 	}
 	h, err := chainhash.NewHashFromStr(s)
 	if err != nil {
-		return chainhash.Hash{}, fmt.Errorf("bad %s %q: %v", what, clip(s), err)
+		return chainhash.Hash{}, fmt.Errorf("bad %s %q: %v", what, sanctions.ClipQuote(s), err)
 	}
 	return *h, nil
 }
@@ -127,7 +138,7 @@ func ParseBlockID(s string) (height int64, hash *chainhash.Hash, err error) {
 	}
 	n, err := strconv.ParseInt(s, 10, 64)
 	if err != nil || n < 0 {
-		return 0, nil, fmt.Errorf("bad block %q: want a height (a non-negative integer) or a hash (64 hex digits)", clip(s))
+		return 0, nil, fmt.Errorf("bad block %q: want a height (a non-negative integer) or a hash (64 hex digits)", sanctions.ClipQuote(s))
 	}
 	return n, nil, nil
 }
@@ -138,14 +149,14 @@ func ParsePage(offset, limit string) (int, int, error) {
 	if offset != "" {
 		n, err := strconv.Atoi(offset)
 		if err != nil || n < 0 {
-			return 0, 0, fmt.Errorf("bad offset %q: want a non-negative integer", offset)
+			return 0, 0, fmt.Errorf("bad offset %q: want a non-negative integer", sanctions.ClipQuote(offset))
 		}
 		o = n
 	}
 	if limit != "" {
 		n, err := strconv.Atoi(limit)
 		if err != nil || n < 1 || n > MaxLimit {
-			return 0, 0, fmt.Errorf("bad limit %q: want an integer from 1 to %d", limit, MaxLimit)
+			return 0, 0, fmt.Errorf("bad limit %q: want an integer from 1 to %d", sanctions.ClipQuote(limit), MaxLimit)
 		}
 		l = n
 	}

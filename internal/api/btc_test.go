@@ -19,12 +19,18 @@ import (
 // chainServer serves an index of blk00000.dat (mainnet heights 0–299).
 func chainServer(t *testing.T) *httptest.Server {
 	t.Helper()
+	return chainServerWith(t, nil)
+}
+
+// chainServerWith is chainServer with a kinds hook (as ingest sets it).
+func chainServerWith(t *testing.T, kinds *index.KindHook) *httptest.Server {
+	t.Helper()
 	files, err := source.ScanFiles([]string{testutil.SharedFile(t, "data/btc/blkfiles/blk00000.dat")}, source.FileOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer files.Close()
-	ix, err := index.Open(t.TempDir(), index.Options{Network: files.Network(), CacheBytes: 16 << 20})
+	ix, err := index.Open(t.TempDir(), index.Options{Network: files.Network(), CacheBytes: 16 << 20, Kinds: kinds})
 	if err != nil {
 		t.Fatal(err)
 	}

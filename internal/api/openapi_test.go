@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -14,6 +15,7 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/chaintrace/chaintrace/internal/auth"
+	"github.com/chaintrace/chaintrace/internal/testutil"
 )
 
 // openAPIDoc is the parsed document.
@@ -259,11 +261,37 @@ func TestOpenAPIAnswersValidate(t *testing.T) {
 	if oasValidate != nil {
 		oasCheck = oasValidate(t)
 	}
+	// A real Esplora transaction of the CoinJoin dev set for POST /v1/classify.
+	dev, err := os.ReadFile(testutil.SharedFile(t, "data/btc/coinjoin-dev.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	esplora, _, _ := strings.Cut(string(dev), "\n")
+	cases = append(cases, []struct {
+		srv          *httptest.Server
+		method, path string
+		url, body    string
+		status       int
+	}{
+		{chainSrv, "get", "/v1/btc/txs", "/v1/btc/txs?kind=coinbase&from=10&to=12", "", 200},
+		{chainSrv, "get", "/v1/btc/txs", "/v1/btc/txs?kind=nope", "", 400},
+		{empty, "post", "/v1/classify", "/v1/classify", esplora, 200},
+		{empty, "post", "/v1/classify", "/v1/classify", "[" + esplora + "]", 200},
+		{empty, "post", "/v1/classify", "/v1/classify", `{"txid":`, 400},
+		{empty, "get", "/v1/labels/{address}", "/v1/labels/" + blender, "", 503},
+		{empty, "post", "/v1/labels/import", "/v1/labels/import?format=csv", "address,label\n", 503},
+		{scrSrv, "get", "/v1/entities/{id}", "/v1/entities/ofac:37070", "", 200},
+		{scrSrv, "get", "/v1/entities/{id}", "/v1/entities/ofac:0", "", 404},
+	}...)
 	seen := map[string]bool{}
 	for _, tc := range cases {
 		req, _ := http.NewRequest(strings.ToUpper(tc.method), tc.srv.URL+tc.url, strings.NewReader(tc.body))
 		if tc.method == "post" {
-			req.Header.Set("Content-Type", "application/json")
+			ct := "application/json"
+			if tc.path == "/v1/labels/import" {
+				ct = "application/octet-stream" // a file, whatever its format
+			}
+			req.Header.Set("Content-Type", ct)
 		}
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {

@@ -18,6 +18,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/chaintrace/chaintrace/internal/auth"
+	"github.com/chaintrace/chaintrace/internal/sanctions"
 )
 
 // KeyChecker resolves an API key to its stored Key (auth.Store, auth.Cache).
@@ -65,19 +66,9 @@ const (
 // maxQuoted bounds how much of a request's input an error message repeats.
 const maxQuoted = 200
 
-// clip shortens s for quoting in an error message.
-func clip(s string) string {
-	if len(s) <= maxQuoted {
-		return s
-	}
-	cut := maxQuoted
-	for cut > 0 && !isRuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut] + fmt.Sprintf("…(%d bytes)", len(s))
-}
-
-func isRuneStart(b byte) bool { return b&0xC0 != 0x80 }
+// clip shortens s for quoting in an error message (at most maxQuoted bytes
+// of it, and its length).
+func clip(s string) string { return sanctions.ClipQuote(s) }
 
 // maxErrorBytes bounds any error message sent (a last guard behind clip).
 const maxErrorBytes = 1024
@@ -92,7 +83,7 @@ func publicMessage(status int, msg string) string {
 		msg = localPath.ReplaceAllString(msg, "$1<path>")
 	}
 	if len(msg) > maxErrorBytes {
-		msg = clip(msg[:maxErrorBytes])
+		msg = clip(msg)
 	}
 	return msg
 }
@@ -227,7 +218,7 @@ func (s *Server) guard(w http.ResponseWriter, r *http.Request, rt Route) (string
 		maxBody = rt.MaxBody
 	}
 	if r.ContentLength > maxBody {
-		writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("body of %d bytes: at most %d accepted", r.ContentLength, maxBody))
+		writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body over %d bytes (%d sent)", maxBody, r.ContentLength))
 		return keyID, false
 	}
 	if r.Body != nil {

@@ -320,10 +320,12 @@ func TestBatchBudget(t *testing.T) {
 	}
 }
 
-// A route's own body limit (a list import) wins over the server's.
+// A route's own body limit (e.g. a label import's) wins over the server's.
 func TestRouteBodyLimit(t *testing.T) {
+	routeTable["POST /v1/test/upload"] = Route{Scope: auth.ScopeRead, MaxBody: 8 << 20}
+	defer delete(routeTable, "POST /v1/test/upload")
 	s := New(Config{})
-	s.mux.HandleFunc("POST /v1/labels/import", func(w http.ResponseWriter, r *http.Request) {
+	s.mux.HandleFunc("POST /v1/test/upload", func(w http.ResponseWriter, r *http.Request) {
 		n, err := io.Copy(io.Discard, r.Body)
 		if err != nil {
 			writeError(w, http.StatusRequestEntityTooLarge, err.Error())
@@ -334,8 +336,8 @@ func TestRouteBodyLimit(t *testing.T) {
 	srv := httptest.NewServer(s)
 	defer srv.Close()
 	big := strings.Repeat("x", 3<<20)
-	if status, _, body := do(t, "POST", srv.URL+"/v1/labels/import", "", "", big); status != 200 || !strings.Contains(body, `"bytes":3145728`) {
-		t.Errorf("3 MiB import: %d %s", status, body)
+	if status, _, body := do(t, "POST", srv.URL+"/v1/test/upload", "", "", big); status != 200 || !strings.Contains(body, `"bytes":3145728`) {
+		t.Errorf("3 MiB upload: %d %s", status, body)
 	}
 	if status, _, _ := do(t, "POST", srv.URL+"/v1/screen", "", "", big); status != 413 && status != 503 {
 		t.Errorf("3 MiB batch: %d", status)

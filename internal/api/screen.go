@@ -36,6 +36,7 @@ func (s *Server) registerScreen() {
 	s.mux.HandleFunc("POST /v1/screen", s.handleScreenBatch)
 	s.mux.HandleFunc("GET /v1/lists", s.handleLists)
 	s.mux.HandleFunc("GET /api/v1/address/{address}", s.handleChainalysis)
+	s.mux.HandleFunc("GET /v1/entities/{id}", s.handleEntity)
 	s.registerScreenName()
 }
 
@@ -65,7 +66,7 @@ func screenError(w http.ResponseWriter, err error) {
 	}
 }
 
-// GET /v1/screen/address/{address}[?list_version=3,7]
+// GET /v1/screen/address/{address}[?list_version=3,7][&details=false]
 func (s *Server) handleScreenAddress(w http.ResponseWriter, r *http.Request) {
 	if !s.sanctionsReady(w) {
 		return
@@ -85,6 +86,14 @@ func (s *Server) handleScreenAddress(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		screenError(w, err)
 		return
+	}
+	if noDetails(r) && len(res.Matches) > 0 {
+		ms := make([]sanctions.Match, len(res.Matches)) // the index's matches are shared
+		for i, m := range res.Matches {
+			m.Entity = nil
+			ms[i] = m
+		}
+		res.Matches = ms
 	}
 	writeJSON(w, http.StatusOK, res)
 }
@@ -200,6 +209,8 @@ type chainalysisIdentification struct {
 
 // GET /api/v1/address/{address}: drop-in for Chainalysis's free sanctions
 // screening API. One identification per listed entity; empty when clean.
+// A watchlist hit carries its own category (scam, case, …), never
+// "sanctions".
 func (s *Server) handleChainalysis(w http.ResponseWriter, r *http.Request) {
 	if !s.sanctionsReady(w) {
 		return
@@ -217,8 +228,8 @@ func (s *Server) handleChainalysis(w http.ResponseWriter, r *http.Request) {
 		}
 		seen[m.List+"|"+m.EntityID] = true
 		ids = append(ids, chainalysisIdentification{
-			Category:    "sanctions",
-			Name:        "SANCTIONS: " + listTitle(m.List) + " " + m.Name,
+			Category:    m.Category,
+			Name:        strings.ToUpper(m.Category) + ": " + listTitle(m.List) + " " + m.Name,
 			Description: describeMatch(m),
 			URL:         entityURL(m),
 		})

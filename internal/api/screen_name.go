@@ -54,11 +54,27 @@ func (s *Server) handleScreenName(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "q: a name to screen is required")
 		return
 	}
+	if errors.Is(err, sanctions.ErrBadFilter) {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
 	if err != nil {
 		writeError(w, http.StatusInternalServerError, err.Error())
 		return
 	}
+	if noDetails(r) {
+		for i := range res.Matches {
+			res.Matches[i].Entity = nil
+		}
+	}
 	writeJSON(w, http.StatusOK, res)
+}
+
+// noDetails reports whether the request asks for matches without the listed
+// party's details (?details=false): a third of the bytes of a name answer.
+func noDetails(r *http.Request) bool {
+	v := r.URL.Query().Get("details")
+	return v == "false" || v == "0"
 }
 
 // nameOptions reads the filters of a name screen from query parameters.
@@ -92,7 +108,7 @@ func nameOptions(q map[string][]string) (sanctions.NameOptions, error) {
 	}
 	o.Programs = multi("program")
 	o.Lists = multi("list")
-	o.Countries = multi("country")
+	o.Countries = q["country"] // split in sanctions: "Korea, North" is one country
 	if d := one("dob"); d != "" {
 		if err := sanctions.CheckDOB(d); err != nil {
 			return o, fmt.Errorf("dob: %w", err)

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/chaintrace/chaintrace/internal/sanctions"
@@ -62,6 +63,35 @@ func TestScreenNameRoute(t *testing.T) {
 		var e errorBody
 		if code := getJSON(t, srv.URL+"/v1/screen/name"+b, &e); code != http.StatusBadRequest || e.Error == "" {
 			t.Errorf("%q: status %d, error %q, want 400", b, code, e.Error)
+		}
+	}
+}
+
+// Country filters by code or any spelling, a comma inside a country name,
+// and unknown list / program / country values answering 400 naming the
+// valid values; a filter that removes a match says so.
+func TestScreenNameFilterValues(t *testing.T) {
+	srv := nameServer(t)
+	for _, c := range []string{"KP", "PRK", "North Korea", "Korea, North", "RU,KP"} {
+		var res sanctions.NameResult
+		code := getJSON(t, srv.URL+"/v1/screen/name?q=Ri+Je-son&country="+url.QueryEscape(c), &res)
+		found := false
+		for _, m := range res.Matches {
+			found = found || m.EntityID == "un:KPi.002"
+		}
+		if code != http.StatusOK || !found {
+			t.Errorf("country=%q: status %d, %+v", c, code, res)
+		}
+	}
+	var res sanctions.NameResult
+	if code := getJSON(t, srv.URL+"/v1/screen/name?q=Ri+Je-son&country=RU", &res); code != http.StatusOK || len(res.Matches) != 0 ||
+		len(res.Filtered) != 1 || res.Filtered[0].Filter != "country" || res.Filtered[0].Matches < 1 {
+		t.Errorf("country=RU: status %d, %+v", code, res)
+	}
+	for q, want := range map[string]string{"list=ofac": "un", "program=NOSUCH": "DPRK", "country=Narnia": "ISO 3166"} {
+		var e errorBody
+		if code := getJSON(t, srv.URL+"/v1/screen/name?q=Ri+Je-son&"+q, &e); code != http.StatusBadRequest || !strings.Contains(e.Error, want) {
+			t.Errorf("%s: status %d, error %q, want 400 naming %q", q, code, e.Error, want)
 		}
 	}
 }

@@ -86,13 +86,13 @@ func TestScreenAddressEndpoint(t *testing.T) {
 	if !res.Sanctioned || res.ListVersion != "ofac-sdn@1" || len(res.Matches) != 1 {
 		t.Fatalf("res = %+v", res)
 	}
-	if got := keys(res.Matches[0]); got != "entity_id,list,name,programs,ticker" {
+	if got := keys(res.Matches[0]); got != "category,entity,entity_id,list,name,programs,ticker" {
 		t.Errorf("match keys = %s", got)
 	}
 	var m sanctions.Match
 	b, _ := json.Marshal(res.Matches[0])
 	json.Unmarshal(b, &m)
-	if m.EntityID != "ofac:27307" || m.Name != "LAZARUS GROUP" || m.Ticker != "ETH" || m.Programs[0] != "DPRK3" {
+	if m.EntityID != "ofac:27307" || m.Name != "LAZARUS GROUP" || m.Ticker != "ETH" || m.Programs[0] != "DPRK3" || m.Category != "sanctions" {
 		t.Errorf("match = %+v", m)
 	}
 

@@ -51,6 +51,9 @@ func (ix *Index) ApplyTxids(blk *wire.MsgBlock, height int64, txids []chainhash.
 	if err := ix.usable(); err != nil {
 		return err
 	}
+	if err := ix.kindsWritable(); err != nil {
+		return err
+	}
 	hash := blk.BlockHash()
 	if n := ix.blocks.len(); n > 0 {
 		tipHeight := ix.heightOfNum(n - 1)
@@ -232,6 +235,7 @@ func (ix *Index) applyBlock(blk *wire.MsgBlock, hash chainhash.Hash, height int6
 			fee = inSum - outSum
 		}
 		ix.txFee.addU64(fee)
+		ix.addKinds(t)
 		for _, ta := range ix.txAddrs {
 			ix.postings = append(ix.postings, posting{ta.addr, t, ta.recv, ta.sent})
 		}
@@ -453,6 +457,9 @@ func (ix *Index) Undo() error {
 	if err := ix.usable(); err != nil {
 		return err
 	}
+	if ix.legacy {
+		return ErrUpgradeKinds
+	}
 	n := ix.blocks.len()
 	if n == 0 {
 		return errors.New("undo: the index is empty")
@@ -618,6 +625,7 @@ func (ix *Index) rollback(start lens) {
 	ix.txOut.truncate(start.txs)
 	ix.txInfo.truncate(start.txs)
 	ix.txFee.truncate(start.txs)
+	ix.txKind.truncate(start.txs)
 	ix.inPrev.truncate(start.ins)
 	for _, c := range []*column{ix.outValue, ix.outAddr, ix.outType, ix.outSpent} {
 		c.truncate(start.outs)

@@ -281,48 +281,57 @@ func TestKill9(t *testing.T) {
 	ix.Close()
 	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 7))
 	killed := 0
-	for round := range 4 {
-		cmd := exec.Command(os.Args[0], "-test.run=^TestKill9Child$", "-test.count=1")
-		cmd.Env = append(os.Environ(), "CHAINTRACE_INDEX_KILL_DIR="+dir)
-		out, err := cmd.StdoutPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		cmd.Stderr = os.Stderr
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		sc := bufio.NewScanner(out)
-		ready := false
-		for sc.Scan() {
-			if strings.HasPrefix(sc.Text(), "ready") {
-				ready = true
-				break
-			}
-		}
-		if !ready {
-			cmd.Wait()
-			t.Fatalf("round %d: child never became ready", round)
-		}
-		time.Sleep(time.Duration(20+rng.IntN(400)) * time.Millisecond)
-		if err := cmd.Process.Kill(); err == nil {
+	for range 4 {
+		if killChild(t, "TestKill9Child", dir, time.Duration(20+rng.IntN(400))*time.Millisecond) {
 			killed++
 		}
-		go func() { // drain
-			for sc.Scan() {
-			}
-		}()
-		err = cmd.Wait()
-		if ps := cmd.ProcessState; ps != nil && ps.Exited() && ps.ExitCode() != 0 {
-			t.Fatalf("round %d: the child failed: %v", round, err)
-		}
-		t.Logf("round %d: child ended: %v", round, err)
 	}
 	ix = resume(t, dir, blocks, len(blocks))
 	defer ix.Close()
 	if got := verify(t, ix).Digest; got != want {
 		t.Fatalf("after %d kills: digest %s, clean build %s", killed, got, want)
 	}
+}
+
+// killChild runs test (a child test of this binary) on the index in dir,
+// waits until it prints "ready", lets it work for d and kills it with
+// SIGKILL; it fails t if the child failed on its own. It reports whether the
+// kill landed (the child was still running).
+func killChild(t *testing.T, test, dir string, d time.Duration) bool {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^"+test+"$", "-test.count=1")
+	cmd.Env = append(os.Environ(), "CHAINTRACE_INDEX_KILL_DIR="+dir)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	sc := bufio.NewScanner(out)
+	ready := false
+	for sc.Scan() {
+		if strings.HasPrefix(sc.Text(), "ready") {
+			ready = true
+			break
+		}
+	}
+	if !ready {
+		cmd.Wait()
+		t.Fatalf("%s never became ready", test)
+	}
+	time.Sleep(d)
+	killed := cmd.Process.Kill() == nil
+	go func() { // drain
+		for sc.Scan() {
+		}
+	}()
+	err = cmd.Wait()
+	if ps := cmd.ProcessState; ps != nil && ps.Exited() && ps.ExitCode() != 0 {
+		t.Fatalf("%s failed: %v", test, err)
+	}
+	return killed
 }
 
 // TestKill9Child is the child of TestKill9 (skipped otherwise).
@@ -332,7 +341,7 @@ func TestKill9Child(t *testing.T) {
 		t.Skip("child of TestKill9")
 	}
 	blocks := longChain(t)
-	ix, err := Open(dir, Options{CacheBytes: 16 << 20})
+	ix, err := Open(dir, Options{CacheBytes: 16 << 20, Kinds: &testKinds})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -46,6 +46,14 @@ type Options struct {
 	// index is created; 0 means CacheBytes/4 (128 MiB by default: ~2% false
 	// positives at 100 M keys, degrading gracefully beyond); < 0 disables.
 	FilterBytes int64
+	// Kinds classifies each tx Apply appends, for the tx kinds column
+	// (tx_kind.col). The index does not import the classifier: ingest
+	// passes it in. Nil stores 0 (no kinds) under rules version 0.
+	Kinds *KindHook
+	// Upgrade lets Open accept a v3 index (made before the kinds column)
+	// so that RebuildKinds can add the column; nothing else may be done
+	// with it until then.
+	Upgrade bool
 }
 
 // Index is the on-disk chain index. Its methods are safe for concurrent
@@ -58,6 +66,7 @@ type Index struct {
 	closed bool
 
 	blocks, txHash, txIn, txOut, txInfo, txFee *column
+	txKind                                     *column // classify.Set per tx (uint32)
 	inPrev, inOutpoint                         *column
 	outValue, outAddr, outType, outSpent       *column
 	addrOff, addrBlob                          *column
@@ -65,6 +74,11 @@ type Index struct {
 
 	journal *os.File
 	filter  *filter // nil when disabled
+
+	kinds    *KindHook // nil: kinds stored as 0
+	kindsVer uint32    // rules version of the stored kinds
+	legacy   bool      // a v3 index without the kinds column (Options.Upgrade)
+	facts    TxFacts   // scratch of Apply's classification
 
 	cp   checkpoint // the committed state
 	base int64      // height of block number 0
@@ -128,39 +142,56 @@ type checkpoint struct {
 	FilterAddrs uint64
 	// Records in in_outpoint.col (inputs whose spent output is not indexed).
 	Outpoints uint64
+	// The tx kinds column: the rules version that made it and its file's
+	// generation (a rebuild writes the next generation and switches to it
+	// by committing a checkpoint naming it).
+	KindsVersion uint64
+	KindsGen     uint64
 }
 
 const (
-	checkpointLen = 11*8 + 4
+	checkpointLen = 13*8 + 4
 	// checkpointVersion is the on-disk format version; any change to the
-	// files or keys bumps it and Open refuses other versions.
-	checkpointVersion = 3
+	// files or keys bumps it and Open refuses other versions. v4 added the
+	// tx kinds column; a v3 index is upgraded by `classify --rebuild`.
+	checkpointVersion = 4
+	checkpointV3Len   = 11*8 + 4
 )
+
+// ErrUpgradeKinds is returned by Open for a v3 index (made before the tx
+// kinds column) unless Options.Upgrade is set.
+var ErrUpgradeKinds = errors.New("index format v3 has no transaction kinds column: upgrade it with `chaintrace classify --rebuild` on this --data folder (or re-ingest into a new one)")
 
 func (c checkpoint) encode() []byte {
 	b := make([]byte, checkpointLen)
 	binary.LittleEndian.PutUint32(b, checkpointVersion)
-	for i, v := range []uint64{c.Epoch, c.Blocks, c.Txs, c.Inputs, c.Outputs, c.Addrs, c.Blob, uint64(c.Base), c.FilterTxs, c.FilterAddrs, c.Outpoints} {
+	for i, v := range []uint64{c.Epoch, c.Blocks, c.Txs, c.Inputs, c.Outputs, c.Addrs, c.Blob, uint64(c.Base), c.FilterTxs, c.FilterAddrs, c.Outpoints, c.KindsVersion, c.KindsGen} {
 		binary.LittleEndian.PutUint64(b[4+8*i:], v)
 	}
 	return b
 }
 
-func decodeCheckpoint(b []byte) (checkpoint, error) {
+// decodeCheckpoint decodes a v4 checkpoint, or a v3 one (legacy true).
+func decodeCheckpoint(b []byte) (cp checkpoint, legacy bool, err error) {
 	if len(b) < 4 {
-		return checkpoint{}, fmt.Errorf("checkpoint record of %d bytes: damaged index", len(b))
+		return checkpoint{}, false, fmt.Errorf("checkpoint record of %d bytes: damaged index", len(b))
 	}
-	if v := binary.LittleEndian.Uint32(b); v != checkpointVersion {
-		return checkpoint{}, fmt.Errorf("index format v%d, this build reads v%d: re-ingest into a new --data folder", v, checkpointVersion)
+	want := checkpointLen
+	switch v := binary.LittleEndian.Uint32(b); v {
+	case checkpointVersion:
+	case 3:
+		want, legacy = checkpointV3Len, true
+	default:
+		return checkpoint{}, false, fmt.Errorf("index format v%d, this build reads v%d: re-ingest into a new --data folder", v, checkpointVersion)
 	}
-	if len(b) != checkpointLen {
-		return checkpoint{}, fmt.Errorf("checkpoint record of %d bytes, want %d: damaged index", len(b), checkpointLen)
+	if len(b) != want {
+		return checkpoint{}, false, fmt.Errorf("checkpoint record of %d bytes, want %d: damaged index", len(b), want)
 	}
-	var v [11]uint64
-	for i := range v {
+	var v [13]uint64
+	for i := 0; 4+8*i < len(b); i++ {
 		v[i] = binary.LittleEndian.Uint64(b[4+8*i:])
 	}
-	return checkpoint{v[0], v[1], v[2], v[3], v[4], v[5], v[6], int64(v[7]), v[8], v[9], v[10]}, nil
+	return checkpoint{v[0], v[1], v[2], v[3], v[4], v[5], v[6], int64(v[7]), v[8], v[9], v[10], v[11], v[12]}, legacy, nil
 }
 
 // Pebble key prefixes.
@@ -273,10 +304,13 @@ func (ix *Index) init(opt Options, cacheBytes int64) error {
 	v, closer, err = ix.db.Get([]byte{kCheckpoint})
 	switch {
 	case err == nil:
-		ix.cp, err = decodeCheckpoint(v)
+		ix.cp, ix.legacy, err = decodeCheckpoint(v)
 		closer.Close()
 		if err != nil {
 			return fmt.Errorf("index in %s: %w", ix.dir, err)
+		}
+		if ix.legacy && !opt.Upgrade {
+			return fmt.Errorf("index in %s: %w", ix.dir, ErrUpgradeKinds)
 		}
 	case errors.Is(err, pebble.ErrNotFound):
 	default:
@@ -305,7 +339,11 @@ func (ix *Index) init(opt Options, cacheBytes int64) error {
 		{&ix.outSpent, "out_spent_by", idWidth, cp.Outputs},
 		{&ix.addrOff, "addr_end", 8, cp.Addrs},
 		{&ix.addrBlob, "addr_keys", 1, cp.Blob},
+		{&ix.txKind, kindsName(cp.KindsGen), kindRecLen, cp.Txs},
 	} {
+		if ix.legacy && s.c == &ix.txKind {
+			continue // added by RebuildKinds
+		}
 		c, err := openColumn(ix.dir, s.name, s.width)
 		if err != nil {
 			return err
@@ -317,6 +355,9 @@ func (ix *Index) init(opt Options, cacheBytes int64) error {
 		}
 	}
 	if err := ix.recoverJournal(); err != nil {
+		return err
+	}
+	if err := ix.initKinds(opt); err != nil {
 		return err
 	}
 	if err := syncDir(ix.dir); err != nil {
@@ -600,6 +641,9 @@ func (ix *Index) commit(dels *pebble.Batch) error {
 		Base:    ix.cp.Base,
 
 		Outpoints: ix.inOutpoint.len(),
+
+		KindsVersion: uint64(ix.kindsVer),
+		KindsGen:     ix.cp.KindsGen,
 	}
 	if next.Blocks > 0 {
 		next.Base = ix.base

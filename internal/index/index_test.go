@@ -488,7 +488,7 @@ func TestOldFormatRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err := Open(dir, Options{})
-	if err == nil || !strings.Contains(err.Error(), "index format v2, this build reads v3: re-ingest") {
+	if err == nil || !strings.Contains(err.Error(), "index format v2, this build reads v4: re-ingest") {
 		t.Fatalf("Open of a v2 index: %v", err)
 	}
 }

@@ -438,7 +438,7 @@ func TestFilterDisabledThenEnabled(t *testing.T) {
 	applyAll(t, ix, blocks[:100], 0)
 	ix.Flush()
 	ix.Close()
-	ix, err := Open(dir, Options{FilterBytes: -1})
+	ix, err := Open(dir, Options{FilterBytes: -1, Kinds: &testKinds})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -242,6 +242,9 @@ type TxView struct {
 	LockTime    uint32       `json:"locktime"`
 	Inputs      []InputView  `json:"inputs"`
 	Outputs     []OutputView `json:"outputs"`
+	// KindSet is the tx's stored kinds bitmask (a classify.Set; 0 on a v3
+	// index). The API shows the kinds with their evidence instead.
+	KindSet uint32 `json:"-"`
 }
 
 // InputView is one input. Value and Address are null when the spent output
@@ -297,6 +300,9 @@ func (ix *Index) txView(t uint64) (*TxView, error) {
 		Weight:      int(binary.LittleEndian.Uint32(info[4:])),
 		Version:     int32(binary.LittleEndian.Uint32(info[8:])),
 		LockTime:    binary.LittleEndian.Uint32(info[12:]),
+	}
+	if !ix.legacy {
+		v.KindSet = binary.LittleEndian.Uint32(ix.txKind.rec(t))
 	}
 	v.Vsize = (v.Weight + 3) / 4
 	if f := ix.txFee.u64(t); f != noFee {

@@ -47,13 +47,16 @@ func (ix *Index) Verify(ctx context.Context) (*VerifyReport, error) {
 	if ix.closed {
 		return nil, errors.New("index is closed")
 	}
+	if ix.legacy {
+		return nil, ErrUpgradeKinds
+	}
 	rep := &VerifyReport{Blocks: ix.blocks.len(), Txs: ix.txHash.len(), Inputs: ix.inPrev.len(), Outputs: ix.outValue.len(), Addresses: ix.addrOff.len()}
 	bad := func(format string, args ...any) {
 		if len(rep.Problems) < maxProblems {
 			rep.Problems = append(rep.Problems, fmt.Sprintf(format, args...))
 		}
 	}
-	for _, c := range []*column{ix.txIn, ix.txOut, ix.txInfo, ix.txFee} {
+	for _, c := range []*column{ix.txIn, ix.txOut, ix.txInfo, ix.txFee, ix.txKind} {
 		if c.len() != rep.Txs {
 			bad("column %s has %d records, tx_hash %d", c.name, c.len(), rep.Txs)
 		}
@@ -136,6 +139,7 @@ func (ix *Index) Verify(ctx context.Context) (*VerifyReport, error) {
 			h.Write(txid[:])
 			h.Write(ix.txInfo.rec(t))
 			h.Write(ix.txFee.rec(t))
+			h.Write(ix.txKind.rec(t))
 			binary.LittleEndian.PutUint64(buf[0:], i1-i0)
 			binary.LittleEndian.PutUint64(buf[8:], o1-o0)
 			h.Write(buf[:16])

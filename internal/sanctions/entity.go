@@ -8,7 +8,12 @@
 // validation never creates a version, so the last good one stays in force.
 package sanctions
 
-import "time"
+import (
+	"encoding/json"
+	"strings"
+	"sync"
+	"time"
+)
 
 // List names.
 const (
@@ -45,6 +50,37 @@ type Entity struct {
 	CryptoAddresses []CryptoAddress `json:"crypto_addresses,omitempty"`
 	Remarks         string          `json:"remarks,omitempty"` // full remarks (OFAC spill-over merged)
 	Listed          string          `json:"listed,omitempty"`  // listing date where the list gives one
+	// Category is what a watchlist says the party is (scam, case, fraud,
+	// …); official lists leave it empty (their category is CategorySanctions).
+	Category string `json:"category,omitempty"`
+}
+
+// CategorySanctions is the category of the parties of the official
+// sanctions lists (OFAC SDN, UN); CategoryWatchlist that of a watchlist
+// entry that states none.
+const (
+	CategorySanctions = "sanctions"
+	CategoryWatchlist = "watchlist"
+)
+
+// IsOfficial reports whether list is an official sanctions list (OFAC SDN,
+// UN), the only ones whose hits are "sanctioned".
+func IsOfficial(list string) bool { return list == ListOFAC || list == ListUN }
+
+// CategoryOf is the category of a listed party: CategorySanctions on an
+// official list; on a watchlist, the category its entry gives (stored
+// versions before Category existed kept it as the first program), else
+// CategoryWatchlist.
+func (e *Entity) CategoryOf() string {
+	switch {
+	case IsOfficial(e.List):
+		return CategorySanctions
+	case e.Category != "":
+		return e.Category
+	case strings.HasPrefix(e.List, WatchlistPrefix) && len(e.Programs) > 0:
+		return e.Programs[0]
+	}
+	return CategoryWatchlist
 }
 
 // Alias qualities.
@@ -106,20 +142,62 @@ type Version struct {
 // Label is "list@id", as used in list_version strings.
 func (v Version) Label() string { return v.List + "@" + itoa(v.ID) }
 
+// EntityDetails is a listed party as a match shows it, to judge the hit in
+// place: everything the list states but the crypto addresses (counted), and
+// the list version it comes from.
+type EntityDetails struct {
+	Entity
+	ListVersion    string `json:"list_version"` // e.g. "ofac-sdn@3"
+	CryptoAddressN int    `json:"crypto_address_count,omitempty"`
+	// json is the encoding, made once: the details of a listed party are
+	// shared by every answer that matches it and never change.
+	json *onceJSON
+}
+
+type onceJSON struct {
+	once sync.Once
+	b    []byte
+	err  error
+}
+
+// MarshalJSON encodes the details once and reuses the bytes.
+func (d *EntityDetails) MarshalJSON() ([]byte, error) {
+	type plain EntityDetails // without this method
+	if d.json == nil {
+		return json.Marshal((*plain)(d))
+	}
+	d.json.once.Do(func() { d.json.b, d.json.err = json.Marshal((*plain)(d)) })
+	return d.json.b, d.json.err
+}
+
+// Details returns e as a match shows it, from version label. Callers share
+// the result between answers (it must not be changed).
+func (e *Entity) Details(label string) *EntityDetails {
+	d := &EntityDetails{Entity: *e, ListVersion: label, CryptoAddressN: len(e.CryptoAddresses), json: &onceJSON{}}
+	d.CryptoAddresses = nil
+	d.Category = e.CategoryOf()
+	return d
+}
+
 // Match is one listing of a screened address.
 type Match struct {
 	List     string   `json:"list"`
 	EntityID string   `json:"entity_id"`
 	Name     string   `json:"name"`
+	Category string   `json:"category"` // CategorySanctions, or the watchlist's category (scam, case, …)
 	Programs []string `json:"programs"`
 	Ticker   string   `json:"ticker"`
+	// Entity is the listed party's details (shared by its matches).
+	Entity *EntityDetails `json:"entity"`
 	// Unexported-in-JSON context for other renderings (Chainalysis shape).
 	Remarks string `json:"-"`
 	Version int64  `json:"-"`
 	Listed  string `json:"-"` // the address as listed
 }
 
-// AddressResult is the answer to an address screen.
+// AddressResult is the answer to an address screen. Sanctioned is true only
+// for a listing on an official sanctions list; a watchlist listing is a
+// match with the watchlist's category.
 type AddressResult struct {
 	Address     string  `json:"address"`
 	Sanctioned  bool    `json:"sanctioned"`

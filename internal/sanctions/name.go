@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"regexp"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -14,6 +15,7 @@ import (
 	"time"
 	"weak"
 
+	"github.com/chaintrace/chaintrace/internal/country"
 	"github.com/chaintrace/chaintrace/internal/sanctions/namematch"
 )
 
@@ -31,9 +33,12 @@ type NameMatch struct {
 	Name        string                `json:"name"`         // primary name as listed
 	MatchedName string                `json:"matched_name"` // the name (primary or alias) that matched
 	Type        string                `json:"type"`
+	Category    string                `json:"category"`   // CategorySanctions, or the watchlist's category
+	Sanctioned  bool                  `json:"sanctioned"` // listed on an official sanctions list
 	Programs    []string              `json:"programs"`
 	Score       float64               `json:"score"`
 	Explanation namematch.Explanation `json:"explanation"`
+	Entity      *EntityDetails        `json:"entity"` // the listed party's details
 }
 
 // NameResult is the answer to a name screen, matches sorted by score.
@@ -41,7 +46,17 @@ type NameResult struct {
 	Query       string      `json:"query"`
 	ListVersion string      `json:"list_version"`
 	Matches     []NameMatch `json:"matches"`
+	// Filtered says how many matches (at or above the threshold) each
+	// filter removed; omitted when none did.
+	Filtered []namematch.Removed `json:"filtered,omitempty"`
 }
+
+// ErrBadFilter is wrapped by the error for a filter value that names no
+// list, program or country (the message names the valid values).
+var ErrBadFilter = errors.New("bad filter")
+
+// NameScreenTimeout bounds a name screen whose context has no deadline.
+const NameScreenTimeout = 5 * time.Second
 
 // nameIndex is the name index over the versions in force at one moment.
 type nameIndex struct {
@@ -49,6 +64,124 @@ type nameIndex struct {
 	builtFor string // the store's in-force label when it was built
 	ix       *namematch.Index
 	entities []Entity
+	// filter values present, case-folded -> as listed
+	lists, programs map[string]string
+	versionOf       map[string]string               // list -> its version label
+	details         []atomic.Pointer[EntityDetails] // per entity, made at its first match
+	countries       map[string]bool                 // country keys of the records (codes, or folded names)
+}
+
+// newNameIndex indexes entities.
+func newNameIndex(ctx context.Context, label, builtFor string, ents []Entity) (*nameIndex, error) {
+	ni := &nameIndex{label: label, builtFor: builtFor, entities: ents,
+		lists: map[string]string{}, programs: map[string]string{}, countries: map[string]bool{}, versionOf: map[string]string{},
+		details: make([]atomic.Pointer[EntityDetails], len(ents))}
+	for _, l := range strings.Split(label, ",") {
+		if i := strings.LastIndexByte(l, '@'); i > 0 {
+			ni.versionOf[l[:i]] = l
+		}
+	}
+	recs := NameRecords(ents)
+	for i := range recs {
+		ni.lists[strings.ToLower(recs[i].List)] = recs[i].List
+		for _, p := range recs[i].Programs {
+			ni.programs[strings.ToLower(p)] = p
+		}
+		for _, c := range recs[i].Countries {
+			ni.countries[c] = true
+		}
+	}
+	var err error
+	ni.ix, err = namematch.BuildContext(ctx, recs)
+	return ni, err
+}
+
+// countryKey is how records and filters compare countries: the ISO 3166
+// alpha-2 code when the name resolves, the normalised name otherwise
+// ("Region: Crimea" -> "crimea").
+func countryKey(s string) string {
+	if c, ok := country.Code(s); ok {
+		return c
+	}
+	return country.Normalize(s)
+}
+
+// splitCountries reads comma-separated country filters without breaking a
+// name that holds a comma ("Korea, North"): a value that is one country as
+// a whole is kept whole.
+func splitCountries(vals []string) []string {
+	var out []string
+	for _, v := range vals {
+		if _, ok := country.Code(v); ok {
+			out = append(out, strings.TrimSpace(v))
+			continue
+		}
+		for _, f := range strings.Split(v, ",") {
+			if f = strings.TrimSpace(f); f != "" {
+				out = append(out, f)
+			}
+		}
+	}
+	return out
+}
+
+// SplitCountries splits country filter values on commas, except within a
+// country name that holds one ("Korea, North").
+func SplitCountries(vals ...string) []string { return splitCountries(vals) }
+
+// checkFilters resolves the filters of opts against the lists in force: an
+// unknown list or program, or a country that is neither an ISO 3166 code
+// nor a known name, is an error naming the valid values. Countries become
+// their comparison keys.
+func (ni *nameIndex) checkFilters(opts *NameOptions) error {
+	for i, l := range opts.Lists {
+		v, ok := ni.lists[strings.ToLower(strings.TrimSpace(l))]
+		if !ok {
+			return fmt.Errorf("%w: list %q is not in force (lists: %s)", ErrBadFilter, clip(l), strings.Join(sortedValues(ni.lists), ", "))
+		}
+		opts.Lists[i] = v
+	}
+	for i, p := range opts.Programs {
+		v, ok := ni.programs[strings.ToLower(strings.TrimSpace(p))]
+		if !ok {
+			return fmt.Errorf("%w: program %q: no listed entity is under it (programs: %s)", ErrBadFilter, clip(p), strings.Join(sortedValues(ni.programs), ", "))
+		}
+		opts.Programs[i] = v
+	}
+	for i, c := range opts.Countries {
+		code, ok := country.Code(c)
+		if !ok {
+			if k := country.Normalize(c); ni.countries[k] {
+				opts.Countries[i] = k
+				continue
+			}
+			return fmt.Errorf("%w: country %q: want an ISO 3166 alpha-2 or alpha-3 code or a country name (e.g. KP, PRK, North Korea, \"Korea, North\")", ErrBadFilter, clip(c))
+		}
+		opts.Countries[i] = code
+	}
+	return nil
+}
+
+func sortedValues(m map[string]string) []string {
+	out := make([]string, 0, len(m))
+	for _, v := range m {
+		out = append(out, v)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// ClipQuote cuts bad input quoted back in an error to a readable length
+// (200 bytes and the size of the whole).
+func ClipQuote(s string) string { return clip(s) }
+
+// clip cuts a user-given value quoted in an error to a readable length.
+func clip(s string) string {
+	const max = 200
+	if len(s) <= max {
+		return s
+	}
+	return truncUTF8(s, max) + fmt.Sprintf("…(%d bytes)", len(s))
 }
 
 // nameIndexes caches one name index per Store; it is rebuilt when the
@@ -107,7 +240,10 @@ func (s *Store) nameIndex(ctx context.Context, wait bool) (*nameIndex, error) {
 			return nil, err
 		}
 	}
-	ni := &nameIndex{label: VersionLabel(vs), builtFor: want, ix: namematch.Build(NameRecords(ents)), entities: ents}
+	ni, err := newNameIndex(ctx, VersionLabel(vs), want, ents)
+	if err != nil {
+		return nil, fmt.Errorf("name index build stopped: %w", err)
+	}
 	_, names := ni.ix.Len()
 	slog.Info("sanctions: name index built", "versions", ni.label, "entities", len(ents), "names", names, "took", time.Since(start).Round(time.Millisecond))
 	c.cur.Store(ni)
@@ -130,12 +266,34 @@ func (s *Store) ScreenName(ctx context.Context, query string, opts NameOptions) 
 	if err != nil {
 		return nil, fmt.Errorf("sanctions: name index: %w", err)
 	}
-	return ni.screen(query, opts), nil
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, NameScreenTimeout)
+		defer cancel()
+	}
+	return ni.screen(ctx, query, opts)
 }
 
-func (ni *nameIndex) screen(query string, opts NameOptions) *NameResult {
+func (ni *nameIndex) screen(ctx context.Context, query string, opts NameOptions) (*NameResult, error) {
+	given := strings.Join(opts.Countries, ",")
+	opts.Lists = slices.Clone(opts.Lists)
+	opts.Programs = slices.Clone(opts.Programs)
+	opts.Countries = splitCountries(opts.Countries)
+	if err := ni.checkFilters(&opts); err != nil {
+		return nil, err
+	}
+	hits, removed, err := ni.ix.SearchContext(ctx, query, opts)
+	if err != nil {
+		return nil, fmt.Errorf("sanctions: name screen of %q stopped: %w", clip(query), err)
+	}
 	res := &NameResult{Query: query, ListVersion: ni.label, Matches: []NameMatch{}}
-	for _, h := range ni.ix.Search(query, opts) {
+	for _, r := range removed {
+		if r.Filter == "country" {
+			r.Value = given
+		}
+		res.Filtered = append(res.Filtered, r)
+	}
+	for _, h := range hits {
 		e := &ni.entities[h.RecordIndex]
 		progs := e.Programs
 		if progs == nil {
@@ -143,10 +301,24 @@ func (ni *nameIndex) screen(query string, opts NameOptions) *NameResult {
 		}
 		res.Matches = append(res.Matches, NameMatch{
 			List: e.List, EntityID: e.ID, Name: e.Name, MatchedName: h.MatchedName,
-			Type: e.Type, Programs: progs, Score: h.Score, Explanation: h.Explanation,
+			Type: e.Type, Category: e.CategoryOf(), Sanctioned: IsOfficial(e.List), Programs: progs, Score: h.Score, Explanation: h.Explanation,
+			Entity: ni.detailsOf(h.RecordIndex),
 		})
 	}
-	return res
+	return res, nil
+}
+
+// detailsOf returns the details of entity i, made once and shared.
+func (ni *nameIndex) detailsOf(i int) *EntityDetails {
+	if d := ni.details[i].Load(); d != nil {
+		return d
+	}
+	e := &ni.entities[i]
+	d := e.Details(ni.versionOf[e.List])
+	if ni.details[i].CompareAndSwap(nil, d) {
+		return d
+	}
+	return ni.details[i].Load()
 }
 
 var yearRE = regexp.MustCompile(`\b(1[89]\d\d|20\d\d)\b`)
@@ -185,7 +357,11 @@ func NameRecords(ents []Entity) []namematch.Record {
 			}
 			r.Names = append(r.Names, namematch.Name{Text: a.Name, Kind: kind})
 		}
-		r.Countries = append(append(r.Countries, e.Nationalities...), e.Countries...)
+		for _, c := range append(slices.Clone(e.Nationalities), e.Countries...) {
+			if k := countryKey(c); k != "" && !slices.Contains(r.Countries, k) {
+				r.Countries = append(r.Countries, k)
+			}
+		}
 		for _, d := range e.DatesOfBirth {
 			r.DatesOfBirth = append(r.DatesOfBirth, dobYears(d)...)
 		}

@@ -132,7 +132,7 @@ func ParseOFACAdvanced(path string) (*Parsed, error) {
 	programs := map[string][]advEntry{}
 	root, sawEnd := "", false
 	fail := func(off int64, err error) (*Parsed, error) {
-		return nil, fmt.Errorf("ofac advanced xml: %s: offset %d: %w (truncated?)", path, off, err)
+		return nil, fmt.Errorf("ofac advanced xml: %s: offset %d: %s (truncated?)", path, off, clipErr(err))
 	}
 	for {
 		tok, err := dec.Token()
@@ -147,7 +147,7 @@ func ParseOFACAdvanced(path string) (*Parsed, error) {
 			if root == "" {
 				root = t.Name.Local
 				if root != "Sanctions" {
-					return nil, fmt.Errorf("ofac advanced xml: %s: root element <%s>, want <Sanctions>", path, root)
+					return nil, fmt.Errorf("ofac advanced xml: %s: root element <%s>, want <Sanctions>", path, clip(root))
 				}
 				continue
 			}
@@ -216,7 +216,7 @@ func ParseOFACAdvanced(path string) (*Parsed, error) {
 	for _, dp := range parties {
 		e, err := r.entity(dp, programs)
 		if err != nil {
-			return nil, fmt.Errorf("ofac advanced xml: %s: DistinctParty %s: %w", path, dp.FixedRef, err)
+			return nil, fmt.Errorf("ofac advanced xml: %s: DistinctParty %s: %s", path, clip(dp.FixedRef), clipErr(err))
 		}
 		p.Entities = append(p.Entities, e)
 	}

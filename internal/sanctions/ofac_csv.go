@@ -36,66 +36,81 @@ func ParseOFACCSV(path string) (*Parsed, error) {
 		dir, sdnPath = filepath.Dir(path), path
 	}
 	p := &Parsed{List: ListOFAC, Source: sdnPath, Format: FormatOFACCSV}
+	// Each file is read twice, streaming (a check and checksum pass, then
+	// the parse); the version checksum covers the files in this order.
 	sum := newSum()
-	read := func(name string, required bool) ([][]string, error) {
+	widths := map[string]int{ofacSDNFile: 12, ofacAddFile: 6, ofacAltFile: 5, ofacCommentsFile: 2}
+	files := map[string]*textFile{}
+	paths := map[string]string{}
+	for _, name := range []string{ofacSDNFile, ofacAddFile, ofacAltFile, ofacCommentsFile} {
 		file := filepath.Join(dir, name)
 		if name == ofacSDNFile {
 			file = sdnPath
 		}
-		b, err := os.ReadFile(file)
-		if errors.Is(err, fs.ErrNotExist) && !required {
+		paths[name] = file
+		t, err := openText(file, sum)
+		if errors.Is(err, fs.ErrNotExist) && name != ofacSDNFile {
 			p.Warnings = append(p.Warnings, fmt.Sprintf("%s: missing; imported without it", file))
-			return nil, nil
+			continue
 		}
 		if err != nil {
+			for _, t := range files {
+				t.Close()
+			}
 			return nil, fmt.Errorf("ofac csv: %w", err)
 		}
-		sum.Write(b)
-		if len(b) > 0 && b[len(b)-1] != 0x1a {
+		defer t.Close()
+		p.Warnings = append(p.Warnings, t.Warnings...)
+		if !t.EOFMarker {
 			// OFAC's files end with a DOS end-of-file byte; a file cut at a
 			// row boundary parses cleanly, so say so (the entry-count rule
 			// catches large cuts).
 			p.Warnings = append(p.Warnings, fmt.Sprintf("%s: no end-of-file marker (0x1A) as OFAC's files have: possibly truncated", file))
 		}
-		return readOFACCSV(file, b, &p.Warnings)
-	}
-	widths := map[string]int{ofacSDNFile: 12, ofacAddFile: 6, ofacAltFile: 5, ofacCommentsFile: 2}
-	files := map[string][][]string{}
-	for _, name := range []string{ofacSDNFile, ofacAddFile, ofacAltFile, ofacCommentsFile} {
-		rows, err := read(name, name == ofacSDNFile)
-		if err != nil {
-			return nil, err
-		}
-		for i, r := range rows {
-			if len(r) != widths[name] {
-				return nil, fmt.Errorf("ofac csv: %s: row %d: %d fields, want %d", filepath.Join(dir, name), i+1, len(r), widths[name])
-			}
-			if _, err := strconv.Atoi(strings.TrimSpace(r[0])); err != nil {
-				return nil, fmt.Errorf("ofac csv: %s: row %d: ent_num %q is not a number", filepath.Join(dir, name), i+1, r[0])
-			}
-		}
-		files[name] = rows
+		files[name] = t
 	}
 	p.SHA256 = sumHex(sum)
-
+	// rows streams the rows of one file, checked: width and ent_num.
+	rows := func(name string, fn func(r []string)) error {
+		t := files[name]
+		if t == nil {
+			return nil
+		}
+		return readOFACCSV(paths[name], t, func(row int, r []string) error {
+			if len(r) != widths[name] {
+				return fmt.Errorf("ofac csv: %s: row %d: %d fields, want %d", paths[name], row, len(r), widths[name])
+			}
+			if _, err := strconv.Atoi(strings.TrimSpace(r[0])); err != nil {
+				return fmt.Errorf("ofac csv: %s: row %d: ent_num %q is not a number", paths[name], row, clip(r[0]))
+			}
+			fn(r)
+			return nil
+		})
+	}
 	comments := map[string]string{}
-	for _, r := range files[ofacCommentsFile] {
+	if err := rows(ofacCommentsFile, func(r []string) {
 		comments[field(r[0])] += r[1] // the continuation text, verbatim
+	}); err != nil {
+		return nil, err
 	}
 	adds := map[string][]PostalAddress{}
-	for _, r := range files[ofacAddFile] {
+	if err := rows(ofacAddFile, func(r []string) {
 		a := PostalAddress{Street: field(r[2]), City: field(r[3]), Country: field(r[4]), Note: field(r[5])}
 		if a != (PostalAddress{}) {
 			adds[field(r[0])] = append(adds[field(r[0])], a)
 		}
+	}); err != nil {
+		return nil, err
 	}
 	alts := map[string][]Alias{}
-	for _, r := range files[ofacAltFile] {
+	if err := rows(ofacAltFile, func(r []string) {
 		if n := field(r[3]); n != "" {
 			alts[field(r[0])] = append(alts[field(r[0])], Alias{Name: n, Quality: QualityStrong, Type: strings.ToLower(field(r[2]))})
 		}
+	}); err != nil {
+		return nil, err
 	}
-	for _, r := range files[ofacSDNFile] {
+	err = rows(ofacSDNFile, func(r []string) {
 		num := field(r[0])
 		e := Entity{ID: "ofac:" + num, List: ListOFAC, Name: field(r[1]), Type: ofacType(field(r[2]))}
 		e.Programs = splitPrograms(field(r[3]))
@@ -127,6 +142,9 @@ func ParseOFACCSV(path string) (*Parsed, error) {
 			p.dropCutAddress(&e)
 		}
 		p.Entities = append(p.Entities, e)
+	})
+	if err != nil {
+		return nil, err
 	}
 	for num := range comments {
 		p.Warnings = append(p.Warnings, fmt.Sprintf("%s: comment for ent_num %s, which sdn.csv does not list", ofacCommentsFile, num))
@@ -159,35 +177,32 @@ func (p *Parsed) dropCutAddress(e *Entity) {
 		e.ID, ofacRemarksCut, last.Ticker, last.Address))
 }
 
-// readOFACCSV decodes and parses one headerless OFAC CSV file.
-func readOFACCSV(name string, b []byte, warns *[]string) ([][]string, error) {
-	text, w, err := textOf(name, b)
-	if err != nil {
-		return nil, fmt.Errorf("ofac csv: %w", err)
-	}
-	*warns = append(*warns, w...)
-	cr := csv.NewReader(strings.NewReader(text))
+// readOFACCSV streams the rows of one headerless OFAC CSV file to fn (row
+// numbers count the non-blank rows from 1).
+func readOFACCSV(name string, r io.Reader, fn func(row int, rec []string) error) error {
+	cr := csv.NewReader(r)
 	cr.FieldsPerRecord = -1
-	cr.ReuseRecord = false
-	var rows [][]string
-	for {
+	cr.ReuseRecord = true
+	for row := 1; ; {
 		rec, err := cr.Read()
 		if err == io.EOF {
-			break
+			return nil
 		}
 		if err != nil {
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
-				return nil, fmt.Errorf("ofac csv: %s: line %d, column %d: %v (truncated or not a CSV list?)", name, pe.StartLine, pe.Column, pe.Err)
+				return fmt.Errorf("ofac csv: %s: line %d, column %d: %v (truncated or not a CSV list?)", name, pe.StartLine, pe.Column, pe.Err)
 			}
-			return nil, fmt.Errorf("ofac csv: %s: %w", name, err)
+			return fmt.Errorf("ofac csv: %s: %w", name, err)
 		}
 		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
 			continue
 		}
-		rows = append(rows, rec)
+		if err := fn(row, rec); err != nil {
+			return err
+		}
+		row++
 	}
-	return rows, nil
 }
 
 // field trims a CSV field and maps OFAC's "-0-" placeholder to "".

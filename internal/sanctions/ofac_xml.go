@@ -81,14 +81,14 @@ func ParseOFACXML(path string) (*Parsed, error) {
 			break
 		}
 		if err != nil {
-			return nil, fmt.Errorf("ofac xml: %s: offset %d: %w (truncated?)", path, dec.InputOffset(), err)
+			return nil, fmt.Errorf("ofac xml: %s: offset %d: %s (truncated?)", path, dec.InputOffset(), clipErr(err))
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
 			if root == "" {
 				root = t.Name.Local
 				if root != "sdnList" {
-					return nil, fmt.Errorf("ofac xml: %s: root element <%s>, want <sdnList>", path, root)
+					return nil, fmt.Errorf("ofac xml: %s: root element <%s>, want <sdnList>", path, clip(root))
 				}
 				continue
 			}
@@ -99,7 +99,7 @@ func ParseOFACXML(path string) (*Parsed, error) {
 					Count string `xml:"Record_Count"`
 				}
 				if err := dec.DecodeElement(&pi, &t); err != nil {
-					return nil, fmt.Errorf("ofac xml: %s: offset %d: %w", path, dec.InputOffset(), err)
+					return nil, fmt.Errorf("ofac xml: %s: offset %d: %s", path, dec.InputOffset(), clipErr(err))
 				}
 				p.Published = strings.TrimSpace(pi.Date)
 				if n, err := strconv.Atoi(strings.TrimSpace(pi.Count)); err == nil {
@@ -109,7 +109,7 @@ func ParseOFACXML(path string) (*Parsed, error) {
 				off := dec.InputOffset()
 				var s sdnEntry
 				if err := dec.DecodeElement(&s, &t); err != nil {
-					return nil, fmt.Errorf("ofac xml: %s: offset %d: %w (truncated?)", path, off, err)
+					return nil, fmt.Errorf("ofac xml: %s: offset %d: %s (truncated?)", path, off, clipErr(err))
 				}
 				if strings.TrimSpace(s.UID) == "" {
 					return nil, fmt.Errorf("ofac xml: %s: offset %d: sdnEntry without uid", path, off)

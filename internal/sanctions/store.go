@@ -14,6 +14,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/chaintrace/chaintrace/internal/store"
 )
@@ -338,7 +339,7 @@ func (s *Store) addressRows(ctx context.Context, where string, args ...any) ([]M
 	}
 	defer rows.Close()
 	var out []Match
-	cache := map[string]Entity{}
+	cache := map[string]*EntityDetails{}
 	for rows.Next() {
 		var m Match
 		var data string
@@ -346,15 +347,17 @@ func (s *Store) addressRows(ctx context.Context, where string, args ...any) ([]M
 			return nil, fmt.Errorf("sanctions: load addresses: %w", err)
 		}
 		key := itoa(m.Version) + "|" + m.EntityID
-		e, ok := cache[key]
+		d, ok := cache[key]
 		if !ok {
+			var e Entity
 			if err := json.Unmarshal([]byte(data), &e); err != nil {
 				return nil, fmt.Errorf("sanctions: entity %s: %w", m.EntityID, err)
 			}
-			e.Aliases, e.Addresses, e.Identifiers, e.CryptoAddresses = nil, nil, nil, nil
-			cache[key] = e
+			e.List = m.List
+			d = e.Details(m.List + "@" + itoa(m.Version))
+			cache[key] = d
 		}
-		m.Name, m.Programs, m.Remarks = e.Name, e.Programs, e.Remarks
+		m.Name, m.Programs, m.Remarks, m.Category, m.Entity = d.Name, d.Programs, d.Remarks, d.Category, d
 		if m.Programs == nil {
 			m.Programs = []string{}
 		}
@@ -379,10 +382,8 @@ func (s *Store) ScreenAddress(ctx context.Context, addr string) (*AddressResult,
 		}
 		key = addr
 	}
-	if ms := idx.m[key]; len(ms) > 0 {
-		res.Matches = append(res.Matches, ms...)
-		res.Sanctioned = true
-	}
+	res.Matches = append(res.Matches, idx.m[key]...)
+	res.verdict()
 	return res, nil
 }
 
@@ -421,8 +422,45 @@ func (s *Store) ScreenAddressAt(ctx context.Context, addr string, versionIDs ...
 		}
 	}
 	res.Matches = append(res.Matches, ms...)
-	res.Sanctioned = len(ms) > 0
+	res.verdict()
 	return res, nil
+}
+
+// verdict sets Sanctioned: a match on an official sanctions list.
+func (r *AddressResult) verdict() {
+	r.Sanctioned = false
+	for _, m := range r.Matches {
+		r.Sanctioned = r.Sanctioned || IsOfficial(m.List)
+	}
+}
+
+// ErrNoEntity means no version in force lists the entity id.
+var ErrNoEntity = errors.New("no such listed entity")
+
+// EntityByID returns one listed party of the versions in force, with all
+// the list states about it (crypto addresses included) and its version.
+func (s *Store) EntityByID(ctx context.Context, id string) (*Entity, Version, error) {
+	vs, err := s.InForce(ctx)
+	if err != nil {
+		return nil, Version{}, err
+	}
+	for _, v := range vs {
+		var data string
+		err := s.db.QueryRowContext(ctx, s.db.Rebind(`SELECT data FROM sanctions_entities WHERE version_id = ? AND entity_id = ?`), v.ID, id).Scan(&data)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue
+		}
+		if err != nil {
+			return nil, v, fmt.Errorf("sanctions: entity %s: %w", clip(id), err)
+		}
+		var e Entity
+		if err := json.Unmarshal([]byte(data), &e); err != nil {
+			return nil, v, fmt.Errorf("sanctions: entity %s in %s: %w", clip(id), v.Label(), err)
+		}
+		e.Category = e.CategoryOf()
+		return &e, v, nil
+	}
+	return nil, Version{}, fmt.Errorf("%w: %q is not in the lists in force (%s)", ErrNoEntity, clip(id), VersionLabel(vs))
 }
 
 // ListedAddresses returns the number of distinct normalised addresses in the
@@ -459,10 +497,13 @@ func (s *Store) Import(ctx context.Context, p *Parsed, opts ImportOptions) (v Ve
 	seen := map[string]bool{}
 	for _, e := range p.Entities {
 		if e.ID == "" {
-			return v, false, fmt.Errorf("sanctions: %s: entity %q has no id", p.Source, e.Name)
+			return v, false, fmt.Errorf("sanctions: %s: entity %q has no id", p.Source, clip(e.Name))
+		}
+		if len(e.ID) > maxIDBytes {
+			return v, false, fmt.Errorf("sanctions: %s: entity id %q is longer than %d bytes", p.Source, clip(e.ID), maxIDBytes)
 		}
 		if seen[e.ID] {
-			return v, false, fmt.Errorf("sanctions: %s: duplicate entity id %s", p.Source, e.ID)
+			return v, false, fmt.Errorf("sanctions: %s: duplicate entity id %s", p.Source, clip(e.ID))
 		}
 		seen[e.ID] = true
 	}
@@ -554,11 +595,99 @@ func (p *Parsed) UniqueAddresses() int {
 	return len(seen)
 }
 
-// finish deduplicates crypto addresses per entity, fills Normalized and
-// Countries, and sorts entities by id.
+// Field limits at import: far above any real entry (the longest OFAC or UN
+// name is 165 bytes, alias 324, remarks 8.8 KB, 95 aliases), they keep one
+// bad entry from stalling the name index or every screen. Longer fields are
+// cut with a warning naming the entry.
+const (
+	maxNameBytes    = 1024
+	maxRemarksBytes = 64 << 10
+	maxFieldBytes   = 4096 // any other text field
+	maxListItems    = 1000 // aliases, addresses, identifiers, dates, places, programs …
+	maxIDBytes      = 256
+	maxWarnings     = 100
+)
+
+// warn adds a warning, up to maxWarnings (then one saying how many more).
+func (p *Parsed) warn(format string, args ...any) {
+	switch n := len(p.Warnings); {
+	case n < maxWarnings:
+		p.Warnings = append(p.Warnings, fmt.Sprintf(format, args...))
+	case n == maxWarnings:
+		p.Warnings = append(p.Warnings, "further warnings not shown")
+	}
+}
+
+// capFields cuts over-long fields of e (see maxNameBytes) with a warning.
+func (p *Parsed) capFields(e *Entity) {
+	cut := func(field string, v *string, max int) {
+		if len(*v) > max {
+			p.warn("%s: %s of %d bytes cut to %d", clip(e.ID), field, len(*v), max)
+			*v = truncUTF8(*v, max)
+		}
+	}
+	cutAll := func(field string, vs *[]string, max int) {
+		if len(*vs) > maxListItems {
+			p.warn("%s: %d %s, kept the first %d", clip(e.ID), len(*vs), field, maxListItems)
+			*vs = (*vs)[:maxListItems]
+		}
+		for i := range *vs {
+			cut(field, &(*vs)[i], max)
+		}
+	}
+	cut("name", &e.Name, maxNameBytes)
+	if len(e.Aliases) > maxListItems {
+		p.warn("%s: %d aliases, kept the first %d", clip(e.ID), len(e.Aliases), maxListItems)
+		e.Aliases = e.Aliases[:maxListItems]
+	}
+	for i := range e.Aliases {
+		cut("alias", &e.Aliases[i].Name, maxNameBytes)
+	}
+	cut("remarks", &e.Remarks, maxRemarksBytes)
+	cut("listing date", &e.Listed, maxFieldBytes)
+	cut("category", &e.Category, maxFieldBytes)
+	cutAll("programs", &e.Programs, maxFieldBytes)
+	cutAll("dates of birth", &e.DatesOfBirth, maxFieldBytes)
+	cutAll("places of birth", &e.PlacesOfBirth, maxFieldBytes)
+	cutAll("nationalities", &e.Nationalities, maxFieldBytes)
+	if len(e.Addresses) > maxListItems {
+		p.warn("%s: %d postal addresses, kept the first %d", clip(e.ID), len(e.Addresses), maxListItems)
+		e.Addresses = e.Addresses[:maxListItems]
+	}
+	for i := range e.Addresses {
+		a := &e.Addresses[i]
+		for _, f := range []*string{&a.Street, &a.City, &a.State, &a.Postal, &a.Country, &a.Note} {
+			cut("address", f, maxFieldBytes)
+		}
+	}
+	if len(e.Identifiers) > maxListItems {
+		p.warn("%s: %d identifiers, kept the first %d", clip(e.ID), len(e.Identifiers), maxListItems)
+		e.Identifiers = e.Identifiers[:maxListItems]
+	}
+	for i := range e.Identifiers {
+		for _, f := range []*string{&e.Identifiers[i].Type, &e.Identifiers[i].Number, &e.Identifiers[i].Country} {
+			cut("identifier", f, maxFieldBytes)
+		}
+	}
+}
+
+// truncUTF8 cuts s to at most max bytes at a character boundary.
+func truncUTF8(s string, max int) string {
+	if len(s) <= max {
+		return s
+	}
+	for max > 0 && !utf8.RuneStart(s[max]) {
+		max--
+	}
+	return s[:max]
+}
+
+// finish caps over-long fields, deduplicates crypto addresses per entity,
+// fills Normalized and Countries, and sorts entities by id.
 func (p *Parsed) finish() {
 	for i := range p.Entities {
 		e := &p.Entities[i]
+		p.capFields(e)
 		seen := map[[2]string]bool{}
 		var cas []CryptoAddress
 		for _, c := range e.CryptoAddresses {
@@ -569,7 +698,7 @@ func (p *Parsed) finish() {
 			seen[k] = true
 			pa, err := ParseAddress(c.Address)
 			if err != nil {
-				p.Warnings = append(p.Warnings, fmt.Sprintf("%s: %s address %q: %v (kept, matched verbatim)", e.ID, c.Ticker, c.Address, err))
+				p.warn("%s: %s address %q: %v (kept, matched verbatim)", clip(e.ID), c.Ticker, clip(c.Address), err)
 				c.Normalized = strings.TrimSpace(c.Address)
 			} else {
 				c.Normalized = pa.Normalized

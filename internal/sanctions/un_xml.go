@@ -89,13 +89,13 @@ func ParseUNXML(path string) (*Parsed, error) {
 			break
 		}
 		if err != nil {
-			return nil, fmt.Errorf("un xml: %s: offset %d: %w (truncated?)", name, dec.InputOffset(), err)
+			return nil, fmt.Errorf("un xml: %s: offset %d: %s (truncated?)", name, dec.InputOffset(), clipErr(err))
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
 			if !sawRoot {
 				if t.Name.Local != "CONSOLIDATED_LIST" {
-					return nil, fmt.Errorf("un xml: %s: root element <%s>, want <CONSOLIDATED_LIST>", name, t.Name.Local)
+					return nil, fmt.Errorf("un xml: %s: root element <%s>, want <CONSOLIDATED_LIST>", name, clip(t.Name.Local))
 				}
 				sawRoot = true
 				for _, a := range t.Attr {
@@ -111,7 +111,7 @@ func ParseUNXML(path string) (*Parsed, error) {
 			off := dec.InputOffset()
 			var u unEntry
 			if err := dec.DecodeElement(&u, &t); err != nil {
-				return nil, fmt.Errorf("un xml: %s: offset %d: %w (truncated?)", name, off, err)
+				return nil, fmt.Errorf("un xml: %s: offset %d: %s (truncated?)", name, off, clipErr(err))
 			}
 			if strings.TrimSpace(u.Reference) == "" {
 				return nil, fmt.Errorf("un xml: %s: offset %d: %s without REFERENCE_NUMBER", name, off, t.Name.Local)

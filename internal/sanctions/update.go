@@ -5,12 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"net/url"
 	"os"
 	"path"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -77,9 +79,16 @@ func (s *Store) Update(ctx context.Context, req UpdateRequest) (v Version, creat
 		if err := os.MkdirAll(parent, 0o755); err != nil {
 			return v, false, fmt.Errorf("update: %w", err)
 		}
+		s.repairDownloads(ctx, parent)
 	}
-	tmp, err := os.MkdirTemp(parent, "download-")
+	tmp, err := os.MkdirTemp(parent, downloadPrefix)
 	if err != nil {
+		return v, false, fmt.Errorf("update: %w", err)
+	}
+	// The owner's process id: a later update removes the folder of a
+	// process that no longer runs (killed mid-download).
+	if err := os.WriteFile(filepath.Join(tmp, ownerFile), []byte(strconv.Itoa(os.Getpid())), 0o644); err != nil {
+		os.RemoveAll(tmp)
 		return v, false, fmt.Errorf("update: %w", err)
 	}
 	keep := false
@@ -126,13 +135,114 @@ func (s *Store) Update(ctx context.Context, req UpdateRequest) (v Version, creat
 	if err != nil {
 		return v, false, fmt.Errorf("update from %s: %w", req.URL, err)
 	}
-	if created && req.DataDir != "" {
-		dst := filepath.Join(parent, strings.ReplaceAll(v.Label(), ":", "_"))
-		if err := os.Rename(tmp, dst); err == nil {
-			keep = true
+	// Keep the files of the version (also when the version was already in
+	// force but its copy is missing: a kill between commit and rename).
+	if req.DataDir != "" {
+		dst := versionDir(parent, v)
+		if _, err := os.Stat(dst); errors.Is(err, fs.ErrNotExist) {
+			os.Remove(filepath.Join(tmp, ownerFile))
+			if err := os.Rename(tmp, dst); err == nil {
+				keep = true
+				if !created {
+					slog.Info("update: wrote the missing copy of the version in force", "version", v.Label(), "dir", dst)
+				}
+			}
 		}
 	}
 	return v, created, nil
+}
+
+const (
+	downloadPrefix = "download-"
+	ownerFile      = ".owner-pid"
+)
+
+// versionDir is where the downloaded files of version v are kept.
+func versionDir(parent string, v Version) string {
+	return filepath.Join(parent, strings.ReplaceAll(v.Label(), ":", "_"))
+}
+
+// repairDownloads cleans up after updates that were killed: a download
+// folder whose process no longer runs is removed, after its files became
+// the copy of a version they are (same checksum) when that copy is missing.
+func (s *Store) repairDownloads(ctx context.Context, parent string) {
+	ents, err := os.ReadDir(parent)
+	if err != nil {
+		return
+	}
+	var vs []Version
+	for _, e := range ents {
+		if !e.IsDir() || !strings.HasPrefix(e.Name(), downloadPrefix) {
+			continue
+		}
+		dir := filepath.Join(parent, e.Name())
+		if ownerAlive(dir) {
+			continue
+		}
+		if vs == nil {
+			if vs, err = s.Versions(ctx); err != nil {
+				return
+			}
+		}
+		if sum, ok := downloadSum(dir); ok {
+			for _, v := range vs {
+				dst := versionDir(parent, v)
+				if _, err := os.Stat(dst); v.SHA256 == sum && errors.Is(err, fs.ErrNotExist) {
+					os.Remove(filepath.Join(dir, ownerFile))
+					if os.Rename(dir, dst) == nil {
+						slog.Info("update: kept the files of an interrupted update as the copy of its version", "version", v.Label(), "dir", dst)
+					}
+					break
+				}
+			}
+		}
+		if _, err := os.Stat(dir); err == nil {
+			slog.Info("update: removing the folder of an interrupted download", "dir", dir)
+			os.RemoveAll(dir)
+		}
+	}
+}
+
+// ownerAlive reports whether the process that made download folder dir
+// still runs (a folder without an owner file is an old leftover).
+func ownerAlive(dir string) bool {
+	b, err := os.ReadFile(filepath.Join(dir, ownerFile))
+	if err != nil {
+		return false
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil || pid <= 0 {
+		return false
+	}
+	if pid == os.Getpid() {
+		return true
+	}
+	return processAlive(pid)
+}
+
+// downloadSum is the version checksum of the files of a download folder, as
+// Import computes it: the OFAC CSV set in order, or the one list file.
+func downloadSum(dir string) (string, bool) {
+	sum := newSum()
+	names := []string{ofacSDNFile, ofacAddFile, ofacAltFile, ofacCommentsFile}
+	if _, err := os.Stat(filepath.Join(dir, ofacSDNFile)); err != nil {
+		names = []string{"list"}
+	}
+	for i, n := range names {
+		f, err := os.Open(filepath.Join(dir, n))
+		if err != nil {
+			if i == 0 {
+				return "", false
+			}
+			continue
+		}
+		_, err = io.Copy(sum, f)
+		f.Close()
+		if err != nil {
+			return "", false
+		}
+	}
+	return sumHex(sum), true
 }
 
 type notFoundError struct{ url string }

@@ -1,13 +1,12 @@
 package sanctions
 
 import (
-	"bytes"
+	"bufio"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -20,7 +19,7 @@ type WatchlistEntry struct {
 	Name     string `json:"name"`
 	Address  string `json:"address"`
 	Ticker   string `json:"ticker"`
-	Category string `json:"category"` // becomes the entity's program, e.g. "fraud", "internal-block"
+	Category string `json:"category"` // the entity's category (scam, case, fraud, …), also kept as its program
 	Source   string `json:"source"`   // free text kept in Remarks
 }
 
@@ -34,46 +33,30 @@ func ParseWatchlist(path, name string) (*Parsed, error) {
 	if !watchlistNameRe.MatchString(name) {
 		return nil, fmt.Errorf("watchlist: name %q: want letters, digits, '.', '_' or '-' (up to 64)", name)
 	}
-	b, err := os.ReadFile(path)
+	t, err := openText(path, nil)
 	if err != nil {
 		return nil, fmt.Errorf("watchlist: %w", err)
 	}
-	text, warns, err := textOf(path, b)
-	if err != nil {
-		return nil, fmt.Errorf("watchlist: %w", err)
-	}
-	var rows []WatchlistEntry
-	var lines []int // CSV: the line of each row, for messages
-	trimmed := strings.TrimSpace(text)
-	if strings.HasPrefix(trimmed, "[") || strings.HasPrefix(trimmed, "{") || strings.EqualFold(filepath.Ext(path), ".json") {
-		rows, err = watchlistJSON(path, []byte(trimmed))
-	} else {
-		rows, lines, err = watchlistCSV(path, text)
-	}
-	if err != nil {
-		return nil, err
-	}
-	sum := newSum()
-	sum.Write(b)
+	defer t.Close()
 	list := WatchlistPrefix + name
-	p := &Parsed{List: list, Source: path, Format: FormatWatchlist, SHA256: sumHex(sum), Warnings: warns}
+	p := &Parsed{List: list, Source: path, Format: FormatWatchlist, SHA256: t.SHA256, Warnings: t.Warnings}
 	byID := map[string]int{}
 	named := map[string]bool{} // entities whose Name is a real name, not the id placeholder
-	for i, r := range rows {
-		row := i + 1
-		where := fmt.Sprintf("entry %d", row)
-		if i < len(lines) {
-			where = fmt.Sprintf("line %d", lines[i])
-		}
+	row := 0
+	add := func(r WatchlistEntry, where string) error {
+		row++
 		r.Name, r.Address, r.Ticker = strings.TrimSpace(r.Name), strings.TrimSpace(r.Address), strings.ToUpper(strings.TrimSpace(r.Ticker))
 		r.ID, r.Category, r.Source = strings.TrimSpace(r.ID), strings.TrimSpace(r.Category), strings.TrimSpace(r.Source)
 		if r.Name == "" && r.Address == "" {
-			return nil, fmt.Errorf("watchlist: %s: %s: needs a name or an address", path, where)
+			return fmt.Errorf("watchlist: %s: %s: needs a name or an address", path, where)
 		}
 		if r.Address != "" {
 			if _, err := ParseAddress(r.Address); err != nil {
-				return nil, fmt.Errorf("watchlist: %s: %s: address %q: %w", path, where, r.Address, err)
+				return fmt.Errorf("watchlist: %s: %s: address %q: %w", path, where, clip(r.Address), err)
 			}
+		}
+		if len(r.ID) > maxIDBytes {
+			return fmt.Errorf("watchlist: %s: %s: id %q is longer than %d bytes", path, where, clip(r.ID), maxIDBytes)
 		}
 		id := r.ID
 		if id == "" {
@@ -95,6 +78,9 @@ func ParseWatchlist(path, name string) (*Parsed, error) {
 		}
 		if r.Category != "" {
 			e.Programs = appendUnique(e.Programs, r.Category)
+			if e.Category == "" {
+				e.Category = r.Category // the first category given is the entity's
+			}
 		}
 		if r.Source != "" && !strings.Contains(e.Remarks, r.Source) {
 			if e.Remarks != "" {
@@ -105,45 +91,111 @@ func ParseWatchlist(path, name string) (*Parsed, error) {
 		if r.Address != "" {
 			e.CryptoAddresses = append(e.CryptoAddresses, CryptoAddress{Ticker: r.Ticker, Address: r.Address})
 		}
+		return nil
+	}
+	br := bufio.NewReaderSize(t, 1<<16)
+	first := byte(0)
+	for {
+		c, err := br.ReadByte()
+		if err != nil {
+			break
+		}
+		if c != ' ' && c != '\t' && c != '\r' && c != '\n' {
+			first = c
+			br.UnreadByte()
+			break
+		}
+	}
+	if first == '[' || first == '{' || strings.EqualFold(filepath.Ext(path), ".json") {
+		err = watchlistJSON(path, br, add)
+	} else {
+		err = watchlistCSV(path, br, add)
+	}
+	if err != nil {
+		return nil, err
 	}
 	p.finish()
 	return p, nil
 }
 
-func watchlistJSON(path string, b []byte) ([]WatchlistEntry, error) {
-	var rows []WatchlistEntry
-	dec := json.NewDecoder(bytes.NewReader(b))
+// watchlistJSON streams the entries of a JSON watchlist (an array, or
+// {"entries": [...]}) to add.
+func watchlistJSON(path string, r io.Reader, add func(WatchlistEntry, string) error) error {
+	dec := json.NewDecoder(r)
 	dec.DisallowUnknownFields()
-	var err error
-	if bytes.HasPrefix(b, []byte("{")) {
-		var wrap struct {
-			Entries []WatchlistEntry `json:"entries"`
-		}
-		err = dec.Decode(&wrap)
-		rows = wrap.Entries
-	} else {
-		err = dec.Decode(&rows)
-	}
-	if err != nil {
+	fail := func(err error) error {
 		var se *json.SyntaxError
 		var te *json.UnmarshalTypeError
 		switch {
 		case errors.As(err, &se):
-			return nil, fmt.Errorf("watchlist: %s: offset %d: %v", path, se.Offset, err)
+			return fmt.Errorf("watchlist: %s: offset %d: %s", path, se.Offset, clipErr(err))
 		case errors.As(err, &te):
-			return nil, fmt.Errorf("watchlist: %s: offset %d: field %s: %v", path, te.Offset, te.Field, err)
+			return fmt.Errorf("watchlist: %s: offset %d: field %s: %s", path, te.Offset, clip(te.Field), clipErr(err))
+		case errors.Is(err, io.EOF):
+			return fmt.Errorf("watchlist: %s: offset %d: unexpected end of JSON (truncated?)", path, dec.InputOffset())
 		}
-		return nil, fmt.Errorf("watchlist: %s: %w", path, err)
+		return fmt.Errorf("watchlist: %s: offset %d: %s", path, dec.InputOffset(), clipErr(err))
 	}
-	return rows, nil
+	want := func(d json.Delim) error {
+		tok, err := dec.Token()
+		if err != nil {
+			return fail(err)
+		}
+		if tok != d {
+			return fmt.Errorf("watchlist: %s: offset %d: want %q, found %s", path, dec.InputOffset(), d, clip(fmt.Sprint(tok)))
+		}
+		return nil
+	}
+	tok, err := dec.Token()
+	if err != nil {
+		return fail(err)
+	}
+	wrapped := tok == json.Delim('{')
+	if wrapped {
+		tok, err := dec.Token()
+		if err != nil {
+			return fail(err)
+		}
+		if tok != "entries" {
+			return fmt.Errorf("watchlist: %s: offset %d: unknown field %s (want {\"entries\": [...]})", path, dec.InputOffset(), clip(fmt.Sprint(tok)))
+		}
+		if err := want('['); err != nil {
+			return err
+		}
+	} else if tok != json.Delim('[') {
+		return fmt.Errorf("watchlist: %s: offset 0: want a JSON array of entries or {\"entries\": [...]}", path)
+	}
+	for n := 1; dec.More(); n++ {
+		var e WatchlistEntry
+		if err := dec.Decode(&e); err != nil {
+			return fail(err)
+		}
+		if err := add(e, fmt.Sprintf("entry %d", n)); err != nil {
+			return err
+		}
+	}
+	if err := want(']'); err != nil {
+		return err
+	}
+	if wrapped {
+		if err := want('}'); err != nil {
+			return err
+		}
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return fmt.Errorf("watchlist: %s: offset %d: data after the list", path, dec.InputOffset())
+	}
+	return nil
 }
 
-func watchlistCSV(path, text string) ([]WatchlistEntry, []int, error) {
-	cr := csv.NewReader(strings.NewReader(text))
+// watchlistCSV streams the rows of a CSV watchlist to add.
+func watchlistCSV(path string, r io.Reader, add func(WatchlistEntry, string) error) error {
+	cr := csv.NewReader(r)
 	cr.TrimLeadingSpace = true
+	cr.ReuseRecord = true
 	header, err := cr.Read()
 	if err != nil {
-		return nil, nil, fmt.Errorf("watchlist: %s: header: %w", path, err)
+		return fmt.Errorf("watchlist: %s: header: %s", path, clipErr(err))
 	}
 	col := map[string]int{}
 	for i, h := range header {
@@ -152,12 +204,12 @@ func watchlistCSV(path, text string) ([]WatchlistEntry, []int, error) {
 		case "name", "address", "ticker", "category", "source", "id":
 			col[h] = i
 		default:
-			return nil, nil, fmt.Errorf("watchlist: %s: line 1: unknown column %q (want name, address, ticker, category, source, id)", path, h)
+			return fmt.Errorf("watchlist: %s: line 1: unknown column %q (want name, address, ticker, category, source, id)", path, clip(h))
 		}
 	}
 	if _, ok := col["name"]; !ok {
 		if _, ok := col["address"]; !ok {
-			return nil, nil, fmt.Errorf("watchlist: %s: line 1: needs a name or an address column", path)
+			return fmt.Errorf("watchlist: %s: line 1: needs a name or an address column", path)
 		}
 	}
 	get := func(rec []string, c string) string {
@@ -166,20 +218,19 @@ func watchlistCSV(path, text string) ([]WatchlistEntry, []int, error) {
 		}
 		return ""
 	}
-	var rows []WatchlistEntry
-	var lines []int
 	for {
 		rec, err := cr.Read()
 		if err == io.EOF {
-			break
+			return nil
 		}
 		if err != nil {
-			return nil, nil, fmt.Errorf("watchlist: %s: %w", path, err)
+			return fmt.Errorf("watchlist: %s: %s", path, clipErr(err))
 		}
 		line, _ := cr.FieldPos(0)
-		lines = append(lines, line)
-		rows = append(rows, WatchlistEntry{ID: get(rec, "id"), Name: get(rec, "name"), Address: get(rec, "address"),
-			Ticker: get(rec, "ticker"), Category: get(rec, "category"), Source: get(rec, "source")})
+		e := WatchlistEntry{ID: get(rec, "id"), Name: get(rec, "name"), Address: get(rec, "address"),
+			Ticker: get(rec, "ticker"), Category: get(rec, "category"), Source: get(rec, "source")}
+		if err := add(e, fmt.Sprintf("line %d", line)); err != nil {
+			return err
+		}
 	}
-	return rows, lines, nil
 }

@@ -38,8 +38,13 @@ func TestWatchlistCSVAndJSON(t *testing.T) {
 		t.Fatal(err)
 	}
 	r, err := s.ScreenAddress(ctx, "0x8576acc5c05d6ce88f4e49bf65bdf0c62f91353c")
-	if err != nil || !r.Sanctioned || r.Matches[0].List != "watchlist:ours" || r.Matches[0].Name != "Acme Mixer" {
+	// A watchlist hit is not "sanctioned": it carries its own category.
+	if err != nil || r.Sanctioned || len(r.Matches) != 1 || r.Matches[0].List != "watchlist:ours" || r.Matches[0].Name != "Acme Mixer" || r.Matches[0].Category != "mixer" {
 		t.Errorf("screen: %+v %v", r, err)
+	}
+	n, err := s.ScreenName(ctx, "John Doe", NameOptions{})
+	if err != nil || len(n.Matches) != 1 || n.Matches[0].Category != "fraud" || n.Matches[0].Sanctioned {
+		t.Errorf("name screen of a watchlist entry: %+v %v", n, err)
 	}
 	// The JSON version has 1 entity against 2 in force: refused as suspicious.
 	if _, _, err := s.Import(ctx, pj, ImportOptions{}); err == nil || !strings.Contains(err.Error(), "fewer than 90%") {

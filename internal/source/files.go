@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/btcsuite/btcd/blockchain"
@@ -105,6 +106,7 @@ type fileInfo struct {
 	// inFolder: found by listing a blocks/ folder, where an empty or
 	// all-zero file (Core's newest, preallocated file) is normal.
 	inFolder bool
+	zeroHead bool // the file starts with zero bytes (preallocated space)
 }
 
 // unxor removes the obfuscation from buf, read at file offset off.
@@ -296,13 +298,38 @@ func ScanFiles(paths []string, opt FileOptions) (*Files, error) {
 	if opt.Network != nil {
 		s.netFrom = "the requested network"
 	}
+	empty, zeros, other := 0, 0, 0
 	for i, fi := range files {
+		before := len(s.entries)
 		if err := s.scanFile(fi); err != nil {
 			return nil, err
+		}
+		if len(s.entries) == before {
+			switch {
+			case fi.size == 0:
+				empty++
+			case fi.zeroHead:
+				zeros++
+			default:
+				other++
+			}
 		}
 		if opt.Progress != nil {
 			opt.Progress(i+1, len(files), len(s.entries))
 		}
+	}
+	if len(s.entries) == 0 {
+		// Nothing to ingest: say so rather than succeed on nothing.
+		msg := fmt.Sprintf("in %s: %d file(s) read, %d zero-filled (preallocated space), %d empty, %d without a whole block",
+			strings.Join(paths, ", "), len(files), zeros, empty, other)
+		if len(s.warnings) == 0 {
+			return nil, fmt.Errorf("%w %s", ErrNoBlocks, msg)
+		}
+		more := ""
+		if len(s.warnings) > 1 {
+			more = fmt.Sprintf(" (and %d more)", len(s.warnings)-1)
+		}
+		return nil, fmt.Errorf("%w %s; %w%s", ErrNoBlocks, msg, s.warnings[0], more)
 	}
 	// Files holding one raw block carry no magic: they take the network
 	// of the framed files, or mainnet.
@@ -366,6 +393,7 @@ func (s *scanner) scanFile(fi *fileInfo) error {
 	var head [4]byte
 	n, _ := fi.readAt(f, head[:], 0)
 	magic := wire.BitcoinNet(binary.LittleEndian.Uint32(head[:]))
+	fi.zeroHead = allZero(head[:n])
 	if n == 4 && magic == 0 || n < 4 && (allZero(head[:n]) || s.isMagicPrefix(head[:n])) {
 		// Zero padding only, or a frame cut short: the framed reader
 		// reports it.
@@ -564,6 +592,10 @@ func (s *scanner) checkMagic(fi *fileInfo, off int64, magic wire.BitcoinNet) err
 }
 
 var errBadMagic = errors.New("bad magic")
+
+// ErrNoBlocks means a scan found no block at all (every file empty or
+// zero-filled).
+var ErrNoBlocks = errors.New("no blocks found")
 
 // ErrStrayBytes is in the chain of a *FormatError for bytes between two blocks
 // that are not a block frame (FileOptions.Resync skips them).

@@ -237,14 +237,23 @@ func TestPaddingAndJunk(t *testing.T) {
 	if err != nil || len(f.Entries()) != 5 || len(f.Warnings()) != 1 || !errors.As(f.Warnings()[0], &fe) || fe.Offset != int64(len(padded)) {
 		t.Fatalf("junk after padding: %v %v", err, f.Warnings())
 	}
-	// A file of zeros only holds no blocks.
-	f, err = ScanFiles([]string{writeFile(t, dir, "zeros.dat", make([]byte, 4096))}, FileOptions{})
-	if err != nil || len(f.Entries()) != 0 || len(f.Warnings()) != 1 {
-		t.Fatalf("zeros: %v %v", err, f.Warnings())
+	// A file of zeros only holds no blocks: nothing to ingest is an error
+	// that says what was read.
+	_, err = ScanFiles([]string{writeFile(t, dir, "zeros.dat", make([]byte, 4096))}, FileOptions{})
+	if !errors.Is(err, ErrNoBlocks) || !strings.Contains(err.Error(), "1 zero-filled") || !strings.Contains(err.Error(), "zero padding only") {
+		t.Fatalf("zeros: %v", err)
 	}
-	f, err = ScanFiles([]string{writeFile(t, dir, "empty.dat", nil)}, FileOptions{})
-	if err != nil || len(f.Entries()) != 0 || len(f.Warnings()) != 1 {
-		t.Fatalf("empty: %v %v", err, f.Warnings())
+	_, err = ScanFiles([]string{writeFile(t, dir, "empty.dat", nil)}, FileOptions{})
+	if !errors.Is(err, ErrNoBlocks) || !strings.Contains(err.Error(), "1 empty") {
+		t.Fatalf("empty: %v", err)
+	}
+	// So is a blocks folder holding only preallocated files.
+	zfolder := t.TempDir()
+	writeFile(t, zfolder, "blk00000.dat", make([]byte, 1<<16))
+	writeFile(t, zfolder, "blk00001.dat", make([]byte, 1<<16))
+	writeFile(t, zfolder, "blk00002.dat", nil)
+	if _, err := ScanFiles([]string{zfolder}, FileOptions{}); !errors.Is(err, ErrNoBlocks) || !strings.Contains(err.Error(), "3 file(s) read, 2 zero-filled (preallocated space), 1 empty") {
+		t.Errorf("folder of zero-filled files: %v", err)
 	}
 	// In a blocks folder, Core's newest file may be empty or preallocated
 	// zeros: that is normal, not worth a warning.
@@ -349,9 +358,6 @@ func TestTruncationAndCorruption(t *testing.T) {
 	for n := 1; n <= len(full); n++ {
 		os.WriteFile(p, full[:n], 0o644)
 		f, err := ScanFiles([]string{p}, FileOptions{})
-		if err != nil {
-			t.Fatalf("cut at %d: %v", n, err)
-		}
 		whole, atEnd := ends[n]
 		if !atEnd {
 			for end, k := range ends {
@@ -359,6 +365,16 @@ func TestTruncationAndCorruption(t *testing.T) {
 					whole = k
 				}
 			}
+		}
+		if whole == 0 {
+			// Not one whole block: nothing to ingest, said as an error.
+			if !errors.Is(err, ErrNoBlocks) || !strings.Contains(err.Error(), "1 without a whole block") {
+				t.Fatalf("cut at %d: %v, want ErrNoBlocks", n, err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("cut at %d: %v", n, err)
 		}
 		if len(f.Entries()) != whole || (len(f.Warnings()) == 0) == !atEnd {
 			t.Fatalf("cut at %d: %d blocks, warnings %v; want %d blocks, warning %v", n, len(f.Entries()), f.Warnings(), whole, !atEnd)

@@ -48,9 +48,12 @@ type DB struct {
 // mode with a busy timeout, so a CLI import and a running server can share it.
 func Open(dataDir string) (*DB, error) {
 	if err := os.MkdirAll(dataDir, 0o755); err != nil {
-		return nil, fmt.Errorf("store: create data directory: %w", err)
+		return nil, fmt.Errorf("store: create data directory: %w", AccessError(dataDir, "write", err))
 	}
 	path := filepath.Join(dataDir, FileName)
+	if err := checkAccess(dataDir, path); err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
 	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)" +
 		"&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate"
 	db, err := sql.Open("sqlite", dsn)

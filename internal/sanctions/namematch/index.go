@@ -2,6 +2,7 @@ package namematch
 
 import (
 	"cmp"
+	"context"
 	"math"
 	"slices"
 	"strings"
@@ -73,6 +74,10 @@ const (
 	commonOnlyFactor = 0.80 // only common tokens matched and something is left over
 	noAnchorFactor   = 0.90 // every token matched only fuzzily
 	unmatchedNameMul = 0.7  // an unmatched token of the listed name costs 0.7 of its weight
+	singleNameFactor = 0.90 // a one-token name leaves a substantive query token unexplained
+	// firstLetterEditSim is the similarity of a one-edit typo in the first
+	// letter (0.90 elsewhere).
+	firstLetterEditSim = 0.85
 )
 
 // tok is a token of the vocabulary or of a query, with its keys.
@@ -83,6 +88,7 @@ type tok struct {
 	arabic            bool   // transliterated from Arabic script
 	class             uint8
 	joined            bool   // the concatenation of two adjacent tokens
+	shortPart         bool   // (joined) a part has fewer than three letters
 	known             bool   // (query tokens) the token occurs in the indexed names
 	variant           bool   // the token is in the variants table
 	lmask             uint64 // byteMask of text
@@ -153,6 +159,14 @@ func nameTokens(text, typ string) ([]string, uint64) {
 
 // Build indexes records. Names without any token are skipped.
 func Build(records []Record) *Index {
+	ix, _ := BuildContext(context.Background(), records)
+	return ix
+}
+
+// BuildContext is Build, stopping with the context's error once ctx is
+// done (a SIGTERM during a long build). Its time is linear in the size of
+// the names: tokens are cut at 64 bytes and names at 32 tokens.
+func BuildContext(ctx context.Context, records []Record) (*Index, error) {
 	ix := &Index{
 		recs:    records,
 		vocabID: make(map[string]int32),
@@ -193,6 +207,9 @@ func Build(records []Record) *Index {
 		return id
 	}
 	for ri := range records {
+		if ri%1024 == 1023 && ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
 		r := &records[ri]
 		for _, nm := range r.Names {
 			toks, arab := nameTokens(nm.Text, r.Type)
@@ -213,6 +230,9 @@ func Build(records []Record) *Index {
 				n.joins = make([]int32, len(toks)-1)
 				for i := 0; i+1 < len(toks); i++ {
 					n.joins[i] = intern(toks[i]+toks[i+1], true, false)
+					if len(toks[i]) < 3 || len(toks[i+1]) < 3 {
+						ix.vocab[n.joins[i]].shortPart = true
+					}
 					ix.addPosting(n.joins[i], nid)
 					if a := shortForm(toks[i]) + shortForm(toks[i+1]); a != toks[i]+toks[i+1] {
 						if n.ajoins == nil {
@@ -253,7 +273,7 @@ func Build(records []Record) *Index {
 		ix.names[i].top = top
 	}
 	ix.scratch.New = func() any { return newScratch(len(ix.names), len(ix.recs), len(ix.vocab)) }
-	return ix
+	return ix, ctx.Err()
 }
 
 func (ix *Index) addPosting(v, name int32) {

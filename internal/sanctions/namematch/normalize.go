@@ -3,6 +3,7 @@ package namematch
 import (
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
 )
@@ -40,13 +41,14 @@ var special = map[rune]string{
 	'þ': "th", 'ð': "d", 'ħ': "h", 'ŀ': "l",
 }
 
-// fold lower-cases s, transliterates Cyrillic, decomposes it (NFKD) and drops
+// fold lower-cases s, transliterates Cyrillic and Hangul (hangul.go), decomposes it (NFKD) and drops
 // combining marks, so "Müller" and "MULLER", "Ерёменко" and "Eremenko" agree.
 func fold(s string) string {
 	// Transliterate first: NFKD would split "й" into "и" and a breve.
 	var pre strings.Builder
 	pre.Grow(len(s))
 	rs := []rune(strings.ToLower(s))
+	hpos := 0 // place of a Hangul syllable in its word
 	for i, r := range rs {
 		if t, ok := arabic[r]; ok {
 			// The article al- written joined: "التكريتي" is "al tkryty";
@@ -67,6 +69,19 @@ func fold(s string) string {
 			continue
 		}
 		if r == 0 {
+			continue
+		}
+		if isHangul(r) {
+			// One token per syllable, as the lists write Korean names.
+			if i == 0 || !isHangul(rs[i-1]) {
+				hpos = 0
+			}
+			var prev rune
+			if i > 0 {
+				prev = rs[i-1]
+			}
+			pre.WriteString(" " + hangulSyllable(r, hpos, prev) + " ")
+			hpos++
 			continue
 		}
 		if t, ok := cyrillic[r]; ok {
@@ -106,7 +121,7 @@ func tokenize(s string) ([]string, uint64) {
 	curArab := false
 	emit := func() {
 		if cur.Len() > 0 {
-			toks = append(toks, cur.String())
+			toks = append(toks, capToken(cur.String()))
 			arab = append(arab, curArab)
 			cur.Reset()
 		}
@@ -137,7 +152,7 @@ func tokenize(s string) ([]string, uint64) {
 			mask |= 1 << len(out)
 		}
 		if j-i >= 2 {
-			out = append(out, expand(strings.Join(toks[i:j], ""), arab[i]))
+			out = append(out, expand(capToken(strings.Join(toks[i:j], "")), arab[i]))
 			i = j
 			continue
 		}
@@ -148,6 +163,22 @@ func tokenize(s string) ([]string, uint64) {
 		return nil, 0
 	}
 	return out, mask
+}
+
+// maxTokenLen bounds a token (bytes): no name holds a longer word, and the
+// keys of a token (its deletions) grow with the square of its length.
+const maxTokenLen = 64
+
+// capToken cuts t to maxTokenLen bytes at a character boundary.
+func capToken(t string) string {
+	if len(t) <= maxTokenLen {
+		return t
+	}
+	cut := maxTokenLen
+	for cut > 0 && !utf8.RuneStart(t[cut]) {
+		cut--
+	}
+	return t[:cut]
 }
 
 // abbreviations maps common abbreviations of organisation words to the word,

@@ -2,6 +2,7 @@ package namematch
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -49,5 +50,21 @@ func TestTokenizeMarksArabic(t *testing.T) {
 	toks, mask := tokenize("Kim محمد Jong الظواهري")
 	if !reflect.DeepEqual(toks, []string{"kim", "mhmd", "jong", "al", "zwahry"}) || mask != 0b11010 {
 		t.Errorf("tokenize: %q mask %b", toks, mask)
+	}
+}
+
+func TestHangul(t *testing.T) {
+	for in, want := range map[string]string{
+		"김정은":    "kim jong un",
+		"최룡해":    "choe ryong hae",
+		"박봉주":    "pak pong ju",
+		"이병철":    "ri pyong chol",
+		"리영호":    "ri yong ho",
+		"김 여정":   "kim yo jong",
+		"Kim 정은": "kim jong un",
+	} {
+		if got := strings.Join(Tokens(in), " "); got != want {
+			t.Errorf("Tokens(%q) = %q, want %q", in, got, want)
+		}
 	}
 }

@@ -2,6 +2,7 @@ package namematch
 
 import (
 	"cmp"
+	"context"
 	"fmt"
 	"math"
 	"slices"
@@ -21,6 +22,14 @@ const DefaultLimit = 10
 // testHookScored, when set (by tests), receives the number of names a
 // search reached and the number it scored.
 var testHookScored func(reached, scored int)
+
+// testNoBound, when set (by tests), scores every candidate: no bound prunes
+// and every query token brings candidates.
+var testNoBound bool
+
+// roundSlack covers the rounding of scores to four decimals: a score is
+// compared with the threshold after rounding, its bound before.
+const roundSlack = 5e-5
 
 // maxQueryTokens bounds the tokens of a query that are matched.
 const maxQueryTokens = 24
@@ -119,23 +128,26 @@ func newScratch(names, recs, vocab int) *scratch {
 		mask:    make([]uint32, names),
 		recGen:  make([]uint32, recs),
 		recBest: make([]cand, recs),
-		memo:    simCache{vgen: make([]uint32, vocab), vslot: make([]int32, vocab)},
+		memo: simCache{vgen: make([]uint32, vocab), vslot: make([]int32, vocab),
+			rgen: make([]uint32, vocab), rq: make([]uint32, vocab), rj: make([]uint32, vocab)},
 	}
 }
 
 // next starts a search: it invalidates the per-record scores and the
 // similarity cache of the previous one.
-func (sc *scratch) next(stride int) {
+func (sc *scratch) next(nq, stride int) {
 	sc.gen++
 	if sc.gen == 0 { // wrapped: clear the stamps
 		clear(sc.recGen)
 		clear(sc.memo.vgen)
+		clear(sc.memo.rgen)
 		sc.gen = 1
 	}
 	sc.recs = sc.recs[:0]
 	sc.pending = sc.pending[:0]
 	sc.memo.gen = sc.gen
 	sc.memo.stride = stride
+	sc.memo.nq = nq
 	sc.memo.sims = sc.memo.sims[:0]
 }
 
@@ -148,7 +160,36 @@ type simCache struct {
 	vgen   []uint32 // per vocabulary token: gen when it has a row
 	vslot  []int32  // per vocabulary token: its row
 	stride int
+	nq     int // query tokens (slots from nq on are joined pairs)
 	sims   []simRes
+	// Per vocabulary token, valid where rgen equals gen: the query tokens
+	// (bit i) and the joined query pairs (bit i for tokens i, i+1) whose
+	// keys reached it. A query token is compared only with the vocabulary
+	// tokens its keys reach.
+	rgen []uint32
+	rq   []uint32
+	rj   []uint32
+}
+
+// reached records that the keys of the query tokens in q, and of the joined
+// pairs in j, reach vocabulary token vid.
+func (c *simCache) reached(vid int32, q, j uint32) {
+	if c.rgen[vid] != c.gen {
+		c.rgen[vid], c.rq[vid], c.rj[vid] = c.gen, 0, 0
+	}
+	c.rq[vid] |= q
+	c.rj[vid] |= j
+}
+
+// keyed reports whether slot qi's keys reached vocabulary token vid.
+func (c *simCache) keyed(qi int, vid int32) bool {
+	if c.rgen[vid] != c.gen {
+		return false
+	}
+	if qi < c.nq {
+		return c.rq[vid]&(1<<qi) != 0
+	}
+	return c.rj[vid]&(1<<(qi-c.nq)) != 0
 }
 
 // at returns the entry of query slot qi and vocabulary token vid (how is
@@ -164,12 +205,35 @@ func (c *simCache) at(qi int, vid int32) *simRes {
 	return &c.sims[int(c.vslot[vid])*c.stride+qi]
 }
 
+// Removed says how many records scoring at least the threshold one filter
+// of Options removed.
+type Removed struct {
+	Filter  string `json:"filter"` // type, list, program, country, dob
+	Value   string `json:"value"`  // the filter's value as given
+	Matches int    `json:"removed"`
+}
+
 // Search returns the records whose best name scores at least opts.MinScore
 // against query, best first (ties by record order).
 func (ix *Index) Search(query string, opts Options) []Hit {
+	hits, _, _ := ix.SearchContext(context.Background(), query, opts)
+	return hits
+}
+
+// ctxCheckEvery is how many candidates a search handles between checks of
+// its context.
+const ctxCheckEvery = 256
+
+// SearchContext is Search that also says which filters removed matches
+// (records that would have scored at least the threshold), and that stops
+// with the context's error once ctx is done.
+func (ix *Index) SearchContext(ctx context.Context, query string, opts Options) ([]Hit, []Removed, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, nil, err
+	}
 	toks, arab := tokenize(query)
 	if len(toks) == 0 || len(ix.names) == 0 {
-		return nil
+		return nil, nil, ctx.Err()
 	}
 	if len(toks) > maxQueryTokens {
 		toks = toks[:maxQueryTokens]
@@ -202,11 +266,12 @@ func (ix *Index) Search(query string, opts Options) []Hit {
 	for i := 0; i+1 < len(toks); i++ {
 		j := ix.makeQtok(toks[i] + toks[i+1])
 		j.arabic = q[i].arabic || q[i+1].arabic
+		j.shortPart = len(toks[i]) < 3 || len(toks[i+1]) < 3
 		qj = append(qj, j)
 	}
 
 	sc := ix.scratch.Get().(*scratch)
-	sc.next(len(q) + len(qj))
+	sc.next(len(q), len(q)+len(qj))
 	defer func() {
 		for _, n := range sc.touched {
 			sc.mask[n] = 0
@@ -219,8 +284,16 @@ func (ix *Index) Search(query string, opts Options) []Hit {
 	// for a joined one, whose parts may weigh more).
 	var reach [maxQueryTokens]float64
 	ne := ix.nonEssential(q, Wknown, minScore)
+	if testNoBound {
+		ne = 0
+	}
 	noNew := false // mark only names already reached
-	mark := func(vid int32, bits uint32) {
+	mark := func(vid int32, bits uint32, joined bool) {
+		if joined {
+			sc.memo.reached(vid, 0, bits&-bits) // 3<<i: pair i
+		} else {
+			sc.memo.reached(vid, bits, 0)
+		}
 		if unk := bits & unknown; unk != 0 {
 			w := ix.vocab[vid].w
 			if ix.vocab[vid].joined {
@@ -244,29 +317,29 @@ func (ix *Index) Search(query string, opts Options) []Hit {
 	}
 	lookup := func(t tok, bits uint32, fuzzy bool) {
 		if id, ok := ix.vocabID[t.text]; ok {
-			mark(id, bits)
+			mark(id, bits, !fuzzy)
 		}
 		if t.class == classLegal {
 			return // legal forms never bring candidates
 		}
 		if _, ok := variants[t.text]; ok {
 			for _, id := range ix.byCanon[t.canon] {
-				mark(id, bits)
+				mark(id, bits, !fuzzy)
 			}
 		}
 		if len(t.skel) >= 3 {
 			for _, id := range ix.bySkel[t.skel] {
-				mark(id, bits)
+				mark(id, bits, !fuzzy)
 			}
 		}
 		if t.arabic && len(t.cons) >= 3 {
 			for _, id := range ix.byCons[t.cons] {
-				mark(id, bits)
+				mark(id, bits, !fuzzy)
 			}
 		}
 		if fuzzy && t.class != classNumber && len(t.text) >= 5 {
 			for _, id := range ix.byDel[t.text] {
-				mark(id, bits)
+				mark(id, bits, !fuzzy)
 			}
 			// The single-character deletions of the token, built in a
 			// buffer: map lookups by string(buf) do not allocate.
@@ -274,10 +347,10 @@ func (ix *Index) Search(query string, opts Options) []Hit {
 			for i := 0; i < len(t.text); i++ {
 				d := append(append(buf[:0], t.text[:i]...), t.text[i+1:]...)
 				if id, ok := ix.vocabID[string(d)]; ok {
-					mark(id, bits)
+					mark(id, bits, !fuzzy)
 				}
 				for _, id := range ix.byDel[string(d)] {
-					mark(id, bits)
+					mark(id, bits, !fuzzy)
 				}
 			}
 		}
@@ -309,7 +382,10 @@ func (ix *Index) Search(query string, opts Options) []Hit {
 	dobYear, hasDOB := parseYear(opts.DOB)
 	pending := sc.pending
 	memo := &sc.memo
-	for _, n := range sc.touched {
+	for c, n := range sc.touched {
+		if c%ctxCheckEvery == ctxCheckEvery-1 && ctx.Err() != nil {
+			return nil, nil, ctx.Err()
+		}
 		nm := &ix.names[n]
 		// Upper bound of the score: every name token matched perfectly. A
 		// query token unknown to the index (a typo) counts with the weight
@@ -351,7 +427,10 @@ func (ix *Index) Search(query string, opts Options) []Hit {
 		if m := sc.mask[n]; m&^common == 0 && (substantive&^m != 0 || nm.nonLegal > k) {
 			ub *= commonOnlyFactor
 		}
-		if ub < minScore {
+		if testNoBound {
+			ub = 1
+		}
+		if ub < minScore-roundSlack {
 			continue
 		}
 		// Second, tighter bound: only the name tokens some query token
@@ -373,7 +452,7 @@ func (ix *Index) Search(query string, opts Options) []Hit {
 			if ub2 < ub {
 				ub = ub2
 			}
-			if ub < minScore {
+			if ub < minScore-roundSlack && !testNoBound {
 				continue
 			}
 		}
@@ -393,16 +472,34 @@ func (ix *Index) Search(query string, opts Options) []Hit {
 	if testHookScored != nil {
 		defer func() { testHookScored(len(sc.touched), scored) }()
 	}
-	for _, p := range pending {
-		if top.full() && p.ub < top.min() {
-			break
+	// Records a filter removed (each counted once, under the first filter
+	// it fails), among those scoring at least minScore.
+	var removed map[int32]string
+	done := false // the answer is complete; only filtered records remain to count
+	for c, p := range pending {
+		if c%ctxCheckEvery == ctxCheckEvery-1 && ctx.Err() != nil {
+			return nil, nil, ctx.Err()
+		}
+		if top.full() && p.ub+roundSlack < top.min() {
+			done = true
 		}
 		n := p.name
 		nm := &ix.names[n]
-		if b, ok := best(nm.rec); ok && b.score >= 1 {
+		if f := ix.accept(&ix.recs[nm.rec], &opts, dobYear, hasDOB); f != "" {
+			if _, seen := removed[nm.rec]; !seen {
+				if s, _ := ix.score(q, qj, nm, W, memo, false); s >= minScore {
+					if removed == nil {
+						removed = map[int32]string{}
+					}
+					removed[nm.rec] = f
+				}
+			}
 			continue
 		}
-		if !ix.accept(&ix.recs[nm.rec], &opts, dobYear, hasDOB) {
+		if done {
+			continue
+		}
+		if b, ok := best(nm.rec); ok && b.score >= 1 {
 			continue
 		}
 		scored++
@@ -435,13 +532,25 @@ func (ix *Index) Search(query string, opts Options) []Hit {
 	if limit > 0 && len(hits) > limit {
 		hits = hits[:limit]
 	}
+	var rem []Removed
+	if len(removed) > 0 {
+		count := map[string]int{}
+		for _, f := range removed {
+			count[f]++
+		}
+		for _, f := range filterNames {
+			if count[f] > 0 {
+				rem = append(rem, Removed{Filter: f, Value: opts.filterValue(f), Matches: count[f]})
+			}
+		}
+	}
 	for i := range hits {
 		c := sc.recBest[hits[i].RecordIndex]
 		_, ex := ix.score(q, qj, &ix.names[c.name], W, memo, true)
 		hits[i].Explanation = *ex
 		hits[i].Explanation.Summary = fmt.Sprintf("%s %q scored %.2f: %s", hits[i].MatchedKind, hits[i].MatchedName, hits[i].Score, ex.Summary)
 	}
-	return hits
+	return hits, rem, nil
 }
 
 func parseYear(s string) (int, bool) {
@@ -464,18 +573,39 @@ func anyFold(want []string, have []string) bool {
 	return false
 }
 
-func (ix *Index) accept(r *Record, o *Options, dobYear int, hasDOB bool) bool {
+// filterNames are the filters of Options, in the order accept applies them.
+var filterNames = []string{"type", "list", "program", "country", "dob"}
+
+// filterValue renders the value of filter f as given in o.
+func (o *Options) filterValue(f string) string {
+	switch f {
+	case "type":
+		return strings.Join(o.Types, ",")
+	case "list":
+		return strings.Join(o.Lists, ",")
+	case "program":
+		return strings.Join(o.Programs, ",")
+	case "country":
+		return strings.Join(o.Countries, ",")
+	case "dob":
+		return o.DOB
+	}
+	return ""
+}
+
+// accept returns the first filter of o that record r fails, or "".
+func (ix *Index) accept(r *Record, o *Options, dobYear int, hasDOB bool) string {
 	if len(o.Types) > 0 && !anyFold(o.Types, []string{r.Type}) {
-		return false
+		return "type"
 	}
 	if len(o.Lists) > 0 && !anyFold(o.Lists, []string{r.List}) {
-		return false
+		return "list"
 	}
 	if len(o.Programs) > 0 && !anyFold(o.Programs, r.Programs) {
-		return false
+		return "program"
 	}
 	if len(o.Countries) > 0 && len(r.Countries) > 0 && !anyFold(o.Countries, r.Countries) {
-		return false
+		return "country"
 	}
 	if hasDOB && len(r.DatesOfBirth) > 0 {
 		ok := false
@@ -486,10 +616,10 @@ func (ix *Index) accept(r *Record, o *Options, dobYear int, hasDOB bool) bool {
 			}
 		}
 		if !ok {
-			return false
+			return "dob"
 		}
 	}
-	return true
+	return ""
 }
 
 func abs(x int) int {
@@ -595,6 +725,10 @@ func similarity(a, b *tok, atext, btext string) (float64, string) {
 		return 0.90, howPhonetic
 	}
 	if min(la, lb) >= 5 && oneEdit(atext, btext) {
+		if atext[0] != btext[0] {
+			// Typos rarely hit the first letter: HAMAS is not TAMAS.
+			return firstLetterEditSim, howTypo
+		}
 		return 0.90, howTypo
 	}
 	// Jaro-Winkler cannot exceed what the characters the two tokens share
@@ -686,7 +820,7 @@ func (ix *Index) matchableWeight(q, qj []tok, nm *iname, k int, memo *simCache) 
 			continue
 		}
 		for i := range qj {
-			if s, how := ix.sim(memo, len(q)+i, &qj[i], id); s >= joinMinSim || how == howArabic {
+			if s, how := ix.sim(memo, len(q)+i, &qj[i], id); joinOK(s, how, qj[i].shortPart) {
 				ok |= 1 << j
 				break
 			}
@@ -697,7 +831,7 @@ func (ix *Index) matchableWeight(q, qj []tok, nm *iname, k int, memo *simCache) 
 			continue
 		}
 		for i := range q {
-			if s, how := ix.joinSim(memo, i, &q[i], nm, j, id); s >= joinMinSim || how == howArabic {
+			if s, how := ix.joinSim(memo, i, &q[i], nm, j, id); joinOK(s, how, ix.vocab[id].shortPart) {
 				ok |= 3 << j
 				break
 			}
@@ -724,6 +858,9 @@ func (ix *Index) matchableWeight(q, qj []tok, nm *iname, k int, memo *simCache) 
 // sim compares query token a (slot qi of the memo) with vocabulary token
 // vid, remembering the answer for the other candidates.
 func (ix *Index) sim(memo *simCache, qi int, a *tok, vid int32) (float64, string) {
+	if !memo.keyed(qi, vid) {
+		return 0, ""
+	}
 	r := memo.at(qi, vid)
 	if r.how != howUnknown {
 		return r.sim, hows[r.how]
@@ -767,8 +904,25 @@ func unshared(s string, m uint64) int {
 	return n
 }
 
-// joinMinSim is the least similarity a joined-token match needs.
-const joinMinSim = 0.90
+// joinMinSim is the least similarity a joined-token match needs;
+// joinShortMinSim when a part of the join is one or two letters ("Li Na"
+// joined is not the vessel LENA): exact or a known variant.
+const (
+	joinMinSim      = 0.90
+	joinShortMinSim = 0.95
+)
+
+// joinOK says whether a joined pair of similarity s (how) counts; short says
+// a part of the join has fewer than three letters.
+func joinOK(s float64, how string, short bool) bool {
+	if how == howArabic {
+		return true
+	}
+	if short {
+		return s >= joinShortMinSim
+	}
+	return s >= joinMinSim
+}
 
 type pair struct {
 	q0, q1 int8 // query tokens (q1 = -1 unless joined)
@@ -809,7 +963,7 @@ func (ix *Index) score(q, qj []tok, nm *iname, W float64, memo *simCache, explai
 	// one query token against two adjacent name tokens.
 	for i := range qj {
 		for j, id := range nm.toks {
-			if s, how := sim(len(q)+i, &qj[i], id); s >= joinMinSim || how == howArabic {
+			if s, how := sim(len(q)+i, &qj[i], id); joinOK(s, how, qj[i].shortPart) {
 				pairs = append(pairs, pair{int8(i), int8(i + 1), int8(j), -1, s, howJoined, qw(i, nw[j]/2) + qw(i+1, nw[j]/2), nw[j]})
 			}
 		}
@@ -817,7 +971,7 @@ func (ix *Index) score(q, qj []tok, nm *iname, W float64, memo *simCache, explai
 	for j, id := range nm.joins {
 		for i := range q {
 			s, how := ix.joinSim(memo, i, &q[i], nm, j, id)
-			if s >= joinMinSim || how == howArabic {
+			if joinOK(s, how, ix.vocab[id].shortPart) {
 				pairs = append(pairs, pair{int8(i), -1, int8(j), int8(j + 1), s, howJoined, qw(i, nw[j]+nw[j+1]), nw[j] + nw[j+1]})
 			}
 		}
@@ -867,6 +1021,9 @@ func (ix *Index) score(q, qj []tok, nm *iname, W float64, memo *simCache, explai
 			leftover = leftover || q[i].class != classLegal
 		}
 	}
+	// A one-token name ("PHOENIX", "KAIDA") that explains only part of the
+	// query: the rest of the query is not in it.
+	single := len(nt) == 1 && qused != 0 && leftover
 	for j := range nt {
 		if nused&(1<<j) == 0 {
 			leftover = leftover || nt[j].class != classLegal
@@ -886,6 +1043,9 @@ func (ix *Index) score(q, qj []tok, nm *iname, W float64, memo *simCache, explai
 	}
 	if nm.kind == Weak {
 		s *= weakAliasFactor
+	}
+	if single {
+		s *= singleNameFactor
 	}
 	s = math.Round(s*1e4) / 1e4
 	if !explain {
@@ -936,6 +1096,9 @@ func (ix *Index) score(q, qj []tok, nm *iname, W float64, memo *simCache, explai
 	}
 	if commonOnly {
 		ex.Penalties = append(ex.Penalties, fmt.Sprintf("only common tokens matched: score x%.2f", commonOnlyFactor))
+	}
+	if single {
+		ex.Penalties = append(ex.Penalties, fmt.Sprintf("one-token name, query tokens left over: score x%.2f", singleNameFactor))
 	}
 	if !anchored && qused != 0 {
 		ex.Penalties = append(ex.Penalties, fmt.Sprintf("no exact or known-variant token: score x%.2f", noAnchorFactor))

@@ -229,29 +229,7 @@ func TestPruningAgreesWithExhaustiveScoring(t *testing.T) {
 	}
 	for _, qs := range queries {
 		for _, min := range []float64{0.5, DefaultMinScore} {
-			toks := Tokens(qs)
-			q := make([]tok, len(toks))
-			var W float64
-			for i, s := range toks {
-				q[i] = ix.makeQtok(s)
-				q[i].w = posWeight(&q[i], i)
-				W += q[i].w
-			}
-			var qj []tok
-			for i := 0; i+1 < len(toks); i++ {
-				qj = append(qj, ix.makeQtok(toks[i]+toks[i+1]))
-			}
-			want := map[string]float64{}
-			sc := newScratch(len(ix.names), len(ix.recs), len(ix.vocab))
-			sc.next(len(q) + len(qj))
-			memo := &sc.memo
-			for n := range ix.names {
-				s, _ := ix.score(q, qj, &ix.names[n], W, memo, false)
-				id := ix.recs[ix.names[n].rec].ID
-				if s >= min && s > want[id] {
-					want[id] = s
-				}
-			}
+			want := scoreEveryCandidate(ix, qs, min)
 			got := map[string]float64{}
 			for _, h := range ix.Search(qs, Options{MinScore: min, Limit: -1}) {
 				got[h.Record.ID] = h.Score
@@ -287,6 +265,19 @@ func TestPruningAgreesWithExhaustiveScoring(t *testing.T) {
 			}
 		}
 	}
+}
+
+// scoreEveryCandidate scores, with no bound, every name some key of the
+// query reaches (every name that can score above zero: a query token is
+// compared only with the tokens its keys reach), best score per record id.
+func scoreEveryCandidate(ix *Index, query string, min float64) map[string]float64 {
+	testNoBound = true
+	defer func() { testNoBound = false }()
+	want := map[string]float64{}
+	for _, h := range ix.Search(query, Options{MinScore: min, Limit: -1}) {
+		want[h.Record.ID] = h.Score
+	}
+	return want
 }
 
 func minInt(a, b int) int {
@@ -357,20 +348,7 @@ func TestShortCommonTokenBringsNoCandidates(t *testing.T) {
 		if reached > 50 {
 			t.Errorf("at %.2f: reached %d names, want the few holding hamid or zorro", min, reached)
 		}
-		q := []tok{ix.makeQtok("hamid"), ix.makeQtok("zorro"), ix.makeQtok("al")}
-		qj := []tok{ix.makeQtok("hamidzorro"), ix.makeQtok("zorroal")}
-		var W float64
-		for _, x := range q {
-			W += x.w
-		}
-		sc := newScratch(len(ix.names), len(ix.recs), len(ix.vocab))
-		sc.next(len(q) + len(qj))
-		want := 0
-		for n := range ix.names {
-			if s, _ := ix.score(q, qj, &ix.names[n], W, &sc.memo, false); s >= min {
-				want++
-			}
-		}
+		want := len(scoreEveryCandidate(ix, "Hamid Zorro Al", min))
 		if len(hits) != want || len(hits) == 0 || hits[0].Record.ID != "zorro" {
 			t.Errorf("at %.2f: %d hits (first %+v), exhaustive scoring finds %d, want zorro first", min, len(hits), hits, want)
 		}

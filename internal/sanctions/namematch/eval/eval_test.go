@@ -2,6 +2,7 @@ package eval
 
 import (
 	"bytes"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -171,4 +172,60 @@ func TestIssueNamesReal(t *testing.T) {
 			t.Errorf("%q: %s not among %d hits at the default threshold", tt.q, tt.want, len(hits))
 		}
 	}
+}
+
+// Korean names written in Hangul find their listed entity (the lists write
+// them in McCune–Reischauer-style Latin).
+func TestHangulReal(t *testing.T) {
+	ix := realIndex(t)
+	for q, want := range map[string]string{
+		"김정은": "ofac:20157", // KIM, Jong Un
+		"최룡해": "ofac:23213", // CHOE, Ryong Hae
+		"김여정": "ofac:21444", // KIM, Yo Jong
+		"리병철": "ofac:23215", // RI, Pyong Chol
+		"박정천": "ofac:52117", // PAK, Jong Chon
+		"리만건": "ofac:19491", // RI, Man Gon
+		"김수길": "ofac:39498", // KIM, Su Gil
+		"정경택": "ofac:23212", // JONG, Kyong Thaek
+	} {
+		hits := ix.Search(q, namematch.Options{})
+		if len(hits) == 0 || hits[0].Record.ID != want {
+			t.Errorf("%q: hits %v, want %s first", q, hitIDs(hits), want)
+		}
+	}
+}
+
+// False positives a new user met at the default threshold, and the true hit
+// each query must keep.
+func TestIssueFalsePositivesReal(t *testing.T) {
+	ix := realIndex(t)
+	for _, c := range []struct {
+		q, keep, drop string
+	}{
+		{"Hamas", "ofac:4695", "ofac:25654"},     // TAMAS COMPANY: one edit in the first letter
+		{"Hamas", "ofac:4695", "un:IRe.074"},     // the same company on the UN list
+		{"Al Qaida", "ofac:6366", "ofac:28028"},  // MUHAMMAD, Kayiira a.k.a. Kaida
+		{"Li Na", "", "ofac:35963"},              // the vessel LENA: "li"+"na" joined
+		{"Phoenix Trading", "", "ofac:47650"},    // FENIKS a.k.a. PHOENIX: one shared word
+		{"Victory Bank", "", "ofac:15059"},       // the vessel HAWK a.k.a. VICTORY
+		{"Sunrise Petroleum", "", "ofac:15905"},  // the vessel MARIA III a.k.a. SUNRISE
+		{"Sberbank of Russia", "ofac:17018", ""}, // a one-token alias is still found when the query is the name
+		{"Phoenix", "ofac:47650", ""},            // and when the query is the alias
+	} {
+		ids := hitIDs(ix.Search(c.q, namematch.Options{}))
+		if c.keep != "" && !slices.Contains(ids, c.keep) {
+			t.Errorf("%q: hits %v lack %s", c.q, ids, c.keep)
+		}
+		if c.drop != "" && slices.Contains(ids, c.drop) {
+			t.Errorf("%q: hits %v include %s", c.q, ids, c.drop)
+		}
+	}
+}
+
+func hitIDs(hs []namematch.Hit) []string {
+	var ids []string
+	for _, h := range hs {
+		ids = append(ids, h.Record.ID)
+	}
+	return ids
 }
