@@ -28,8 +28,19 @@ func fuzzParse(t *testing.T, format, file, name string, data []byte) {
 		}
 		return
 	}
-	// A list without entities may parse (a header-only watchlist): Import
-	// refuses it (TestImportRefusesEmpty-style check in store.go).
+	if len(parsed.Entities) == 0 {
+		// A list without entities may parse (a header-only watchlist), but
+		// it must never become a version in force.
+		st, err := OpenStore(t.TempDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st.Close()
+		if _, _, err := st.Import(context.Background(), parsed, ImportOptions{}); err == nil {
+			t.Fatalf("%s: a list without entities was imported", format)
+		}
+		return
+	}
 	for _, e := range parsed.Entities {
 		if e.ID == "" {
 			t.Fatalf("%s: entity without an id: %+v", format, e)
