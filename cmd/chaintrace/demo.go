@@ -1,7 +1,6 @@
 package main
 
 import (
-	"container/heap"
 	"context"
 	"errors"
 	"fmt"
@@ -18,11 +17,11 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/chaintrace/chaintrace/internal/chain"
-	"github.com/chaintrace/chaintrace/internal/classify"
 	"github.com/chaintrace/chaintrace/internal/index"
 	"github.com/chaintrace/chaintrace/internal/ingest"
 	"github.com/chaintrace/chaintrace/internal/sim"
 	"github.com/chaintrace/chaintrace/internal/source"
+	"github.com/chaintrace/chaintrace/internal/trace"
 )
 
 // defaultDemoDir is the demo's data folder when --data is not given: the
@@ -101,7 +100,10 @@ func runDemo(ctx context.Context, stdout, stderr io.Writer, dir string, seed uin
 		return err
 	}
 	defer ix.Close()
-	return demoReport(stdout, ix, simDir, hdr)
+	if err := demoReport(stdout, ix, simDir, hdr); err != nil {
+		return err
+	}
+	return demoKYT(ctx, stdout, ix, dir, simDir, hdr)
 }
 
 // demoSimulate reuses a complete simulation in simDir made with the same
@@ -227,8 +229,6 @@ func demoReport(w io.Writer, ix *index.Index, simDir string, hdr *sim.Header) er
 		return fmt.Errorf("theft tx %s: %w", th.Txid, err)
 	}
 	fmt.Fprintf(w, "\nThe theft: tx %s (block %d)\n  victim: %s, reported amount %s\n", tv.Txid, tv.BlockHeight, th.Victim, btc(th.Amount))
-	// The stolen outputs: those of the theft tx not paid back to the victim.
-	var starts []start
 	for _, o := range tv.Outputs {
 		a := ""
 		if o.Address != nil {
@@ -239,67 +239,110 @@ func demoReport(w io.Writer, ix *index.Index, simDir string, hdr *sim.Header) er
 			continue
 		}
 		fmt.Fprintf(w, "  output %d: %s to %s (the thief)\n", o.N, btc(o.Value), a)
-		starts = append(starts, start{txid: tv.Txid, vout: o.N, value: o.Value})
 	}
-	res, err := haircutWalk(ix, labels, starts)
+	attr := trace.MapAttributor{}
+	for a, l := range labels {
+		attr[a] = trace.ParseLabel(l)
+	}
+	tr := trace.New(ix, attr, nil)
+	limits := trace.Limits{Hops: 50}
+	// One trace told in words: haircut, through CoinJoins and the mixer.
+	res, err := tr.Trace(context.Background(), trace.Request{From: fmt.Sprintf("%s:%d", hdr.Theft.Txid, hdr.Theft.Outputs[0]),
+		Model: trace.Haircut, Limits: limits, ThroughCoinJoins: true, ThroughMixers: true})
 	if err != nil {
 		return err
 	}
-	res.print(w)
+	demoWhere(w, res)
+	rep, err := trace.Eval(context.Background(), tr, hdr, limits)
+	if err != nil {
+		return err
+	}
+	demoSideBySide(w, rep)
 	groundTruth(w, hdr)
 	return nil
 }
 
-type start struct {
-	txid  string
-	vout  uint32
-	value int64
-}
-
-// walkResult is what a haircut walk found.
-type walkResult struct {
-	total      int64
-	services   map[string]int64 // label → amount reached
-	coinjoins  map[string]int64 // kind → amount entering
-	unspent    int64
-	unspentN   int
-	fees       int64
-	dust       int64 // below the walk's threshold, dropped
-	peelHops   int
-	txs        int
-	truncated  bool
-	longestRun int
-}
-
-func (r *walkResult) print(w io.Writer) {
-	fmt.Fprintf(w, "\nWhere the funds went (haircut walk forward over the index's spent-by links; it stops at labelled\n")
-	fmt.Fprintf(w, "services and at CoinJoins recognised by their published shapes):\n")
-	fmt.Fprintf(w, "  txs walked: %d, peel-chain hops recognised: %d (longest chain %d hops)\n", r.txs, r.peelHops, r.longestRun)
+// demoWhere summarises a trace by category and entity.
+func demoWhere(w io.Writer, res *trace.Result) {
+	fmt.Fprintf(w, "\nWhere the funds went (chaintrace trace, %s model, through CoinJoins and the mixer; it stops at\n", res.Model)
+	fmt.Fprintf(w, "labelled services; a peel chain's payments to unknown recipients are endpoints):\n")
+	fmt.Fprintf(w, "  txs walked: %d, peel chains: %d", res.Txs, len(res.PeelChains))
+	if len(res.PeelChains) > 0 {
+		fmt.Fprintf(w, " (longest: %s)", res.PeelChains[0].Summary())
+	}
+	fmt.Fprintln(w)
 	type kv struct {
 		k string
 		v int64
 	}
-	sorted := func(m map[string]int64) []kv {
-		var out []kv
-		for k, v := range m {
-			out = append(out, kv{k, v})
+	sum := map[string]int64{}
+	for _, e := range res.Endpoints {
+		k := e.Category
+		if e.Entity != "" {
+			k += ": " + e.Entity
 		}
-		sort.Slice(out, func(i, j int) bool { return out[i].v > out[j].v || out[i].v == out[j].v && out[i].k < out[j].k })
-		return out
+		switch e.Category {
+		case "unspent":
+			k = "still unspent at unattributed addresses"
+		case "payee":
+			k = "paid to unattributed recipients"
+		}
+		sum[k] += e.Amount
 	}
-	for _, e := range sorted(r.services) {
-		fmt.Fprintf(w, "  reached %-34s %22s  %6s\n", e.k, btc(e.v), pct(e.v, r.total))
+	var cand int64
+	for _, e := range res.Candidates {
+		cand += e.Amount
 	}
-	for _, e := range sorted(r.coinjoins) {
-		fmt.Fprintf(w, "  entered %-34s %22s  %6s\n", e.k, btc(e.v), pct(e.v, r.total))
+	var rows []kv
+	for k, v := range sum {
+		rows = append(rows, kv{k, v})
 	}
-	fmt.Fprintf(w, "  %-42s %22s  %6s  (%d outputs)\n", "still unspent at unattributed addresses", btc(r.unspent), pct(r.unspent, r.total), r.unspentN)
-	fmt.Fprintf(w, "  %-42s %22s  %6s\n", "paid as mining fees", btc(r.fees), pct(r.fees, r.total))
-	if r.dust > 0 {
-		fmt.Fprintf(w, "  %-42s %22s  %6s\n", "diluted below the walk's threshold", btc(r.dust), pct(r.dust, r.total))
+	sort.Slice(rows, func(i, j int) bool { return rows[i].v > rows[j].v || rows[i].v == rows[j].v && rows[i].k < rows[j].k })
+	for _, r := range rows {
+		fmt.Fprintf(w, "  reached %-40s %22s  %6s\n", r.k, btc(r.v), pct(r.v, res.Total))
 	}
-	if r.truncated {
-		fmt.Fprintln(w, "  (walk stopped at its size limit)")
+	fmt.Fprintf(w, "  %-48s %22s  %6s\n", "candidates (below the confidence cut)", btc(cand), pct(cand, res.Total))
+	fmt.Fprintf(w, "  %-48s %22s  %6s\n", "paid as mining fees", btc(res.Fees), pct(res.Fees, res.Total))
+	followed := 0
+	for _, m := range res.Mixers {
+		if m.Followed {
+			followed++
+		}
+	}
+	fmt.Fprintf(w, "  CoinJoins passed: %d; mixer deposits: %d, matched to a unique payout set: %d\n", len(res.CoinJoins), len(res.Mixers), followed)
+}
+
+// demoSideBySide prints, per exchange, what each model's findings attribute
+// to it (with pass-through) next to the simulator's books.
+func demoSideBySide(w io.Writer, rep *trace.EvalReport) {
+	fmt.Fprintf(w, "\nStolen coins per cash-out exchange: each model's findings (with pass-through) vs the simulator's books\n")
+	fmt.Fprintf(w, "  %-12s %16s", "exchange", "books")
+	var rows []trace.EvalRow
+	for _, r := range rep.Rows {
+		if r.PassThrough {
+			rows = append(rows, r)
+			fmt.Fprintf(w, " %16s", r.Model)
+		}
+	}
+	fmt.Fprintln(w)
+	var names []string
+	for _, e := range rows[0].PerExchange {
+		names = append(names, e.Exchange)
+	}
+	for i, name := range names {
+		fmt.Fprintf(w, "  %-12s %16.8f", name, float64(rows[0].PerExchange[i].Books)/1e8)
+		for _, r := range rows {
+			fmt.Fprintf(w, " %16.8f", float64(r.PerExchange[i].Found)/1e8)
+		}
+		fmt.Fprintln(w)
+	}
+	fmt.Fprintf(w, "\n  %-26s %9s %9s %9s %9s\n", "model (pass-through)", "sat-prec", "sat-rec", "dep-prec", "dep-rec")
+	for _, r := range rep.Rows {
+		pt := "no"
+		if r.PassThrough {
+			pt = "yes"
+		}
+		fmt.Fprintf(w, "  %-26s %9.3f %9.3f %9.3f %9.3f\n", fmt.Sprintf("%s (%s)", r.Model, pt), r.Precision, r.Recall, r.DepositPrecision, r.DepositRecall)
 	}
 }
 
@@ -337,166 +380,26 @@ func groundTruth(w io.Writer, h *sim.Header) {
 	for _, v := range vias {
 		fmt.Fprintf(w, "    via %-28s %22s\n", v, btc(byVia[v]))
 	}
-	var mixed, paid int64
+	type mix struct {
+		mixed, paid int64
+		orders      int
+	}
+	mixers := map[string]*mix{}
+	var ids []string
 	for _, d := range h.Mixer {
-		mixed += d.Loot
-		paid += d.PaidOut
+		m := mixers[d.Mixer]
+		if m == nil {
+			m = &mix{}
+			mixers[d.Mixer] = m
+			ids = append(ids, d.Mixer)
+		}
+		m.mixed += d.Loot
+		m.paid += d.PaidOut
+		m.orders++
 	}
-	fmt.Fprintf(w, "  through the custodial mixer: %s in %d orders, %s paid back out to the thief\n", btc(mixed), len(h.Mixer), btc(paid))
-}
-
-// txItem is a tx waiting in the walk, with the taint its inputs carry.
-type txItem struct {
-	num   uint64
-	txid  chainhash.Hash
-	taint int64
-	peel  int // length of the peel chain that led here
-}
-
-type txHeap []*txItem
-
-func (h txHeap) Len() int           { return len(h) }
-func (h txHeap) Less(i, j int) bool { return h[i].num < h[j].num }
-func (h txHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
-func (h *txHeap) Push(x any)        { *h = append(*h, x.(*txItem)) }
-func (h *txHeap) Pop() any {
-	old := *h
-	x := old[len(old)-1]
-	*h = old[:len(old)-1]
-	return x
-}
-
-const (
-	walkMaxTxs   = 20000
-	walkMinTaint = 10_000 // sat: smaller amounts are dropped as dust
-)
-
-// haircutWalk follows tainted amounts forward in chain order: a tx's taint
-// is split over its outputs in proportion to value (the fee's share goes to
-// the miner). It stops at labelled addresses and at CoinJoins.
-func haircutWalk(ix *index.Index, labels map[string]string, starts []start) (*walkResult, error) {
-	r := &walkResult{services: map[string]int64{}, coinjoins: map[string]int64{}}
-	pending := map[uint64]*txItem{}
-	h := &txHeap{}
-	push := func(txid string, taint int64, peel int) error {
-		if taint < walkMinTaint {
-			r.dust += taint
-			return nil
-		}
-		id, err := chainhash.NewHashFromStr(txid)
-		if err != nil {
-			return err
-		}
-		num, ok := ix.TxNumOf(*id)
-		if !ok {
-			return fmt.Errorf("walk: tx %s not indexed", txid)
-		}
-		if it := pending[num]; it != nil {
-			it.taint += taint
-			it.peel = max(it.peel, peel)
-			return nil
-		}
-		it := &txItem{num: num, txid: *id, taint: taint, peel: peel}
-		pending[num] = it
-		heap.Push(h, it)
-		return nil
+	sort.Strings(ids)
+	for _, id := range ids {
+		m := mixers[id]
+		fmt.Fprintf(w, "  through the custodial mixer %s: %s in %d orders, %s paid back out to the thief\n", name[id], btc(m.mixed), m.orders, btc(m.paid))
 	}
-	// route sends taint on output o onward.
-	route := func(o index.OutputView, taint int64, peel int) error {
-		if taint <= 0 {
-			return nil
-		}
-		a := ""
-		if o.Address != nil {
-			a = *o.Address
-		}
-		if l := labels[a]; l != "" {
-			r.services[l] += taint
-			return nil
-		}
-		if o.SpentBy == nil {
-			r.unspent += taint
-			r.unspentN++
-			return nil
-		}
-		return push(o.SpentBy.Txid, taint, peel)
-	}
-	for _, s := range starts {
-		r.total += s.value
-		id, _ := chainhash.NewHashFromStr(s.txid)
-		tv, err := ix.Tx(*id)
-		if err != nil {
-			return nil, err
-		}
-		if err := route(tv.Outputs[s.vout], s.value, 0); err != nil {
-			return nil, err
-		}
-	}
-	for h.Len() > 0 {
-		it := heap.Pop(h).(*txItem)
-		delete(pending, it.num)
-		if r.txs >= walkMaxTxs {
-			r.truncated = true
-			r.dust += it.taint
-			continue
-		}
-		r.txs++
-		tv, err := ix.Tx(it.txid)
-		if err != nil {
-			return nil, err
-		}
-		if kind := coinjoinKind(tv); kind != "" {
-			r.coinjoins[kind] += it.taint
-			continue
-		}
-		var in int64
-		for _, i := range tv.Inputs {
-			if i.Value != nil {
-				in += *i.Value
-			}
-		}
-		if in <= 0 {
-			continue
-		}
-		peel := 0
-		if len(tv.Inputs) == 1 && len(tv.Outputs) == 2 {
-			big := max(tv.Outputs[0].Value, tv.Outputs[1].Value)
-			if big*10 >= in*8 {
-				r.peelHops++
-				peel = it.peel + 1
-				r.longestRun = max(r.longestRun, peel)
-			}
-		}
-		var given int64
-		for _, o := range tv.Outputs {
-			share := int64(float64(it.taint) * float64(o.Value) / float64(in))
-			given += share
-			if err := route(o, share, peel); err != nil {
-				return nil, err
-			}
-		}
-		r.fees += it.taint - given
-	}
-	return r, nil
-}
-
-// coinjoinNames are the demo report's names of the kinds its walk stops at.
-var coinjoinNames = map[classify.Kind]string{
-	classify.Whirlpool:    "Whirlpool",
-	classify.WhirlpoolTx0: "Whirlpool Tx0",
-	classify.Wasabi1:      "Wasabi 1",
-	classify.Wasabi2:      "Wasabi 2",
-	classify.JoinMarket:   "JoinMarket",
-	classify.CoinJoin:     "CoinJoin (no known coordinator)",
-}
-
-// coinjoinKind names the CoinJoin kind (or Whirlpool Tx0) the index stored
-// for the tx at ingest, "" for none.
-func coinjoinKind(tv *index.TxView) string {
-	for _, k := range classify.Set(tv.KindSet).Kinds() {
-		if name, ok := coinjoinNames[k]; ok {
-			return name
-		}
-	}
-	return ""
 }

@@ -31,7 +31,7 @@ func TestDemo(t *testing.T) {
 	}
 	report := out.String()
 	for _, want := range []string{h.Theft.Txid, "exchange: Northbank", "Where the funds went", "reached exchange:", "still unspent",
-		"Ground truth"} {
+		"Ground truth", "KYT at the exchanges", "cash-out deposits alerted"} {
 		if !strings.Contains(report, want) {
 			t.Errorf("report lacks %q:\n%s", want, report)
 		}

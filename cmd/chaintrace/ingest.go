@@ -14,6 +14,7 @@ import (
 	"github.com/btcsuite/btcd/chaincfg"
 	"github.com/chaintrace/chaintrace/internal/chain"
 	"github.com/chaintrace/chaintrace/internal/classify"
+	"github.com/chaintrace/chaintrace/internal/cluster"
 	"github.com/chaintrace/chaintrace/internal/index"
 	"github.com/chaintrace/chaintrace/internal/ingest"
 	"github.com/chaintrace/chaintrace/internal/source"
@@ -38,6 +39,7 @@ type ingestFlags struct {
 	resync        bool
 	cpuProfile    string
 	listen        string
+	noCluster     bool
 }
 
 func init() {
@@ -79,6 +81,7 @@ the node no longer has); --follow keeps polling for new blocks and reorgs.`,
 	fl.StringVar(&f.listen, "listen", "", "with --follow: also serve the HTTP API on this address from the same process (the index admits one process)")
 	fl.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile of the run to this file (for performance reports)")
 	fl.BoolVar(&f.noProgress, "no-progress", false, "never draw a progress bar")
+	fl.BoolVar(&f.noCluster, "no-cluster", false, "do not cluster addresses block by block (chaintrace cluster catches up later)")
 	rootCmd.AddCommand(cmd)
 }
 
@@ -162,10 +165,14 @@ func runIngest(cmd *cobra.Command, args []string, f *ingestFlags, haveStart bool
 		defer ix.Close()
 		opts.Params = nodeNet
 		warnStartHeight(ix, opts)
-		ch := ingest.FromIndex(ix)
+		ch, closeCluster, cerr := chainFor(ix, f)
+		if cerr != nil {
+			return cerr
+		}
+		defer closeCluster()
 		if f.follow {
 			slog.Info("following node", "node", rpc.URL(), "poll", f.poll)
-			sum, err = followAndServe(ctx, ix, node, opts, f)
+			sum, err = followAndServe(ctx, ix, ch, node, opts, f)
 		} else {
 			sum, err = ingest.Sync(ctx, ch, node, opts)
 		}
@@ -194,7 +201,12 @@ func runIngest(cmd *cobra.Command, args []string, f *ingestFlags, haveStart bool
 		defer ix.Close()
 		opts.Params = net
 		warnStartHeight(ix, opts)
-		sum, err = ingest.Blocks(ctx, ingest.FromIndex(ix), ingest.FileCandidates(files), opts)
+		ch, closeCluster, cerr := chainFor(ix, f)
+		if cerr != nil {
+			return cerr
+		}
+		defer closeCluster()
+		sum, err = ingest.Blocks(ctx, ch, ingest.FileCandidates(files), opts)
 		if cerr := ix.Close(); cerr != nil && err == nil {
 			err = fmt.Errorf("close index: %w", cerr)
 		}
@@ -202,6 +214,9 @@ func runIngest(cmd *cobra.Command, args []string, f *ingestFlags, haveStart bool
 	if created && !sum.HaveTip {
 		if rerr := os.RemoveAll(index.DirIn(flagData)); rerr != nil {
 			slog.Warn("remove the empty chain index", "err", rerr)
+		}
+		if rerr := os.RemoveAll(cluster.DirIn(flagData)); rerr != nil {
+			slog.Warn("remove the empty cluster store", "err", rerr)
 		}
 	}
 	if err != nil && sum.Applied == 0 && sum.Undone == 0 && !sum.Interrupted {
@@ -249,9 +264,9 @@ func openIndexWrite(dataDir string, net *chaincfg.Params, cacheMB int64) (*index
 
 // followAndServe follows the node and, with --listen, serves the HTTP API over the same
 // open index until ctx ends or the server fails.
-func followAndServe(ctx context.Context, ix *index.Index, node ingest.Node, opts ingest.Options, f *ingestFlags) (ingest.Summary, error) {
+func followAndServe(ctx context.Context, ix *index.Index, ch ingest.Chain, node ingest.Node, opts ingest.Options, f *ingestFlags) (ingest.Summary, error) {
 	if f.listen == "" {
-		return ingest.Follow(ctx, ingest.FromIndex(ix), node, opts, f.poll)
+		return ingest.Follow(ctx, ch, node, opts, f.poll)
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -265,12 +280,22 @@ func followAndServe(ctx context.Context, ix *index.Index, node ingest.Node, opts
 		cancel() // a server that stops ends the follow too
 		served <- err
 	}()
-	sum, err := ingest.Follow(ctx, ingest.FromIndex(ix), node, opts, f.poll)
+	sum, err := ingest.Follow(ctx, ch, node, opts, f.poll)
 	cancel()
 	if serr := <-served; serr != nil && err == nil {
 		err = fmt.Errorf("serve: %w", serr)
 	}
 	return sum, err
+}
+
+// chainFor is the chain the ingest drives: the index, clustered block by
+// block unless --no-cluster.
+func chainFor(ix *index.Index, f *ingestFlags) (ingest.Chain, func() error, error) {
+	ch := ingest.FromIndex(ix)
+	if f.noCluster {
+		return ch, func() error { return nil }, nil
+	}
+	return withClustering(flagData, ix, ch)
 }
 
 // warnStartHeight says that --start-height does not apply to an index that has blocks.

@@ -66,6 +66,8 @@ loaded yet):
   GET  /v1/btc/blocks/{height|hash}       a block
   GET  /v1/btc/txs/{txid}                 a transaction with its spent outputs and spenders
   GET  /v1/btc/addresses/{address}        balance, transactions (?offset=&limit=) and labels
+  GET  /v1/btc/trace?from=…&model=…&hops=…&direction=…   follow coins (see docs/tracing.md)
+  GET  /v1/btc/exposure/{address}         exposure to attributed entities (?direction=&hops=)
   GET  /v1/screen/address/{address}       screen a crypto address against the lists in force
   GET  /v1/screen/name?q=NAME             screen a name (fuzzy)
   POST /v1/screen                         batch: {"addresses":[…],"names":[…]}

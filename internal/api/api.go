@@ -19,8 +19,11 @@ type Config struct {
 	// Subsystem fields are added by each subsystem's file in this package.
 	btcConfig
 	screenConfig
-	labelsConfig
+	kytConfig
+	clusterConfig
+	traceConfig
 	opsConfig
+	labelsConfig
 }
 
 // Server is the HTTP handler for the whole API.
@@ -49,6 +52,9 @@ func New(cfg Config) *Server {
 	s.registerOps()
 	s.registerBTC()
 	s.registerScreen()
+	s.registerKYT()
+	s.registerCluster()
+	s.registerTrace()
 	s.registerClassify()
 	s.registerLabels()
 	return s
@@ -77,6 +83,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		var ok bool
 		if keyID, ok = s.guard(sw, r, rt); ok {
 			ctx, cancel := context.WithTimeout(r.Context(), s.deadline(rt))
+			if keyID != "" {
+				ctx = context.WithValue(ctx, keyIDKey{}, keyID)
+			}
 			s.serveRoute(sw, r.WithContext(ctx), rt)
 			cancel()
 			if rt.Screens != "" && sw.status == http.StatusOK {
@@ -90,6 +99,16 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	took := time.Since(start)
 	s.metrics.observe(r.Method, route, sw.status, took)
 	s.logAccess(r, route, keyID, sw, took)
+}
+
+// keyIDKey is the request context key of the API key id that authenticated
+// the request (absent for an anonymous one).
+type keyIDKey struct{}
+
+// KeyID returns the id of the API key that authenticated r, or "".
+func KeyID(r *http.Request) string {
+	id, _ := r.Context().Value(keyIDKey{}).(string)
+	return id
 }
 
 // statusRecorder keeps the status and headers of the mux's own 404/405 answer.

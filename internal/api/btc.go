@@ -8,7 +8,6 @@ import (
 
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
 	"github.com/chaintrace/chaintrace/internal/index"
-	"github.com/chaintrace/chaintrace/internal/sanctions"
 )
 
 // btcConfig holds the chain index the /v1/btc and /v1/stats routes read.
@@ -118,11 +117,11 @@ func StatsOf(ix *index.Index) index.Stats { return ix.Stats() }
 // ParseHash parses a 64-hex-digit block hash or txid (as shown, byte-reversed).
 func ParseHash(what, s string) (chainhash.Hash, error) {
 	if len(s) != 2*chainhash.HashSize {
-		return chainhash.Hash{}, fmt.Errorf("bad %s %q: want %d hex digits", what, sanctions.ClipQuote(s), 2*chainhash.HashSize)
+		return chainhash.Hash{}, fmt.Errorf("bad %s %q: want %d hex digits", what, clip(s), 2*chainhash.HashSize)
 	}
 	h, err := chainhash.NewHashFromStr(s)
 	if err != nil {
-		return chainhash.Hash{}, fmt.Errorf("bad %s %q: %v", what, sanctions.ClipQuote(s), err)
+		return chainhash.Hash{}, fmt.Errorf("bad %s %q: %v", what, clip(s), err)
 	}
 	return *h, nil
 }
@@ -138,7 +137,7 @@ func ParseBlockID(s string) (height int64, hash *chainhash.Hash, err error) {
 	}
 	n, err := strconv.ParseInt(s, 10, 64)
 	if err != nil || n < 0 {
-		return 0, nil, fmt.Errorf("bad block %q: want a height (a non-negative integer) or a hash (64 hex digits)", sanctions.ClipQuote(s))
+		return 0, nil, fmt.Errorf("bad block %q: want a height (a non-negative integer) or a hash (64 hex digits)", clip(s))
 	}
 	return n, nil, nil
 }
@@ -149,14 +148,14 @@ func ParsePage(offset, limit string) (int, int, error) {
 	if offset != "" {
 		n, err := strconv.Atoi(offset)
 		if err != nil || n < 0 {
-			return 0, 0, fmt.Errorf("bad offset %q: want a non-negative integer", sanctions.ClipQuote(offset))
+			return 0, 0, fmt.Errorf("bad offset %q: want a non-negative integer", clip(offset))
 		}
 		o = n
 	}
 	if limit != "" {
 		n, err := strconv.Atoi(limit)
 		if err != nil || n < 1 || n > MaxLimit {
-			return 0, 0, fmt.Errorf("bad limit %q: want an integer from 1 to %d", sanctions.ClipQuote(limit), MaxLimit)
+			return 0, 0, fmt.Errorf("bad limit %q: want an integer from 1 to %d", clip(limit), MaxLimit)
 		}
 		l = n
 	}

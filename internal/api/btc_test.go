@@ -25,6 +25,15 @@ func chainServer(t *testing.T) *httptest.Server {
 // chainServerWith is chainServer with a kinds hook (as ingest sets it).
 func chainServerWith(t *testing.T, kinds *index.KindHook) *httptest.Server {
 	t.Helper()
+	srv := httptest.NewServer(New(Config{btcConfig: btcConfig{Chain: chainIndex(t, kinds)}}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// chainIndex is an index of blk00000.dat (mainnet heights 0–299), with a
+// kinds hook when kinds is set.
+func chainIndex(t *testing.T, kinds *index.KindHook) *index.Index {
+	t.Helper()
 	files, err := source.ScanFiles([]string{testutil.SharedFile(t, "data/btc/blkfiles/blk00000.dat")}, source.FileOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -39,9 +48,7 @@ func chainServerWith(t *testing.T, kinds *index.KindHook) *httptest.Server {
 		ingest.Options{Params: files.Network(), BlockHeight: chain.BlockHeight}); err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(New(Config{btcConfig: btcConfig{Chain: ix}}))
-	t.Cleanup(srv.Close)
-	return srv
+	return ix
 }
 
 func get(t *testing.T, url string) (int, map[string]any) {

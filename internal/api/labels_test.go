@@ -80,7 +80,7 @@ func labelsServer(t *testing.T, withChain bool) (*httptest.Server, *labels.Store
 	return srv, st, addr
 }
 
-func postMap(t *testing.T, url, body string) (int, map[string]any) {
+func postJSON(t *testing.T, url, body string) (int, map[string]any) {
 	t.Helper()
 	resp, err := http.Post(url, "application/octet-stream", strings.NewReader(body))
 	if err != nil {
@@ -103,11 +103,11 @@ func TestLabelRoutes(t *testing.T) {
 		t.Fatalf("address before import: %d %v", code, m)
 	}
 	pack := "title: t\ncurrency: BTC\ncategory: exchange\nconfidence: service_data\nsource: https://example.org/a\ntags:\n- address: " + addr + "\n  label: Test Exchange\n"
-	code, m = postMap(t, srv.URL+"/v1/labels/import?format=tagpack&dataset=test-pack", pack)
+	code, m = postJSON(t, srv.URL+"/v1/labels/import?format=tagpack&dataset=test-pack", pack)
 	if code != 200 || m["stored"] != 1.0 {
 		t.Fatalf("import: %d %v", code, m)
 	}
-	code, m = postMap(t, srv.URL+"/v1/labels/import?format=tagpack&dataset=test-pack", pack)
+	code, m = postJSON(t, srv.URL+"/v1/labels/import?format=tagpack&dataset=test-pack", pack)
 	if code != 200 || m["stored"] != 0.0 || m["existing"] != 1.0 {
 		t.Fatalf("second import: %d %v", code, m)
 	}
@@ -141,7 +141,7 @@ func TestLabelRoutes(t *testing.T) {
 		if c.method == "GET" {
 			code, m = get(t, srv.URL+c.path)
 		} else {
-			code, m = postMap(t, srv.URL+c.path, c.body)
+			code, m = postJSON(t, srv.URL+c.path, c.body)
 		}
 		if e, _ := m["error"].(string); code != c.status || !strings.Contains(e, c.want) {
 			t.Errorf("%s %s: %d %v; want %d with %q", c.method, c.path, code, m, c.status, c.want)

@@ -66,8 +66,8 @@ const (
 // maxQuoted bounds how much of a request's input an error message repeats.
 const maxQuoted = 200
 
-// clip shortens s for quoting in an error message (at most maxQuoted bytes
-// of it, and its length).
+// clip shortens s for quoting in an error message (200 bytes and the size
+// of the whole), as the sanctions parsers do.
 func clip(s string) string { return sanctions.ClipQuote(s) }
 
 // maxErrorBytes bounds any error message sent (a last guard behind clip).

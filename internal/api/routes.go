@@ -41,17 +41,27 @@ var routeTable = map[string]Route{
 	// cluster, trace, entity details): their scopes are decided here so that
 	// they are in force as soon as the routes are merged. Each still needs its
 	// path in openapi.json (TestRoutesDocumented).
-	"GET /v1/btc/txs":                         {Scope: auth.ScopeRead},
-	"POST /v1/classify":                       {Scope: auth.ScopeRead, Long: true},
-	"GET /v1/labels/{address}":                {Scope: auth.ScopeRead},
-	"POST /v1/labels/import":                  {Scope: auth.ScopeAdmin, Long: true, MaxBody: 256 << 20},
-	"GET /v1/btc/addresses/{address}/cluster": {Scope: auth.ScopeRead, Long: true},
-	"GET /v1/btc/clusters/explain":            {Scope: auth.ScopeRead, Long: true},
-	"GET /v1/btc/clusters/{id}":               {Scope: auth.ScopeRead, Long: true},
-	"GET /v1/btc/clusters/{id}/addresses":     {Scope: auth.ScopeRead, Long: true},
-	"GET /v1/btc/trace":                       {Scope: auth.ScopeRead, Long: true},
-	"GET /v1/btc/exposure/{address}":          {Scope: auth.ScopeScreen, Long: true},
-	"GET /v1/entities/{id}":                   {Scope: auth.ScopeRead},
+	"GET /v1/btc/txs":                                 {Scope: auth.ScopeRead},
+	"POST /v1/classify":                               {Scope: auth.ScopeRead, Long: true},
+	"GET /v1/labels/{address}":                        {Scope: auth.ScopeRead},
+	"POST /v1/labels/import":                          {Scope: auth.ScopeAdmin, Long: true, MaxBody: 256 << 20},
+	"GET /v1/btc/addresses/{address}/cluster":         {Scope: auth.ScopeRead, Long: true},
+	"GET /v1/btc/clusters/explain":                    {Scope: auth.ScopeRead, Long: true},
+	"GET /v1/btc/clusters/{id}":                       {Scope: auth.ScopeRead, Long: true},
+	"GET /v1/btc/clusters/{id}/addresses":             {Scope: auth.ScopeRead, Long: true},
+	"GET /v1/btc/trace":                               {Scope: auth.ScopeRead, Long: true},
+	"GET /v1/btc/exposure/{address}":                  {Scope: auth.ScopeScreen, Long: true},
+	"GET /v1/entities/{id}":                           {Scope: auth.ScopeRead},
+	"POST /v1/kyt/users/{userId}/transfers":           {Scope: auth.ScopeKYT},
+	"GET /v1/kyt/transfers/{externalId}":              {Scope: auth.ScopeKYT},
+	"GET /v1/kyt/transfers/{externalId}/alerts":       {Scope: auth.ScopeKYT},
+	"GET /v1/kyt/transfers/{externalId}/exposures":    {Scope: auth.ScopeKYT},
+	"POST /v1/kyt/users/{userId}/withdrawal-attempts": {Scope: auth.ScopeKYT},
+	"GET /v1/kyt/alerts":                              {Scope: auth.ScopeKYT},
+	"GET /v1/kyt/alerts/{alertId}":                    {Scope: auth.ScopeKYT},
+	"PATCH /v1/kyt/alerts/{alertId}":                  {Scope: auth.ScopeKYT},
+	"GET /v1/kyt/rules":                               {Scope: auth.ScopeKYT},
+	"PUT /v1/kyt/rules":                               {Scope: auth.ScopeAdmin},
 }
 
 // routeOf returns the Route of a registered pattern; an unknown pattern needs admin.

@@ -285,3 +285,24 @@ func (g Graph) TxNumOf(txid chainhash.Hash) (uint64, bool) {
 // AddressKey returns the chain.Addr key of address a (valid inside the
 // callback only; copy it to keep it).
 func (g Graph) AddressKey(a uint64) []byte { return g.ix.addrKey(a) }
+
+// AddressID returns the id of the address with chain.Addr key key.
+func (g Graph) AddressID(key []byte) (uint64, bool) {
+	id, ok, err := g.ix.addressID(key)
+	return id, ok && err == nil
+}
+
+// AddressTxs calls fn for each tx of address a in chain order (see
+// Index.AddressTxs).
+func (g Graph) AddressTxs(a uint64, fn func(tx uint64, received, sent int64) bool) error {
+	return g.ix.eachPosting(a, func(tx, r, s uint64) bool { return fn(tx, int64(r), int64(s)) })
+}
+
+// BlockTime returns the header time (unix seconds) of the block at height.
+func (g Graph) BlockTime(height int64) (int64, bool) {
+	b, ok := g.ix.blockNum(height)
+	if !ok {
+		return 0, false
+	}
+	return g.ix.blockHeader(b).Timestamp.Unix(), true
+}

@@ -34,8 +34,21 @@ const (
 	viaDirect      = "direct"
 )
 
+// Laundering timing and decoys.
+const (
+	lazarusDays = 8   // a lazarus run lasts at least this many days of blocks
+	coolDown    = 144 // blocks the mixer and CoinJoin routes wait after the theft
+	// Coins out of a mixer or a CoinJoin wait at least minDormant blocks,
+	// then are cashed out with probability 1/dormantOdds per block.
+	minDormant  = 24
+	dormantOdds = 48
+)
+
 // thief is the Lazarus-style attacker: robs an exchange's hot wallet, then
-// launders the loot over the following days.
+// launders the loot over the following days: peel chains (with forks and
+// decoy payments to itself), two custodial mixers with different terms,
+// four CoinJoin kinds, and cash-outs under mule accounts, some of them used
+// only for mixed coins.
 type thief struct {
 	a        *actor
 	w        *wallet
@@ -47,6 +60,8 @@ type thief struct {
 	theft    *Theft
 	split    bool
 	mules    []string
+	fresh    []string // mule accounts used only for mixed coins
+	mixers   []*mixer
 	cashOuts []CashOut
 	loot     int64
 }
@@ -60,12 +75,29 @@ func (w *world) setupThief() {
 	for i := 0; i < 6; i++ {
 		t.mules = append(t.mules, fmt.Sprintf("%s/mule%d", a.ID, i+1))
 	}
+	for i := 0; i < 4; i++ {
+		t.fresh = append(t.fresh, fmt.Sprintf("%s/fresh%d", a.ID, i+1))
+	}
+	t.mixers = []*mixer{w.mixer, w.newMixer("mixer2", "Nightjar", nightjarTerms, 30)}
 	_, blocks := w.cfg.plan()
 	t.theftAt = segwitHeight + max(40, blocks/10)
 	w.thief = t
 }
 
 func (t *thief) tick(w *world) error {
+	// The second mixer runs in this scenario only, with its own customers.
+	m2 := t.mixers[1]
+	if err := m2.tick(w); err != nil {
+		return err
+	}
+	if w.rng.IntN(2) == 0 {
+		u := w.users[w.rng.IntN(len(w.users))]
+		if bal := u.main.balance(); u.mixerUser && bal >= 2_000_000 {
+			if err := m2.order(w, u.a, u.main, u.main, w.amount(u.main, float64(bal)/3, 0.5, bal*9/10), "", nil, ""); soft(err) != nil {
+				return err
+			}
+		}
+	}
 	switch {
 	case w.next < t.theftAt:
 		return nil
@@ -81,23 +113,30 @@ func (t *thief) tick(w *world) error {
 			continue
 		}
 		var err error
+		cooled := w.next >= t.theftAt+coolDown
 		switch u.via {
 		case viaPeel:
-			if w.rng.IntN(2) == 0 {
+			if w.rng.IntN(4) == 0 {
 				err = t.peel(w, u)
 			}
 		case viaToMixer:
-			if w.rng.IntN(3) == 0 {
+			if cooled && w.rng.IntN(3) == 0 {
 				err = t.toMixer(w, u)
 			}
 		case viaToWhirl:
-			_, err = w.makeTx0(t.a, []*utxo{u}, 2, t.premix, t.w, true, viaWhirlChange)
+			if cooled {
+				_, err = w.makeTx0(t.a, []*utxo{u}, 2, t.premix, t.w, true, viaWhirlChange)
+			}
 		case viaToJM:
-			if w.rng.IntN(2) == 0 {
+			if cooled && w.rng.IntN(2) == 0 {
 				err = t.toJoinMarket(w, u)
 			}
-		case viaMixer, KindWasabi2, KindWasabi1, KindJoinMarket, viaWhirlChange, viaDirect:
+		case viaDirect:
 			if w.next-u.coin.Height >= 3 && w.rng.IntN(6) == 0 {
+				err = t.cashOut(w, []*utxo{u})
+			}
+		case viaMixer, KindWasabi2, KindWasabi1, KindJoinMarket, viaWhirlChange:
+			if w.next-u.coin.Height >= minDormant && w.rng.IntN(dormantOdds) == 0 {
 				err = t.cashOut(w, []*utxo{u})
 			}
 		case viaToWasabi1:
@@ -112,11 +151,11 @@ func (t *thief) tick(w *world) error {
 	// Whirlpool postmix: cash out a few at a time.
 	var post []*utxo
 	for _, u := range t.postmix.coins {
-		if w.next-u.coin.Height >= 2 && spendable(u, w.next) {
+		if w.next-u.coin.Height >= minDormant && spendable(u, w.next) {
 			post = append(post, u)
 		}
 	}
-	if len(post) >= 3 && w.rng.IntN(3) == 0 {
+	if len(post) >= 3 && w.rng.IntN(dormantOdds/4) == 0 {
 		return soft(t.cashOut(w, post[:min(len(post), 2+w.rng.IntN(4))]))
 	}
 	return nil
@@ -193,10 +232,19 @@ func (t *thief) splitLoot(w *world) error {
 	return nil
 }
 
-// service picks a non-victim exchange and a mule account for a deposit.
-func (t *thief) service(w *world) (*exchange, *engine.Key) {
+// service picks a non-victim exchange and a mule account for a deposit of
+// coins that came by via: mixed coins go to a fresh mule account one time in
+// three.
+func (t *thief) service(w *world, via string) (*exchange, *engine.Key) {
 	ex := w.exchanges[1+w.rng.IntN(len(w.exchanges)-1)]
-	return ex, ex.depositKey(w, t.mules[w.rng.IntN(len(t.mules))])
+	mules := t.mules
+	switch via {
+	case viaMixer, KindWasabi2, KindWasabi1, KindJoinMarket, KindWhirlpool:
+		if w.rng.IntN(3) == 0 {
+			mules = t.fresh
+		}
+	}
+	return ex, ex.depositKey(w, mules[w.rng.IntN(len(mules))])
 }
 
 // peel is one hop: a small output to a service, the rest to a fresh address.
@@ -207,13 +255,20 @@ func (t *thief) peel(w *world, u *utxo) error {
 	}
 	small := roundAmount(int64(float64(v) * (0.03 + 0.07*w.rng.Float64())))
 	small += int64(w.rng.IntN(1_000_000))
-	x := w.rng.IntN(10)
+	x := w.rng.IntN(20)
 	var dst out
 	var ex *exchange
 	switch {
-	case x < 7:
+	case x < 2:
+		// A fork: two similar halves, both peeled further (a decoy for
+		// "follow the big output").
+		return t.fork(w, u)
+	case x < 4:
+		// A decoy payment to itself, left dormant.
+		dst = out{w: t.w, key: w.key(t.w, engine.P2WPKH, "receive", ""), value: small, via: viaDormant}
+	case x < 14:
 		var k *engine.Key
-		ex, k = t.service(w)
+		ex, k = t.service(w, viaPeel)
 		dst = out{w: ex.deposits, key: k, value: small}
 	default:
 		m := w.merchants[w.rng.IntN(len(w.merchants))]
@@ -237,6 +292,20 @@ func (t *thief) peel(w *world, u *utxo) error {
 	return nil
 }
 
+// fork splits a peel chain's coin into two similar halves that both go on
+// peeling.
+func (t *thief) fork(w *world, u *utxo) error {
+	v := u.coin.Value
+	p := &plan{kind: KindPeel, by: t.a, ins: []*utxo{u}, version: 2}
+	half := v * int64(40+w.rng.IntN(21)) / 100
+	p.outs = []out{{w: t.w, key: w.key(t.w, engine.P2WPKH, "receive", ""), value: half, via: viaPeel},
+		{w: t.w, key: w.key(t.w, engine.P2WPKH, "receive", ""), value: 0, via: viaPeel}}
+	fee := int64(math.Ceil(w.rate * float64(p.estimate())))
+	p.outs[1].value = v - half - fee
+	_, err := w.commit(p)
+	return err
+}
+
 func (t *thief) recordCashOut(w *world, tx *wire.MsgTx, ex *exchange, k *engine.Key, via string) {
 	for i, to := range tx.TxOut {
 		if bytes.Equal(to.PkScript, k.PkScript) {
@@ -248,12 +317,13 @@ func (t *thief) recordCashOut(w *world, tx *wire.MsgTx, ex *exchange, k *engine.
 
 func (t *thief) toMixer(w *world, u *utxo) error {
 	v := u.coin.Value
+	m := t.mixers[w.rng.IntN(len(t.mixers))]
 	if v > 8*coin {
 		amount := roundAmount(v * int64(30+w.rng.IntN(30)) / 100)
-		return w.mixer.order(w, t.a, t.w, t.w, amount, viaMixer, []*utxo{u}, viaToMixer)
+		return m.order(w, t.a, t.w, t.w, amount, viaMixer, []*utxo{u}, viaToMixer)
 	}
 	// Send the whole coin: a deposit without change.
-	return w.mixer.order(w, t.a, t.w, t.w, v-int64(math.Ceil(w.rate*200)), viaMixer, []*utxo{u}, viaToMixer)
+	return m.order(w, t.a, t.w, t.w, v-int64(math.Ceil(w.rate*200)), viaMixer, []*utxo{u}, viaToMixer)
 }
 
 func (t *thief) toJoinMarket(w *world, u *utxo) error {
@@ -287,7 +357,7 @@ func (t *thief) takeRegistrations(w *world, kind string, n int) []*participant {
 
 // cashOut deposits coins at an exchange under a mule account.
 func (t *thief) cashOut(w *world, us []*utxo) error {
-	ex, k := t.service(w)
+	ex, k := t.service(w, us[0].via)
 	p := &plan{kind: KindCashOut, by: t.a, ins: us, version: 2}
 	p.outs = []out{{w: ex.deposits, key: k}}
 	fee := int64(math.Ceil(w.rate * float64(p.estimate())))
@@ -307,8 +377,10 @@ func (t *thief) cashOut(w *world, us []*utxo) error {
 func (t *thief) finish(w *world) {
 	w.hdr.Theft = t.theft
 	w.hdr.CashOuts = t.cashOuts
-	for _, d := range w.mixer.ledger {
-		w.hdr.Mixer = append(w.hdr.Mixer, *d)
+	for _, m := range t.mixers {
+		for _, d := range m.ledger {
+			w.hdr.Mixer = append(w.hdr.Mixer, *d)
+		}
 	}
 	if t.theft != nil {
 		w.hdr.Labels.Theft = &LabelTheft{Txid: t.theft.Txid, Victim: t.victim.a.label, Amount: t.theft.Amount}

@@ -20,15 +20,36 @@ const (
 // mixer is a custodial mixer in the style of Blender.io: a fresh deposit
 // address per order, deposits consolidated into its own wallet, and delayed
 // payouts of the deposit minus a fee to the customer's fresh addresses, paid
-// from an unrelated pool of coins.
+// from an unrelated pool of coins. Each mixer has its own terms.
 type mixer struct {
 	a        *actor
+	terms    mixTerms
 	deposits *wallet
 	pool     *wallet
 	byKey    map[*engine.Key]*mixOrder
 	due      []*mixOrder
 	ledger   []*MixerDeposit // the thief's orders
 }
+
+// mixTerms are a mixer's service terms.
+type mixTerms struct {
+	feeMin, feeMax     int   // per mille of the deposit
+	feeFixed           int   // at most this many satoshis on top
+	delayMin, delayMax int64 // blocks from the deposit's confirmation to the first payout
+	partsMax           int   // payouts per order: 1…partsMax
+	gapMin, gapMax     int64 // blocks between two payouts of an order
+	labelled           int   // investigators know 1 in labelled deposit addresses
+	sweepEvery         int64 // blocks between consolidations of the deposits
+}
+
+var (
+	// Blendr: Blender.io-like, quick.
+	blendrTerms = mixTerms{feeMin: 10, feeMax: 30, feeFixed: 100_000, delayMin: 6, delayMax: 72, partsMax: 3,
+		gapMin: 1, gapMax: 12, labelled: 2, sweepEvery: 12}
+	// Nightjar: slower and costlier, payouts spread over days in up to 5 parts.
+	nightjarTerms = mixTerms{feeMin: 20, feeMax: 45, feeFixed: 200_000, delayMin: 144, delayMax: 432, partsMax: 5,
+		gapMin: 6, gapMax: 48, labelled: 3, sweepEvery: 36}
+)
 
 type mixOrder struct {
 	customer *actor
@@ -42,16 +63,21 @@ type mixOrder struct {
 }
 
 func (w *world) setupMixer() {
-	a := w.newActor(kindMixer, "mixer", "Blendr")
-	a.label = "mixer: Blendr"
-	m := &mixer{a: a, byKey: map[*engine.Key]*mixOrder{}}
+	w.mixer = w.newMixer("mixer", "Blendr", blendrTerms, 30)
+}
+
+// newMixer sets up a mixer with pool coins of poolCoins × 2–5 BTC.
+func (w *world) newMixer(id, name string, terms mixTerms, poolCoins int) *mixer {
+	a := w.newActor(kindMixer, id, name)
+	a.label = "mixer: " + name
+	m := &mixer{a: a, terms: terms, byKey: map[*engine.Key]*mixOrder{}}
 	m.deposits = w.newWallet(a, "deposits", engine.P2SHP2WPKH, "deposit", a.label)
 	m.pool = w.newWallet(a, "pool", engine.P2SHP2WPKH, "pool", a.label)
 	m.deposits.onConfirm = func(u *utxo) { m.confirmed(w, u) }
-	for i := 0; i < 30; i++ {
+	for i := 0; i < poolCoins; i++ {
 		w.funding = append(w.funding, endow{w: m.pool, value: int64(2+w.rng.IntN(4)) * coin})
 	}
-	w.mixer = m
+	return m
 }
 
 // order places a mixing order: customer pays amount from from into a fresh
@@ -62,9 +88,9 @@ func (m *mixer) order(w *world, customer *actor, from, dst *wallet, amount int64
 	if amount < 1_000_000 {
 		return nil
 	}
-	// Investigators know about half of the mixer's deposit addresses.
+	// Investigators know some of the mixer's deposit addresses.
 	label := ""
-	if w.rng.IntN(2) == 0 {
+	if w.rng.IntN(m.terms.labelled) == 0 {
 		label = m.a.label
 	}
 	k := w.keyLabel(m.deposits, engine.P2SHP2WPKH, "deposit", customer.ID, label)
@@ -92,7 +118,7 @@ func (m *mixer) order(w *world, customer *actor, from, dst *wallet, amount int64
 	if o.loot {
 		for i, to := range tx.TxOut {
 			if bytes.Equal(to.PkScript, k.PkScript) {
-				o.rec = &MixerDeposit{Customer: customer.ID, Txid: tx.TxHash().String(), Vout: uint32(i), Value: to.Value, Loot: to.Value}
+				o.rec = &MixerDeposit{Mixer: m.a.ID, Customer: customer.ID, Txid: tx.TxHash().String(), Vout: uint32(i), Value: to.Value, Loot: to.Value}
 				m.ledger = append(m.ledger, o.rec)
 			}
 		}
@@ -108,16 +134,17 @@ func (m *mixer) confirmed(w *world, u *utxo) {
 	}
 	delete(m.byKey, u.coin.Key)
 	v := u.coin.Value
-	fee := v*int64(10+w.rng.IntN(20))/1000 + int64(w.rng.IntN(100_000))
+	t := m.terms
+	fee := v*int64(t.feeMin+w.rng.IntN(t.feeMax-t.feeMin+1))/1000 + int64(w.rng.IntN(t.feeFixed))
 	rest := v - fee
-	n := 1 + w.rng.IntN(3)
+	n := 1 + w.rng.IntN(t.partsMax)
 	for i := 0; i < n-1; i++ {
 		part := rest * int64(20+w.rng.IntN(40)) / 100
 		o.parts = append(o.parts, part)
 		rest -= part
 	}
 	o.parts = append(o.parts, rest)
-	o.due = w.next + 6 + int64(w.rng.IntN(66))
+	o.due = w.next + t.delayMin + int64(w.rng.IntN(int(t.delayMax-t.delayMin+1)))
 	if o.rec != nil {
 		o.rec.Fee = fee
 	}
@@ -125,7 +152,7 @@ func (m *mixer) confirmed(w *world, u *utxo) {
 }
 
 func (m *mixer) tick(w *world) error {
-	if w.next%12 == 5 && len(m.deposits.coins) > 0 {
+	if w.next%m.terms.sweepEvery == 5 && len(m.deposits.coins) > 0 {
 		if _, err := w.sweep(m.deposits, m.a, KindMixerConsolidation, m.pool, w.key(m.pool, engine.P2SHP2WPKH, "pool", ""), 100, ""); soft(err) != nil {
 			return err
 		}
@@ -169,7 +196,7 @@ func (m *mixer) payout(w *world, o *mixOrder) error {
 		return err
 	}
 	o.parts = o.parts[1:]
-	o.due = w.next + 1 + int64(w.rng.IntN(12))
+	o.due = w.next + m.terms.gapMin + int64(w.rng.IntN(int(m.terms.gapMax-m.terms.gapMin+1)))
 	if o.rec != nil {
 		for i, to := range tx.TxOut {
 			if bytes.Equal(to.PkScript, k.PkScript) {

@@ -90,6 +90,7 @@ type CashOut struct {
 // MixerDeposit is one custodial-mixer order: a deposit and the payouts that
 // settled it (value − fee), by the mixer's own books.
 type MixerDeposit struct {
+	Mixer    string   `json:"mixer"` // actor id of the mixer
 	Customer string   `json:"customer"`
 	Txid     string   `json:"txid"`
 	Vout     uint32   `json:"vout"`

@@ -98,9 +98,13 @@ func (c *Config) Validate() error {
 // plan sizes the run: background transactions per block and activity blocks.
 func (c *Config) plan() (perBlock int, blocks int64) {
 	target := c.Scale * txsPerScale
-	r := target / (minDays * 144)
+	days := minDays
+	if c.Scenario == ScenarioLazarus {
+		days = lazarusDays // laundering with delays of days
+	}
+	r := target / float64(days*144)
 	r = max(3, min(r, 2000))
-	blocks = max(int64(minDays*144), int64(math.Ceil(target/r)))
+	blocks = max(int64(days*144), int64(math.Ceil(target/r)))
 	return int(math.Round(r)), blocks
 }
 

@@ -1,0 +1,280 @@
+package cluster
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+)
+
+// node is one address's union-find record. In the file (nodes.col) it is
+// nodeLen bytes, encoded so that an all-zero record is a singleton: parent+1
+// (0 = itself), size−1, next+1 (0 = itself), merge+1 (0 = none), the
+// address's wallet fingerprint (0 = unknown) and its cluster's service tag
+// (0 = none; meaningful at roots).
+type node struct {
+	parent uint64 // parent address id (itself at a root)
+	size   uint64 // addresses in the cluster (at a root)
+	next   uint64 // next member in the cluster's circular list
+	merge  uint64 // merge-log record that made this node a child, noID at a root
+	fp     uint8
+	tag    uint32
+}
+
+const nodeLen = 5 + 5 + 5 + 5 + 1 + 4
+
+const noID = 1<<40 - 1
+
+func singleton(a uint64) node { return node{parent: a, size: 1, next: a, merge: noID} }
+
+func decodeNode(a uint64, r []byte) node {
+	n := node{parent: getU40(r), size: getU40(r[5:]) + 1, next: getU40(r[10:]), merge: getU40(r[15:]), fp: r[20], tag: binary.LittleEndian.Uint32(r[21:])}
+	if n.parent == 0 {
+		n.parent = a
+	} else {
+		n.parent--
+	}
+	if n.next == 0 {
+		n.next = a
+	} else {
+		n.next--
+	}
+	if n.merge == 0 {
+		n.merge = noID
+	} else {
+		n.merge--
+	}
+	return n
+}
+
+func (n node) encode(a uint64, r []byte) {
+	p, nx, m := n.parent+1, n.next+1, n.merge+1
+	if n.parent == a {
+		p = 0
+	}
+	if n.next == a {
+		nx = 0
+	}
+	if n.merge == noID {
+		m = 0
+	}
+	putU40(r, p)
+	putU40(r[5:], n.size-1)
+	putU40(r[10:], nx)
+	putU40(r[15:], m)
+	r[20] = n.fp
+	binary.LittleEndian.PutUint32(r[21:], n.tag)
+}
+
+// nodes is the union-find array: a file of node records indexed by address
+// id, read through a read-only map, with the changes since the last commit
+// in memory (so the file only ever holds committed states or the states a
+// journal can restore): records in the file changed in an overlay map,
+// records past the file (addresses new since the commit, dense) in a slice.
+// Addresses past both are singletons.
+type nodes struct {
+	f       *recFile
+	n       uint64 // logical count (the index's addresses covered)
+	overlay map[uint64]node
+	tail    []node // records fileN… (grown on demand)
+	journal *os.File
+}
+
+// pending is the number of node records held in memory.
+func (ns *nodes) pending() int { return len(ns.overlay) + len(ns.tail) }
+
+func (ns *nodes) get(a uint64) node {
+	if a >= ns.f.fileN {
+		if i := a - ns.f.fileN; i < uint64(len(ns.tail)) {
+			return ns.tail[i]
+		}
+		return singleton(a)
+	}
+	if v, ok := ns.overlay[a]; ok {
+		return v
+	}
+	return decodeNode(a, ns.f.rec(a))
+}
+
+// parent is get(a).parent without decoding the rest.
+func (ns *nodes) parent(a uint64) uint64 {
+	if a >= ns.f.fileN {
+		if i := a - ns.f.fileN; i < uint64(len(ns.tail)) {
+			return ns.tail[i].parent
+		}
+		return a
+	}
+	if len(ns.overlay) > 0 {
+		if v, ok := ns.overlay[a]; ok {
+			return v.parent
+		}
+	}
+	p := getU40(ns.f.mm[a*nodeLen:])
+	if p == 0 {
+		return a
+	}
+	return p - 1
+}
+
+func (ns *nodes) set(a uint64, v node) {
+	if a < ns.f.fileN {
+		ns.overlay[a] = v
+		return
+	}
+	i := a - ns.f.fileN
+	for uint64(len(ns.tail)) <= i {
+		ns.tail = append(ns.tail, singleton(ns.f.fileN+uint64(len(ns.tail))))
+	}
+	ns.tail[i] = v
+}
+
+func (ns *nodes) find(a uint64) uint64 {
+	for {
+		p := ns.parent(a)
+		if p == a {
+			return a
+		}
+		a = p
+	}
+}
+
+// The journal (nodes.journal) holds the old records of the node file that a
+// commit is about to overwrite, tagged with the epoch of the checkpoint they
+// belong to and a sha256 trailer. Open restores them when the journal is
+// whole and its epoch is the checkpoint's (the commit died before its
+// checkpoint); a torn journal means nothing was overwritten yet.
+const journalName = "nodes.journal"
+
+func (ns *nodes) openJournal(dir string, epoch uint64) error {
+	path := filepath.Join(dir, journalName)
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return fmt.Errorf("open %s: %w", path, err)
+	}
+	ns.journal = f
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("read %s: %w", path, err)
+	}
+	const ent = 8 + nodeLen
+	if len(data) < 8+32 {
+		return nil
+	}
+	body, sum := data[:len(data)-32], data[len(data)-32:]
+	if h := sha256.Sum256(body); !bytes.Equal(h[:], sum) || (len(body)-8)%ent != 0 {
+		return ns.clearJournal()
+	}
+	if binary.LittleEndian.Uint64(body) != epoch {
+		return ns.clearJournal()
+	}
+	for o := len(body) - ent; o >= 8; o -= ent {
+		a := binary.LittleEndian.Uint64(body[o:])
+		if _, err := ns.f.f.WriteAt(body[o+8:o+ent], int64(a)*nodeLen); err != nil {
+			return fmt.Errorf("restore node %d: %w", a, err)
+		}
+	}
+	if err := ns.f.sync(); err != nil {
+		return err
+	}
+	return ns.clearJournal()
+}
+
+func (ns *nodes) clearJournal() error {
+	if err := ns.journal.Truncate(0); err != nil {
+		return fmt.Errorf("truncate node journal: %w", err)
+	}
+	if err := ns.journal.Sync(); err != nil {
+		return fmt.Errorf("sync node journal: %w", err)
+	}
+	return nil
+}
+
+// write journals and then writes the overlay into the file, extending or
+// (logically) shortening it to n records. Not synced.
+func (ns *nodes) write(epoch uint64, crashAt int) error {
+	old := ns.f.fileN
+	ids := make([]uint64, 0, len(ns.overlay))
+	for a := range ns.overlay {
+		if a < ns.n {
+			ids = append(ids, a)
+		}
+	}
+	slices.Sort(ids)
+	j := make([]byte, 8, 8+(8+nodeLen)*len(ids)+32)
+	binary.LittleEndian.PutUint64(j, epoch)
+	for _, a := range ids {
+		if a >= old {
+			break
+		}
+		j = binary.LittleEndian.AppendUint64(j, a)
+		j = append(j, ns.f.rec(a)...)
+	}
+	if len(j) > 8 {
+		sum := sha256.Sum256(j)
+		j = append(j, sum[:]...)
+		if err := ns.journal.Truncate(0); err != nil {
+			return fmt.Errorf("node journal: %w", err)
+		}
+		if _, err := ns.journal.WriteAt(j, 0); err != nil {
+			return fmt.Errorf("node journal: %w", err)
+		}
+		if err := ns.journal.Sync(); err != nil {
+			return fmt.Errorf("node journal: %w", err)
+		}
+	}
+	if crashAt == 2 {
+		return errCrash
+	}
+	if ns.n > ns.f.diskN {
+		if err := ns.f.f.Truncate(int64(ns.n) * nodeLen); err != nil {
+			return fmt.Errorf("extend %s: %w", ns.f.name, err)
+		}
+		ns.f.diskN = ns.n
+	}
+	tail := ns.tail
+	if n := ns.n - min(ns.n, old); uint64(len(tail)) > n {
+		tail = tail[:n]
+	}
+	ns.f.fileN = ns.n
+	ns.tail = ns.tail[:0]
+	// The new records past the old end, at once (records past the tail are
+	// singletons: zeros, as the extension left them).
+	if len(tail) > 0 {
+		buf := make([]byte, nodeLen*len(tail))
+		for i, v := range tail {
+			v.encode(old+uint64(i), buf[i*nodeLen:])
+		}
+		if _, err := ns.f.f.WriteAt(buf, int64(old)*nodeLen); err != nil {
+			return fmt.Errorf("write %s: %w", ns.f.name, err)
+		}
+	}
+	// Adjacent records are written together.
+	var buf []byte
+	start := uint64(0)
+	flush := func() error {
+		if len(buf) == 0 {
+			return nil
+		}
+		_, err := ns.f.f.WriteAt(buf, int64(start)*nodeLen)
+		buf = buf[:0]
+		if err != nil {
+			return fmt.Errorf("write %s: %w", ns.f.name, err)
+		}
+		return nil
+	}
+	var r [nodeLen]byte
+	for i, a := range ids {
+		if i == 0 || a != ids[i-1]+1 {
+			if err := flush(); err != nil {
+				return err
+			}
+			start = a
+		}
+		ns.overlay[a].encode(a, r[:])
+		buf = append(buf, r[:]...)
+	}
+	return flush()
+}
