@@ -45,7 +45,7 @@ fuzz:
 	@set -e; for dir in $$(grep -rl --include='*_test.go' '^func Fuzz' . | xargs -n1 dirname | sort -u); do \
 	  for t in $$(grep -h -o '^func Fuzz[A-Za-z0-9_]*' $$dir/*_test.go | sed 's/^func //' | sort); do \
 	    echo "fuzz $$dir $$t for $(FUZZTIME)"; \
-	    go test $$dir -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME); \
+	    go test -tags chaintrace_fuzz $$dir -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME); \
 	  done; \
 	done
 

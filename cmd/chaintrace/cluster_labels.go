@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 	"log/slog"
-	"os"
-	"path/filepath"
 
 	"github.com/btcsuite/btcd/chaincfg"
 	"github.com/chaintrace/chaintrace/internal/cluster"
@@ -41,15 +39,15 @@ func (l clusterLabelSet) LabelsOf(addrs []string) ([]cluster.Label, error) {
 // label store (none is created here; on error, logged) clustering runs
 // without labels.
 func loadClusterLabels(ctx context.Context, dataDir string, net *chaincfg.Params) *clusterLabelSet {
-	if _, err := os.Stat(filepath.Join(dataDir, store.FileName)); err != nil {
+	if !store.Exists(dataDir, flagDB) {
 		return nil
 	}
-	st, err := labels.Open(dataDir, labels.Options{Network: net})
+	st, done, err := openLabels(ctx, dataDir, labels.Options{Network: net})
 	if err != nil {
 		slog.Warn("cluster: no labels (the label guard is off)", "err", err)
 		return nil
 	}
-	defer st.Close()
+	defer done()
 	sn, err := st.Snapshot(ctx)
 	if err != nil {
 		slog.Warn("cluster: no labels (the label guard is off)", "err", err)

@@ -5,9 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
-	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -238,10 +236,10 @@ func withLabels(network string, create bool, fn func(st *labels.Store) error) er
 	if err != nil {
 		return err
 	}
-	if _, err := os.Stat(filepath.Join(flagData, store.FileName)); !create && errors.Is(err, fs.ErrNotExist) {
+	if !create && !store.Exists(flagData, flagDB) {
 		return errNoLabels
 	}
-	db, err := store.Open(flagData)
+	db, err := openStore(context.Background(), flagData)
 	if err != nil {
 		return err
 	}

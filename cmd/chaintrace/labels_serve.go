@@ -19,11 +19,11 @@ func init() {
 		} else {
 			net = existingNetwork(dataDir)
 		}
-		st, err := labels.Open(dataDir, labels.Options{Network: net})
+		st, done, err := openLabels(ctx, dataDir, labels.Options{Network: net})
 		if err != nil {
 			return nil, err
 		}
 		cfg.Labels = st
-		return func() { st.Close() }, nil
+		return done, nil
 	})
 }

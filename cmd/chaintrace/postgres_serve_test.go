@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -73,6 +74,18 @@ func TestTwoServersSharePostgres(t *testing.T) {
 	eventually("list screened", func(addr string) bool {
 		code, m := get(addr, "/v1/screen/address/3K35dyL85fR9ht7UgzPfd1gLRRXQtNTqE3", key)
 		return code == 200 && m["sanctioned"] == true && m["list_version"] == "ofac-sdn@1"
+	})
+
+	// Labels imported once are served by both.
+	csv := filepath.Join(t.TempDir(), "labels.csv")
+	os.WriteFile(csv, []byte("address,label,category,source,confidence\n1BoatSLRHtKNngkdXEeobR76b53LETtpyT,Boat test,exchange,test,0.9\n"), 0o644)
+	if out, err := chaintraceProc(t, "--db", dsn, "--data", t.TempDir(), "labels", "import", "--format", "csv", csv).CombinedOutput(); err != nil {
+		t.Fatalf("labels import: %v %s", err, out)
+	}
+	eventually("label served", func(addr string) bool {
+		code, m := get(addr, "/v1/labels/1BoatSLRHtKNngkdXEeobR76b53LETtpyT", key)
+		ls, _ := m["labels"].([]any)
+		return code == 200 && len(ls) == 1
 	})
 
 	// A revocation reaches both.

@@ -31,7 +31,9 @@ func TestMakefileKeepsGOPROXY(t *testing.T) {
 	if got := run("GOPROXY=https://a.invalid,https://b.invalid"); got != "https://a.invalid,https://b.invalid" {
 		t.Errorf("GOPROXY list: make uses %q", got)
 	}
-	goenv, err := exec.Command("go", "env", "GOPROXY").Output()
+	goEnv := exec.Command("go", "env", "GOPROXY")
+	goEnv.Env = append(os.Environ(), "GOPROXY=")
+	goenv, err := goEnv.Output()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -36,6 +36,13 @@ func init() {
 		}
 		wctx, cancel := context.WithCancel(ctx)
 		go st.Watch(wctx, sanctionsReloadEvery)
+		// Build the name index now, not under the first name screen's
+		// deadline (--timeout), which a large list may outlast.
+		go func() {
+			if err := st.WarmNameIndex(wctx); err != nil && wctx.Err() == nil {
+				slog.Warn("name index not built at start; the first name screen builds it", "err", err)
+			}
+		}()
 		if serveOpts.refresh > 0 {
 			slog.Info("list refresh scheduled", "every", serveOpts.refresh, "sources", serveOpts.refreshSources)
 			go st.RunRefresh(wctx, serveOpts.refresh, reqs, func([]sanctions.RefreshResult, error) {

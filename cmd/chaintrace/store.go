@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 
+	"github.com/chaintrace/chaintrace/internal/labels"
 	"github.com/chaintrace/chaintrace/internal/store"
 )
 
@@ -20,4 +21,19 @@ func init() {
 // Every command that reads or writes lists, labels, keys or cases opens it here.
 func openStore(ctx context.Context, dataDir string) (*store.DB, error) {
 	return store.OpenConfigured(ctx, dataDir, flagDB)
+}
+
+// openLabels opens the label store in the configured SQL store (--db); close
+// closes both.
+func openLabels(ctx context.Context, dataDir string, opts labels.Options) (*labels.Store, func(), error) {
+	db, err := openStore(ctx, dataDir)
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err := labels.New(ctx, db, opts)
+	if err != nil {
+		db.Close()
+		return nil, nil, err
+	}
+	return st, func() { st.Close(); db.Close() }, nil
 }

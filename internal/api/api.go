@@ -94,7 +94,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			if keyID != "" {
 				ctx = context.WithValue(ctx, keyIDKey{}, keyID)
 			}
-			s.mux.ServeHTTP(sw, r.WithContext(ctx))
+			s.serveRoute(sw, r.WithContext(ctx), rt)
 			cancel()
 			if rt.Screens != "" && sw.status == http.StatusOK {
 				s.countScreens(rt.Screens, 1)

@@ -28,7 +28,7 @@ func decodeBody(w http.ResponseWriter, r *http.Request, v any, want string) bool
 	case err == nil:
 		return true
 	case errors.As(err, &tooBig):
-		writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("body over %d bytes", tooBig.Limit))
+		writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body over %d bytes", tooBig.Limit))
 	default:
 		writeError(w, http.StatusBadRequest, "body: want "+want+": "+clip(err.Error()))
 	}

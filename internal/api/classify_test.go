@@ -111,7 +111,7 @@ func checkClassifyRoute(t *testing.T, v *validator) {
 		{`{"vin":[],"vout":[]}`, 400, `missing required field "txid"`},
 		// Over the server's body limit (as for the other POST routes): the
 		// guard answers before the route reads a byte.
-		{"[" + strings.Repeat(rows["none"]+",", 2000) + rows["none"] + "]", 413, fmt.Sprintf("at most %d accepted", DefaultMaxBody)},
+		{"[" + strings.Repeat(rows["none"]+",", 2000) + rows["none"] + "]", 413, fmt.Sprintf("request body over %d bytes", DefaultMaxBody)},
 	} {
 		status, body := v.post(srv.URL+"/v1/classify", c.body)
 		var e struct{ Error string }

@@ -83,7 +83,7 @@ func publicMessage(status int, msg string) string {
 		msg = localPath.ReplaceAllString(msg, "$1<path>")
 	}
 	if len(msg) > maxErrorBytes {
-		msg = clip(msg[:maxErrorBytes])
+		msg = clip(msg)
 	}
 	return msg
 }
@@ -217,11 +217,11 @@ func (s *Server) guard(w http.ResponseWriter, r *http.Request, rt Route) (string
 	if rt.OwnBodyLimit {
 		return keyID, true
 	}
-	if rt.MaxBody > maxBody {
+	if rt.MaxBody > 0 {
 		maxBody = rt.MaxBody
 	}
 	if r.ContentLength > maxBody {
-		writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("body of %d bytes: at most %d accepted", r.ContentLength, maxBody))
+		writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body over %d bytes (%d sent)", maxBody, r.ContentLength))
 		return keyID, false
 	}
 	if r.Body != nil {
@@ -244,16 +244,22 @@ func (s *Server) deadline(rt Route) time.Duration {
 	return DefaultTimeout
 }
 
-// acquireLong takes one of the slots long requests share, waiting at most
-// until the request's deadline: a few large batches must not take every core
-// from the short requests behind them.
-func (s *Server) acquireLong(ctx context.Context) (release func(), err error) {
-	select {
-	case s.longSlots <- struct{}{}:
-		return func() { <-s.longSlots }, nil
-	case <-ctx.Done():
-		return nil, ctx.Err()
+// serveRoute runs the route's handler. A long route (batches, graph work)
+// first takes one of the slots long requests share, waiting at most until
+// its deadline: a few large batches must not take every core from the short
+// requests behind them.
+func (s *Server) serveRoute(w http.ResponseWriter, r *http.Request, rt Route) {
+	if rt.Long {
+		select {
+		case s.longSlots <- struct{}{}:
+			defer func() { <-s.longSlots }()
+		case <-r.Context().Done():
+			w.Header().Set("Retry-After", "5")
+			writeError(w, http.StatusServiceUnavailable, "server busy with other long requests: retry later")
+			return
+		}
 	}
+	s.mux.ServeHTTP(w, r)
 }
 
 // logAccess writes the access log record of one request: no keys, no query

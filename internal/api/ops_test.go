@@ -319,3 +319,27 @@ func TestBatchBudget(t *testing.T) {
 		t.Errorf("free slot: %d", status)
 	}
 }
+
+// A route's own body limit (e.g. a label import's) wins over the server's.
+func TestRouteBodyLimit(t *testing.T) {
+	routeTable["POST /v1/test/upload"] = Route{Scope: auth.ScopeRead, MaxBody: 8 << 20}
+	defer delete(routeTable, "POST /v1/test/upload")
+	s := New(Config{})
+	s.mux.HandleFunc("POST /v1/test/upload", func(w http.ResponseWriter, r *http.Request) {
+		n, err := io.Copy(io.Discard, r.Body)
+		if err != nil {
+			writeError(w, http.StatusRequestEntityTooLarge, err.Error())
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]int64{"bytes": n})
+	})
+	srv := httptest.NewServer(s)
+	defer srv.Close()
+	big := strings.Repeat("x", 3<<20)
+	if status, _, body := do(t, "POST", srv.URL+"/v1/test/upload", "", "", big); status != 200 || !strings.Contains(body, `"bytes":3145728`) {
+		t.Errorf("3 MiB upload: %d %s", status, body)
+	}
+	if status, _, _ := do(t, "POST", srv.URL+"/v1/screen", "", "", big); status != 413 && status != 503 {
+		t.Errorf("3 MiB batch: %d", status)
+	}
+}

@@ -15,8 +15,8 @@ type Route struct {
 	Scope   auth.Scope
 	Long    bool
 	Screens string // "address" or "name": one screen per 200 answer
-	// MaxBody, when above the server's limit, is this route's body limit
-	// (a saved case holds a whole graph).
+	// MaxBody is this route's body limit; 0: the server's (--max-body). A
+	// saved case holds a whole graph.
 	MaxBody int64
 	// OwnBodyLimit: the route bounds its body itself (a file upload with
 	// its own, larger limit); the server's --max-body does not apply.

@@ -137,15 +137,6 @@ func (s *Server) handleScreenBatch(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, fmt.Sprintf("batch of %d items: want 1 to %d", n, maxBatchItems))
 		return
 	}
-	// A batch runs in one of the server's few long-request slots, within the
-	// request's deadline (its time budget).
-	release, err := s.acquireLong(r.Context())
-	if err != nil {
-		w.Header().Set("Retry-After", "5")
-		writeError(w, http.StatusServiceUnavailable, "server busy with other batches: retry later")
-		return
-	}
-	defer release()
 	defer s.countScreens("address", len(req.Addresses))
 	defer s.countScreens("name", len(req.Names))
 	resp := batchResponse{ListVersion: s.cfg.Sanctions.InForceLabel(), Addresses: []batchAddress{}, Names: []any{}}

@@ -37,6 +37,11 @@ func sanctionsServer(t *testing.T) (*httptest.Server, *sanctions.Store) {
 	if _, _, err := st.Import(context.Background(), ofacParsed, sanctions.ImportOptions{}); err != nil {
 		t.Fatal(err)
 	}
+	// Build the name index now: a request's deadline (10 s) would otherwise
+	// bound its first build, which a loaded machine may not finish in time.
+	if err := st.WarmNameIndex(context.Background()); err != nil {
+		t.Fatal(err)
+	}
 	var cfg Config
 	cfg.Sanctions = st
 	srv := httptest.NewServer(New(cfg))

@@ -29,7 +29,17 @@ func fuzzParse(t *testing.T, format, file, name string, data []byte) {
 		return
 	}
 	if len(parsed.Entities) == 0 {
-		t.Fatalf("%s: accepted a list without entities", format)
+		// A list without entities may parse (a header-only watchlist), but
+		// it must never become a version in force.
+		st, err := OpenStore(t.TempDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st.Close()
+		if _, _, err := st.Import(context.Background(), parsed, ImportOptions{}); err == nil {
+			t.Fatalf("%s: a list without entities was imported", format)
+		}
+		return
 	}
 	for _, e := range parsed.Entities {
 		if e.ID == "" {
