@@ -247,6 +247,7 @@ func (ix *Index) initReadOnly(opt Options) error {
 		return fmt.Errorf("index in %s: %w", ix.dir, ErrUpgradeKinds)
 	}
 	ix.cp = cp
+	ix.kindsVer = uint32(cp.KindsVersion)
 	for _, s := range ix.specs() {
 		c, err := openColumnRO(ix.dir, s.name, s.width, s.n)
 		if err != nil {

@@ -42,6 +42,11 @@ func TestReadOnlyView(t *testing.T) {
 	if tip, _ := r.Tip(); tip.Height != 1999 {
 		t.Fatalf("reader's tip %d, want the last commit's 1999", tip.Height)
 	}
+	if wv, _ := w.KindsVersion(); wv == 0 {
+		t.Fatal("the writer's kinds have no rules version")
+	} else if rv, ok := r.KindsVersion(); !ok || rv != wv {
+		t.Fatalf("reader's kinds rules version %d (%v), the writer's %d", rv, ok, wv)
+	}
 	if got := verify(t, r).Digest; got != cleanDigest(t, longChain(t), 2000) {
 		t.Fatal("reader's view differs from a clean build of the committed blocks")
 	}
