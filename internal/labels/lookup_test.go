@@ -3,13 +3,10 @@ package labels
 import (
 	"bufio"
 	"context"
-	"fmt"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/btcsuite/btcd/chaincfg"
 	"github.com/chaintrace/chaintrace/internal/chain"
@@ -233,26 +230,8 @@ func TestSnapshotSeesOtherProcess(t *testing.T) {
 
 // The same imports, idempotence, delete and look-ups on PostgreSQL.
 func TestPostgres(t *testing.T) {
-	dsn := testutil.PostgresDSN(t)
 	ctx := context.Background()
-	admin, err := store.OpenPostgres(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer admin.Close()
-	schema := fmt.Sprintf("ct_labels_%d", time.Now().UnixNano())
-	if _, err := admin.ExecContext(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatal(err)
-	}
-	defer admin.ExecContext(ctx, "DROP SCHEMA "+schema+" CASCADE")
-	u, err := url.Parse(dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	db, err := store.OpenPostgres(ctx, u.String())
+	db, err := store.OpenPostgres(ctx, testutil.PostgresSchemaDSN(t))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/btcsuite/btcd/chaincfg"
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
@@ -140,29 +139,10 @@ func openSQLite(t *testing.T) (*store.DB, *sanctions.Store) {
 // connection pools on it (another "process").
 func openPostgres(t *testing.T) (*store.DB, func() *store.DB) {
 	t.Helper()
-	dsn := testutil.PostgresDSN(t)
 	ctx := context.Background()
-	admin, err := store.OpenPostgres(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	schema := fmt.Sprintf("ct_kyt_%d", time.Now().UnixNano())
-	if _, err := admin.ExecContext(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		admin.ExecContext(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
-		admin.Close()
-	})
-	u, err := url.Parse(dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
+	dsn := testutil.PostgresSchemaDSN(t)
 	open := func() *store.DB {
-		db, err := store.OpenPostgres(ctx, u.String())
+		db, err := store.OpenPostgres(ctx, dsn)
 		if err != nil {
 			t.Fatal(err)
 		}

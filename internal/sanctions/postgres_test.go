@@ -2,13 +2,10 @@ package sanctions
 
 import (
 	"context"
-	"fmt"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chaintrace/chaintrace/internal/store"
 	"github.com/chaintrace/chaintrace/internal/testutil"
@@ -18,26 +15,8 @@ import (
 // CHAINTRACE_TEST_POSTGRES holds a DSN URL (e.g.
 // postgres://postgres@127.0.0.1:5432/postgres); each run uses its own schema.
 func TestPostgresStore(t *testing.T) {
-	dsn := testutil.PostgresDSN(t)
 	ctx := context.Background()
-	admin, err := store.OpenPostgres(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer admin.Close()
-	schema := fmt.Sprintf("ct_test_%d", time.Now().UnixNano())
-	if _, err := admin.ExecContext(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatal(err)
-	}
-	defer admin.ExecContext(ctx, "DROP SCHEMA "+schema+" CASCADE")
-	u, err := url.Parse(dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	db, err := store.OpenPostgres(ctx, u.String())
+	db, err := store.OpenPostgres(ctx, testutil.PostgresSchemaDSN(t))
 	if err != nil {
 		t.Fatal(err)
 	}
