@@ -21,6 +21,7 @@ func init() {
 		}
 		if servingIndex != nil && servingClusters != nil {
 			cfg.Clusters = servingClusters
+			cfg.TraceClusters = servingClusters
 			return nil, nil
 		}
 		if cfg.Chain == nil {
@@ -32,6 +33,7 @@ func init() {
 			return nil, nil
 		}
 		cfg.Clusters = st
+		cfg.TraceClusters = st
 		return func() { st.Close() }, nil
 	})
 }

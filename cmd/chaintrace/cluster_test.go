@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -49,6 +50,27 @@ func TestClusterCLI(t *testing.T) {
 		if owner[a] != owner[hot] {
 			t.Fatalf("cluster of %s (%s) holds %s of %s", hot, owner[hot], a, owner[a])
 		}
+	}
+	// Exposure and traces start from the cluster: what it received is the
+	// cluster's own total, found through its members' postings.
+	var ex0 struct {
+		Subject  string `json:"subject"`
+		Received int64  `json:"received"`
+	}
+	subject := fmt.Sprintf("cluster:%d", v.ClusterID)
+	out, err = runCLI(t, "--data", data, "exposure", subject, "--json")
+	if err != nil || json.Unmarshal([]byte(out), &ex0) != nil {
+		t.Fatalf("exposure %s: %v %s", subject, err, out)
+	}
+	if ex0.Subject != subject || ex0.Received != v.Received {
+		t.Fatalf("exposure of %s: subject %q received %d, the cluster received %d", subject, ex0.Subject, ex0.Received, v.Received)
+	}
+	var tr0 struct {
+		Source string `json:"source"`
+	}
+	out, err = runCLI(t, "--data", data, "trace", subject, "--format", "json")
+	if err != nil || json.Unmarshal([]byte(out), &tr0) != nil || tr0.Source != subject {
+		t.Fatalf("trace %s: %v source %q", subject, err, tr0.Source)
 	}
 	other := v.Addresses[len(v.Addresses)-1]
 	var ex cluster.ExplainView

@@ -25,7 +25,12 @@ intermediaries), with amounts, shares, hop counts and the shortest evidence path
 			req.Subject = args[0]
 			return withIndex(func(ix *index.Index) error {
 				return tf.withAttributor(cmd.Context(), ix, func(attr trace.Attributor) error {
-					ex, err := trace.New(ix, attr, nil).Exposure(cmd.Context(), req)
+					tr, done, err := newTracer(ix, attr, req.Subject)
+					if err != nil {
+						return err
+					}
+					defer done()
+					ex, err := tr.Exposure(cmd.Context(), req)
 					if err != nil {
 						return traceError(err)
 					}

@@ -4,11 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/chaintrace/chaintrace/internal/chain"
+	"github.com/chaintrace/chaintrace/internal/cluster"
 	"github.com/chaintrace/chaintrace/internal/index"
 	"github.com/chaintrace/chaintrace/internal/labels"
 	"github.com/chaintrace/chaintrace/internal/sim"
@@ -101,7 +104,12 @@ Unknown txids and addresses, vouts out of range and bad limits exit with code 2.
 			}
 			return withIndex(func(ix *index.Index) error {
 				return tf.withAttributor(cmd.Context(), ix, func(attr trace.Attributor) error {
-					res, err := trace.New(ix, attr, nil).Trace(cmd.Context(), req)
+					tr, done, err := newTracer(ix, attr, req.From)
+					if err != nil {
+						return err
+					}
+					defer done()
+					res, err := tr.Trace(cmd.Context(), req)
 					if err != nil {
 						return traceError(err)
 					}
@@ -176,4 +184,20 @@ attributed with the simulation's investigator labels only.`,
 			c.AddCommand(cmd)
 		}
 	}
+}
+
+// newTracer returns a tracer over ix with attr; when subject names a cluster
+// ("cluster:ID" or a bare number) it opens the data folder's clustering for
+// it, and close releases it.
+func newTracer(ix *index.Index, attr trace.Attributor, subject string) (tr *trace.Tracer, close func(), err error) {
+	tr = trace.New(ix, attr, nil)
+	id := strings.TrimPrefix(subject, "cluster:")
+	if _, perr := strconv.ParseUint(id, 10, 64); perr != nil || id == "" {
+		return tr, func() {}, nil
+	}
+	st, err := openClusterStore(flagData, ix, cluster.ChangeAny)
+	if err != nil {
+		return nil, nil, fmt.Errorf("open the clustering for %s: %w", subject, err)
+	}
+	return tr.WithClusters(st), func() { st.Close() }, nil
 }

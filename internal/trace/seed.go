@@ -165,6 +165,9 @@ func (w *walk) seedOutput(t, o uint64, h hop) {
 // parseTxRef parses "txid" or "txid:vout" (vout -1 when absent); isTx is
 // false when s looks like neither (an address).
 func parseTxRef(s string) (chainhash.Hash, int, bool, error) {
+	if _, ok := parseClusterID(s); ok {
+		return chainhash.Hash{}, 0, false, nil // a cluster: resolved by subjectAddrs
+	}
 	id, v, hasV := strings.Cut(s, ":")
 	if len(id) != 64 || !isHex(id) {
 		if hasV {
