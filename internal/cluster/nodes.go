@@ -87,8 +87,8 @@ type nodes struct {
 func (ns *nodes) pending() int { return len(ns.overlay) + len(ns.tail) }
 
 func (ns *nodes) get(a uint64) node {
-	if a >= ns.f.fileN {
-		if i := a - ns.f.fileN; i < uint64(len(ns.tail)) {
+	if a >= ns.f.FileN() {
+		if i := a - ns.f.FileN(); i < uint64(len(ns.tail)) {
 			return ns.tail[i]
 		}
 		return singleton(a)
@@ -101,8 +101,8 @@ func (ns *nodes) get(a uint64) node {
 
 // parent is get(a).parent without decoding the rest.
 func (ns *nodes) parent(a uint64) uint64 {
-	if a >= ns.f.fileN {
-		if i := a - ns.f.fileN; i < uint64(len(ns.tail)) {
+	if a >= ns.f.FileN() {
+		if i := a - ns.f.FileN(); i < uint64(len(ns.tail)) {
 			return ns.tail[i].parent
 		}
 		return a
@@ -112,7 +112,7 @@ func (ns *nodes) parent(a uint64) uint64 {
 			return v.parent
 		}
 	}
-	p := getU40(ns.f.mm[a*nodeLen:])
+	p := getU40(ns.f.Mapped()[a*nodeLen:])
 	if p == 0 {
 		return a
 	}
@@ -120,13 +120,13 @@ func (ns *nodes) parent(a uint64) uint64 {
 }
 
 func (ns *nodes) set(a uint64, v node) {
-	if a < ns.f.fileN {
+	if a < ns.f.FileN() {
 		ns.overlay[a] = v
 		return
 	}
-	i := a - ns.f.fileN
+	i := a - ns.f.FileN()
 	for uint64(len(ns.tail)) <= i {
-		ns.tail = append(ns.tail, singleton(ns.f.fileN+uint64(len(ns.tail))))
+		ns.tail = append(ns.tail, singleton(ns.f.FileN()+uint64(len(ns.tail))))
 	}
 	ns.tail[i] = v
 }
@@ -172,7 +172,7 @@ func (ns *nodes) openJournal(dir string, epoch uint64) error {
 	}
 	for o := len(body) - ent; o >= 8; o -= ent {
 		a := binary.LittleEndian.Uint64(body[o:])
-		if _, err := ns.f.f.WriteAt(body[o+8:o+ent], int64(a)*nodeLen); err != nil {
+		if err := ns.f.WriteAt(a, body[o+8:o+ent]); err != nil {
 			return fmt.Errorf("restore node %d: %w", a, err)
 		}
 	}
@@ -195,7 +195,7 @@ func (ns *nodes) clearJournal() error {
 // write journals and then writes the overlay into the file, extending or
 // (logically) shortening it to n records. Not synced.
 func (ns *nodes) write(epoch uint64, crashAt int) error {
-	old := ns.f.fileN
+	old := ns.f.FileN()
 	ids := make([]uint64, 0, len(ns.overlay))
 	for a := range ns.overlay {
 		if a < ns.n {
@@ -228,17 +228,16 @@ func (ns *nodes) write(epoch uint64, crashAt int) error {
 	if crashAt == 2 {
 		return errCrash
 	}
-	if ns.n > ns.f.diskN {
-		if err := ns.f.f.Truncate(int64(ns.n) * nodeLen); err != nil {
-			return fmt.Errorf("extend %s: %w", ns.f.name, err)
+	if ns.n > ns.f.DiskN() {
+		if err := ns.f.Extend(ns.n); err != nil {
+			return err
 		}
-		ns.f.diskN = ns.n
 	}
 	tail := ns.tail
 	if n := ns.n - min(ns.n, old); uint64(len(tail)) > n {
 		tail = tail[:n]
 	}
-	ns.f.fileN = ns.n
+	ns.f.SetFileN(ns.n)
 	ns.tail = ns.tail[:0]
 	// The new records past the old end, at once (records past the tail are
 	// singletons: zeros, as the extension left them).
@@ -247,8 +246,8 @@ func (ns *nodes) write(epoch uint64, crashAt int) error {
 		for i, v := range tail {
 			v.encode(old+uint64(i), buf[i*nodeLen:])
 		}
-		if _, err := ns.f.f.WriteAt(buf, int64(old)*nodeLen); err != nil {
-			return fmt.Errorf("write %s: %w", ns.f.name, err)
+		if err := ns.f.WriteAt(old, buf); err != nil {
+			return err
 		}
 	}
 	// Adjacent records are written together.
@@ -258,12 +257,9 @@ func (ns *nodes) write(epoch uint64, crashAt int) error {
 		if len(buf) == 0 {
 			return nil
 		}
-		_, err := ns.f.f.WriteAt(buf, int64(start)*nodeLen)
+		err := ns.f.WriteAt(start, buf)
 		buf = buf[:0]
-		if err != nil {
-			return fmt.Errorf("write %s: %w", ns.f.name, err)
-		}
-		return nil
+		return err
 	}
 	var r [nodeLen]byte
 	for i, a := range ids {

@@ -617,7 +617,7 @@ func (ix *Index) recoverJournal() error {
 	n := 0
 	for o := len(body) - 13; o >= 8; o -= 13 {
 		out := binary.LittleEndian.Uint64(body[o:])
-		if out >= ix.outSpent.fileN {
+		if out >= ix.outSpent.FileN() {
 			continue // beyond the committed column: truncated already
 		}
 		if err := ix.outSpent.writeAt(out, body[o+8:o+13]); err != nil {
@@ -660,7 +660,7 @@ var errCrash = errors.New("simulated crash")
 
 func (ix *Index) dirty() bool {
 	for _, c := range ix.cols {
-		if c.pendingBytes() > 0 || c.fileN != c.diskN {
+		if c.pendingBytes() > 0 || c.FileN() != c.DiskN() {
 			return true
 		}
 	}
@@ -723,7 +723,7 @@ func (ix *Index) commit(dels *pebble.Batch) error {
 	type change struct{ out, new, old uint64 }
 	var changes []change
 	for out, nv := range ix.spentPend {
-		if out >= ix.outSpent.fileN {
+		if out >= ix.outSpent.FileN() {
 			continue
 		}
 		if old := ix.outSpent.u40(out); old != nv {
@@ -1052,7 +1052,7 @@ func syncAll(cols []*column) error {
 	errs := make([]error, len(cols))
 	var wg sync.WaitGroup
 	for i, c := range cols {
-		if !c.dirty {
+		if !c.Dirty() {
 			continue
 		}
 		wg.Add(1)

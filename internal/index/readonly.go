@@ -167,42 +167,6 @@ func openKVReadOnly(dir string, popt *pebble.Options) (*pebble.DB, error) {
 	return nil, fmt.Errorf("open index key-value store in %s read-only: %w", dir, err)
 }
 
-// openColumnRO opens a column file for reading n records.
-func openColumnRO(dir, name string, width int, n uint64) (*column, error) {
-	f, err := os.Open(filepath.Join(dir, name+".col"))
-	if err != nil {
-		if os.IsNotExist(err) && n == 0 {
-			f = nil
-		} else {
-			return nil, fmt.Errorf("open column %s: %w", name, err)
-		}
-	}
-	c := &column{name: name, width: width, f: f, ro: true}
-	return c, c.viewRO(n)
-}
-
-// viewRO sets a read-only column's view to n records and maps them.
-func (c *column) viewRO(n uint64) error {
-	if c.f == nil {
-		if n > 0 {
-			return fmt.Errorf("column %s: missing, the checkpoint needs %d records: the index is damaged", c.name, n)
-		}
-		return nil
-	}
-	st, err := c.f.Stat()
-	if err != nil {
-		return fmt.Errorf("stat column %s: %w", c.name, err)
-	}
-	if want := int64(n) * int64(c.width); st.Size() < want {
-		return fmt.Errorf("column %s: file holds %d bytes, the checkpoint needs %d: the index is damaged", c.name, st.Size(), want)
-	}
-	c.fileN, c.diskN = n, n
-	if len(c.mm) >= int(n)*c.width && c.mm != nil {
-		return nil
-	}
-	return c.remap()
-}
-
 // openReadOnly opens the index in dir for queries beside a writer (see above).
 func openReadOnly(dir string, opt Options, popt *pebble.Options) (*Index, error) {
 	if st, err := os.Stat(filepath.Join(dir, "kv")); err != nil || !st.IsDir() {
