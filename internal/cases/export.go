@@ -2,8 +2,8 @@ package cases
 
 import (
 	"encoding/csv"
-	"encoding/xml"
 	"fmt"
+	"github.com/chaintrace/chaintrace/internal/graphml"
 	"html/template"
 	"io"
 	"math"
@@ -195,63 +195,23 @@ func WriteCSV(w io.Writer, c *Case) error {
 // WriteGraphML writes the graph as GraphML (nodes with kind, category, entity
 // and note; edges with amount and taint in satoshis).
 func WriteGraphML(w io.Writer, c *Case) error {
-	type data struct {
-		Key   string `xml:"key,attr"`
-		Value string `xml:",chardata"`
-	}
-	type key struct {
-		ID   string `xml:"id,attr"`
-		For  string `xml:"for,attr"`
-		Name string `xml:"attr.name,attr"`
-		Type string `xml:"attr.type,attr"`
-	}
-	type node struct {
-		ID   string `xml:"id,attr"`
-		Data []data `xml:"data"`
-	}
-	type edge struct {
-		Source string `xml:"source,attr"`
-		Target string `xml:"target,attr"`
-		Data   []data `xml:"data"`
-	}
-	type graph struct {
-		ID    string `xml:"id,attr"`
-		Dir   string `xml:"edgedefault,attr"`
-		Nodes []node `xml:"node"`
-		Edges []edge `xml:"edge"`
-	}
-	type doc struct {
-		XMLName xml.Name `xml:"graphml"`
-		NS      string   `xml:"xmlns,attr"`
-		Keys    []key    `xml:"key"`
-		Graph   graph    `xml:"graph"`
-	}
-	d := doc{NS: "http://graphml.graphdrawing.org/xmlns", Keys: []key{
-		{"kind", "node", "kind", "string"}, {"category", "node", "category", "string"},
-		{"entity", "node", "entity", "string"}, {"note", "node", "note", "string"},
-		{"amount", "edge", "amount_sat", "long"}, {"taint", "edge", "taint_sat", "long"},
-	}, Graph: graph{ID: fmt.Sprintf("case-%d", c.ID), Dir: "directed"}}
+	g := graphml.Graph{ID: fmt.Sprintf("case-%d", c.ID), Keys: []graphml.Key{
+		{ID: "kind", For: "node", Name: "kind", Type: "string"}, {ID: "category", For: "node", Name: "category", Type: "string"},
+		{ID: "entity", For: "node", Name: "entity", Type: "string"}, {ID: "note", For: "node", Name: "note", Type: "string"},
+		{ID: "amount", For: "edge", Name: "amount_sat", Type: "long"}, {ID: "taint", For: "edge", Name: "taint_sat", Type: "long"},
+	}}
 	for _, n := range c.Graph.Nodes {
-		x := node{ID: n.ID, Data: []data{{"kind", n.Kind}}}
+		x := graphml.Node{ID: n.ID, Data: []graphml.Data{{Key: "kind", Value: n.Kind}}}
 		for _, kv := range [][2]string{{"category", n.Category}, {"entity", n.Entity}, {"note", n.Note}} {
 			if kv[1] != "" {
-				x.Data = append(x.Data, data{kv[0], kv[1]})
+				x.Data = append(x.Data, graphml.Data{Key: kv[0], Value: kv[1]})
 			}
 		}
-		d.Graph.Nodes = append(d.Graph.Nodes, x)
+		g.Nodes = append(g.Nodes, x)
 	}
 	for _, e := range c.Graph.Edges {
-		d.Graph.Edges = append(d.Graph.Edges, edge{e.Source, e.Target, []data{
-			{"amount", strconv.FormatInt(e.Amount, 10)}, {"taint", strconv.FormatInt(e.Taint, 10)}}})
+		g.Edges = append(g.Edges, graphml.Edge{Source: e.Source, Target: e.Target, Data: []graphml.Data{
+			{Key: "amount", Value: strconv.FormatInt(e.Amount, 10)}, {Key: "taint", Value: strconv.FormatInt(e.Taint, 10)}}})
 	}
-	if _, err := io.WriteString(w, xml.Header); err != nil {
-		return err
-	}
-	enc := xml.NewEncoder(w)
-	enc.Indent("", " ")
-	if err := enc.Encode(d); err != nil {
-		return err
-	}
-	_, err := io.WriteString(w, "\n")
-	return err
+	return graphml.Write(w, g)
 }

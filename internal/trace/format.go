@@ -3,8 +3,8 @@ package trace
 import (
 	"encoding/csv"
 	"encoding/json"
-	"encoding/xml"
 	"fmt"
+	"github.com/chaintrace/chaintrace/internal/graphml"
 	"io"
 	"strconv"
 	"strings"
@@ -53,58 +53,17 @@ func WriteCSV(w io.Writer, res *Result) error {
 
 // WriteGraphML writes the flow graph as GraphML (Gephi, yEd, Maltego).
 func WriteGraphML(w io.Writer, res *Result) error {
-	type data struct {
-		Key   string `xml:"key,attr"`
-		Value string `xml:",chardata"`
-	}
-	type gnode struct {
-		ID   string `xml:"id,attr"`
-		Data []data `xml:"data"`
-	}
-	type gedge struct {
-		Source string `xml:"source,attr"`
-		Target string `xml:"target,attr"`
-		Data   []data `xml:"data"`
-	}
-	type key struct {
-		ID   string `xml:"id,attr"`
-		For  string `xml:"for,attr"`
-		Name string `xml:"attr.name,attr"`
-		Type string `xml:"attr.type,attr"`
-	}
-	type graph struct {
-		ID          string  `xml:"id,attr"`
-		EdgeDefault string  `xml:"edgedefault,attr"`
-		Nodes       []gnode `xml:"node"`
-		Edges       []gedge `xml:"edge"`
-	}
-	type graphml struct {
-		XMLName xml.Name `xml:"graphml"`
-		NS      string   `xml:"xmlns,attr"`
-		Keys    []key    `xml:"key"`
-		Graph   graph    `xml:"graph"`
-	}
-	doc := graphml{NS: "http://graphml.graphdrawing.org/xmlns",
-		Keys: []key{{"kind", "node", "kind", "string"}, {"label", "node", "label", "string"},
-			{"amount", "edge", "amount", "long"}, {"taint", "edge", "taint", "long"}},
-		Graph: graph{ID: "trace", EdgeDefault: "directed"}}
+	g := graphml.Graph{ID: "trace", Keys: []graphml.Key{
+		{ID: "kind", For: "node", Name: "kind", Type: "string"}, {ID: "label", For: "node", Name: "label", Type: "string"},
+		{ID: "amount", For: "edge", Name: "amount", Type: "long"}, {ID: "taint", For: "edge", Name: "taint", Type: "long"}}}
 	for _, n := range res.Graph.Nodes {
-		doc.Graph.Nodes = append(doc.Graph.Nodes, gnode{ID: n.ID, Data: []data{{"kind", n.Kind}, {"label", n.Label}}})
+		g.Nodes = append(g.Nodes, graphml.Node{ID: n.ID, Data: []graphml.Data{{Key: "kind", Value: n.Kind}, {Key: "label", Value: n.Label}}})
 	}
 	for _, e := range res.Graph.Edges {
-		doc.Graph.Edges = append(doc.Graph.Edges, gedge{Source: e.From, Target: e.To,
-			Data: []data{{"amount", strconv.FormatInt(e.Amount, 10)}, {"taint", strconv.FormatInt(e.Taint, 10)}}})
+		g.Edges = append(g.Edges, graphml.Edge{Source: e.From, Target: e.To,
+			Data: []graphml.Data{{Key: "amount", Value: strconv.FormatInt(e.Amount, 10)}, {Key: "taint", Value: strconv.FormatInt(e.Taint, 10)}}})
 	}
-	if _, err := io.WriteString(w, xml.Header); err != nil {
-		return err
-	}
-	enc := xml.NewEncoder(w)
-	enc.Indent("", " ")
-	if err := enc.Encode(doc); err != nil {
-		return err
-	}
-	_, err := io.WriteString(w, "\n")
-	return err
+	return graphml.Write(w, g)
 }
 
 // WriteDOT writes the flow graph in Graphviz DOT.
