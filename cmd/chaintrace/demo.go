@@ -183,19 +183,6 @@ func demoIngest(ctx context.Context, stderr io.Writer, dir, simDir string) error
 	return nil
 }
 
-// demoLabels loads the investigator's starting labels: addresses of
-// attributed services (the truth's addr records that carry a label).
-func demoLabels(simDir string) (map[string]string, error) {
-	labels := map[string]string{}
-	err := sim.ReadRecords(simDir, func(r *sim.Record) error {
-		if r.Type == "addr" && r.Label != "" {
-			labels[r.Addr] = r.Label
-		}
-		return nil
-	})
-	return labels, err
-}
-
 func btc(sat int64) string { return fmt.Sprintf("%.8f BTC", float64(sat)/1e8) }
 
 func pct(a, b int64) string {
@@ -215,7 +202,7 @@ func demoReport(w io.Writer, ix *index.Index, simDir string, hdr *sim.Header) er
 		fmt.Fprintf(w, ", tip %s at height %d", st.Tip.Hash, st.Tip.Height)
 	}
 	fmt.Fprintln(w)
-	labels, err := demoLabels(simDir)
+	labels, err := sim.InvestigatorAddressLabels(simDir)
 	if err != nil {
 		return err
 	}

@@ -48,7 +48,7 @@ func (l *demoLabelSet) LabelsOf(addrs []string) ([]cluster.Label, error) {
 // demoClusters clusters the demo chain (with the investigator's labels for
 // the guard) and shows the thief's cluster and each labelled service's.
 func demoClusters(w io.Writer, ix *index.Index, dir, simDir string, hdr *sim.Header) error {
-	byAddr, err := demoLabels(simDir)
+	byAddr, err := sim.InvestigatorAddressLabels(simDir)
 	if err != nil {
 		return err
 	}

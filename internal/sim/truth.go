@@ -194,6 +194,21 @@ func ReadHeader(dir string) (*Header, error) {
 	return &h, nil
 }
 
+// InvestigatorAddressLabels returns the investigator's starting address
+// labels of dir: address → label ("exchange: Kestrel", "mixer: Blendr", …)
+// from the "addr" records that carry one. It is what the simulator hands an
+// investigator, not its hidden books.
+func InvestigatorAddressLabels(dir string) (map[string]string, error) {
+	labels := map[string]string{}
+	err := ReadRecords(dir, func(r *Record) error {
+		if r.Type == "addr" && r.Label != "" {
+			labels[r.Addr] = r.Label
+		}
+		return nil
+	})
+	return labels, err
+}
+
 // ReadRecords calls fn for every record of dir/truth.jsonl, in order.
 func ReadRecords(dir string, fn func(*Record) error) error {
 	p := filepath.Join(dir, TruthRecordsFile)

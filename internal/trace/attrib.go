@@ -67,12 +67,10 @@ func ParseLabel(label string) Attribution {
 // known addresses), not its hidden books: traces over a simulated chain use
 // it as their Attributor until a label store holds the same labels.
 func SimLabels(simDir string) (MapAttributor, error) {
-	m := MapAttributor{}
-	err := sim.ReadRecords(simDir, func(r *sim.Record) error {
-		if r.Type == "addr" && r.Label != "" {
-			m[r.Addr] = ParseLabel(r.Label)
-		}
-		return nil
-	})
+	labels, err := sim.InvestigatorAddressLabels(simDir)
+	m := make(MapAttributor, len(labels))
+	for a, l := range labels {
+		m[a] = ParseLabel(l)
+	}
 	return m, err
 }
