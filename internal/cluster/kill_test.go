@@ -1,17 +1,15 @@
 package cluster
 
 import (
-	"bufio"
 	"fmt"
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/chaintrace/chaintrace/internal/index"
+	"github.com/chaintrace/chaintrace/internal/testutil"
 )
 
 // TestKill9 ingests and clusters block by block in a child process (index
@@ -34,40 +32,10 @@ func TestKill9(t *testing.T) {
 	ix.Close()
 	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 9))
 	killed := 0
-	for round := range 4 {
-		cmd := exec.Command(os.Args[0], "-test.run=^TestKill9Child$", "-test.count=1")
-		cmd.Env = append(os.Environ(), "CHAINTRACE_CLUSTER_KILL_DIR="+dir, "CHAINTRACE_CLUSTER_SIM_DIR="+simDir)
-		out, err := cmd.StdoutPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		cmd.Stderr = os.Stderr
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		sc := bufio.NewScanner(out)
-		ready := false
-		for sc.Scan() {
-			if strings.HasPrefix(sc.Text(), "ready") {
-				ready = true
-				break
-			}
-		}
-		if !ready {
-			cmd.Wait()
-			t.Fatalf("round %d: child never became ready", round)
-		}
-		time.Sleep(time.Duration(20+rng.IntN(400)) * time.Millisecond)
-		if err := cmd.Process.Kill(); err == nil {
+	for range 4 {
+		env := []string{"CHAINTRACE_CLUSTER_KILL_DIR=" + dir, "CHAINTRACE_CLUSTER_SIM_DIR=" + simDir}
+		if testutil.KillChild(t, "TestKill9Child", env, time.Duration(20+rng.IntN(400))*time.Millisecond) {
 			killed++
-		}
-		go func() {
-			for sc.Scan() {
-			}
-		}()
-		err = cmd.Wait()
-		if ps := cmd.ProcessState; ps != nil && ps.Exited() && ps.ExitCode() != 0 {
-			t.Fatalf("round %d: the child failed: %v", round, err)
 		}
 	}
 	ix = openIndex(t, filepath.Join(dir, "chain"), blocks, len(blocks))

@@ -1,21 +1,20 @@
 package index
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/btcsuite/btcd/chaincfg"
 	"github.com/btcsuite/btcd/wire"
+
+	"github.com/chaintrace/chaintrace/internal/testutil"
 )
 
 var (
@@ -293,45 +292,11 @@ func TestKill9(t *testing.T) {
 	}
 }
 
-// killChild runs test (a child test of this binary) on the index in dir,
-// waits until it prints "ready", lets it work for d and kills it with
-// SIGKILL; it fails t if the child failed on its own. It reports whether the
-// kill landed (the child was still running).
+// killChild runs test (a child test of this binary) on the index in dir and
+// kills it after d (testutil.KillChild); it reports whether the kill landed.
 func killChild(t *testing.T, test, dir string, d time.Duration) bool {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^"+test+"$", "-test.count=1")
-	cmd.Env = append(os.Environ(), "CHAINTRACE_INDEX_KILL_DIR="+dir)
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	sc := bufio.NewScanner(out)
-	ready := false
-	for sc.Scan() {
-		if strings.HasPrefix(sc.Text(), "ready") {
-			ready = true
-			break
-		}
-	}
-	if !ready {
-		cmd.Wait()
-		t.Fatalf("%s never became ready", test)
-	}
-	time.Sleep(d)
-	killed := cmd.Process.Kill() == nil
-	go func() { // drain
-		for sc.Scan() {
-		}
-	}()
-	err = cmd.Wait()
-	if ps := cmd.ProcessState; ps != nil && ps.Exited() && ps.ExitCode() != 0 {
-		t.Fatalf("%s failed: %v", test, err)
-	}
-	return killed
+	return testutil.KillChild(t, test, []string{"CHAINTRACE_INDEX_KILL_DIR=" + dir}, d)
 }
 
 // TestKill9Child is the child of TestKill9 (skipped otherwise).
