@@ -170,7 +170,7 @@ func (s *Store) applyTx(g index.Graph, t uint64, w *walker) {
 		if n := s.nodes.get(in.addr); n.fp == 0 {
 			n.fp = fp
 			s.nodes.set(in.addr, n)
-			Merge{Tx: t, A: in.addr, B: in.addr, Heuristic: fingerprint, FP: fp}.encode(s.log.add())
+			putU40(s.spends.add(), in.addr)
 			w.ins[i].newFP = true
 		}
 	}

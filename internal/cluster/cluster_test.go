@@ -134,7 +134,7 @@ func TestMergeRecordRoundTrip(t *testing.T) {
 	if got := decodeMerge(r[:]); got != m {
 		t.Fatalf("got %+v, want %+v", got, m)
 	}
-	b := blockRec{Hash: [32]byte{1, 2}, Height: 123456, TxStart: 9, LogStart: 10, AddrStart: 11}
+	b := blockRec{Hash: [32]byte{1, 2}, Height: 123456, TxStart: 9, LogStart: 10, AddrStart: 11, SpendStart: 12}
 	var br [blockLen]byte
 	b.encode(br[:])
 	if got := decodeBlock(br[:]); got != b {

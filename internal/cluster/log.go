@@ -13,10 +13,10 @@ const (
 	MultiInput Heuristic = 1
 	// Change is a change-output merge (scored evidence; see change.go).
 	Change Heuristic = 2
-	// fingerprint is not a merge: it records the first wallet fingerprint
-	// seen on an address (so undo can clear it).
-	fingerprint Heuristic = 3
 )
+
+// Heuristic 3 is reserved: format v2 logged first spends (wallet
+// fingerprints) as merge records; v3 keeps them in firstspend.log.
 
 func (h Heuristic) String() string {
 	switch h {
@@ -24,8 +24,6 @@ func (h Heuristic) String() string {
 		return "multi-input"
 	case Change:
 		return "change"
-	case fingerprint:
-		return "fingerprint"
 	}
 	return fmt.Sprintf("heuristic-%d", uint8(h))
 }
@@ -120,9 +118,15 @@ type blockRec struct {
 	TxStart   uint64
 	LogStart  uint64
 	AddrStart uint64
+	// SpendStart is the block's first record in firstspend.log.
+	SpendStart uint64
 }
 
-const blockLen = 32 + 8*4
+const blockLen = 32 + 8*5
+
+// spendLen is the width of a firstspend.log record: the address (u40)
+// whose first spend, in that block, set its wallet fingerprint.
+const spendLen = 5
 
 func (b blockRec) encode(r []byte) {
 	copy(r, b.Hash[:])
@@ -130,6 +134,7 @@ func (b blockRec) encode(r []byte) {
 	binary.LittleEndian.PutUint64(r[40:], b.TxStart)
 	binary.LittleEndian.PutUint64(r[48:], b.LogStart)
 	binary.LittleEndian.PutUint64(r[56:], b.AddrStart)
+	binary.LittleEndian.PutUint64(r[64:], b.SpendStart)
 }
 
 func decodeBlock(r []byte) blockRec {
@@ -139,5 +144,6 @@ func decodeBlock(r []byte) blockRec {
 	b.TxStart = binary.LittleEndian.Uint64(r[40:])
 	b.LogStart = binary.LittleEndian.Uint64(r[48:])
 	b.AddrStart = binary.LittleEndian.Uint64(r[56:])
+	b.SpendStart = binary.LittleEndian.Uint64(r[64:])
 	return b
 }

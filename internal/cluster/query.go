@@ -132,16 +132,12 @@ func (s *Store) Stats() Stats {
 }
 
 // EachMerge calls fn for every merge-log record from the first, in order,
-// until fn returns false (fingerprint records are skipped).
+// until fn returns false.
 func (s *Store) EachMerge(fn func(i uint64, m Merge) bool) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	for i := uint64(0); i < s.log.len(); i++ {
-		m := decodeMerge(s.log.rec(i))
-		if m.Heuristic == fingerprint {
-			continue
-		}
-		if !fn(i, m) {
+		if !fn(i, decodeMerge(s.log.rec(i))) {
 			return
 		}
 	}
@@ -160,8 +156,9 @@ func (s *Store) EachRoot(fn func(a, root uint64)) {
 // Verify checks the union-find invariants (every member list closes on its
 // root and holds exactly size members whose root it is; sizes add up to the
 // address count) and returns a digest of the clustering: sha256 over every
-// address's root and the merge log. Equal histories of blocks give equal
-// digests whatever the crashes, resumes and reorgs in between.
+// address's root and wallet fingerprint, the merge log and the first spends. Equal histories of
+// blocks give equal digests whatever the crashes, resumes and reorgs in
+// between.
 func (s *Store) Verify() (digest [32]byte, err error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
@@ -171,7 +168,8 @@ func (s *Store) Verify() (digest [32]byte, err error) {
 	for a := uint64(0); a < s.nodes.n; a++ {
 		r := s.nodes.find(a)
 		binary.LittleEndian.PutUint64(b[:], r)
-		h.Write(b[:5])
+		b[5] = s.nodes.get(a).fp
+		h.Write(b[:6])
 		if r != a {
 			continue
 		}
@@ -200,6 +198,9 @@ func (s *Store) Verify() (digest [32]byte, err error) {
 	}
 	for i := uint64(0); i < s.log.len(); i++ {
 		h.Write(s.log.rec(i))
+	}
+	for i := uint64(0); i < s.spends.len(); i++ {
+		h.Write(s.spends.rec(i))
 	}
 	copy(digest[:], h.Sum(nil))
 	return digest, nil

@@ -59,6 +59,7 @@ type Store struct {
 	opt    Options
 	nodes  nodes
 	log    *recFile
+	spends *recFile // first spends (firstspend.log): addresses given their fingerprint
 	blocks *recFile
 	txrec  *recFile // per-tx change evidence (txs.col)
 	later  walker   // scratch of changeLater
@@ -75,19 +76,20 @@ type checkpoint struct {
 	Log    uint64
 	Addrs  uint64
 	Txs    uint64
+	Spends uint64
 	Change ChangeMode
 }
 
 const (
 	checkpointName    = "checkpoint"
-	checkpointVersion = 2
-	checkpointLen     = 4 + 5*8 + 1 + 32
+	checkpointVersion = 3
+	checkpointLen     = 4 + 6*8 + 1 + 32
 )
 
 func (c checkpoint) encode() []byte {
 	b := make([]byte, 0, checkpointLen)
 	b = binary.LittleEndian.AppendUint32(b, checkpointVersion)
-	for _, v := range []uint64{c.Epoch, c.Blocks, c.Log, c.Addrs, c.Txs} {
+	for _, v := range []uint64{c.Epoch, c.Blocks, c.Log, c.Addrs, c.Txs, c.Spends} {
 		b = binary.LittleEndian.AppendUint64(b, v)
 	}
 	b = append(b, byte(c.Change))
@@ -108,11 +110,11 @@ func decodeCheckpoint(b []byte) (checkpoint, error) {
 	if h := sha256.Sum256(b[:checkpointLen-32]); !bytes.Equal(h[:], b[checkpointLen-32:]) {
 		return checkpoint{}, errors.New("damaged cluster checkpoint (checksum); run cluster --rebuild")
 	}
-	var v [5]uint64
+	var v [6]uint64
 	for i := range v {
 		v[i] = binary.LittleEndian.Uint64(b[4+8*i:])
 	}
-	return checkpoint{v[0], v[1], v[2], v[3], v[4], ChangeMode(b[44])}, nil
+	return checkpoint{v[0], v[1], v[2], v[3], v[4], v[5], ChangeMode(b[4+8*len(v)])}, nil
 }
 
 var errCrash = errors.New("simulated crash")
@@ -169,6 +171,9 @@ func (s *Store) init() error {
 	if s.log, err = openRecFile(s.dir, "merges.log", mergeLen); err != nil {
 		return err
 	}
+	if s.spends, err = openRecFile(s.dir, "firstspend.log", spendLen); err != nil {
+		return err
+	}
 	if s.blocks, err = openRecFile(s.dir, "blocks.col", blockLen); err != nil {
 		return err
 	}
@@ -183,7 +188,7 @@ func (s *Store) init() error {
 	for _, r := range []struct {
 		f *recFile
 		n uint64
-	}{{s.nodes.f, s.cp.Addrs}, {s.log, s.cp.Log}, {s.blocks, s.cp.Blocks}, {s.txrec, s.cp.Txs}} {
+	}{{s.nodes.f, s.cp.Addrs}, {s.log, s.cp.Log}, {s.spends, s.cp.Spends}, {s.blocks, s.cp.Blocks}, {s.txrec, s.cp.Txs}} {
 		if err := r.f.recover(r.n); err != nil {
 			return fmt.Errorf("cluster store in %s: %w", s.dir, err)
 		}
@@ -196,7 +201,7 @@ func (s *Store) init() error {
 
 func (s *Store) closeFiles() error {
 	var errs []error
-	for _, f := range []*recFile{s.nodes.f, s.log, s.blocks, s.txrec} {
+	for _, f := range []*recFile{s.nodes.f, s.log, s.spends, s.blocks, s.txrec} {
 		if f != nil {
 			errs = append(errs, f.close())
 		}
@@ -236,15 +241,15 @@ func (s *Store) Commit() error {
 }
 
 func (s *Store) dirty() bool {
-	return s.nodes.pending() > 0 || s.log.len() != s.cp.Log || s.blocks.len() != s.cp.Blocks || s.nodes.n != s.cp.Addrs || s.txs != s.cp.Txs
+	return s.nodes.pending() > 0 || s.log.len() != s.cp.Log || s.spends.len() != s.cp.Spends || s.blocks.len() != s.cp.Blocks || s.nodes.n != s.cp.Addrs || s.txs != s.cp.Txs
 }
 
 func (s *Store) commit() error {
 	if !s.dirty() {
 		return nil
 	}
-	next := checkpoint{Epoch: s.cp.Epoch + 1, Blocks: s.blocks.len(), Log: s.log.len(), Addrs: s.nodes.n, Txs: s.txs, Change: s.cp.Change}
-	for _, f := range []*recFile{s.log, s.blocks, s.txrec} {
+	next := checkpoint{Epoch: s.cp.Epoch + 1, Blocks: s.blocks.len(), Log: s.log.len(), Addrs: s.nodes.n, Txs: s.txs, Spends: s.spends.len(), Change: s.cp.Change}
+	for _, f := range []*recFile{s.log, s.spends, s.blocks, s.txrec} {
 		if err := f.writeTail(); err != nil {
 			return err
 		}
@@ -258,7 +263,7 @@ func (s *Store) commit() error {
 	if s.crashAt == 3 {
 		return errCrash
 	}
-	for _, f := range []*recFile{s.nodes.f, s.log, s.blocks, s.txrec} {
+	for _, f := range []*recFile{s.nodes.f, s.log, s.spends, s.blocks, s.txrec} {
 		if err := f.sync(); err != nil {
 			return err
 		}
@@ -278,7 +283,7 @@ func (s *Store) commit() error {
 	}
 	s.cp = next
 	clear(s.nodes.overlay)
-	for _, f := range []*recFile{s.nodes.f, s.log, s.blocks, s.txrec} {
+	for _, f := range []*recFile{s.nodes.f, s.log, s.spends, s.blocks, s.txrec} {
 		if err := f.settle(); err != nil {
 			return err
 		}
@@ -336,7 +341,7 @@ func (s *Store) Sync(ix *index.Index, progress func(height, tip int64)) error {
 		s.undoBlock()
 		undone = true
 	}
-	if undone && (s.log.cutIntoFile() || s.blocks.cutIntoFile() || s.txrec.cutIntoFile()) {
+	if undone && (s.log.cutIntoFile() || s.spends.cutIntoFile() || s.blocks.cutIntoFile() || s.txrec.cutIntoFile()) {
 		// Committed records were cut: commit now, so that appending never
 		// overwrites what the checkpoint still covers.
 		if err := s.commit(); err != nil {
@@ -397,7 +402,7 @@ func (s *Store) applyBlock(g index.Graph, height int64, hash [32]byte) {
 	start := s.txs
 	n := g.TxCount()
 	end := start + uint64(sort.Search(int(n-start), func(i int) bool { return g.TxHeight(start+uint64(i)) > height }))
-	rec := blockRec{Hash: hash, Height: height, TxStart: start, LogStart: s.log.len(), AddrStart: s.nodes.n}
+	rec := blockRec{Hash: hash, Height: height, TxStart: start, LogStart: s.log.len(), AddrStart: s.nodes.n, SpendStart: s.spends.len()}
 	rec.encode(s.blocks.add())
 	w := walker{height: height}
 	for t := start; t < end; t++ {
@@ -413,6 +418,14 @@ func (s *Store) undoBlock() {
 	for i := s.log.len(); i > b.LogStart; i-- {
 		s.revert(decodeMerge(s.log.rec(i - 1)))
 	}
+	// The block's first spends lose their fingerprints (an address's
+	// fingerprint is set once, from 0, so 0 is what it was).
+	for i := s.spends.len(); i > b.SpendStart; i-- {
+		a := getU40(s.spends.rec(i - 1))
+		n := s.nodes.get(a)
+		n.fp = 0
+		s.nodes.set(a, n)
+	}
 	// Addresses first seen in the block are singletons again (explicitly,
 	// so stale file records past the new end never show through).
 	for a := b.AddrStart; a < s.nodes.n; a++ {
@@ -420,6 +433,7 @@ func (s *Store) undoBlock() {
 	}
 	s.nodes.n = b.AddrStart
 	s.log.cut(b.LogStart)
+	s.spends.cut(b.SpendStart)
 	s.blocks.cut(nb)
 	s.txrec.cut(b.TxStart)
 	s.txs = b.TxStart
@@ -427,12 +441,6 @@ func (s *Store) undoBlock() {
 
 func (s *Store) revert(m Merge) {
 	if m.Status != Applied {
-		return
-	}
-	if m.Heuristic == fingerprint {
-		n := s.nodes.get(m.A)
-		n.fp = 0
-		s.nodes.set(m.A, n)
 		return
 	}
 	c, r := s.nodes.get(m.Child), s.nodes.get(m.Root)
