@@ -74,11 +74,17 @@ async function clickNode(id) {
   await page.waitForFunction(() => document.querySelector('#g-sel code'), T);
   return page.evaluate(() => window.__ct_graph().$('node:selected').map(n => n.id()));
 }
+// A download in dlDir, once it exists and its size has stopped changing.
 async function waitFile(name) {
   const f = path.join(dlDir, name);
-  for (let i = 0; i < 100 && !fs.existsSync(f); i++) await sleep(100);
-  await sleep(100);
-  return fs.existsSync(f) ? fs.readFileSync(f, 'utf8') : null;
+  let last = -1;
+  for (let i = 0; i < 300; i++) {
+    const size = fs.existsSync(f) ? fs.statSync(f).size : -1;
+    if (size > 0 && size === last) return fs.readFileSync(f, 'utf8');
+    last = size;
+    await sleep(100);
+  }
+  return null;
 }
 
 try {
@@ -116,7 +122,7 @@ try {
   const skipShown = await page.$eval('.skip', e => e.getBoundingClientRect().left >= 0);
   check(skipShown, 'the focused skip link is on screen');
   await page.keyboard.press('Enter');
-  await sleep(200);
+  await page.waitForFunction(() => document.activeElement === document.getElementById('main'), { timeout: 5000 }).catch(() => {});
   check(await active() === 'main', `the skip link moves focus to the main content (${await active()})`);
   check((await text('h1')).includes(addr), 'the page is still shown after the skip link');
   // Tab through the header to the Screening link and follow it with Enter
