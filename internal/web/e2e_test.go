@@ -162,29 +162,29 @@ func TestBrowser(t *testing.T) {
 			requireBrowser(t, "CHAINTRACE_REQUIRE_BROWSER", chromiumMiss)
 			t.Skipf("%s: skipping the Chromium tests (apt-get install chromium; cd web && npm ci)", chromiumMiss)
 		}
-		run := exec.CommandContext(ctx, node, filepath.Join("e2e", "run.mjs"))
-		run.Dir = webDir
-		run.Env = append(slices.Clip(env), "CHROMIUM="+chromium)
-		out, err := run.CombinedOutput()
-		t.Logf("browser tests:\n%s", out)
-		if err != nil {
-			t.Fatalf("browser tests failed: %v (screenshots in %s)", err, art)
-		}
+		runE2E(ctx, t, node, webDir, "run.mjs", append(slices.Clip(env), "CHROMIUM="+chromium), art)
 	})
 	t.Run("firefox", func(t *testing.T) {
 		if firefoxMiss != "" {
 			requireBrowser(t, "CHAINTRACE_REQUIRE_FIREFOX", firefoxMiss)
 			t.Skipf("%s: skipping the Firefox tests (apt-get install firefox-esr; cd web && npm ci)", firefoxMiss)
 		}
-		run := exec.CommandContext(ctx, node, filepath.Join("e2e", "firefox.mjs"))
-		run.Dir = webDir
-		run.Env = append(slices.Clip(env), "FIREFOX="+firefox)
-		out, err := run.CombinedOutput()
-		t.Logf("Firefox tests:\n%s", out)
-		if err != nil {
-			t.Fatalf("Firefox tests failed: %v (screenshots ff-*.png in %s)", err, art)
-		}
+		runE2E(ctx, t, node, webDir, "firefox.mjs", append(slices.Clip(env), "FIREFOX="+firefox), art)
 	})
+}
+
+// runE2E runs one browser runner (web/e2e/script) with env and fails the test
+// when it exits non-zero; its output (a line per check) goes to the test log.
+func runE2E(ctx context.Context, t *testing.T, node, webDir, script string, env []string, art string) {
+	t.Helper()
+	run := exec.CommandContext(ctx, node, filepath.Join("e2e", script))
+	run.Dir = webDir
+	run.Env = env
+	out, err := run.CombinedOutput()
+	t.Logf("%s:\n%s", script, out)
+	if err != nil {
+		t.Fatalf("%s failed: %v (screenshots in %s)", script, err, art)
+	}
 }
 
 func tail(s string) string {
