@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -17,46 +18,68 @@ import (
 	"github.com/chaintrace/chaintrace/internal/testutil"
 )
 
-// browserTools finds node, chromium and web/node_modules/playwright-core; when
-// one is missing the test skips with a message, unless
-// CHAINTRACE_REQUIRE_BROWSER=1 (set by .ci/run), in which case it fails.
-func browserTools(t *testing.T) (node, chromium, webDir string) {
+// browserTools finds node, web/ and the browsers: Debian's chromium (driven by
+// web/node_modules/playwright-core) and firefox-esr (driven by
+// web/node_modules/puppeteer-core over WebDriver BiDi). A missing browser
+// leaves its path empty and says why in the matching *Miss string; the
+// subtests skip on it, unless CHAINTRACE_REQUIRE_BROWSER=1 (Chromium) or
+// CHAINTRACE_REQUIRE_FIREFOX=1 (Firefox) is set (both are, by .ci/run), in
+// which case they fail.
+func browserTools(t *testing.T) (node, webDir, chromium, chromiumMiss, firefox, firefoxMiss string) {
 	t.Helper()
-	miss := func(what string) {
-		if os.Getenv("CHAINTRACE_REQUIRE_BROWSER") == "1" {
-			t.Fatalf("%s (CHAINTRACE_REQUIRE_BROWSER=1)", what)
-		}
-		t.Skipf("%s: skipping the browser tests (apt-get install chromium; cd web && npm ci)", what)
-	}
-	node, err := exec.LookPath("node")
-	if err != nil {
-		miss("node not found")
-	}
+	webDir = filepath.Join(testutil.RepoRoot(), "web")
 	chromium = os.Getenv("CHROMIUM")
 	if chromium == "" {
 		chromium = "/usr/bin/chromium"
 	}
 	if _, err := os.Stat(chromium); err != nil {
-		miss("chromium not found at " + chromium)
+		chromiumMiss = "chromium not found at " + chromium
+	} else if _, err := os.Stat(filepath.Join(webDir, "node_modules", "playwright-core")); err != nil {
+		chromiumMiss = "web/node_modules/playwright-core not installed"
 	}
-	webDir = filepath.Join(testutil.RepoRoot(), "web")
-	if _, err := os.Stat(filepath.Join(webDir, "node_modules", "playwright-core")); err != nil {
-		miss("web/node_modules/playwright-core not installed")
+	firefox = os.Getenv("FIREFOX")
+	if firefox == "" {
+		firefox = "/usr/bin/firefox-esr"
 	}
-	return node, chromium, webDir
+	if _, err := os.Stat(firefox); err != nil {
+		firefoxMiss = "firefox-esr not found at " + firefox
+	} else if _, err := os.Stat(filepath.Join(webDir, "node_modules", "puppeteer-core")); err != nil {
+		firefoxMiss = "web/node_modules/puppeteer-core not installed"
+	}
+	node, err := exec.LookPath("node")
+	if err != nil {
+		chromiumMiss, firefoxMiss = "node not found", "node not found"
+	}
+	if chromiumMiss != "" && firefoxMiss != "" {
+		requireBrowser(t, "CHAINTRACE_REQUIRE_BROWSER", chromiumMiss)
+		requireBrowser(t, "CHAINTRACE_REQUIRE_FIREFOX", firefoxMiss)
+		t.Skipf("%s; %s: skipping the browser tests (apt-get install chromium firefox-esr; cd web && npm ci)", chromiumMiss, firefoxMiss)
+	}
+	return node, webDir, chromium, chromiumMiss, firefox, firefoxMiss
+}
+
+// requireBrowser fails the test with what is missing when the env var is 1.
+func requireBrowser(t *testing.T, env, what string) {
+	t.Helper()
+	if what != "" && os.Getenv(env) == "1" {
+		t.Fatalf("%s (%s=1)", what, env)
+	}
 }
 
 // TestBrowser builds chaintrace, starts `demo --serve` on a free loopback
 // port, imports the real OFAC list into it, and runs web/e2e/run.mjs: search →
 // address page → expand the graph → trace (the endpoints table against the
 // API's own trace) → screening a name and a CSV → an alert in the graph → a
-// case saved, reopened and exported. Screenshots go to CHAINTRACE_ARTEFACTS
-// (default web/e2e/artefacts, git-ignored).
+// case saved, reopened and exported. The subtest chromium runs it in Chromium;
+// the subtest firefox runs web/e2e/firefox.mjs, the same flows plus keyboard
+// navigation and mouse clicks on the graph, in Firefox against the same server.
+// Screenshots go to CHAINTRACE_ARTEFACTS (default web/e2e/artefacts,
+// git-ignored), Firefox's named ff-*.
 func TestBrowser(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: no browser tests")
 	}
-	node, chromium, webDir := browserTools(t)
+	node, webDir, chromium, chromiumMiss, firefox, firefoxMiss := browserTools(t)
 	ofac := testutil.SharedFile(t, "data/sanctions/ofac-2025-02")
 	root := testutil.RepoRoot()
 	bin := filepath.Join(t.TempDir(), "chaintrace")
@@ -132,14 +155,35 @@ func TestBrowser(t *testing.T) {
 	if art == "" {
 		art = filepath.Join(webDir, "e2e", "artefacts")
 	}
-	run := exec.CommandContext(ctx, node, filepath.Join("e2e", "run.mjs"))
+	env := append(os.Environ(), "CHAINTRACE_URL="+base, "THEFT_TXID="+hdr.Theft.Txid, "ARTEFACTS="+art,
+		"SCREEN_NAME=Lazarus Group")
+	t.Run("chromium", func(t *testing.T) {
+		if chromiumMiss != "" {
+			requireBrowser(t, "CHAINTRACE_REQUIRE_BROWSER", chromiumMiss)
+			t.Skipf("%s: skipping the Chromium tests (apt-get install chromium; cd web && npm ci)", chromiumMiss)
+		}
+		runE2E(ctx, t, node, webDir, "run.mjs", append(slices.Clip(env), "CHROMIUM="+chromium), art)
+	})
+	t.Run("firefox", func(t *testing.T) {
+		if firefoxMiss != "" {
+			requireBrowser(t, "CHAINTRACE_REQUIRE_FIREFOX", firefoxMiss)
+			t.Skipf("%s: skipping the Firefox tests (apt-get install firefox-esr; cd web && npm ci)", firefoxMiss)
+		}
+		runE2E(ctx, t, node, webDir, "firefox.mjs", append(slices.Clip(env), "FIREFOX="+firefox), art)
+	})
+}
+
+// runE2E runs one browser runner (web/e2e/script) with env and fails the test
+// when it exits non-zero; its output (a line per check) goes to the test log.
+func runE2E(ctx context.Context, t *testing.T, node, webDir, script string, env []string, art string) {
+	t.Helper()
+	run := exec.CommandContext(ctx, node, filepath.Join("e2e", script))
 	run.Dir = webDir
-	run.Env = append(os.Environ(), "CHAINTRACE_URL="+base, "THEFT_TXID="+hdr.Theft.Txid, "ARTEFACTS="+art,
-		"CHROMIUM="+chromium, "SCREEN_NAME=Lazarus Group")
+	run.Env = env
 	out, err := run.CombinedOutput()
-	t.Logf("browser tests:\n%s", out)
+	t.Logf("%s:\n%s", script, out)
 	if err != nil {
-		t.Fatalf("browser tests failed: %v (screenshots in %s)", err, art)
+		t.Fatalf("%s failed: %v (screenshots in %s)", script, err, art)
 	}
 }
 

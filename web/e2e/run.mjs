@@ -11,8 +11,8 @@ import { chromium } from 'playwright-core';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { BASE, api, directTrace, checkEndpoints, endpointRows, layout2000 } from './common.mjs';
 
-const BASE = process.env.CHAINTRACE_URL || 'http://127.0.0.1:8080';
 const THEFT = process.env.THEFT_TXID;
 const ART = process.env.ARTEFACTS || fs.mkdtempSync(path.join(os.tmpdir(), 'chaintrace-e2e-'));
 const SCREEN_NAME = process.env.SCREEN_NAME || '';
@@ -24,12 +24,6 @@ function check(cond, what) {
   if (cond) console.log(`ok   ${what}`);
   else { failures++; console.log(`FAIL ${what}`); }
 }
-async function api(p, opts) {
-  const r = await fetch(BASE + p, opts);
-  if (!r.ok) throw new Error(`${p}: ${r.status} ${await r.text()}`);
-  return r.json();
-}
-const btc = sat => { const w = Math.floor(sat / 1e8), f = String(sat % 1e8).padStart(8, '0'); return w.toLocaleString('en-US') + '.' + f; };
 
 const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'chaintrace-chromium-'));
 // A fresh profile (Playwright passes it to chromium as --user-data-dir).
@@ -124,34 +118,11 @@ try {
   await page.click('#g-run');
   await page.waitForSelector('#endpoints tbody tr', { timeout: 60000 });
   await shot('graph-trace');
-  const rows = await page.$$eval('#endpoints tbody tr', trs => trs.map(tr => ({ entity: tr.dataset.entity, category: tr.dataset.category, sat: Number(tr.dataset.sat), shown: tr.children[2].textContent })));
-  const direct = await api(`/v1/btc/trace?from=${encodeURIComponent(from)}&model=haircut&hops=50&direction=forward&through_coinjoins=true&through_mixers=true&follow_peels=false`);
-  const want = new Map();
-  for (const e of direct.endpoints) if (e.category === 'exchange') want.set(e.entity, (want.get(e.entity) || 0) + e.amount);
-  check(want.size > 0, `the API's trace reaches exchanges (${[...want.keys()].join(', ')})`);
-  for (const [entity, sat] of want) {
-    const r = rows.find(x => x.category === 'exchange' && x.entity === entity);
-    check(r && r.sat === sat && r.shown === btc(sat), `endpoints table: ${entity} ${btc(sat)} BTC (shown ${r ? r.shown : 'missing'})`);
-  }
+  const direct = await directTrace(from);
+  checkEndpoints(check, await page.evaluate(endpointRows), direct);
 
   // usable at 2,000 nodes: grow the graph to 2,000 and time the layout and a redraw
-  const big = await page.evaluate(() => {
-    const g = window.__ct_graph();
-    const ids = g.nodes().map(n => n.id());
-    const add = [];
-    for (let i = g.nodes().length; i < 2000; i++) {
-      add.push({ group: 'nodes', data: { id: 'synthetic' + i, kind: 'address', cls: 'unknown', display: '' } });
-      add.push({ group: 'edges', data: { id: 'synthetic-e' + i, source: ids[i % ids.length], target: 'synthetic' + i, amount: 1e6, taint: 0, w: 1 } });
-    }
-    g.add(add);
-    const t0 = performance.now();
-    window.__ct_layout();
-    const t1 = performance.now();
-    const n = g.nodes().length;
-    g.remove('[id ^= "synthetic"]');
-    window.__ct_layout();
-    return { n, ms: Math.round(t1 - t0) };
-  });
+  const big = await page.evaluate(layout2000);
   check(big.n >= 2000 && big.ms < 3000, `layout of ${big.n} nodes in ${big.ms} ms`);
 
   // collapse peel chains, pin, annotate

@@ -438,7 +438,7 @@ async function alertsPage() {
   const level = p.get('level') || '', status = p.get('status') || '';
   page(`<h1>KYT alerts</h1><form id="al-f" class="row">
   <label>Level <select name="level"><option value="">any</option>${['SEVERE', 'HIGH', 'MEDIUM', 'LOW'].map(l => `<option ${l === level ? 'selected' : ''}>${l}</option>`).join('')}</select></label>
-  <label>Status <select name="status"><option value="">any</option>${['open', 'in_review', 'escalated', 'closed'].map(l => `<option ${l === status ? 'selected' : ''}>${l}</option>`).join('')}</select></label>
+  <label>Status <select name="status"><option value="">any</option>${['open', 'in_review', 'closed'].map(l => `<option ${l === status ? 'selected' : ''}>${l}</option>`).join('')}</select></label>
   <button>Filter</button></form><div id="al-list" class="loading">Loading alerts…</div>`);
   document.getElementById('al-f').onsubmit = e => { e.preventDefault(); const f = new FormData(e.target); go(`/alerts?level=${f.get('level')}&status=${f.get('status')}`); };
   const q = new URLSearchParams({ limit: '100' });
@@ -456,7 +456,7 @@ async function alertPage(id) {
   <div class="grid2">${kv('Category', al.category)}${kv('Amount (BTC)', btc(al.alertAmount))}${kv('Exposure', `${al.exposureType}${al.hops ? `, ${al.hops} hops` : ''}`)}${kv('Rule', al.rule || '')}${kv('Status', al.status)}${kv('Transfer', al.externalId)}</div>
   <div class="row"><button id="al-graph">Open evidence path in graph</button></div>
   <h2>Evidence path</h2>${(al.path || []).length ? `<ol>${[...new Set(al.path)].map(t => `<li><a href="/tx/${esc(t)}"><code>${esc(t)}</code></a></li>`).join('')}</ol>` : '<p class="empty">No path.</p>'}
-  <h2>Review</h2><form id="al-upd" class="row"><label>Status <select name="status">${['open', 'in_review', 'escalated', 'closed'].map(s => `<option ${s === al.status ? 'selected' : ''}>${s}</option>`).join('')}</select></label>
+  <h2>Review</h2><form id="al-upd" class="row"><label>Status <select name="status">${['open', 'in_review', 'closed'].map(s => `<option ${s === al.status ? 'selected' : ''}>${s}</option>`).join('')}</select></label>
   <label>Note <input name="note" size="40"></label><button>Update</button></form>
   <h2>Notes and audit log</h2>${auditList(a)}`);
   document.getElementById('al-graph').onclick = async () => {
