@@ -225,7 +225,7 @@ async function graphPage() {
     </div>
     <div class="legend">${LEGEND.map(c => `<span><i style="background:var(--${c})"></i>${c}</span>`).join('')}</div>
     <p class="muted" id="g-count"></p>
-    <form id="g-add" class="row"><label class="sr" for="g-addq">Add a tx or address</label><input id="g-addq" placeholder="txid or address to add" size="30"><button>Add</button></form>
+    <form id="g-add" class="row fill"><label class="sr" for="g-addq">Add a tx or address</label><input id="g-addq" placeholder="txid or address to add" size="30"><button>Add</button></form>
     <label for="g-jump" class="muted">Go to a labelled node</label>
     <select id="g-jump"><option value="">— choose —</option></select>
     <h3>Selected</h3><div id="g-sel"><p class="empty">Click a node, or choose one in the list above.</p></div>
@@ -262,7 +262,7 @@ async function graphPage() {
   count();
   if (G.state.trace) showEndpoints(G.state.trace);
   const focus = params.get('focus');
-  if (cy.nodes().length && !G.state.laidOut) { G.layout(); G.state.laidOut = true; } else cy.fit(undefined, 30);
+  if (cy.nodes().length && !G.state.laidOut) { G.layout(); G.state.laidOut = true; } else G.fitView(cy);
   if (focus && cy.getElementById(focus).nonempty()) { cy.$(':selected').unselect(); cy.getElementById(focus).select(); select(cy.getElementById(focus)); }
   cy.removeListener('tap'); cy.removeListener('add remove');
   cy.on('tap', 'node', e => select(e.target));
@@ -279,7 +279,7 @@ async function graphPage() {
     cy.animate({ center: { eles: n }, zoom: Math.max(cy.zoom(), 1) }, { duration: 200 });
   };
   document.getElementById('g-layout').onclick = () => G.layout();
-  document.getElementById('g-fit').onclick = () => cy.fit(undefined, 30);
+  document.getElementById('g-fit').onclick = () => G.fitView(cy);
   document.getElementById('g-showall').onclick = () => G.showAll();
   document.getElementById('g-clear').onclick = () => { G.clear(); graphPage(); };
   document.getElementById('g-add').onsubmit = async e => {
@@ -331,7 +331,7 @@ function select(n) {
   <div class="toolbar">${d.kind === 'tx' ? '<button id="s-expand">Expand inputs/outputs/spenders</button>' : d.kind === 'address' ? '<button id="s-expand">Expand transactions</button>' : ''}
   <button id="s-pin" class="sec">${d.pinned ? 'Unpin' : 'Pin'}</button><button id="s-hide" class="sec">Hide</button>
   ${d.kind !== 'peel' ? '<button id="s-trace" class="sec">Trace from here</button>' : ''}</div>
-  <form id="s-note" class="row"><label class="sr" for="s-notetext">Note</label><input id="s-notetext" value="${esc(d.note || '')}" placeholder="Annotate this node" size="28"><button>Save note</button></form>`;
+  <form id="s-note" class="row fill"><label class="sr" for="s-notetext">Note</label><input id="s-notetext" value="${esc(d.note || '')}" placeholder="Annotate this node" size="28"><button>Save note</button></form>`;
   const ex = document.getElementById('s-expand');
   if (ex) ex.onclick = async () => {
     ex.disabled = true; ex.textContent = 'Expanding…';

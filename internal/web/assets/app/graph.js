@@ -197,7 +197,14 @@ export function layout() {
     if (!p) return;
     n.position({ x: p[0] * dx, y: (p[1] - (rows.get(p[0]) - 1) / 2) * dy });
   });
+  fitView(g);
+}
+
+// Fit the graph to its box, but never zoom in past 1.5×: a graph of a few
+// nodes would otherwise fill the screen with overlapping labels.
+export function fitView(g = graph()) {
   g.fit(undefined, 30);
+  if (g.zoom() > 1.5) g.zoom({ level: 1.5, renderedPosition: { x: g.width() / 2, y: g.height() / 2 } });
 }
 
 // Collapse the peel chain from first to last (txids) into one node.
