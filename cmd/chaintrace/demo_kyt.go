@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/csv"
 	"fmt"
 	"io"
 	"sort"
@@ -58,8 +59,17 @@ func demoKYT(ctx context.Context, w io.Writer, ix *index.Index, dir, simDir stri
 	if err != nil {
 		return err
 	}
-	if _, err := ls.Import(ctx, []labels.Input{{Name: "demo-case.csv", Format: labels.FormatCSV, R: strings.NewReader(csv)}},
-		labels.ImportOptions{}); err != nil {
+	// The investigator's starting labels (the services' known addresses) go
+	// into the label store too, so the address pages, the graph and the
+	// label search show them.
+	known, err := investigatorLabelsCSV(attr)
+	if err != nil {
+		return err
+	}
+	if _, err := ls.Import(ctx, []labels.Input{
+		{Name: "demo-case.csv", Format: labels.FormatCSV, R: strings.NewReader(csv)},
+		{Name: "demo-investigator-labels.csv", Format: labels.FormatCSV, R: strings.NewReader(known)},
+	}, labels.ImportOptions{}); err != nil {
 		return err
 	}
 	cs := func() (monitor.Chain, error) { return ix, nil }
@@ -138,4 +148,23 @@ func demoKYT(ctx context.Context, w io.Writer, ix *index.Index, dir, simDir stri
 			exampleID, example.AlertLevel, example.Category, example.ExposureType, btc(example.AlertAmount), example.Hops, dir, exampleID)
 	}
 	return nil
+}
+
+// investigatorLabelsCSV writes the simulation's investigator labels as a
+// label CSV (address, label, category, source, confidence), in address order.
+func investigatorLabelsCSV(attr trace.MapAttributor) (string, error) {
+	addrs := make([]string, 0, len(attr))
+	for a := range attr {
+		addrs = append(addrs, a)
+	}
+	sort.Strings(addrs)
+	var b strings.Builder
+	w := csv.NewWriter(&b)
+	w.Write([]string{"address", "label", "category", "source", "confidence"})
+	for _, a := range addrs {
+		at := attr[a]
+		w.Write([]string{a, at.Entity, at.Category, "simulator: the investigator's starting labels", "service_data"})
+	}
+	w.Flush()
+	return b.String(), w.Error()
 }

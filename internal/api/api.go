@@ -37,6 +37,8 @@ type Server struct {
 	longSlots chan struct{}
 	// addressFields add fields to the address answer (labels.go).
 	addressFields []addressField
+	// diffs are the last list diffs (lists_diff.go).
+	diffs diffCache
 }
 
 // New builds the API handler over cfg.

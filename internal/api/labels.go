@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
 
 	"github.com/chaintrace/chaintrace/internal/index"
@@ -39,6 +40,7 @@ func (s *Server) registerLabels() {
 		s.cfg.Labels.SetSanctions(s.cfg.Sanctions)
 	}
 	s.mux.HandleFunc("GET /v1/labels/{address}", s.handleLabels)
+	s.mux.HandleFunc("GET /v1/labels/search", s.handleLabelSearch)
 	s.mux.HandleFunc("POST /v1/labels/import", s.handleLabelsImport)
 	if s.cfg.Labels != nil {
 		s.addressFields = append(s.addressFields, func(ctx context.Context, v *index.AddressView) (string, any, error) {
@@ -79,6 +81,35 @@ func (s *Server) handleLabels(w http.ResponseWriter, r *http.Request) {
 			a = c
 		}
 		writeJSON(w, http.StatusOK, LabelsAnswer{Address: a, Labels: ls})
+	}
+}
+
+// GET /v1/labels/search?q=TEXT[&match=prefix|contains][&limit=N][&after=CURSOR]
+//
+// The addresses whose label (or, on a sanctions list in force, listed name)
+// starts with (contains) TEXT, case-insensitively, one page at a time.
+func (s *Server) handleLabelSearch(w http.ResponseWriter, r *http.Request) {
+	if !s.labelsReady(w) {
+		return
+	}
+	q := r.URL.Query()
+	opts := labels.SearchOptions{Match: q.Get("match"), After: q.Get("after")}
+	if l := q.Get("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 1 || n > labels.MaxSearchLimit {
+			writeError(w, http.StatusBadRequest, fmt.Sprintf("limit %q: want 1 to %d", clip(l), labels.MaxSearchLimit))
+			return
+		}
+		opts.Limit = n
+	}
+	res, err := s.cfg.Labels.Search(r.Context(), q.Get("q"), opts)
+	switch {
+	case errors.Is(err, labels.ErrSearch):
+		writeError(w, http.StatusBadRequest, err.Error())
+	case err != nil:
+		writeError(w, http.StatusInternalServerError, err.Error())
+	default:
+		writeJSON(w, http.StatusOK, res)
 	}
 }
 

@@ -307,6 +307,8 @@ func TestOpenAPIAnswersValidate(t *testing.T) {
 	checkClusterRoutes(t, v)
 	checkTraceRoutes(t, v)
 	checkLabelRoutes(t, v)
+	checkLabelSearchRoute(t, v) // label_search_test.go
+	checkListDiffRoute(t, v)    // lists_diff_test.go
 	cdb, err := store.Open(t.TempDir())
 	if err != nil {
 		t.Fatal(err)

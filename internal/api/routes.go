@@ -40,6 +40,7 @@ var routeTable = map[string]Route{
 	"GET /v1/btc/txs/{txid}":           {Scope: auth.ScopeRead},
 	"GET /v1/btc/addresses/{address}":  {Scope: auth.ScopeRead},
 	"GET /v1/lists":                    {Scope: auth.ScopeRead},
+	"GET /v1/lists/{name}/diff":        {Scope: auth.ScopeRead},
 	"GET /v1/screen/address/{address}": {Scope: auth.ScopeScreen, Screens: "address"},
 	"GET /v1/screen/name":              {Scope: auth.ScopeScreen, Screens: "name"},
 	"POST /v1/screen":                  {Scope: auth.ScopeScreen, Long: true},
@@ -55,6 +56,7 @@ var routeTable = map[string]Route{
 	"GET /v1/btc/trace":                       {Scope: auth.ScopeRead, Long: true},
 	"GET /v1/btc/exposure/{address}":          {Scope: auth.ScopeRead, Long: true},
 	"GET /v1/labels/{address}":                {Scope: auth.ScopeRead},
+	"GET /v1/labels/search":                   {Scope: auth.ScopeRead},
 	"POST /v1/labels/import":                  {Scope: auth.ScopeAdmin, OwnBodyLimit: true},
 
 	"POST /v1/kyt/users/{userId}/transfers":           {Scope: auth.ScopeKYT},

@@ -35,6 +35,7 @@ func (s *Server) registerScreen() {
 	s.mux.HandleFunc("GET /v1/screen/address/{address}", s.handleScreenAddress)
 	s.mux.HandleFunc("POST /v1/screen", s.handleScreenBatch)
 	s.mux.HandleFunc("GET /v1/lists", s.handleLists)
+	s.mux.HandleFunc("GET /v1/lists/{name}/diff", s.handleListDiff)
 	s.mux.HandleFunc("GET /api/v1/address/{address}", s.handleChainalysis)
 	s.mux.HandleFunc("GET /v1/entities/{id}", s.handleEntity)
 	s.registerScreenName()

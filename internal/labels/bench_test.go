@@ -92,3 +92,35 @@ func BenchmarkSnapshotBuild(b *testing.B) {
 	b.ReportMetric(float64(mem)/n, "B/label")
 	_ = sn.Len()
 }
+
+// BenchmarkSearch: one page (50) of a label search over 100,000 labels (97
+// distinct texts "Synthetic Exchange N", ~1,030 addresses each): a prefix
+// (an index range), a page deep in the results (after a cursor), a contains
+// that finds a page, and a contains that finds nothing (the whole table).
+func BenchmarkSearch(b *testing.B) {
+	s, _ := benchStore(b, 100_000)
+	ctx := context.Background()
+	deep, err := s.Search(ctx, "synthetic exchange 4", SearchOptions{Limit: 1000})
+	if err != nil || len(deep.Labels) != 1000 || deep.Next == "" {
+		b.Fatalf("setup: %v", err)
+	}
+	for _, c := range []struct {
+		name, q string
+		opts    SearchOptions
+		want    int
+	}{
+		{"prefix", "Synthetic Exchange 42", SearchOptions{}, 50},
+		{"prefix-after-1000", "synthetic exchange 4", SearchOptions{After: deep.Next}, 50},
+		{"contains", "exchange 42", SearchOptions{Match: MatchContains}, 50},
+		{"contains-none", "zzz", SearchOptions{Match: MatchContains}, 0},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				r, err := s.Search(ctx, c.q, c.opts)
+				if err != nil || len(r.Labels) != c.want {
+					b.Fatalf("%d labels, %v", len(r.Labels), err)
+				}
+			}
+		})
+	}
+}

@@ -11,11 +11,11 @@ import (
 
 // insertCols are the columns an import writes, in order.
 const insertCols = `address, addr_key, label, category, source, confidence, confidence_name,
-	original_category, actor, abuse, cluster_definer, dataset, format, line, ref, imported`
+	original_category, actor, abuse, cluster_definer, dataset, format, line, ref, imported, label_key`
 
-const nInsertCols = 16
+const nInsertCols = 17
 
-// batchRows labels go into one INSERT statement (16 parameters each).
+// batchRows labels go into one INSERT statement (17 parameters each).
 const batchRows = 64
 
 // inserter writes labels in multi-row INSERTs inside an import's
@@ -55,7 +55,7 @@ func (b *inserter) add(ctx context.Context, l Label, key []byte, line int, now s
 	}
 	b.lines[1] = line
 	b.args = append(b.args, l.Address, key, l.Label, l.Category, l.Source, l.Confidence, l.ConfidenceName,
-		l.OriginalCategory, l.Actor, l.Abuse, boolInt(l.IsClusterDefiner), l.Dataset, l.Format, l.Line, l.Ref, now)
+		l.OriginalCategory, l.Actor, l.Abuse, boolInt(l.IsClusterDefiner), l.Dataset, l.Format, l.Line, l.Ref, now, foldLabel(l.Label))
 	if len(b.args) < batchRows*nInsertCols {
 		return 0, nil
 	}

@@ -47,6 +47,17 @@ INSERT INTO labels_meta (id, generation) VALUES (1, 0);
 var migrations = []store.Migration{{
 	SQL:      strings.ReplaceAll(schema, "{{BLOB}}", "BLOB"),
 	Postgres: strings.ReplaceAll(schema, "{{BLOB}}", "BYTEA"),
+}, {
+	// label_key is the label folded to lower case (foldLabel) for the label
+	// search: an index range for a prefix. Rows stored before it are filled
+	// in by New (backfillKeys). PostgreSQL compares it byte-wise (COLLATE
+	// "C"), as SQLite does, so a prefix is one index range in both.
+	SQL: `ALTER TABLE labels ADD COLUMN label_key TEXT NOT NULL DEFAULT '';
+CREATE INDEX labels_label_key ON labels (label_key, address);
+`,
+	Postgres: `ALTER TABLE labels ADD COLUMN label_key TEXT COLLATE "C" NOT NULL DEFAULT '';
+CREATE INDEX labels_label_key ON labels (label_key, address);
+`,
 }}
 
 // Store holds address labels in the SQL store (internal/store) and serves
@@ -60,6 +71,8 @@ type Store struct {
 
 	snap   atomic.Pointer[Snapshot]
 	snapMu sync.Mutex
+
+	sancLabels atomic.Pointer[sanctionsLabels] // the search's view of the lists in force
 }
 
 // Options configure a Store.
@@ -96,6 +109,9 @@ func New(ctx context.Context, db *store.DB, opts Options) (*Store, error) {
 		opts.Network = &chaincfg.MainNetParams
 	}
 	s := &Store{db: db, params: opts.Network}
+	if err := s.backfillKeys(ctx); err != nil {
+		return nil, err
+	}
 	s.SetSanctions(opts.Sanctions)
 	return s, nil
 }

@@ -3,6 +3,7 @@ package web
 import (
 	"bufio"
 	"context"
+	"encoding/csv"
 	"encoding/json"
 	"net/http"
 	"os"
@@ -10,6 +11,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -127,12 +129,18 @@ func TestBrowser(t *testing.T) {
 	case <-ctx.Done():
 		t.Fatalf("demo --serve did not start:\n%s", tail(stderr.String()))
 	}
-	// The real OFAC list, imported while the server runs (it picks it up).
-	imp := exec.CommandContext(ctx, bin, "lists", "import", "--data", data, "--format", "ofac-csv", ofac)
-	imp.Env = srv.Env
-	if out, err := imp.CombinedOutput(); err != nil {
-		t.Fatalf("lists import: %v\n%s", err, out)
+	// The real OFAC lists, imported while the server runs (it picks them
+	// up): the SDN list of 2024-05, then 2025-02 (in force), for the list
+	// diff by entry.
+	ofacOld := testutil.SharedFile(t, "data/sanctions/ofac-2024-05/sdn.csv")
+	for _, l := range []string{ofacOld, ofac} {
+		imp := exec.CommandContext(ctx, bin, "lists", "import", "--data", data, "--format", "ofac-csv", l)
+		imp.Env = srv.Env
+		if out, err := imp.CombinedOutput(); err != nil {
+			t.Fatalf("lists import %s: %v\n%s", l, err, out)
+		}
 	}
+	added, removed := sdnDiff(t, ofacOld, filepath.Join(ofac, "sdn.csv"))
 	for deadline := time.Now().Add(60 * time.Second); ; {
 		var l struct{ Versions []json.RawMessage }
 		if r, err := http.Get(base + "/v1/lists"); err == nil {
@@ -156,7 +164,7 @@ func TestBrowser(t *testing.T) {
 		art = filepath.Join(webDir, "e2e", "artefacts")
 	}
 	env := append(os.Environ(), "CHAINTRACE_URL="+base, "THEFT_TXID="+hdr.Theft.Txid, "ARTEFACTS="+art,
-		"SCREEN_NAME=Lazarus Group")
+		"SCREEN_NAME=Lazarus Group", "LISTDIFF_ADDED="+strconv.Itoa(added), "LISTDIFF_REMOVED="+strconv.Itoa(removed))
 	t.Run("chromium", func(t *testing.T) {
 		if chromiumMiss != "" {
 			requireBrowser(t, "CHAINTRACE_REQUIRE_BROWSER", chromiumMiss)
@@ -185,6 +193,43 @@ func runE2E(ctx context.Context, t *testing.T, node, webDir, script string, env 
 	if err != nil {
 		t.Fatalf("%s failed: %v (screenshots in %s)", script, err, art)
 	}
+}
+
+// sdnDiff counts the entries added and removed from one sdn.csv to another
+// by their ent_num sets, read with encoding/csv (independently of chaintrace).
+func sdnDiff(t *testing.T, old, cur string) (added, removed int) {
+	t.Helper()
+	ids := func(p string) map[string]bool {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := csv.NewReader(strings.NewReader(strings.TrimSuffix(string(b), "\x1a")))
+		r.FieldsPerRecord = -1
+		recs, err := r.ReadAll()
+		if err != nil {
+			t.Fatalf("%s: %v", p, err)
+		}
+		m := map[string]bool{}
+		for _, rec := range recs {
+			if len(rec) == 12 {
+				m[strings.TrimSpace(rec[0])] = true
+			}
+		}
+		return m
+	}
+	a, b := ids(old), ids(cur)
+	for id := range b {
+		if !a[id] {
+			added++
+		}
+	}
+	for id := range a {
+		if !b[id] {
+			removed++
+		}
+	}
+	return added, removed
 }
 
 func tail(s string) string {

@@ -6,7 +6,9 @@
 // Env: CHAINTRACE_URL (the server), THEFT_TXID (the simulated theft),
 // ARTEFACTS (folder for screenshots and downloads), CHROMIUM (the browser,
 // default /usr/bin/chromium), SCREEN_NAME (a name on the imported list, when a
-// list is imported). Exit status 0 when every check passes.
+// list is imported), LISTDIFF_ADDED and LISTDIFF_REMOVED (the entries added
+// and removed between the two imported OFAC versions, counted from the files).
+// Exit status 0 when every check passes.
 import { chromium } from 'playwright-core';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -222,6 +224,63 @@ try {
   const inGraph = await page.evaluate(p => p.every(t => window.__ct_graph().getElementById(t).nonempty()), pathTx);
   check(inGraph, `the alert's evidence path (${new Set(pathTx).size} txs) is in the graph`);
   await shot('alert-graph');
+
+  // search by label text: an exchange the trace reaches, by its name, lists
+  // that exchange's labelled addresses (the API's own label search), and
+  // the endpoint's address is among them
+  {
+    const tr = await api(`/v1/btc/trace?from=${encodeURIComponent(THEFT + ':0')}&model=haircut&hops=50&direction=forward&through_coinjoins=true&through_mixers=true&follow_peels=false`);
+    const ex = tr.endpoints.find(e => e.category === 'exchange' && e.entity && e.address);
+    if (!ex) check(false, 'label search: the trace reaches no labelled exchange address');
+    else {
+      const want = await api(`/v1/labels/search?q=${encodeURIComponent(ex.entity)}&limit=100`);
+      await page.fill('#q', ex.entity);
+      await page.press('#q', 'Enter');
+      await page.waitForSelector('section.group[data-kind="Labels"] li', T);
+      const shown = await page.$$eval('section.group[data-kind="Labels"] li', lis => lis.map(li => ({ addr: li.querySelector('code').textContent, chip: li.querySelector('.chip').textContent })));
+      check(want.labels.length > 0 && shown.length === want.labels.length && shown.every((x, i) => x.addr === want.labels[i].address && x.chip === `exchange: ${ex.entity}`),
+        `searching "${ex.entity}" lists its ${shown.length} labelled addresses, grouped under Labels (${want.next ? 'first page' : 'all'})`);
+      // page on (the "More labels" button) until the endpoint's address shows
+      for (let i = 0; i < 200 && !(await page.$(`section.group[data-kind="Labels"] a[href="/address/${ex.address}"]`)); i++) {
+        const more = await page.$('#labels-more:not([disabled])');
+        if (!more) break;
+        const n = (await page.$$('section.group[data-kind="Labels"] li')).length;
+        await more.click();
+        await page.waitForFunction(n => document.querySelectorAll('section.group[data-kind="Labels"] li').length > n, n, T);
+      }
+      const link = await page.$(`section.group[data-kind="Labels"] a[href="/address/${ex.address}"]`);
+      check(!!link, `the label search finds the exchange endpoint ${ex.address}`);
+      await shot('label-search');
+      if (link) {
+        await link.click();
+        await page.waitForURL(/\/address\//, T);
+        await page.waitForSelector('h1 code', T);
+        check((await page.textContent('main')).includes(ex.entity), `its address page shows the ${ex.entity} label`);
+      }
+    }
+  }
+
+  // list versions diffed by entry: the entries added and delisted from OFAC
+  // SDN 2024-05 to 2025-02, counted independently by the Go test from the files
+  if (process.env.LISTDIFF_ADDED) {
+    await page.goto(BASE + '/screen');
+    await page.waitForSelector('#ld-form', T);
+    await page.selectOption('#ld-form select[name=list]', 'ofac-sdn');
+    await page.click('#ld-form button');
+    await page.waitForSelector('#ld-summary', T);
+    const d = await api('/v1/lists/ofac-sdn/diff');
+    const summary = await page.textContent('#ld-summary');
+    const wantAdded = Number(process.env.LISTDIFF_ADDED), wantRemoved = Number(process.env.LISTDIFF_REMOVED);
+    check(summary.includes(`${wantAdded} added`) && summary.includes(`${wantRemoved} removed`) && summary.includes(`${d.counts.changed} changed`),
+      `list diff: ${summary.trim()} (the files: +${wantAdded} -${wantRemoved})`);
+    const rows = async id => page.$$eval(`#${id} tbody tr`, trs => trs.map(tr => [tr.dataset.id, tr.children[1].textContent]));
+    const added = await rows('ld-added'), removed = await rows('ld-removed'), changed = await rows('ld-changed');
+    check(added.length === wantAdded && removed.length === wantRemoved && changed.length === d.counts.changed, `the diff lists every entry (${added.length} added, ${removed.length} removed, ${changed.length} changed)`);
+    const same = (ui, xs) => ui.length === xs.length && ui.every(([id, name], i) => id === xs[i].id && name === xs[i].name);
+    check(same(added, d.added) && same(removed, d.removed), 'the entries shown are the API\'s, by id and name');
+    await page.click('#ld-removed summary').catch(() => {});
+    await shot('list-diff');
+  } else check(false, 'list diff: LISTDIFF_ADDED not set (two list versions are needed)');
 
   // wide screen
   await page.setViewportSize({ width: 1920, height: 1080 });

@@ -70,7 +70,7 @@ async function route() {
 
 async function home() {
   page(`<h1>Follow the money</h1>
-  <p>Search an address, a transaction id, a block (height or hash), a cluster id or a name to screen.
+  <p>Search an address, a transaction id, a block (height or hash), a cluster id, a label (an exchange, a mixer…) or a name to screen.
   Open the <a href="/graph">flow graph</a> to expand transactions and run a trace, review <a href="/alerts">KYT alerts</a>,
   or reopen a <a href="/cases">case</a>.</p><div id="stats" class="loading">Loading the chain index…</div>`);
   try {
@@ -101,6 +101,10 @@ async function search() {
     tries.push(['Addresses', api(`/v1/btc/addresses/${encodeURIComponent(q)}?limit=1`).then(a => [`<a href="/address/${esc(a.address)}"><code>${esc(a.address)}</code></a> — balance ${btc(a.balance)} BTC, ${a.tx_count} txs${labelChips(a.labels)}`])]);
     tries.push(['Sanctions', api(`/v1/screen/address/${encodeURIComponent(q)}`).then(r => r.sanctioned ? [`<b>Sanctioned</b> ${addrHits(r.matches)}`] : [])]);
   }
+  let labelMore = null; // the next page of the label search, if any
+  if (!hex64 && !addrLike || q.includes(' ')) {
+    tries.push(['Labels', searchLabels(q).then(r => { labelMore = r.next ? r : null; return r.labels.map(labelHit); })]);
+  }
   if (!hex64 && !digits && !addrLike || q.includes(' ')) {
     tries.push(['Sanctioned names', api(`/v1/screen/name?q=${encodeURIComponent(q)}`).then(r => (r.matches || []).map(nameMatch))]);
   }
@@ -112,13 +116,48 @@ async function search() {
     else if (r.reason.status !== 404) errors.push(`${kind}: ${r.reason.message}`);
   });
   let html = `<h1>Results for “${esc(q)}”</h1>`;
-  if (!groups.size) html += `<p class="empty">No address, transaction, block, cluster or sanctioned name matches.</p>`;
-  for (const [kind, items] of groups) html += `<section class="group" data-kind="${esc(kind)}"><h2>${esc(kind)} (${items.length})</h2><ul>${items.map(i => `<li>${i}</li>`).join('')}</ul></section>`;
+  if (!groups.size) html += `<p class="empty">No address, transaction, block, cluster, label or sanctioned name matches.</p>`;
+  for (const [kind, items] of groups) html += `<section class="group" data-kind="${esc(kind)}"><h2>${esc(kind)} (<span class="n">${items.length}${kind === 'Labels' && labelMore ? '+' : ''}</span>)</h2><ul>${items.map(i => `<li>${i}</li>`).join('')}</ul></section>`;
   if (errors.length) html += `<p class="muted">Not searched: ${errors.map(esc).join('; ')}</p>`;
   page(html);
+  if (labelMore) moreLabels(q, labelMore);
   // one unambiguous hit: go straight to it
   const all = [...groups.values()].flat();
   if (all.length === 1 && !groups.has('Sanctioned names')) { const a = main.querySelector('section a'); if (a) go(a.getAttribute('href')); }
+}
+
+// Labels whose text starts with q (an index range on the server); when none
+// does, labels containing it.
+async function searchLabels(q, after = '', match = '') {
+  const page = m => api(`/v1/labels/search?q=${encodeURIComponent(q)}&limit=100${m ? '&match=' + m : ''}${after ? '&after=' + encodeURIComponent(after) : ''}`);
+  if (match) return page(match);
+  const r = await page('prefix');
+  return r.labels.length ? r : page('contains');
+}
+
+// A "More labels" button under the Labels group, fetching the next pages.
+function moreLabels(q, r) {
+  const sec = main.querySelector('section[data-kind="Labels"]');
+  if (!sec) return;
+  const btn = document.createElement('button');
+  btn.className = 'sec'; btn.id = 'labels-more'; btn.textContent = 'More labels';
+  sec.appendChild(btn);
+  let cur = r;
+  btn.onclick = async () => {
+    btn.disabled = true;
+    try {
+      cur = await searchLabels(q, cur.next, cur.match);
+      sec.querySelector('ul').insertAdjacentHTML('beforeend', cur.labels.map(l => `<li>${labelHit(l)}</li>`).join(''));
+      sec.querySelector('h2 .n').textContent = sec.querySelectorAll('li').length + (cur.next ? '+' : '');
+      if (cur.next) btn.disabled = false; else btn.remove();
+    } catch (e) { fail(e); btn.disabled = false; }
+  };
+}
+
+// One labelled address of a label search.
+function labelHit(l) {
+  const prov = `${l.source || ''}${l.dataset && l.dataset !== l.source ? ` (${l.dataset}${l.line ? ':' + l.line : ''})` : ''}`;
+  return `<a href="/address/${encodeURIComponent(l.address)}"><code>${esc(l.address)}</code></a> <span class="chip ${colourClass(l.category)}">${esc(l.category)}: ${esc(l.label)}</span> <span class="muted">${esc(prov)}${l.confidence !== undefined ? `, confidence ${l.confidence}` : ''}</span>`;
 }
 
 function nameMatch(m) {
@@ -372,7 +411,8 @@ async function screenPage() {
   <h2>A batch (CSV)</h2><p class="muted">One name or address a line; or a CSV with a header holding a <code>name</code> and/or <code>address</code> column.</p>
   <form id="sc-csv" class="row"><label class="sr" for="sc-file">CSV file</label><input id="sc-file" type="file" accept=".csv,text/csv,text/plain" required><button>Screen file</button></form>
   </div><div><h2>Lists in force</h2><div id="sc-lists" class="loading">Loading…</div></div></div>
-  <h2>Results</h2><div id="sc-out"><p class="empty">Nothing screened yet.</p></div>`);
+  <h2>Results</h2><div id="sc-out"><p class="empty">Nothing screened yet.</p></div>
+  <h2>List changes by entry</h2><div id="sc-diff"><p class="loading">Loading…</p></div>`);
   const out = document.getElementById('sc-out');
   const run = async (what, p) => { out.innerHTML = `<p class="loading" role="status">Screening ${esc(what)}…</p>`; try { out.innerHTML = await p; } catch (e) { out.innerHTML = ''; fail(e); } };
   document.getElementById('sc-name').onsubmit = e => { e.preventDefault(); const q = e.target.q.value.trim(); run(q, api(`/v1/screen/name?q=${encodeURIComponent(q)}`).then(r => nameResults(q, r))); };
@@ -386,7 +426,58 @@ async function screenPage() {
   try {
     const l = await api('/v1/lists');
     document.getElementById('sc-lists').outerHTML = l.versions.length ? `<table id="lists"><thead><tr><th>Version</th><th>Published</th><th>Imported</th><th class="n">Entities</th><th class="n">Addresses</th><th>In force</th></tr></thead><tbody>${l.versions.map(v => `<tr><td>${esc(v.list)}@${v.id}</td><td>${esc(v.published || '')}</td><td>${esc((v.imported || '').slice(0, 10))}</td><td class="n">${v.entities}</td><td class="n">${v.addresses}</td><td>${v.in_force ? 'yes' : ''}</td></tr>`).join('')}</tbody></table>${listDiff(l.versions)}` : '<p class="empty">No list imported (chaintrace lists import / update).</p>';
-  } catch (e) { document.getElementById('sc-lists').outerHTML = `<p class="empty">${esc(e.message)}</p>`; }
+    diffForm(l.versions);
+  } catch (e) { document.getElementById('sc-lists').outerHTML = `<p class="empty">${esc(e.message)}</p>`; document.getElementById('sc-diff').innerHTML = ''; }
+}
+
+// The entry-level diff of two versions of a list (GET /v1/lists/{name}/diff):
+// pick the list and versions (default: the one before the version in force,
+// and that one).
+function diffForm(vs) {
+  const box = document.getElementById('sc-diff');
+  const byList = new Map();
+  for (const v of vs) byList.set(v.list, (byList.get(v.list) || []).concat(v));
+  const lists = [...byList.keys()].filter(l => byList.get(l).length > 1);
+  if (!lists.length) { box.innerHTML = '<p class="empty">Each list has one version: import a newer one to compare (chaintrace lists update).</p>'; return; }
+  box.innerHTML = `<form id="ld-form" class="row"><label>List <select name="list">${lists.map(l => `<option>${esc(l)}</option>`).join('')}</select></label>
+  <label>From <select name="from"></select></label><label>To <select name="to"></select></label><button>Compare</button></form><div id="ld-out"></div>`;
+  const f = document.getElementById('ld-form');
+  const fill = () => {
+    const xs = byList.get(f.list.value).slice().sort((a, b) => a.id - b.id);
+    const opt = (v, sel) => `<option value="${v.id}" ${sel ? 'selected' : ''}>${esc(v.list)}@${v.id}${v.published ? ' (' + esc(v.published.slice(0, 10)) + ')' : ''}${v.in_force ? ', in force' : ''}</option>`;
+    f.from.innerHTML = xs.map((v, i) => opt(v, i === xs.length - 2)).join('');
+    f.to.innerHTML = xs.map((v, i) => opt(v, i === xs.length - 1)).join('');
+  };
+  fill();
+  f.list.onchange = fill;
+  document.querySelectorAll('.ld-go').forEach(b => b.onclick = () => {
+    f.list.value = b.dataset.list; fill(); f.from.value = b.dataset.from; f.to.value = b.dataset.to;
+    f.requestSubmit(); box.scrollIntoView();
+  });
+  f.onsubmit = async e => {
+    e.preventDefault();
+    const out = document.getElementById('ld-out');
+    out.innerHTML = '<p class="loading" role="status">Comparing the versions…</p>';
+    try {
+      const d = await api(`/v1/lists/${encodeURIComponent(f.list.value)}/diff?from=${f.from.value}&to=${f.to.value}&limit=${DIFF_LIMIT}`);
+      out.innerHTML = diffView(d);
+    } catch (err) { out.innerHTML = ''; fail(err); }
+  };
+}
+const DIFF_LIMIT = 5000;
+
+function diffView(d) {
+  const c = d.counts;
+  const part = (id, title, n, rows, head) => `<details id="${id}" ${n && n <= 200 ? 'open' : ''}><summary><b>${esc(title)}</b> (${n}${rows.length < n ? `, the first ${rows.length} shown` : ''})</summary>${n ? `<table><thead><tr>${head.map(h => `<th>${h}</th>`).join('')}</tr></thead><tbody>${rows.join('')}</tbody></table>` : '<p class="empty">None.</p>'}</details>`;
+  const ent = e => `<tr data-id="${esc(e.id)}"><td><code>${esc(e.id)}</code></td><td>${esc(e.name)}</td><td>${esc(e.type)}</td></tr>`;
+  const adr = a => `<tr><td><code>${esc(a.entity_id)}</code></td><td>${esc(a.ticker)}</td><td><code>${esc(a.address)}</code></td></tr>`;
+  return `<p id="ld-summary">${esc(d.from.list)}@${d.from.id} → @${d.to.id}: <b>${c.added}</b> added, <b>${c.removed}</b> removed (delisted), <b>${c.changed}</b> changed; crypto addresses ${c.added_addresses} added, ${c.removed_addresses} removed.</p>
+  ${(d.notes || []).map(n => `<p class="muted">Note: ${esc(n)}</p>`).join('')}
+  ${part('ld-added', 'Added', c.added, d.added.map(ent), ['Entry', 'Name', 'Type'])}
+  ${part('ld-removed', 'Removed (delisted)', c.removed, d.removed.map(ent), ['Entry', 'Name', 'Type'])}
+  ${part('ld-changed', 'Changed', c.changed, d.changed.map(e => `<tr data-id="${esc(e.id)}"><td><code>${esc(e.id)}</code></td><td>${esc(e.name)}</td><td>${esc(e.fields.join(', '))}</td></tr>`), ['Entry', 'Name', 'What changed'])}
+  ${part('ld-addr-added', 'Crypto addresses added', c.added_addresses, d.added_addresses.map(adr), ['Entry', 'Ticker', 'Address'])}
+  ${part('ld-addr-removed', 'Crypto addresses removed', c.removed_addresses, d.removed_addresses.map(adr), ['Entry', 'Ticker', 'Address'])}`;
 }
 
 // The difference between consecutive versions of a list, in counts.
@@ -396,7 +487,7 @@ function listDiff(vs) {
   const rows = [];
   for (const [list, xs] of byList) {
     xs.sort((a, b) => a.id - b.id);
-    for (let i = 1; i < xs.length; i++) rows.push(`<li>${esc(list)}@${xs[i - 1].id} → @${xs[i].id}: entities ${signed(xs[i].entities - xs[i - 1].entities)}, addresses ${signed(xs[i].addresses - xs[i - 1].addresses)}</li>`);
+    for (let i = 1; i < xs.length; i++) rows.push(`<li>${esc(list)}@${xs[i - 1].id} → @${xs[i].id}: entities ${signed(xs[i].entities - xs[i - 1].entities)}, addresses ${signed(xs[i].addresses - xs[i - 1].addresses)} <button type="button" class="sec ld-go" data-list="${esc(list)}" data-from="${xs[i - 1].id}" data-to="${xs[i].id}">By entry</button></li>`);
   }
   return rows.length ? `<h3>Changes between versions</h3><ul>${rows.join('')}</ul>` : '';
 }
