@@ -127,12 +127,19 @@ func TestVerifyDetects(t *testing.T) {
 			return ix.outSpent.writeAt(1, v[:])
 		}, "does not spend it"},
 		{"posting", func(ix *Index) error {
-			var k [11]byte
-			k[0] = kPosting
-			putU40BE(k[1:], 0)
-			putU40BE(k[6:], 0)
-			return ix.db.Delete(k[:], nil)
+			// Address #1's list loses its head: its newest output.
+			r := decodeAddrRec(ix.addrSum.rec(1))
+			r.head = getU40(ix.addrLink.rec(r.head)[idWidth:])
+			var b [sumRecLen]byte
+			r.put(b[:])
+			return ix.addrSum.writeAt(1, b[:])
 		}, "postings"},
+		{"link", func(ix *Index) error {
+			// The first link names another output.
+			var v [5]byte
+			putU40(v[:], getU40(ix.addrLink.rec(0))+1)
+			return ix.addrLink.writeAt(0, v[:])
+		}, "address lists"},
 		{"txid", func(ix *Index) error {
 			var k [33]byte
 			k[0] = kTx
@@ -140,8 +147,11 @@ func TestVerifyDetects(t *testing.T) {
 			return ix.db.Delete(k[:], nil)
 		}, "txid"},
 		{"summary", func(ix *Index) error {
-			var k [6]byte
-			return ix.db.Merge(summaryKey(k[:], 0), summary{0, 1, 0}.encode(nil), nil)
+			r := decodeAddrRec(ix.addrSum.rec(0))
+			r.recv++
+			var b [sumRecLen]byte
+			r.put(b[:])
+			return ix.addrSum.writeAt(0, b[:])
 		}, "summary"},
 		{"value", func(ix *Index) error {
 			var v [8]byte
