@@ -215,7 +215,8 @@ const (
 	kTx         = 't' // txid → tx number (u40 LE)
 	kBlock      = 'b' // block hash → height (i64 LE)
 	kAddr       = 'a' // address key → address id (u40 LE)
-	kPosting    = 'p' // address id (u40 BE) + tx number (u40 BE) → uvarint received, uvarint sent
+	kPosting    = 'p' // up to v5: address id (u40 BE) + tx number (u40 BE) → received, sent (now addr_link.col)
+	kSummary    = 's' // up to v5: address id (u40 BE) → totals as merge operands (now addr_sum.col)
 	kMulti      = 'm' // output id (u40 BE) → address ids (u40 LE each), for outputs paying several addresses
 	kDup        = 'd' // tx number (u40 BE) → earlier tx number with the same txid (BIP30 duplicates)
 	kP2PKH      = 'k' // hash160 of a P2PK address's key (20) → that address's id (u40 LE): P2PK outputs by their P2PKH address

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"sync"
 
 	"github.com/cockroachdb/pebble"
 )
@@ -374,12 +375,13 @@ func (ix *Index) addrTxs(a uint64, s *postingScratch) ([]addrTx, addrRec, bool, 
 // summing by tx: received (or, with sent, sent) amounts.
 func (ix *Index) txsOf(ids []idVal, first *column, sent bool, dst []addrTx) []addrTx {
 	n := ix.txHash.len()
-	t := uint64(0)
+	var t uint64
 	for i, iv := range ids {
-		if i == 0 || len(ids) < gallopMin {
-			t = searchTx(first, iv.id, 0, n)
-		} else {
-			t = gallopTx(first, iv.id, t, n)
+		switch {
+		case i > 0 && (t+1 >= n || first.u40(t+1) > iv.id):
+			// the same tx as the previous id
+		default:
+			t = findTx(first, iv.id, t, n)
 		}
 		if len(dst) == 0 || dst[len(dst)-1].tx != t {
 			dst = append(dst, addrTx{tx: t})
@@ -393,21 +395,44 @@ func (ix *Index) txsOf(ids []idVal, first *column, sent bool, dst []addrTx) []ad
 	return dst
 }
 
+// findTx returns the last tx t in [lo, n) whose first id (column first:
+// tx_first_out or tx_first_in) is ≤ id, given first[lo] ≤ id. Ids grow
+// almost linearly with tx numbers, so it interpolates, then gallops from
+// the guess towards the answer and ends with a binary search: a few probes
+// near each other instead of ~log2(n) across the column.
+func findTx(first *column, id, lo, n uint64) uint64 {
+	hi := n // the answer is in [lo, hi)
+	if hi-lo > 16 {
+		fl, fh := first.u40(lo), first.u40(hi-1)
+		if fh <= id {
+			return hi - 1
+		}
+		g := lo + uint64(float64(id-fl)/float64(fh-fl)*float64(hi-1-lo))
+		g = min(max(g, lo), hi-1)
+		if first.u40(g) <= id { // gallop up
+			step := uint64(1)
+			for g+step < hi && first.u40(g+step) <= id {
+				g += step
+				step <<= 1
+			}
+			lo, hi = g, min(g+step, hi)
+		} else { // gallop down
+			step := uint64(1)
+			for g >= lo+step && first.u40(g-step) > id {
+				g -= step
+				step <<= 1
+			}
+			lo, hi = max(lo, g-min(step, g)), g
+		}
+	}
+	return searchTx(first, id, lo, hi)
+}
+
 // searchTx returns the last tx in [lo, hi) whose first id (column first) is
 // ≤ id.
 func searchTx(first *column, id, lo, hi uint64) uint64 {
 	i := sort.Search(int(hi-lo), func(i int) bool { return first.u40(lo+uint64(i)) > id })
 	return lo + uint64(i) - 1
-}
-
-// gallopTx is searchTx from tx t (first[t] ≤ id) onwards, in O(log distance).
-func gallopTx(first *column, id, t, n uint64) uint64 {
-	step := uint64(1)
-	for t+step < n && first.u40(t+step) <= id {
-		t += step
-		step <<= 1
-	}
-	return searchTx(first, id, t, min(t+step, n))
 }
 
 // mergeAddrTxs merges two tx-ordered lists, summing a tx in both.
@@ -432,7 +457,9 @@ func (ix *Index) eachPosting(id uint64, fn func(tx, recv, sent uint64) bool) err
 	if id >= ix.addrOff.len() {
 		return nil
 	}
-	txs, _, _, err := ix.addrTxs(id, nil)
+	sc := scratchPool.Get().(*postingScratch)
+	defer scratchPool.Put(sc)
+	txs, _, _, err := ix.addrTxs(id, sc)
 	if err != nil {
 		return err
 	}
@@ -443,6 +470,9 @@ func (ix *Index) eachPosting(id uint64, fn func(tx, recv, sent uint64) bool) err
 	}
 	return nil
 }
+
+// scratchPool keeps address walks' buffers between queries.
+var scratchPool = sync.Pool{New: func() any { return new(postingScratch) }}
 
 // committedSummary returns address id's committed totals: its record as
 // the last commit wrote it (a view recomputes a record a later commit of
@@ -460,7 +490,9 @@ func (ix *Index) committedSummary(id uint64) (summary, error) {
 	if !ix.readOnly || r.epoch <= ix.cp.Epoch {
 		return summary{int64(r.count), int64(r.recv), int64(r.sent)}, nil
 	}
-	txs, _, _, err := ix.addrTxs(id, nil)
+	sc := scratchPool.Get().(*postingScratch)
+	defer scratchPool.Put(sc)
+	txs, _, _, err := ix.addrTxs(id, sc)
 	if err != nil {
 		return summary{}, err
 	}
@@ -530,7 +562,7 @@ func (ix *Index) upgradePostings(b *pebble.Batch, next *checkpoint) error {
 		}
 	}
 	next.Links = ix.addrLink.len()
-	for _, p := range []byte{'p', 's'} {
+	for _, p := range []byte{kPosting, kSummary} {
 		if err := b.DeleteRange([]byte{p}, []byte{p + 1}, nil); err != nil {
 			return fmt.Errorf("upgrade postings: %w", err)
 		}

@@ -271,3 +271,30 @@ func mustKey(t *testing.T, ix *Index, addr string) []byte {
 	}
 	return a.Key()
 }
+
+// TestFindTx checks the interpolating search of an id's tx against a plain
+// binary search, for every output and input id of blocks 0–14131 and from
+// every start at or below the answer that the walk uses.
+func TestFindTx(t *testing.T) {
+	ix := openTest(t, "", &chaincfg.MainNetParams)
+	defer ix.Close()
+	applyAll(t, ix, longChain(t), 0)
+	n := ix.txHash.len()
+	for _, c := range []struct {
+		first *column
+		ids   uint64
+		plain func(uint64) uint64
+	}{{ix.txOut, ix.outValue.len(), ix.txOfOutput}, {ix.txIn, ix.inPrev.len(), ix.txOfInput}} {
+		prev := uint64(0)
+		for id := range c.ids {
+			want := c.plain(id)
+			if got := findTx(c.first, id, 0, n); got != want {
+				t.Fatalf("%s: id %d in tx %d, findTx from 0 says %d", c.first.name, id, want, got)
+			}
+			if got := findTx(c.first, id, prev, n); got != want {
+				t.Fatalf("%s: id %d in tx %d, findTx from %d says %d", c.first.name, id, want, prev, got)
+			}
+			prev = want
+		}
+	}
+}

@@ -503,7 +503,9 @@ func (ix *Index) Address(addr string, offset, limit int) (*AddressView, error) {
 		return nil, fmt.Errorf("address %s: %w", addr, ErrNotFound)
 	}
 	// Totals, first and last seen and the page: one walk of its outputs.
-	txs, _, _, err := ix.addrTxs(id, nil)
+	sc := scratchPool.Get().(*postingScratch)
+	defer scratchPool.Put(sc)
+	txs, _, _, err := ix.addrTxs(id, sc)
 	if err != nil {
 		return nil, err
 	}

@@ -402,9 +402,9 @@ type DiskUsage struct {
 	Txs       int64            `json:"txs"`       // tx columns (txid, ranges, sizes, fees)
 	Inputs    int64            `json:"inputs"`    // input columns
 	Outputs   int64            `json:"outputs"`   // output columns
-	Addresses int64            `json:"addresses"` // address key columns
+	Addresses int64            `json:"addresses"` // address columns: keys, postings (addr_link), summaries (addr_sum)
 	Filter    int64            `json:"filter"`    // Bloom filter of txids and addresses (sparse file: bytes allocated)
-	KV        int64            `json:"kv"`        // Pebble: txid, block hash, address and posting indexes
+	KV        int64            `json:"kv"`        // Pebble: txid, block hash and address indexes
 	Total     int64            `json:"total"`
 	Files     map[string]int64 `json:"files"`
 }
