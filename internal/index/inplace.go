@@ -92,6 +92,9 @@ func (ix *Index) recoverJournal() error {
 		n++
 	}
 	for _, c := range []*column{ix.outSpent, ix.addrSum} {
+		if c == nil {
+			continue
+		}
 		if err := c.sync(); err != nil {
 			return err
 		}

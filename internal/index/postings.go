@@ -288,6 +288,9 @@ func (ix *Index) unlinkFrom(start lens) {
 // the links past the view are skipped (read from the file beyond the view).
 // fresh is false then: the record's totals are not the view's.
 func (ix *Index) headOf(a uint64) (head uint64, r addrRec, fresh bool, err error) {
+	if ix.addrSum == nil {
+		return noID, r, false, ErrUpgradeKinds // a v3 index before its upgrade
+	}
 	r = ix.addrRecOf(a)
 	if !ix.readOnly || r.epoch <= ix.cp.Epoch {
 		return r.head, r, true, nil
