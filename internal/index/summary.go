@@ -21,8 +21,6 @@ func (s summary) add(o summary) summary {
 	return summary{s.count + o.count, s.recv + o.recv, s.sent + o.sent}
 }
 
-func (s summary) neg() summary { return summary{-s.count, -s.recv, -s.sent} }
-
 func (s summary) encode(dst []byte) []byte {
 	dst = binary.AppendVarint(dst, s.count)
 	dst = binary.AppendVarint(dst, s.recv)
