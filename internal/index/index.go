@@ -167,7 +167,7 @@ const (
 	// tx kinds column (a v3 index is upgraded by `classify --rebuild`), v5
 	// the P2PK aliases (k) and readers beside a writer (added to a v3 index by
 	// the same upgrade), v6 the address postings and summaries as columns
-	// (addr_link, addr_sum) instead of key-value entries (p, s).
+	// (addr_link, addr_head) instead of key-value entries (p, s).
 	checkpointVersion = 6
 	checkpointV3Len   = 11*8 + 4
 )
@@ -196,7 +196,7 @@ func decodeCheckpoint(b []byte) (cp checkpoint, legacy bool, err error) {
 	case 3:
 		want, legacy = checkpointV3Len, true
 	default:
-		return checkpoint{}, false, fmt.Errorf("index format v%d, this build reads v%d (v6 keeps address postings and summaries in columns): re-ingest into a new --data folder", v, checkpointVersion)
+		return checkpoint{}, false, fmt.Errorf("index format v%d, this build reads v%d (v6 keeps the address postings in columns): re-ingest into a new --data folder", v, checkpointVersion)
 	}
 	if len(b) != want {
 		return checkpoint{}, false, fmt.Errorf("checkpoint record of %d bytes, want %d: damaged index", len(b), want)
@@ -345,7 +345,7 @@ func (ix *Index) specs() []colSpec {
 		{&ix.addrBlob, "addr_keys", 1, cp.Blob},
 		{&ix.txKind, kindsName(cp.KindsGen), kindRecLen, cp.Txs},
 		{&ix.addrLink, linkName, linkRecLen, cp.Links},
-		{&ix.addrSum, sumName, sumRecLen, cp.Addrs},
+		{&ix.addrHead, headName, idWidth, cp.Addrs},
 	}
 }
 
@@ -396,7 +396,7 @@ func (ix *Index) init(opt Options, cacheBytes int64) error {
 		return fmt.Errorf("index in %s: %w", ix.dir, ErrUpgradeKinds)
 	}
 	for _, s := range ix.specs() {
-		if ix.legacy && (s.c == &ix.txKind || s.c == &ix.addrLink || s.c == &ix.addrSum) {
+		if ix.legacy && (s.c == &ix.txKind || s.c == &ix.addrLink || s.c == &ix.addrHead) {
 			continue // added by RebuildKinds
 		}
 		c, err := openColumn(ix.dir, s.name, s.width)
@@ -632,8 +632,8 @@ func (ix *Index) commit(dels *pebble.Batch) error {
 	if err := ix.buildBatch(b); err != nil {
 		return err
 	}
-	if ix.addrSum != nil {
-		ix.padAddrSums()
+	if ix.addrHead != nil {
+		ix.padAddrHeads()
 	}
 	next := checkpoint{
 		Epoch:   ix.cp.Epoch + 1,

@@ -14,12 +14,13 @@ import (
 // In-place updates and their undo journal.
 //
 // Two columns are rewritten in place: out_spent_by (a commit sets the
-// spender of outputs already in the file, an undo clears it) and addr_sum
-// (an address's list head and totals). Before overwriting, the commit writes
+// spender of outputs already in the file, an undo clears it) and addr_head
+// (the head of an address's list, when it is paid again or an undo takes
+// that back). Before overwriting, the commit writes
 // the old records to spent.journal, tagged with the epoch of the checkpoint
 // they apply to, and syncs it: the epoch (u64), then per record its column's
-// tag (1 byte: 's' out_spent_by, 'a' addr_sum), its number (u64) and its old
-// bytes (the column's width), and a sha256 trailer. If the commit then dies
+// tag (1 byte: 's' out_spent_by, 'a' addr_head), its number (u64) and its
+// old bytes (the column's width), and a sha256 trailer. If the commit then dies
 // before its checkpoint, Open finds a journal of the current epoch and
 // restores the old records in reverse order.
 const journalName = "spent.journal"
@@ -35,7 +36,7 @@ func (ix *Index) journalCol(tag byte) *column {
 	case tagSpent:
 		return ix.outSpent
 	case tagAddr:
-		return ix.addrSum
+		return ix.addrHead
 	}
 	return nil
 }
@@ -91,7 +92,7 @@ func (ix *Index) recoverJournal() error {
 		}
 		n++
 	}
-	for _, c := range []*column{ix.outSpent, ix.addrSum} {
+	for _, c := range []*column{ix.outSpent, ix.addrHead} {
 		if c == nil {
 			continue
 		}
@@ -127,14 +128,13 @@ func (ix *Index) inPlaceChanges() []inPlace {
 			changes = append(changes, inPlace{tagSpent, out, slices.Clone(old), slices.Clone(v[:])})
 		}
 	}
-	var r [sumRecLen]byte
-	for a, nr := range ix.addrPend {
-		if a >= ix.addrSum.FileN() {
+	for a, nh := range ix.addrPend {
+		if a >= ix.addrHead.FileN() {
 			continue
 		}
-		nr.put(r[:])
-		if old := ix.addrSum.rec(a); !bytes.Equal(old, r[:]) {
-			changes = append(changes, inPlace{tagAddr, a, slices.Clone(old), slices.Clone(r[:])})
+		if old := ix.addrHead.rec(a); getU40(old) != nh {
+			putU40(v[:], nh)
+			changes = append(changes, inPlace{tagAddr, a, slices.Clone(old), slices.Clone(v[:])})
 		}
 	}
 	slices.SortFunc(changes, func(a, b inPlace) int {

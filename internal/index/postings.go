@@ -17,195 +17,101 @@ import (
 // output id (u40) and the previous link of the same address (u40, noID for
 // its first). Each address's links form a list from its newest output back
 // to its first. An address's txs are the txs of its outputs (received) and
-// of the inputs spending them (out_spent_by; sent), merged into chain order.
+// of the inputs spending them (out_spent_by; sent), merged into chain order;
+// its totals, tx count and first/last seen follow from them.
 //
-// addr_sum.col has one record per address, rewritten in place when the
-// address is paid or spends (journaled like out_spent_by, see inplace.go):
-// the head of its list (u40), the epoch of the commit that last wrote the
-// record (u40), its tx count (u40), total received and total sent (u64).
-// A read-only view trusts a record only if that epoch is at most its own:
-// a newer record was rewritten by a later commit of the writer, and the view
-// recomputes from the links (readonly.go).
+// addr_head.col has one record per address: the head of its list (u40, its
+// newest link), rewritten in place when the address is paid again (journaled
+// like out_spent_by, see inplace.go). Spending from an address changes
+// nothing of it. A read-only view whose writer has since paid the address
+// finds a head past its own links and follows the list back to them
+// (readonly.go).
 
 const (
-	linkRecLen = 2 * idWidth              // output id, previous link
-	sumRecLen  = 3*idWidth + 2*8          // head link, epoch, tx count, received, sent
-	linkName   = "addr_link"              // column names
-	sumName    = "addr_sum"               //
-	gallopMin  = 8                        // below this many ids, plain binary searches
-	sumHead    = 0                        // record offsets
-	sumEpoch   = idWidth                  //
-	sumCount   = 2 * idWidth              //
-	sumRecv    = 3 * idWidth              //
-	sumSent    = 3*idWidth + 8            //
-	errChanged = "changed under the view" // a view whose writer undid blocks
+	linkRecLen = 2 * idWidth // output id, previous link
+	linkName   = "addr_link"
+	headName   = "addr_head"
+	// errChanged ends the message of a list a view cannot follow: its
+	// writer undid blocks since the view's commit (refresh the view).
+	errChanged = "changed under the view"
 )
-
-// addrRec is an addr_sum record.
-type addrRec struct {
-	head, epoch, count uint64
-	recv, sent         uint64
-}
-
-func decodeAddrRec(b []byte) addrRec {
-	return addrRec{
-		head:  getU40(b[sumHead:]),
-		epoch: getU40(b[sumEpoch:]),
-		count: getU40(b[sumCount:]),
-		recv:  le64(b[sumRecv:]),
-		sent:  le64(b[sumSent:]),
-	}
-}
-
-func (r addrRec) put(b []byte) {
-	putU40(b[sumHead:], r.head)
-	putU40(b[sumEpoch:], r.epoch)
-	putU40(b[sumCount:], r.count)
-	putLE64(b[sumRecv:], r.recv)
-	putLE64(b[sumSent:], r.sent)
-}
-
-func le64(b []byte) uint64 {
-	_ = b[7]
-	return uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16 | uint64(b[3])<<24 |
-		uint64(b[4])<<32 | uint64(b[5])<<40 | uint64(b[6])<<48 | uint64(b[7])<<56
-}
-
-func putLE64(b []byte, v uint64) {
-	_ = b[7]
-	b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7] = byte(v), byte(v>>8), byte(v>>16), byte(v>>24), byte(v>>32), byte(v>>40), byte(v>>48), byte(v>>56)
-}
 
 // postingState is the Index's part for the posting columns.
 type postingState struct {
-	addrLink, addrSum *column
-	// addrPend holds the new records of addresses already in addr_sum.col
-	// (written in place at the next commit); records of newer addresses
-	// are in the column's buffer.
-	addrPend map[uint64]addrRec
-	// linkedTx: txs [0, linkedTx) have their links and summaries applied
-	// (Apply links a tx only once it is whole).
+	addrLink, addrHead *column
+	// addrPend holds the new heads of addresses already in addr_head.col
+	// (written in place at the next commit); heads of newer addresses are
+	// in the column's buffer.
+	addrPend map[uint64]uint64
+	// linkedTx: txs [0, linkedTx) have their links (Apply links a tx only
+	// once it is whole).
 	linkedTx uint64
-	occ      []keyOcc  // the current tx's (output, address key) pairs
-	recs     []addrRec // scratch, parallel to txAddrs
+	occ      []keyOcc // the current tx's (output, address key) pairs
 }
 
 type keyOcc struct{ out, addr uint64 }
 
-func (ix *Index) resetPostings() { ix.addrPend = make(map[uint64]addrRec) }
+func (ix *Index) resetPostings() { ix.addrPend = make(map[uint64]uint64) }
 
-// addrRecOf returns address a's current record (pending changes included),
-// extending addr_sum with empty records up to a new address.
-func (ix *Index) addrRecOf(a uint64) addrRec {
-	c := ix.addrSum
+// addrHeadOf returns address a's current head (pending changes included),
+// extending addr_head with empty heads up to a new address.
+func (ix *Index) addrHeadOf(a uint64) uint64 {
+	c := ix.addrHead
 	if a < c.FileN() {
-		if r, ok := ix.addrPend[a]; ok {
-			return r
+		if h, ok := ix.addrPend[a]; ok {
+			return h
 		}
 		if ix.readOnly {
-			return ix.stableRec(a)
+			return ix.stableHead(a)
 		}
-		return decodeAddrRec(c.rec(a))
+		return c.u40(a)
 	}
 	for c.len() <= a {
-		addrRec{head: noID}.put(c.add())
+		c.addU40(noID)
 	}
-	return decodeAddrRec(c.rec(a))
+	return c.u40(a)
 }
 
-// stableRec reads a record a writer may be rewriting in place: it reads
+// stableHead reads a head a writer may be rewriting in place: it reads
 // until two reads agree (a record is not written atomically).
-func (ix *Index) stableRec(a uint64) addrRec {
-	var x, y [sumRecLen]byte
-	copy(x[:], ix.addrSum.rec(a))
+func (ix *Index) stableHead(a uint64) uint64 {
+	x := ix.addrHead.u40(a)
 	for {
-		copy(y[:], ix.addrSum.rec(a))
+		y := ix.addrHead.u40(a)
 		if x == y {
-			return decodeAddrRec(x[:])
+			return x
 		}
 		x = y
 	}
 }
 
-func (ix *Index) setAddrRec(a uint64, r addrRec) {
-	if a < ix.addrSum.FileN() {
-		ix.addrPend[a] = r
+func (ix *Index) setAddrHead(a, h uint64) {
+	if a < ix.addrHead.FileN() {
+		ix.addrPend[a] = h
 		return
 	}
-	r.put(ix.addrSum.rec(a))
+	ix.addrHead.setBufU40(a, h)
 }
 
-// padAddrSums gives every address a record (before a commit).
-func (ix *Index) padAddrSums() {
+// padAddrHeads gives every address a head record (before a commit).
+func (ix *Index) padAddrHeads() {
 	if n := ix.addrOff.len(); n > 0 {
-		ix.addrRecOf(n - 1)
+		ix.addrHeadOf(n - 1)
 	}
 }
 
-// txAddrIndex returns the position of address a in txAddrs (see addTxAddr).
-func (ix *Index) txAddrIndex(a uint64) int {
-	if len(ix.txAddrs) <= 32 {
-		for i := range ix.txAddrs {
-			if ix.txAddrs[i].addr == a {
-				return i
-			}
-		}
-		return -1
-	}
-	if i, ok := ix.txAddrIdx[a]; ok {
-		return i
-	}
-	return -1
-}
-
-// linkTx applies tx t's postings (ix.txAddrs, ix.occ, filled by Apply):
-// one link per output key and one summary update per address.
+// linkTx links tx t's output keys (ix.occ, filled by Apply) into their
+// addresses' lists.
 func (ix *Index) linkTx(t uint64) {
-	next := ix.cp.Epoch + 1
-	ix.recs = ix.recs[:0]
-	for _, ta := range ix.txAddrs {
-		r := ix.addrRecOf(ta.addr)
-		r.count++
-		r.recv += ta.recv
-		r.sent += ta.sent
-		r.epoch = next
-		ix.recs = append(ix.recs, r)
-	}
 	for _, o := range ix.occ {
-		r := &ix.recs[ix.txAddrIndex(o.addr)]
 		l := ix.addrLink.len()
 		rec := ix.addrLink.add()
 		putU40(rec, o.out)
-		putU40(rec[idWidth:], r.head)
-		r.head = l
-	}
-	for i, ta := range ix.txAddrs {
-		ix.setAddrRec(ta.addr, ix.recs[i])
+		putU40(rec[idWidth:], ix.addrHeadOf(o.addr))
+		ix.setAddrHead(o.addr, l)
 	}
 	ix.occ = ix.occ[:0]
 	ix.linkedTx = t + 1
-}
-
-// txAddrsOf fills ix.txAddrs with what each address received in and sent
-// from tx t, from the columns (as Apply computed it).
-func (ix *Index) txAddrsOf(t uint64) {
-	ix.txAddrs = ix.txAddrs[:0]
-	var ids [16]uint64
-	i0, i1, o0, o1 := ix.txRange(t)
-	for in := i0; in < i1; in++ {
-		if out := ix.inPrev.u40(in); out < coinbaseID {
-			val := ix.outValue.u64(out)
-			for _, a := range ix.outAddrs(out, ids[:0]) {
-				ix.addTxAddr(a, 0, val)
-			}
-		}
-	}
-	for out := o0; out < o1; out++ {
-		val := ix.outValue.u64(out)
-		for _, a := range ix.outAddrs(out, ids[:0]) {
-			ix.addTxAddr(a, val, 0)
-		}
-	}
 }
 
 // firstLinkOf returns the first link of an output ≥ out.
@@ -214,11 +120,11 @@ func (ix *Index) firstLinkOf(out uint64) uint64 {
 	return uint64(sort.Search(int(n), func(i int) bool { return getU40(ix.addrLink.rec(uint64(i))) >= out }))
 }
 
-// unlinkFrom undoes, in memory, the postings of everything past start (see
-// rollback): addresses older than start get back the head they had before
-// their first removed link and their summaries lose the removed txs.
+// unlinkFrom undoes, in memory, the links of everything past start (see
+// rollback): each address older than start gets back the head its first
+// removed link pointed to.
 func (ix *Index) unlinkFrom(start lens) {
-	if ix.addrSum == nil {
+	if ix.addrHead == nil {
 		return // a v3 index before its upgrade
 	}
 	end := max(ix.linkedTx, start.txs)
@@ -227,14 +133,8 @@ func (ix *Index) unlinkFrom(start lens) {
 		outEnd = ix.txOut.u40(end)
 	}
 	l0 := ix.firstLinkOf(start.outs)
-	changed := map[uint64]addrRec{}
-	get := func(a uint64) addrRec {
-		if r, ok := changed[a]; ok {
-			return r
-		}
-		return ix.addrRecOf(a)
-	}
-	// Heads: the links of outputs [start.outs, outEnd) are in output and key order.
+	// The links of outputs [start.outs, outEnd) are in output and key order.
+	seen := map[uint64]bool{}
 	l := l0
 	var ids []uint64
 	for o := start.outs; o < outEnd && l < ix.addrLink.len(); o++ {
@@ -243,34 +143,12 @@ func (ix *Index) unlinkFrom(start lens) {
 			if l >= ix.addrLink.len() {
 				break
 			}
-			if a < start.addrs {
-				if _, seen := changed[a]; !seen {
-					r := get(a)
-					r.head = getU40(ix.addrLink.rec(l)[idWidth:])
-					changed[a] = r
-				}
+			if a < start.addrs && !seen[a] {
+				seen[a] = true
+				ix.setAddrHead(a, getU40(ix.addrLink.rec(l)[idWidth:]))
 			}
 			l++
 		}
-	}
-	// Summaries.
-	for t := start.txs; t < end; t++ {
-		ix.txAddrsOf(t)
-		for _, ta := range ix.txAddrs {
-			if ta.addr >= start.addrs {
-				continue // leaves the index
-			}
-			r := get(ta.addr)
-			r.count--
-			r.recv -= ta.recv
-			r.sent -= ta.sent
-			changed[ta.addr] = r
-		}
-	}
-	next := ix.cp.Epoch + 1
-	for a, r := range changed {
-		r.epoch = next
-		ix.setAddrRec(a, r)
 	}
 	for a := range ix.addrPend {
 		if a >= start.addrs {
@@ -278,49 +156,47 @@ func (ix *Index) unlinkFrom(start lens) {
 		}
 	}
 	ix.addrLink.truncate(l0)
-	ix.addrSum.truncate(min(start.addrs, ix.addrSum.len()))
+	ix.addrHead.truncate(min(start.addrs, ix.addrHead.len()))
 	ix.linkedTx = min(ix.linkedTx, start.txs)
 	ix.occ = ix.occ[:0]
 }
 
 // headOf returns the first link of address a's list as this index sees it:
-// for a read-only view whose record of a was rewritten by a later commit,
-// the links past the view are skipped (read from the file beyond the view).
-// fresh is false then: the record's totals are not the view's.
-func (ix *Index) headOf(a uint64) (head uint64, r addrRec, fresh bool, err error) {
-	if ix.addrSum == nil {
-		return noID, r, false, ErrUpgradeKinds // a v3 index before its upgrade
+// a read-only view skips the links its writer appended since the view's
+// commit (reading them from the file beyond the view).
+func (ix *Index) headOf(a uint64) (uint64, error) {
+	if ix.addrHead == nil {
+		return noID, ErrUpgradeKinds // a v3 index before its upgrade
 	}
-	r = ix.addrRecOf(a)
-	if !ix.readOnly || r.epoch <= ix.cp.Epoch {
-		return r.head, r, true, nil
+	l := ix.addrHeadOf(a)
+	if !ix.readOnly {
+		return l, nil
 	}
 	var buf [linkRecLen]byte
-	l := r.head
 	for l != noID && l >= ix.addrLink.len() {
 		if err := ix.addrLink.ReadAt(l, buf[:]); err != nil {
-			return noID, r, false, fmt.Errorf("address #%d: %w", a, err)
+			return noID, fmt.Errorf("address #%d: %w", a, err)
 		}
 		prev := getU40(buf[idWidth:])
 		if prev != noID && prev >= l {
-			return noID, r, false, fmt.Errorf("address #%d: link %d points forward to %d: %s", a, l, prev, errChanged)
+			return noID, fmt.Errorf("address #%d: link %d points forward to %d: %s", a, l, prev, errChanged)
 		}
 		l = prev
 	}
-	return l, r, false, nil
+	return l, nil
 }
 
 // walkLinks calls fn for each link of address a from the newest: the link,
 // its output and that output's value.
-func (ix *Index) walkLinks(a uint64, fn func(l, out, val uint64)) (addrRec, bool, error) {
-	head, r, fresh, err := ix.headOf(a)
+func (ix *Index) walkLinks(a uint64, fn func(l, out, val uint64)) error {
+	head, err := ix.headOf(a)
 	if err != nil {
-		return r, fresh, err
+		return err
 	}
 	nOut, nLink := ix.outValue.len(), ix.addrLink.len()
 	for l := head; l != noID; {
 		if l >= nLink {
-			return r, fresh, fmt.Errorf("address #%d: link %d beyond the %d links: the index is damaged", a, l, nLink)
+			return fmt.Errorf("address #%d: link %d beyond the %d links: the index is damaged", a, l, nLink)
 		}
 		rec := ix.addrLink.rec(l)
 		out, prev := getU40(rec), getU40(rec[idWidth:])
@@ -329,12 +205,12 @@ func (ix *Index) walkLinks(a uint64, fn func(l, out, val uint64)) (addrRec, bool
 			if ix.readOnly {
 				what = errChanged
 			}
-			return r, fresh, fmt.Errorf("address #%d: link %d (output %d, previous %d) is out of order: %s", a, l, out, prev, what)
+			return fmt.Errorf("address #%d: link %d (output %d, previous %d) is out of order: %s", a, l, out, prev, what)
 		}
 		fn(l, out, ix.outValue.u64(out))
 		l = prev
 	}
-	return r, fresh, nil
+	return nil
 }
 
 // idVal is an output or input id with a value.
@@ -350,28 +226,25 @@ type postingScratch struct {
 }
 
 // addrTxs returns the txs of address a in chain order with what a received
-// in and sent from each, and a's record (fresh: its totals are this view's).
-// Cost: O(n log n) for an address with n outputs, whatever the page.
-func (ix *Index) addrTxs(a uint64, s *postingScratch) ([]addrTx, addrRec, bool, error) {
-	if s == nil {
-		s = &postingScratch{}
-	}
+// in and sent from each. Cost: O(n log n) for an address with n outputs,
+// whatever the page.
+func (ix *Index) addrTxs(a uint64, s *postingScratch) ([]addrTx, error) {
 	s.recv, s.spent = s.recv[:0], s.spent[:0]
-	r, fresh, err := ix.walkLinks(a, func(_, out, val uint64) {
+	err := ix.walkLinks(a, func(_, out, val uint64) {
 		s.recv = append(s.recv, idVal{out, val})
 		if sp := ix.spentBy(out); sp != noID {
 			s.spent = append(s.spent, idVal{sp, val})
 		}
 	})
 	if err != nil {
-		return nil, r, fresh, err
+		return nil, err
 	}
 	slices.Reverse(s.recv) // the walk goes newest first
 	slices.SortFunc(s.spent, func(x, y idVal) int { return cmpU64(x.id, y.id) })
 	s.a = ix.txsOf(s.recv, ix.txOut, false, s.a[:0])
 	s.b = ix.txsOf(s.spent, ix.txIn, true, s.b[:0])
 	s.out = mergeAddrTxs(s.a, s.b, s.out[:0])
-	return s.out, r, fresh, nil
+	return s.out, nil
 }
 
 // txsOf maps ascending output (or input) ids with values to their txs,
@@ -462,7 +335,7 @@ func (ix *Index) eachPosting(id uint64, fn func(tx, recv, sent uint64) bool) err
 	}
 	sc := scratchPool.Get().(*postingScratch)
 	defer scratchPool.Put(sc)
-	txs, _, _, err := ix.addrTxs(id, sc)
+	txs, err := ix.addrTxs(id, sc)
 	if err != nil {
 		return err
 	}
@@ -477,25 +350,15 @@ func (ix *Index) eachPosting(id uint64, fn func(tx, recv, sent uint64) bool) err
 // scratchPool keeps address walks' buffers between queries.
 var scratchPool = sync.Pool{New: func() any { return new(postingScratch) }}
 
-// committedSummary returns address id's committed totals: its record as
-// the last commit wrote it (a view recomputes a record a later commit of
-// the writer rewrote).
-func (ix *Index) committedSummary(id uint64) (summary, error) {
-	if ix.addrSum == nil || id >= ix.addrSum.FileN() {
+// addrTotals returns address id's tx count and totals as this index sees
+// them (a view: as of its commit), from its txs.
+func (ix *Index) addrTotals(id uint64) (summary, error) {
+	if id >= ix.addrOff.len() {
 		return summary{}, nil
-	}
-	var r addrRec
-	if ix.readOnly {
-		r = ix.stableRec(id)
-	} else {
-		r = decodeAddrRec(ix.addrSum.rec(id))
-	}
-	if !ix.readOnly || r.epoch <= ix.cp.Epoch {
-		return summary{int64(r.count), int64(r.recv), int64(r.sent)}, nil
 	}
 	sc := scratchPool.Get().(*postingScratch)
 	defer scratchPool.Put(sc)
-	txs, _, _, err := ix.addrTxs(id, sc)
+	txs, err := ix.addrTxs(id, sc)
 	if err != nil {
 		return summary{}, err
 	}
@@ -511,12 +374,11 @@ func (ix *Index) committedSummary(id uint64) (summary, error) {
 // have: links and summaries of every committed tx, buffered for the next
 // commit.
 func (ix *Index) rebuildPostings() error {
-	if ix.addrLink.len() != 0 || ix.addrSum.len() != 0 {
+	if ix.addrLink.len() != 0 || ix.addrHead.len() != 0 {
 		return errors.New("rebuild postings: the posting columns are not empty")
 	}
 	var ids []uint64
 	for t := uint64(0); t < ix.txHash.len(); t++ {
-		ix.txAddrsOf(t)
 		ix.occ = ix.occ[:0]
 		_, _, o0, o1 := ix.txRange(t)
 		for out := o0; out < o1; out++ {
@@ -526,7 +388,7 @@ func (ix *Index) rebuildPostings() error {
 		}
 		ix.linkTx(t)
 	}
-	ix.padAddrSums()
+	ix.padAddrHeads()
 	return nil
 }
 
@@ -538,7 +400,7 @@ func (ix *Index) upgradePostings(b *pebble.Batch, next *checkpoint) error {
 		c     **column
 		name  string
 		width int
-	}{{&ix.addrLink, linkName, linkRecLen}, {&ix.addrSum, sumName, sumRecLen}} {
+	}{{&ix.addrLink, linkName, linkRecLen}, {&ix.addrHead, headName, idWidth}} {
 		c, err := openColumn(ix.dir, s.name, s.width)
 		if err != nil {
 			return err
@@ -553,7 +415,7 @@ func (ix *Index) upgradePostings(b *pebble.Batch, next *checkpoint) error {
 	if err := ix.rebuildPostings(); err != nil {
 		return err
 	}
-	for _, c := range []*column{ix.addrLink, ix.addrSum} {
+	for _, c := range []*column{ix.addrLink, ix.addrHead} {
 		if err := c.writeTail(); err != nil {
 			return err
 		}

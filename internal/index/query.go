@@ -505,7 +505,7 @@ func (ix *Index) Address(addr string, offset, limit int) (*AddressView, error) {
 	// Totals, first and last seen and the page: one walk of its outputs.
 	sc := scratchPool.Get().(*postingScratch)
 	defer scratchPool.Put(sc)
-	txs, _, _, err := ix.addrTxs(id, sc)
+	txs, err := ix.addrTxs(id, sc)
 	if err != nil {
 		return nil, err
 	}
