@@ -121,8 +121,8 @@ func families(dataDir string) map[string]int64 {
 			f = "in_*.col"
 		case strings.HasPrefix(name, "out_"):
 			f = "out_*.col"
-		case strings.HasPrefix(name, "addr_link") || strings.HasPrefix(name, "addr_sum"):
-			f = "addr_link, addr_sum .col (postings, summaries)"
+		case strings.HasPrefix(name, "addr_link") || strings.HasPrefix(name, "addr_head"):
+			f = "addr_link, addr_head .col (address postings)"
 		case strings.HasPrefix(name, "addr_"):
 			f = "addr_*.col"
 		case name == "filter.bloom":
