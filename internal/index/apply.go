@@ -149,7 +149,6 @@ func (ix *Index) applyBlock(blk *wire.MsgBlock, hash chainhash.Hash, height int6
 		binary.LittleEndian.PutUint32(info[8:], uint32(tx.Version))
 		binary.LittleEndian.PutUint32(info[12:], tx.LockTime)
 
-		ix.txAddrs = ix.txAddrs[:0]
 		ix.occ = ix.occ[:0]
 		coinbase := i == 0 && isCoinbase(tx)
 		known := !coinbase
@@ -180,17 +179,7 @@ func (ix *Index) applyBlock(blk *wire.MsgBlock, hash chainhash.Hash, height int6
 			}
 			ix.setSpent(out, inID)
 			ix.inPrev.addU40(out)
-			val := ix.outValue.u64(out)
-			inSum += val
-			if a := ix.outAddr.u40(out); a != noID {
-				if chain.ScriptType(ix.outType.u8(out)) == chain.Multisig {
-					for _, a := range ix.multiAddrs(out, nil) {
-						ix.addTxAddr(a, 0, val)
-					}
-				} else {
-					ix.addTxAddr(a, 0, val)
-				}
-			}
+			inSum += ix.outValue.u64(out)
 		}
 		for vout, o := range tx.TxOut {
 			if o.Value < 0 {
@@ -218,7 +207,6 @@ func (ix *Index) applyBlock(blk *wire.MsgBlock, hash chainhash.Hash, height int6
 					if j == 0 {
 						first = a
 					}
-					ix.addTxAddr(a, val, 0)
 					ix.occ = append(ix.occ, keyOcc{outID, a})
 					if po.keyN > 1 || typ == chain.Multisig {
 						ix.multiIDs = append(ix.multiIDs, a)
@@ -272,38 +260,6 @@ func (ix *Index) applyBlock(blk *wire.MsgBlock, hash chainhash.Hash, height int6
 	ix.pendBlk[hash] = height
 	ix.tipWork = work
 	return nil
-}
-
-// addTxAddr adds to what address a received in and sent from the current
-// tx (a linear scan for small txs, a map for large ones).
-func (ix *Index) addTxAddr(a, recv, sent uint64) {
-	if len(ix.txAddrs) <= 32 {
-		for i := range ix.txAddrs {
-			if ix.txAddrs[i].addr == a {
-				ix.txAddrs[i].recv += recv
-				ix.txAddrs[i].sent += sent
-				return
-			}
-		}
-		ix.txAddrs = append(ix.txAddrs, txAddr{a, recv, sent})
-		if len(ix.txAddrs) > 32 {
-			if ix.txAddrIdx == nil {
-				ix.txAddrIdx = make(map[uint64]int)
-			}
-			clear(ix.txAddrIdx)
-			for i, ta := range ix.txAddrs {
-				ix.txAddrIdx[ta.addr] = i
-			}
-		}
-		return
-	}
-	if i, ok := ix.txAddrIdx[a]; ok {
-		ix.txAddrs[i].recv += recv
-		ix.txAddrs[i].sent += sent
-		return
-	}
-	ix.txAddrIdx[a] = len(ix.txAddrs)
-	ix.txAddrs = append(ix.txAddrs, txAddr{a, recv, sent})
 }
 
 // outOf maps outpoint op, whose tx is number t (noID: not indexed), to its

@@ -112,14 +112,12 @@ type Index struct {
 	pendBudget int
 
 	// Scratch, reused by Apply.
-	pf        prefetch
-	kbuf      []byte
-	txAddrs   []txAddr
-	txAddrIdx map[uint64]int
-	hashBuf   bytes.Buffer
-	tipWork   *big.Int
-	crashAt   int   // tests: fail a commit at this stage (0 = never)
-	applyErr  error // set when a commit failed half-way: every write then fails until reopened
+	pf       prefetch
+	kbuf     []byte
+	hashBuf  bytes.Buffer
+	tipWork  *big.Int
+	crashAt  int   // tests: fail a commit at this stage (0 = never)
+	applyErr error // set when a commit failed half-way: every write then fails until reopened
 }
 
 type multiOut struct {
@@ -128,11 +126,6 @@ type multiOut struct {
 }
 
 type dupTx struct{ tx, prev uint64 }
-
-type txAddr struct {
-	addr       uint64
-	recv, sent uint64
-}
 
 // checkpoint is the committed state, stored under key "C" in the same
 // Pebble batch as the key-value entries it covers.
