@@ -112,7 +112,7 @@ func families(dataDir string) map[string]int64 {
 		var f string
 		switch {
 		case strings.Contains(rel, string(filepath.Separator)+"kv"+string(filepath.Separator)):
-			f = "kv (Pebble: txid, address, posting, summary keys)"
+			f = "kv (Pebble: txid, block and address keys)"
 		case strings.HasPrefix(name, "blocks"):
 			f = "blocks.col"
 		case strings.HasPrefix(name, "tx_"):
@@ -121,6 +121,8 @@ func families(dataDir string) map[string]int64 {
 			f = "in_*.col"
 		case strings.HasPrefix(name, "out_"):
 			f = "out_*.col"
+		case strings.HasPrefix(name, "addr_link") || strings.HasPrefix(name, "addr_head"):
+			f = "addr_link, addr_head .col (address postings)"
 		case strings.HasPrefix(name, "addr_"):
 			f = "addr_*.col"
 		case name == "filter.bloom":
@@ -172,7 +174,41 @@ func queryRun(dataDir string, n int) (txUS, addrUS float64, err error) {
 		}
 	}
 	addrUS = float64(time.Since(t).Microseconds()) / float64(n)
+	busiestAddress(ix)
 	return txUS, addrUS, nil
+}
+
+// busiestAddress prints (to stderr) how long the first and the last page of
+// the address with the most txs take: an address's page costs O(n log n) in
+// its outputs (docs/index-format.md).
+func busiestAddress(ix *index.Index) {
+	var best uint64
+	var most int64
+	_ = ix.View(func(g index.Graph) error {
+		for a := range g.AddressCount() {
+			if n, _, _, err := g.AddressTotals(a); err == nil && n > most {
+				best, most = a, n
+			}
+		}
+		return nil
+	})
+	k, _ := ix.AddressKey(best)
+	a, err := chain.AddrFromKey(k)
+	if err != nil || most == 0 {
+		return
+	}
+	s := a.String(ix.Network())
+	page := func(off int) float64 {
+		const reps = 5
+		t := time.Now()
+		for range reps {
+			if _, err := ix.Address(s, off, 50); err != nil {
+				return -1
+			}
+		}
+		return float64(time.Since(t).Microseconds()) / reps
+	}
+	fmt.Fprintf(os.Stderr, "bench: busiest address %s: %d txs; first page %.0f µs, last page %.0f µs\n", s, most, page(0), page(int(most)-50))
 }
 
 // cpuTime returns this process's CPU time (user + system).

@@ -315,3 +315,18 @@ func (c *File) Span(start, end uint64) []byte {
 
 // AppendBytes appends b to a width-1 file.
 func (c *File) AppendBytes(b []byte) { c.buf = append(c.buf, b...) }
+
+// ReadAt reads record i from the file itself into dst (one record), also
+// past a read-only File's view: records another process appended since.
+func (c *File) ReadAt(i uint64, dst []byte) error {
+	if c.f == nil {
+		return fmt.Errorf("%s record %d: no file", c.opt.Label, i)
+	}
+	if _, err := c.f.ReadAt(dst[:c.width], int64(i)*int64(c.width)); err != nil {
+		return fmt.Errorf("read %s record %d: %w", c.opt.Label, i, err)
+	}
+	return nil
+}
+
+// Width returns the record width in bytes.
+func (c *File) Width() int { return c.width }

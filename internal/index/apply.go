@@ -97,7 +97,7 @@ func (ix *Index) pendingBytes() int {
 	for _, c := range ix.cols {
 		n += c.pendingBytes()
 	}
-	n += len(ix.postings)*48 + len(ix.pendTx)*90 + ix.pendAddr.len()*40 + len(ix.spentPend)*40 +
+	n += len(ix.addrPend)*64 + len(ix.pendTx)*90 + ix.pendAddr.len()*40 + len(ix.spentPend)*40 +
 		len(ix.multiIDs)*8 + len(ix.multis)*32
 	return n
 }
@@ -149,7 +149,7 @@ func (ix *Index) applyBlock(blk *wire.MsgBlock, hash chainhash.Hash, height int6
 		binary.LittleEndian.PutUint32(info[8:], uint32(tx.Version))
 		binary.LittleEndian.PutUint32(info[12:], tx.LockTime)
 
-		ix.txAddrs = ix.txAddrs[:0]
+		ix.occ = ix.occ[:0]
 		coinbase := i == 0 && isCoinbase(tx)
 		known := !coinbase
 		var inSum, outSum uint64
@@ -179,17 +179,7 @@ func (ix *Index) applyBlock(blk *wire.MsgBlock, hash chainhash.Hash, height int6
 			}
 			ix.setSpent(out, inID)
 			ix.inPrev.addU40(out)
-			val := ix.outValue.u64(out)
-			inSum += val
-			if a := ix.outAddr.u40(out); a != noID {
-				if chain.ScriptType(ix.outType.u8(out)) == chain.Multisig {
-					for _, a := range ix.multiAddrs(out, nil) {
-						ix.addTxAddr(a, 0, val)
-					}
-				} else {
-					ix.addTxAddr(a, 0, val)
-				}
-			}
+			inSum += ix.outValue.u64(out)
 		}
 		for vout, o := range tx.TxOut {
 			if o.Value < 0 {
@@ -217,7 +207,7 @@ func (ix *Index) applyBlock(blk *wire.MsgBlock, hash chainhash.Hash, height int6
 					if j == 0 {
 						first = a
 					}
-					ix.addTxAddr(a, val, 0)
+					ix.occ = append(ix.occ, keyOcc{outID, a})
 					if po.keyN > 1 || typ == chain.Multisig {
 						ix.multiIDs = append(ix.multiIDs, a)
 					}
@@ -240,9 +230,7 @@ func (ix *Index) applyBlock(blk *wire.MsgBlock, hash chainhash.Hash, height int6
 		}
 		ix.txFee.addU64(fee)
 		ix.addKinds(t)
-		for _, ta := range ix.txAddrs {
-			ix.postings = append(ix.postings, posting{ta.addr, t, ta.recv, ta.sent})
-		}
+		ix.linkTx(t)
 		if coinbase && pf.cbDup != noID {
 			// BIP30: two early coinbases repeat earlier txids.
 			ix.dups = append(ix.dups, dupTx{t, pf.cbDup})
@@ -272,38 +260,6 @@ func (ix *Index) applyBlock(blk *wire.MsgBlock, hash chainhash.Hash, height int6
 	ix.pendBlk[hash] = height
 	ix.tipWork = work
 	return nil
-}
-
-// addTxAddr adds to what address a received in and sent from the current
-// tx (a linear scan for small txs, a map for large ones).
-func (ix *Index) addTxAddr(a, recv, sent uint64) {
-	if len(ix.txAddrs) <= 32 {
-		for i := range ix.txAddrs {
-			if ix.txAddrs[i].addr == a {
-				ix.txAddrs[i].recv += recv
-				ix.txAddrs[i].sent += sent
-				return
-			}
-		}
-		ix.txAddrs = append(ix.txAddrs, txAddr{a, recv, sent})
-		if len(ix.txAddrs) > 32 {
-			if ix.txAddrIdx == nil {
-				ix.txAddrIdx = make(map[uint64]int)
-			}
-			clear(ix.txAddrIdx)
-			for i, ta := range ix.txAddrs {
-				ix.txAddrIdx[ta.addr] = i
-			}
-		}
-		return
-	}
-	if i, ok := ix.txAddrIdx[a]; ok {
-		ix.txAddrs[i].recv += recv
-		ix.txAddrs[i].sent += sent
-		return
-	}
-	ix.txAddrIdx[a] = len(ix.txAddrs)
-	ix.txAddrs = append(ix.txAddrs, txAddr{a, recv, sent})
 }
 
 // outOf maps outpoint op, whose tx is number t (noID: not indexed), to its
@@ -500,8 +456,6 @@ func (ix *Index) Undo() error {
 // the data past start.
 func (ix *Index) undoKV(start lens, batch *pebble.Batch) error {
 	var k [1 + 64]byte
-	var addrs []uint64
-	sums := map[uint64]summary{}
 	for t := start.txs; t < ix.txHash.len(); t++ {
 		k[0] = kTx
 		copy(k[1:], ix.txHash.rec(t))
@@ -520,46 +474,11 @@ func (ix *Index) undoKV(start lens, batch *pebble.Batch) error {
 				return err
 			}
 		}
-		// The tx's postings, with amounts, as Apply computed them.
-		ix.txAddrs = ix.txAddrs[:0]
-		i0, i1, o0, o1 := ix.txRange(t)
-		for in := i0; in < i1; in++ {
-			if out := ix.inPrev.u40(in); out < coinbaseID {
-				val := ix.outValue.u64(out)
-				for _, a := range ix.outAddrs(out, addrs[:0]) {
-					ix.addTxAddr(a, 0, val)
-				}
-			}
-		}
-		for out := o0; out < o1; out++ {
-			val := ix.outValue.u64(out)
-			for _, a := range ix.outAddrs(out, addrs[:0]) {
-				ix.addTxAddr(a, val, 0)
-			}
-		}
-		for _, ta := range ix.txAddrs {
-			k[0] = kPosting
-			putU40BE(k[1:], ta.addr)
-			putU40BE(k[6:], t)
-			if err := batch.Delete(k[:11], nil); err != nil {
-				return err
-			}
-			if ta.addr < start.addrs { // older addresses keep a summary
-				sums[ta.addr] = sums[ta.addr].add(summary{1, int64(ta.recv), int64(ta.sent)})
-			}
-		}
-	}
-	var sv []byte
-	for a, sum := range sums {
-		sv = sum.neg().encode(sv[:0])
-		if err := batch.Merge(summaryKey(k[:], a), sv, nil); err != nil {
-			return err
-		}
 	}
 	for _, p := range []struct {
 		prefix byte
 		from   uint64
-	}{{kMulti, start.outs}, {kDup, start.txs}, {kSummary, start.addrs}} {
+	}{{kMulti, start.outs}, {kDup, start.txs}} {
 		var lo [6]byte
 		lo[0] = p.prefix
 		putU40BE(lo[1:], p.from)
@@ -593,6 +512,7 @@ func (ix *Index) undoKV(start lens, batch *pebble.Batch) error {
 // address map entries, buffered key-value entries and column tails. Blocks
 // may be partly applied (an Apply that failed half-way).
 func (ix *Index) rollback(start lens) {
+	ix.unlinkFrom(start)
 	for in := start.ins; in < ix.inPrev.len(); in++ {
 		if out := ix.inPrev.u40(in); out < coinbaseID {
 			ix.setSpent(out, noID)
@@ -627,7 +547,6 @@ func (ix *Index) rollback(start lens) {
 		}
 	}
 	ix.dups = ix.dups[:i]
-	ix.postings = ix.postings[:sort.Search(len(ix.postings), func(i int) bool { return ix.postings[i].tx >= start.txs })]
 	ix.inOutpoint.truncate(ix.outpointsBefore(start.ins))
 	if i := sort.Search(len(ix.multis), func(i int) bool { return ix.multis[i].out >= start.outs }); i < len(ix.multis) {
 		ix.multiIDs = ix.multiIDs[:ix.multis[i].start]

@@ -80,11 +80,6 @@ func putU40BE(b []byte, v uint64) {
 	b[0], b[1], b[2], b[3], b[4] = byte(v>>32), byte(v>>24), byte(v>>16), byte(v>>8), byte(v)
 }
 
-func getU40BE(b []byte) uint64 {
-	_ = b[4]
-	return uint64(b[0])<<32 | uint64(b[1])<<24 | uint64(b[2])<<16 | uint64(b[3])<<8 | uint64(b[4])
-}
-
 func (c *column) u40(i uint64) uint64   { return getU40(c.rec(i)) }
 func (c *column) u64(i uint64) uint64   { return binary.LittleEndian.Uint64(c.rec(i)) }
 func (c *column) addU40(v uint64)       { putU40(c.add(), v) }

@@ -6,8 +6,9 @@
 // order, starting with the base block (the first block applied, at any
 // height). Spends are linked both ways (output → spending input, input →
 // spent output), so walking the graph is array look-ups in memory-mapped
-// files; Pebble maps txids, block hashes and address keys to ids and holds
-// each address's txs.
+// files; Pebble maps txids, block hashes and address keys to ids, and each
+// address's outputs form a list through a column (its txs: those outputs'
+// txs and their spenders').
 //
 // Apply appends a block that extends the tip, Undo disconnects the tip, and
 // Flush makes everything durable and only then records the committed state.

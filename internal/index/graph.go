@@ -353,9 +353,10 @@ func (g Graph) InputOutpoint(i uint64) (wire.OutPoint, error) {
 // AddressString renders address id a for the index's network.
 func (g Graph) AddressString(a uint64) (string, error) { return g.ix.addrString(a) }
 
-// AddressTotals returns address a's committed tx count, received and sent
-// (sent counts only indexed spent outputs).
+// AddressTotals returns address a's tx count, received and sent (sent
+// counts only indexed spent outputs), from its txs: O(n log n) for n
+// outputs of the address.
 func (g Graph) AddressTotals(a uint64) (txs, received, sent int64, err error) {
-	s, err := g.ix.committedSummary(a)
+	s, err := g.ix.addrTotals(a)
 	return s.count, s.recv, s.sent, err
 }

@@ -2,7 +2,6 @@ package index
 
 import (
 	"bytes"
-	"crypto/sha256"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -89,6 +88,8 @@ type Index struct {
 	journal *os.File
 	filter  *filter // nil when disabled
 
+	postingState // address postings and summaries (postings.go)
+
 	kinds    *KindHook // nil: kinds stored as 0
 	kindsVer uint32    // rules version of the stored kinds
 	legacy   bool      // a v3 index without the kinds column (Options.Upgrade)
@@ -102,7 +103,6 @@ type Index struct {
 	pendTx    map[chainhash.Hash]uint64
 	pendBlk   map[chainhash.Hash]int64
 	pendAddr  addrMap
-	postings  []posting
 	multis    []multiOut
 	multiIDs  []uint64
 	dups      []dupTx
@@ -112,19 +112,12 @@ type Index struct {
 	pendBudget int
 
 	// Scratch, reused by Apply.
-	pf        prefetch
-	kbuf      []byte
-	txAddrs   []txAddr
-	txAddrIdx map[uint64]int
-	hashBuf   bytes.Buffer
-	tipWork   *big.Int
-	crashAt   int   // tests: fail a commit at this stage (0 = never)
-	applyErr  error // set when a commit failed half-way: every write then fails until reopened
-}
-
-type posting struct {
-	addr, tx   uint64
-	recv, sent uint64
+	pf       prefetch
+	kbuf     []byte
+	hashBuf  bytes.Buffer
+	tipWork  *big.Int
+	crashAt  int   // tests: fail a commit at this stage (0 = never)
+	applyErr error // set when a commit failed half-way: every write then fails until reopened
 }
 
 type multiOut struct {
@@ -133,11 +126,6 @@ type multiOut struct {
 }
 
 type dupTx struct{ tx, prev uint64 }
-
-type txAddr struct {
-	addr       uint64
-	recv, sent uint64
-}
 
 // checkpoint is the committed state, stored under key "C" in the same
 // Pebble batch as the key-value entries it covers.
@@ -161,16 +149,19 @@ type checkpoint struct {
 	// by committing a checkpoint naming it).
 	KindsVersion uint64
 	KindsGen     uint64
+	// Records in addr_link.col (format v6).
+	Links uint64
 }
 
 const (
-	checkpointLen = 13*8 + 4
+	checkpointLen = 14*8 + 4
 	// checkpointVersion is the on-disk format version; any change to the
 	// files or keys bumps it and Open refuses other versions. v4 added the
 	// tx kinds column (a v3 index is upgraded by `classify --rebuild`), v5
 	// the P2PK aliases (k) and readers beside a writer (added to a v3 index by
-	// the same upgrade).
-	checkpointVersion = 5
+	// the same upgrade), v6 the address postings and summaries as columns
+	// (addr_link, addr_head) instead of key-value entries (p, s).
+	checkpointVersion = 6
 	checkpointV3Len   = 11*8 + 4
 )
 
@@ -181,7 +172,7 @@ var ErrUpgradeKinds = errors.New("index format v3 has no transaction kinds colum
 func (c checkpoint) encode() []byte {
 	b := make([]byte, checkpointLen)
 	binary.LittleEndian.PutUint32(b, checkpointVersion)
-	for i, v := range []uint64{c.Epoch, c.Blocks, c.Txs, c.Inputs, c.Outputs, c.Addrs, c.Blob, uint64(c.Base), c.FilterTxs, c.FilterAddrs, c.Outpoints, c.KindsVersion, c.KindsGen} {
+	for i, v := range []uint64{c.Epoch, c.Blocks, c.Txs, c.Inputs, c.Outputs, c.Addrs, c.Blob, uint64(c.Base), c.FilterTxs, c.FilterAddrs, c.Outpoints, c.KindsVersion, c.KindsGen, c.Links} {
 		binary.LittleEndian.PutUint64(b[4+8*i:], v)
 	}
 	return b
@@ -198,16 +189,16 @@ func decodeCheckpoint(b []byte) (cp checkpoint, legacy bool, err error) {
 	case 3:
 		want, legacy = checkpointV3Len, true
 	default:
-		return checkpoint{}, false, fmt.Errorf("index format v%d, this build reads v%d (v5 added P2PK look-ups by P2PKH address and readers beside a writer): re-ingest into a new --data folder", v, checkpointVersion)
+		return checkpoint{}, false, fmt.Errorf("index format v%d, this build reads v%d (v6 keeps the address postings in columns): re-ingest into a new --data folder", v, checkpointVersion)
 	}
 	if len(b) != want {
 		return checkpoint{}, false, fmt.Errorf("checkpoint record of %d bytes, want %d: damaged index", len(b), want)
 	}
-	var v [13]uint64
+	var v [14]uint64
 	for i := 0; 4+8*i < len(b); i++ {
 		v[i] = binary.LittleEndian.Uint64(b[4+8*i:])
 	}
-	return checkpoint{v[0], v[1], v[2], v[3], v[4], v[5], v[6], int64(v[7]), v[8], v[9], v[10], v[11], v[12]}, legacy, nil
+	return checkpoint{v[0], v[1], v[2], v[3], v[4], v[5], v[6], int64(v[7]), v[8], v[9], v[10], v[11], v[12], v[13]}, legacy, nil
 }
 
 // Pebble key prefixes.
@@ -217,7 +208,8 @@ const (
 	kTx         = 't' // txid → tx number (u40 LE)
 	kBlock      = 'b' // block hash → height (i64 LE)
 	kAddr       = 'a' // address key → address id (u40 LE)
-	kPosting    = 'p' // address id (u40 BE) + tx number (u40 BE) → uvarint received, uvarint sent
+	kPosting    = 'p' // up to v5: address id (u40 BE) + tx number (u40 BE) → received, sent (now addr_link.col)
+	kSummary    = 's' // up to v5: address id (u40 BE) → totals as merge operands (now addr_sum.col)
 	kMulti      = 'm' // output id (u40 BE) → address ids (u40 LE each), for outputs paying several addresses
 	kDup        = 'd' // tx number (u40 BE) → earlier tx number with the same txid (BIP30 duplicates)
 	kP2PKH      = 'k' // hash160 of a P2PK address's key (20) → that address's id (u40 LE): P2PK outputs by their P2PKH address
@@ -345,6 +337,8 @@ func (ix *Index) specs() []colSpec {
 		{&ix.addrOff, "addr_end", 8, cp.Addrs},
 		{&ix.addrBlob, "addr_keys", 1, cp.Blob},
 		{&ix.txKind, kindsName(cp.KindsGen), kindRecLen, cp.Txs},
+		{&ix.addrLink, linkName, linkRecLen, cp.Links},
+		{&ix.addrHead, headName, idWidth, cp.Addrs},
 	}
 }
 
@@ -395,7 +389,7 @@ func (ix *Index) init(opt Options, cacheBytes int64) error {
 		return fmt.Errorf("index in %s: %w", ix.dir, ErrUpgradeKinds)
 	}
 	for _, s := range ix.specs() {
-		if ix.legacy && s.c == &ix.txKind {
+		if ix.legacy && (s.c == &ix.txKind || s.c == &ix.addrLink || s.c == &ix.addrHead) {
 			continue // added by RebuildKinds
 		}
 		c, err := openColumn(ix.dir, s.name, s.width)
@@ -441,6 +435,7 @@ func (ix *Index) init(opt Options, cacheBytes int64) error {
 	ix.recentAddr.init(int(cacheBytes / 8 / 2 / 40))
 	ix.base = ix.cp.Base
 	ix.tipWork = ix.tipWorkOf()
+	ix.linkedTx = ix.cp.Txs
 	return nil
 }
 
@@ -495,10 +490,10 @@ func (ix *Index) resetPending() {
 	ix.pendTx = make(map[chainhash.Hash]uint64)
 	ix.pendBlk = make(map[chainhash.Hash]int64)
 	ix.pendAddr = newAddrMap()
-	ix.postings = ix.postings[:0]
 	ix.multis = ix.multis[:0]
 	ix.multiIDs = ix.multiIDs[:0]
 	ix.dups = ix.dups[:0]
+	ix.resetPostings()
 }
 
 func syncDir(dir string) error {
@@ -582,66 +577,6 @@ func (ix *Index) closeFiles() error {
 // Network returns the index's network.
 func (ix *Index) Network() *chaincfg.Params { return ix.params }
 
-// --- the spend-link journal -------------------------------------------------
-
-// The out_spent_by column is the one column rewritten in place: a commit sets
-// the spender of outputs already in the file (and an undo clears it). Before
-// overwriting, the commit writes the old values to spent.journal, tagged with
-// the epoch of the checkpoint they apply to, and syncs it. If the commit then
-// dies before its checkpoint, Open finds a journal of the current epoch and
-// restores the old values.
-const journalName = "spent.journal"
-
-func (ix *Index) recoverJournal() error {
-	path := filepath.Join(ix.dir, journalName)
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
-	if err != nil {
-		return fmt.Errorf("open %s: %w", path, err)
-	}
-	ix.journal = f
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return fmt.Errorf("read %s: %w", path, err)
-	}
-	if len(data) < 8+32 {
-		return nil
-	}
-	body, sum := data[:len(data)-32], data[len(data)-32:]
-	if h := sha256.Sum256(body); !bytes.Equal(h[:], sum) || (len(body)-8)%13 != 0 {
-		// Torn: its commit had not yet overwritten anything.
-		return ix.clearJournal()
-	}
-	if binary.LittleEndian.Uint64(body) != ix.cp.Epoch {
-		return ix.clearJournal() // its commit completed
-	}
-	n := 0
-	for o := len(body) - 13; o >= 8; o -= 13 {
-		out := binary.LittleEndian.Uint64(body[o:])
-		if out >= ix.outSpent.FileN() {
-			continue // beyond the committed column: truncated already
-		}
-		if err := ix.outSpent.writeAt(out, body[o+8:o+13]); err != nil {
-			return err
-		}
-		n++
-	}
-	if err := ix.outSpent.sync(); err != nil {
-		return err
-	}
-	slog.Info("index: restored spend links of an interrupted commit", "dir", ix.dir, "outputs", n)
-	return ix.clearJournal()
-}
-
-func (ix *Index) clearJournal() error {
-	if err := ix.journal.Truncate(0); err != nil {
-		return fmt.Errorf("truncate spend journal: %w", err)
-	}
-	if err := ix.journal.Sync(); err != nil {
-		return fmt.Errorf("sync spend journal: %w", err)
-	}
-	return nil
-}
-
 // --- commit -----------------------------------------------------------------
 
 // Flush makes everything applied so far durable, then records it as the
@@ -664,7 +599,7 @@ func (ix *Index) dirty() bool {
 			return true
 		}
 	}
-	return len(ix.spentPend) > 0 || ix.blocks.len() != ix.cp.Blocks
+	return len(ix.spentPend) > 0 || len(ix.addrPend) > 0 || ix.blocks.len() != ix.cp.Blocks
 }
 
 // commit writes all buffered data, then (atomically, in one synced Pebble
@@ -690,6 +625,9 @@ func (ix *Index) commit(dels *pebble.Batch) error {
 	if err := ix.buildBatch(b); err != nil {
 		return err
 	}
+	if ix.addrHead != nil {
+		ix.padAddrHeads()
+	}
 	next := checkpoint{
 		Epoch:   ix.cp.Epoch + 1,
 		Blocks:  ix.blocks.len(),
@@ -705,6 +643,9 @@ func (ix *Index) commit(dels *pebble.Batch) error {
 		KindsVersion: uint64(ix.kindsVer),
 		KindsGen:     ix.cp.KindsGen,
 	}
+	if ix.addrLink != nil {
+		next.Links = ix.addrLink.len()
+	}
 	if next.Blocks > 0 {
 		next.Base = ix.base
 	}
@@ -719,18 +660,8 @@ func (ix *Index) commit(dels *pebble.Batch) error {
 		return fmt.Errorf("commit: %w", err)
 	}
 
-	// Spend links to overwrite in the file, with their old values.
-	type change struct{ out, new, old uint64 }
-	var changes []change
-	for out, nv := range ix.spentPend {
-		if out >= ix.outSpent.FileN() {
-			continue
-		}
-		if old := ix.outSpent.u40(out); old != nv {
-			changes = append(changes, change{out, nv, old})
-		}
-	}
-	slices.SortFunc(changes, func(a, b change) int { return cmpU64(a.out, b.out) })
+	// Records to overwrite in the files, with their old values.
+	changes := ix.inPlaceChanges()
 
 	for _, c := range ix.cols {
 		if err := c.writeTail(); err != nil {
@@ -741,34 +672,14 @@ func (ix *Index) commit(dels *pebble.Batch) error {
 		return errCrash
 	}
 	if len(changes) > 0 {
-		j := make([]byte, 8, 8+13*len(changes)+32)
-		binary.LittleEndian.PutUint64(j, ix.cp.Epoch)
-		for _, c := range changes {
-			j = binary.LittleEndian.AppendUint64(j, c.out)
-			var v [5]byte
-			putU40(v[:], c.old)
-			j = append(j, v[:]...)
-		}
-		sum := sha256.Sum256(j)
-		j = append(j, sum[:]...)
-		if err := ix.journal.Truncate(0); err != nil {
-			return ix.failCommit(fmt.Errorf("spend journal: %w", err))
-		}
-		if _, err := ix.journal.WriteAt(j, 0); err != nil {
-			return ix.failCommit(fmt.Errorf("spend journal: %w", err))
-		}
-		if err := ix.journal.Sync(); err != nil {
-			return ix.failCommit(fmt.Errorf("spend journal: %w", err))
+		if err := ix.journalInPlace(changes); err != nil {
+			return ix.failCommit(err)
 		}
 		if ix.crashAt == 2 {
 			return errCrash
 		}
-		var v [5]byte
-		for _, c := range changes {
-			putU40(v[:], c.new)
-			if err := ix.outSpent.writeAt(c.out, v[:]); err != nil {
-				return ix.failCommit(err)
-			}
+		if err := ix.overwriteInPlace(changes); err != nil {
+			return ix.failCommit(err)
 		}
 	}
 	if ix.crashAt == 3 {
@@ -832,8 +743,8 @@ type hashNum struct {
 // buildBatch adds the key-value entries of everything applied since the
 // last commit, in key order: Pebble's memtable inserts sorted keys several
 // times faster than random ones. Each key family is sorted on its own with a
-// cheap comparison (families are emitted in prefix order: a < b < d < m < p
-// < s < t < u); id-keyed families are already in order.
+// cheap comparison (families are emitted in prefix order: a < b < d < k < m
+// < t); id-keyed families are already in order.
 func (ix *Index) buildBatch(b *pebble.Batch) error {
 	var k [1 + 64]byte
 	var v [16]byte
@@ -942,31 +853,6 @@ func (ix *Index) buildBatch(b *pebble.Batch) error {
 			return err
 		}
 	}
-	// 'p': postings, by (address id, tx number).
-	posts := sortedPostings(ix.postings)
-	var pv [2 * binary.MaxVarintLen64]byte
-	for _, p := range posts {
-		k[0] = kPosting
-		putU40BE(k[1:], p.addr)
-		putU40BE(k[6:], p.tx)
-		n := binary.PutUvarint(pv[:], p.recv)
-		n += binary.PutUvarint(pv[n:], p.sent)
-		if err := set(k[:11], pv[:n]); err != nil {
-			return err
-		}
-	}
-	// 's': address summaries, one merge per address of its postings' sums.
-	var sv []byte
-	for i := 0; i < len(posts); {
-		a, sum := posts[i].addr, summary{}
-		for ; i < len(posts) && posts[i].addr == a; i++ {
-			sum = sum.add(summary{1, int64(posts[i].recv), int64(posts[i].sent)})
-		}
-		sv = sum.encode(sv[:0])
-		if err := b.Merge(summaryKey(k[:], a), sv, nil); err != nil {
-			return fmt.Errorf("commit batch: %w", err)
-		}
-	}
 	// 't': txids.
 	txs, received = <-sortedTxs, true
 	for _, tx := range txs {
@@ -1063,31 +949,4 @@ func syncAll(cols []*column) error {
 	}
 	wg.Wait()
 	return errors.Join(errs...)
-}
-
-// sortedPostings returns ps sorted by (address id, tx number). Postings are
-// appended in tx order, so sorting (address id, position) packed into one
-// uint64 — 40 + 24 bits — gives the same order several times faster than
-// comparing structs; more than 2^24 postings take the slow path.
-func sortedPostings(ps []posting) []posting {
-	out := make([]posting, len(ps))
-	if len(ps) >= 1<<24 {
-		copy(out, ps)
-		slices.SortFunc(out, func(x, y posting) int {
-			if c := cmpU64(x.addr, y.addr); c != 0 {
-				return c
-			}
-			return cmpU64(x.tx, y.tx)
-		})
-		return out
-	}
-	keys := make([]uint64, len(ps))
-	for i, p := range ps {
-		keys[i] = p.addr<<24 | uint64(i)
-	}
-	slices.Sort(keys)
-	for i, k := range keys {
-		out[i] = ps[k&(1<<24-1)]
-	}
-	return out
 }

@@ -4,9 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"math/rand/v2"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 
@@ -454,26 +452,6 @@ func TestVerifyCancel(t *testing.T) {
 	}
 }
 
-// TestSortedPostings checks the packed sort against a plain sort by
-// (address id, tx number) of postings appended in tx order.
-func TestSortedPostings(t *testing.T) {
-	rng := rand.New(rand.NewPCG(1, 2))
-	var ps []posting
-	for tx := uint64(0); tx < 5000; tx++ {
-		for range rng.IntN(4) {
-			ps = append(ps, posting{addr: rng.Uint64N(maxID), tx: tx, recv: rng.Uint64()})
-		}
-		if rng.IntN(10) == 0 { // frequent addresses
-			ps = append(ps, posting{addr: maxID - 1, tx: tx}, posting{addr: 0, tx: tx})
-		}
-	}
-	want := slices.Clone(ps)
-	slices.SortStableFunc(want, func(x, y posting) int { return cmpU64(x.addr, y.addr) })
-	if got := sortedPostings(ps); !slices.Equal(got, want) {
-		t.Fatal("sortedPostings differs from a stable sort by address")
-	}
-}
-
 // TestOldFormatRefused: an index whose checkpoint carries another format
 // version is refused on Open with a message that says to re-ingest.
 func TestOldFormatRefused(t *testing.T) {
@@ -488,7 +466,7 @@ func TestOldFormatRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err := Open(dir, Options{})
-	if err == nil || !strings.Contains(err.Error(), "index format v2, this build reads v5") || !strings.Contains(err.Error(), "re-ingest into a new --data folder") {
+	if err == nil || !strings.Contains(err.Error(), "index format v2, this build reads v6") || !strings.Contains(err.Error(), "re-ingest into a new --data folder") {
 		t.Fatalf("Open of a v2 index: %v", err)
 	}
 	// A v3 index (no P2PK aliases) likewise, for writing and for reading.

@@ -417,6 +417,13 @@ func (ix *Index) RebuildKinds(ctx context.Context, hook KindHook, progress func(
 		if err := ix.addP2PKAliases(b); err != nil {
 			return resumed, err
 		}
+		// v3 → v6: the posting columns, from the chain columns.
+		if err := ix.upgradePostings(b, &next); err != nil {
+			return resumed, err
+		}
+		if err := b.Set([]byte{kCheckpoint}, next.encode(), nil); err != nil {
+			return resumed, err
+		}
 	}
 	if err := b.Commit(pebble.Sync); err != nil {
 		return resumed, fmt.Errorf("commit rebuilt kinds: %w", err)

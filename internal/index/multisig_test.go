@@ -127,22 +127,23 @@ func TestVerifyDetects(t *testing.T) {
 			return ix.outSpent.writeAt(1, v[:])
 		}, "does not spend it"},
 		{"posting", func(ix *Index) error {
-			var k [11]byte
-			k[0] = kPosting
-			putU40BE(k[1:], 0)
-			putU40BE(k[6:], 0)
-			return ix.db.Delete(k[:], nil)
+			// Address #1's list loses its head: its newest output.
+			var v [5]byte
+			putU40(v[:], getU40(ix.addrLink.rec(ix.addrHead.u40(1))[idWidth:]))
+			return ix.addrHead.writeAt(1, v[:])
 		}, "postings"},
+		{"link", func(ix *Index) error {
+			// The first link names another output.
+			var v [5]byte
+			putU40(v[:], getU40(ix.addrLink.rec(0))+1)
+			return ix.addrLink.writeAt(0, v[:])
+		}, "address lists"},
 		{"txid", func(ix *Index) error {
 			var k [33]byte
 			k[0] = kTx
 			copy(k[1:], ix.txHash.rec(3))
 			return ix.db.Delete(k[:], nil)
 		}, "txid"},
-		{"summary", func(ix *Index) error {
-			var k [6]byte
-			return ix.db.Merge(summaryKey(k[:], 0), summary{0, 1, 0}.encode(nil), nil)
-		}, "summary"},
 		{"value", func(ix *Index) error {
 			var v [8]byte
 			v[0] = 1

@@ -502,47 +502,25 @@ func (ix *Index) Address(addr string, offset, limit int) (*AddressView, error) {
 	case !ok:
 		return nil, fmt.Errorf("address %s: %w", addr, ErrNotFound)
 	}
-	// Totals: the committed summary plus buffered postings.
-	sum, err := ix.committedSummary(id)
+	// Totals, first and last seen and the page: one walk of its outputs.
+	sc := scratchPool.Get().(*postingScratch)
+	defer scratchPool.Put(sc)
+	txs, err := ix.addrTxs(id, sc)
 	if err != nil {
 		return nil, err
 	}
-	first, last := uint64(noID), uint64(noID)
-	for _, p := range ix.postings {
-		if p.addr == id {
-			sum = sum.add(summary{1, int64(p.recv), int64(p.sent)})
-			if first == noID {
-				first = p.tx
-			}
-			last = p.tx
-		}
+	for _, p := range txs {
+		v.Received += int64(p.recv)
+		v.Sent += int64(p.sent)
 	}
-	v.TxCount, v.Received, v.Sent, v.Balance = int(sum.count), sum.recv, sum.sent, sum.recv-sum.sent
-	// First and last seen: the ends of the committed postings, else the
-	// buffered ones.
-	if c0, c1, ok, err := ix.postingEnds(id); err != nil {
-		return nil, err
-	} else if ok {
-		first = c0
-		if last == noID {
-			last = c1
-		}
+	v.TxCount, v.Balance = len(txs), v.Received-v.Sent
+	if len(txs) > 0 {
+		v.FirstSeenHeight = ix.heightOfNum(ix.txBlock(txs[0].tx))
+		v.LastSeenHeight = ix.heightOfNum(ix.txBlock(txs[len(txs)-1].tx))
 	}
-	if first != noID {
-		v.FirstSeenHeight = ix.heightOfNum(ix.txBlock(first))
-		v.LastSeenHeight = ix.heightOfNum(ix.txBlock(last))
-	}
-	// The page.
-	n := 0
-	err = ix.eachPosting(id, func(tx, r, s uint64) bool {
-		if n >= offset {
-			v.Txs = append(v.Txs, AddressTx{Txid: chainhash.Hash(ix.txHash.rec(tx)).String(), BlockHeight: ix.heightOfNum(ix.txBlock(tx)), Received: int64(r), Sent: int64(s), P2PK: okPK})
-		}
-		n++
-		return len(v.Txs) < limit
-	})
-	if err != nil {
-		return nil, err
+	for _, p := range txs[min(offset, len(txs)):min(offset+limit, len(txs))] {
+		v.Txs = append(v.Txs, AddressTx{Txid: chainhash.Hash(ix.txHash.rec(p.tx)).String(), BlockHeight: ix.heightOfNum(ix.txBlock(p.tx)),
+			Received: int64(p.recv), Sent: int64(p.sent), P2PK: okPK})
 	}
 	return v, nil
 }
@@ -605,32 +583,6 @@ func (ix *Index) p2pkOf(h160 []byte) (uint64, bool, error) {
 	return id, true, nil
 }
 
-// postingIter iterates over the committed postings of address id.
-func (ix *Index) postingIter(id uint64) (*pebble.Iterator, error) {
-	var lo, hi [6]byte
-	lo[0], hi[0] = kPosting, kPosting
-	putU40BE(lo[1:], id)
-	putU40BE(hi[1:], id+1)
-	return ix.db.NewIter(&pebble.IterOptions{LowerBound: lo[:], UpperBound: hi[:]})
-}
-
-// postingEnds returns the first and last committed tx of address id.
-func (ix *Index) postingEnds(id uint64) (first, last uint64, ok bool, err error) {
-	it, err := ix.postingIter(id)
-	if err != nil {
-		return 0, 0, false, fmt.Errorf("address postings: %w", err)
-	}
-	defer it.Close()
-	if !it.First() || len(it.Key()) != 11 {
-		return 0, 0, false, it.Error()
-	}
-	first = getU40BE(it.Key()[6:])
-	if !it.Last() || len(it.Key()) != 11 {
-		return 0, 0, false, it.Error()
-	}
-	return first, getU40BE(it.Key()[6:]), true, nil
-}
-
 // addressID maps an address key to its id.
 func (ix *Index) addressID(key []byte) (uint64, bool, error) {
 	if id, ok := ix.amGet(&ix.pendAddr, addrHash(key), key); ok {
@@ -650,39 +602,6 @@ func (ix *Index) addressID(key []byte) (uint64, bool, error) {
 		return 0, false, nil
 	}
 	return id, true, nil
-}
-
-// eachPosting calls fn for each tx of address id in chain order, with what
-// the address received in it and sent from it, until fn returns false.
-func (ix *Index) eachPosting(id uint64, fn func(tx, recv, sent uint64) bool) error {
-	it, err := ix.postingIter(id)
-	if err != nil {
-		return fmt.Errorf("address postings: %w", err)
-	}
-	for it.First(); it.Valid(); it.Next() {
-		k, val := it.Key(), it.Value()
-		if len(k) != 11 {
-			continue
-		}
-		tx := getU40BE(k[6:])
-		if tx >= ix.cp.Txs {
-			continue // not possible after recovery; be safe
-		}
-		r, n := binary.Uvarint(val)
-		s, _ := binary.Uvarint(val[max(n, 0):])
-		if !fn(tx, r, s) {
-			return it.Close()
-		}
-	}
-	if err := it.Close(); err != nil {
-		return fmt.Errorf("address postings: %w", err)
-	}
-	for _, p := range ix.postings {
-		if p.addr == id && !fn(p.tx, p.recv, p.sent) {
-			return nil
-		}
-	}
-	return nil
 }
 
 // addP2PKAliases adds to b the k entry of every committed P2PK address (for

@@ -9,21 +9,17 @@ import (
 	"github.com/cockroachdb/pebble"
 )
 
-// Address summaries: key 's' + address id (u40 BE) holds the address's tx
-// count, total received and total sent as a Pebble merge operand of three
-// zigzag varints. Commits merge each address's deltas (no read needed);
-// undo merges the negatives. Address queries read one key instead of
-// summing every posting, so an address with millions of txs answers as
-// fast as any other.
-const kSummary = 's'
+// Address totals. Format v6 keeps them in addr_sum.col (postings.go); up
+// to v5 they were Pebble merge operands under key 's' + address id. The
+// merger stays registered so that Pebble opens an older index and Open can
+// refuse it with its format version (Pebble refuses a database written with
+// a merger it is not given).
 
 type summary struct{ count, recv, sent int64 }
 
 func (s summary) add(o summary) summary {
 	return summary{s.count + o.count, s.recv + o.recv, s.sent + o.sent}
 }
-
-func (s summary) neg() summary { return summary{-s.count, -s.recv, -s.sent} }
 
 func (s summary) encode(dst []byte) []byte {
 	dst = binary.AppendVarint(dst, s.count)
@@ -75,24 +71,4 @@ func (m *summaryValue) merge(v []byte) error {
 
 func (m *summaryValue) Finish(bool) ([]byte, io.Closer, error) {
 	return m.s.encode(nil), nil, nil
-}
-
-func summaryKey(k []byte, addr uint64) []byte {
-	k[0] = kSummary
-	putU40BE(k[1:6], addr)
-	return k[:6]
-}
-
-// committedSummary reads address id's committed summary (zero if none).
-func (ix *Index) committedSummary(id uint64) (summary, error) {
-	var k [6]byte
-	v, closer, err := ix.db.Get(summaryKey(k[:], id))
-	if errors.Is(err, pebble.ErrNotFound) {
-		return summary{}, nil
-	}
-	if err != nil {
-		return summary{}, fmt.Errorf("address summary: %w", err)
-	}
-	defer closer.Close()
-	return decodeSummary(v)
 }

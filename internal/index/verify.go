@@ -80,6 +80,8 @@ func (ix *Index) Verify(ctx context.Context) (*VerifyReport, error) {
 	h := sha256.New()
 	var buf [128]byte
 	var postSum [4]uint64
+	var keySum [4]uint64 // multiset of (address, output) over output keys
+	var nKeys uint64
 	var ids []uint64
 	type agg struct{ addr, recv, sent uint64 }
 	var txAgg []agg
@@ -201,6 +203,10 @@ func (ix *Index) Verify(ctx context.Context) (*VerifyReport, error) {
 					bad("output #%d is spent by input #%d, which does not spend it", out, sp)
 				}
 				ids = ix.outAddrs(out, ids[:0])
+				for _, a := range ids {
+					postingHash(&keySum, a, out, 0, 0)
+					nKeys++
+				}
 				if len(ids) > 1 || (len(ids) == 1 && ix.outType.u8(out) == 7) {
 					nMulti++
 				}
@@ -257,51 +263,7 @@ func (ix *Index) Verify(ctx context.Context) (*VerifyReport, error) {
 		}
 		return it.Close()
 	}
-	// Address summaries must equal their committed postings' sums: walk the
-	// summaries alongside the postings (both in address order).
-	sumIt, err := ix.db.NewIter(&pebble.IterOptions{LowerBound: []byte{kSummary}, UpperBound: []byte{kSummary + 1}})
-	if err != nil {
-		return rep, fmt.Errorf("index verify: %w", err)
-	}
-	sumIt.First()
-	checkSummaries := func(upTo uint64, a uint64, want summary) {
-		// Summaries of addresses below upTo without postings must be zero.
-		for ; sumIt.Valid() && getU40BE(sumIt.Key()[1:]) < upTo; sumIt.Next() {
-			if got, err := decodeSummary(sumIt.Value()); err != nil || got != (summary{}) {
-				bad("address #%d has summary %+v but no postings (%v)", getU40BE(sumIt.Key()[1:]), got, err)
-			}
-		}
-		if upTo == noID {
-			return
-		}
-		var got summary
-		if sumIt.Valid() && getU40BE(sumIt.Key()[1:]) == a {
-			got, err = decodeSummary(sumIt.Value())
-			if err != nil {
-				bad("address #%d: %v", a, err)
-			}
-			sumIt.Next()
-		}
-		if got != want {
-			bad("address #%d: summary %+v, its postings sum to %+v", a, got, want)
-		}
-	}
-	curAddr, curSum := uint64(noID), summary{}
 	errs := []error{
-		scan(kPosting, func(k, v []byte) {
-			r, n := binary.Uvarint(v)
-			s, _ := binary.Uvarint(v[max(n, 0):])
-			a := getU40BE(k[1:])
-			postingHash(&kvPost, a, getU40BE(k[6:]), r, s)
-			nPost++
-			if a != curAddr {
-				if curAddr != noID {
-					checkSummaries(curAddr, curAddr, curSum)
-				}
-				curAddr, curSum = a, summary{}
-			}
-			curSum = curSum.add(summary{1, int64(r), int64(s)})
-		}),
 		scan(kTx, func(k, v []byte) { nTx++ }),
 		scan(kAddr, func(k, v []byte) {
 			nAddr++
@@ -330,20 +292,38 @@ func (ix *Index) Verify(ctx context.Context) (*VerifyReport, error) {
 		scan(kMulti, func(k, v []byte) { nM++ }),
 		scan(kDup, func(k, v []byte) { nDups++ }),
 	}
-	if curAddr != noID {
-		checkSummaries(curAddr, curAddr, curSum)
-	}
 	if nAlias != nPK {
 		bad("%d P2PKH aliases for %d committed P2PK addresses", nAlias, nPK)
 	}
-	checkSummaries(noID, noID, summary{})
-	errs = append(errs, sumIt.Close())
 	if err := errors.Join(errs...); err != nil {
 		return rep, fmt.Errorf("index verify: %w", err)
 	}
-	for _, p := range ix.postings {
-		postingHash(&kvPost, p.addr, p.tx, p.recv, p.sent)
-		nPost++
+	// Address lists (columns): each address's links walked from its head
+	// must visit exactly the outputs paying it, and the txs found must be
+	// the postings recomputed above.
+	var walkKeys [4]uint64
+	var nLinks uint64
+	var sc postingScratch
+	for a := uint64(0); a < rep.Addresses; a++ {
+		if a%4096 == 0 && ctx.Err() != nil {
+			return rep, ctx.Err()
+		}
+		txs, err := ix.addrTxs(a, &sc)
+		if err != nil {
+			bad("%v", err)
+			continue
+		}
+		for _, iv := range sc.recv {
+			postingHash(&walkKeys, a, iv.id, 0, 0)
+		}
+		nLinks += uint64(len(sc.recv))
+		for _, p := range txs {
+			postingHash(&kvPost, a, p.tx, p.recv, p.sent)
+		}
+		nPost += uint64(len(txs))
+	}
+	if nLinks != nKeys || walkKeys != keySum || nLinks != ix.addrLink.len() {
+		bad("address lists: %d links walked, %d stored, for %d output keys (or other outputs)", nLinks, ix.addrLink.len(), nKeys)
 	}
 	for h := range ix.pendTx {
 		// A buffered duplicate txid overrides a committed entry: count once.
@@ -417,9 +397,9 @@ type DiskUsage struct {
 	Txs       int64            `json:"txs"`       // tx columns (txid, ranges, sizes, fees)
 	Inputs    int64            `json:"inputs"`    // input columns
 	Outputs   int64            `json:"outputs"`   // output columns
-	Addresses int64            `json:"addresses"` // address key columns
+	Addresses int64            `json:"addresses"` // address columns: keys, postings (addr_link), summaries (addr_sum)
 	Filter    int64            `json:"filter"`    // Bloom filter of txids and addresses (sparse file: bytes allocated)
-	KV        int64            `json:"kv"`        // Pebble: txid, block hash, address and posting indexes
+	KV        int64            `json:"kv"`        // Pebble: txid, block hash and address indexes
 	Total     int64            `json:"total"`
 	Files     map[string]int64 `json:"files"`
 }
