@@ -166,15 +166,20 @@ func htLimit(log uint) uint64 { return uint64(float64(uint64(1)<<log) * htMaxLoa
 
 // openHTable maps the table at path for writing, creating an empty one
 // (through a temporary file and a rename: a reader may map the old one) when
-// it is absent or not a file this code wrote; created reports that.
-func openHTable(path string, hashOf func(uint64) (uint64, bool)) (t *htable, created bool, err error) {
+// it is absent or not a file this code wrote, sized for expect entries at
+// half the maximum load; created reports that.
+func openHTable(path string, hashOf func(uint64) (uint64, bool), expect uint64) (t *htable, created bool, err error) {
 	_ = os.Remove(path + ".tmp") // a growth or creation that died
 	t, err = mapHTable(path, false)
 	if err != nil && !errors.Is(err, os.ErrNotExist) && !errors.Is(err, errHTBad) {
 		return nil, false, err
 	}
 	if err != nil {
-		if err := writeHTable(path, htMinLog, 0, func(*htable) {}); err != nil {
+		log := uint(htMinLog)
+		for float64(expect) > htMaxLoad/2*float64(uint64(1)<<log) {
+			log++
+		}
+		if err := writeHTable(path, log, 0, func(*htable) {}); err != nil {
 			return nil, false, err
 		}
 		if t, err = mapHTable(path, false); err != nil {

@@ -54,7 +54,7 @@ func mix(k uint64) uint64 { // a stand-in for addrHash
 func newTestTable(t testing.TB, c *keyCol) (*htable, string) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "test.ht")
-	ht, created, err := openHTable(path, c.hashOf)
+	ht, created, err := openHTable(path, c.hashOf, 0)
 	if err != nil || !created {
 		t.Fatalf("open: %v (created %v)", err, created)
 	}
@@ -96,7 +96,7 @@ func TestHTableGrowth(t *testing.T) {
 		t.Fatal(err)
 	}
 	ht.close()
-	ht2, created, err := openHTable(path, c.hashOf)
+	ht2, created, err := openHTable(path, c.hashOf, 0)
 	if err != nil || created {
 		t.Fatalf("reopen: %v (created %v)", err, created)
 	}
@@ -298,4 +298,25 @@ func BenchmarkHTableLoad(b *testing.B) {
 
 func ftoa(f float64) string {
 	return string([]byte{'0' + byte(f*10+0.5)/10, '.', '0' + byte(f*10+0.5)%10})
+}
+
+// TestHTablePresized: a table created for entries already in the columns (a
+// rebuild) is sized for them at half the maximum load: no doubling while
+// they are re-added.
+func TestHTablePresized(t *testing.T) {
+	c := &keyCol{hash: mix}
+	ht, _, err := openHTable(filepath.Join(t.TempDir(), "p.ht"), c.hashOf, 100000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ht.close()
+	if n := uint64(len(ht.slots)); float64(100000) > htMaxLoad/2*float64(n) || float64(100000) <= htMaxLoad/4*float64(n) {
+		t.Fatalf("%d slots for 100,000 entries", n)
+	}
+	for k := uint64(0); k < 100000; k++ {
+		c.add(t, ht, k)
+	}
+	if ht.gen != 0 {
+		t.Fatalf("%d doublings while adding the expected entries", ht.gen)
+	}
 }

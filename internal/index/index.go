@@ -81,8 +81,9 @@ type Index struct {
 
 	journal *os.File
 
-	txMap, addrMap *htable  // txid → tx number, address key → id (maps.go)
-	mapTail        *mapTail // a view's entries past the maps' coverage (built on a miss)
+	txMap, addrMap *htable    // txid → tx number, address key → id (maps.go)
+	mapTail        *mapTail   // a view's entries past the maps' coverage (built on a miss)
+	tailMu         sync.Mutex // guards mapTail (built by a query under the read lock)
 
 	kinds    *KindHook // nil: kinds stored as 0
 	kindsVer uint32    // rules version of the stored kinds

@@ -46,7 +46,7 @@ func txKey(h []byte) uint64 { return txHash64(h) }
 func (ix *Index) openMaps() error {
 	var created bool
 	var err error
-	ix.txMap, created, err = openHTable(filepath.Join(ix.dir, txMapName), ix.txHashOf)
+	ix.txMap, created, err = openHTable(filepath.Join(ix.dir, txMapName), ix.txHashOf, ix.txHash.len())
 	if err != nil {
 		return fmt.Errorf("index in %s: %w", ix.dir, err)
 	}
@@ -62,7 +62,7 @@ func (ix *Index) openMaps() error {
 		}
 	}
 	readded := ix.txHash.len() - from
-	ix.addrMap, created, err = openHTable(filepath.Join(ix.dir, addrMapName), ix.addrHashOf)
+	ix.addrMap, created, err = openHTable(filepath.Join(ix.dir, addrMapName), ix.addrHashOf, ix.addrOff.len())
 	if err != nil {
 		return fmt.Errorf("index in %s: %w", ix.dir, err)
 	}
@@ -163,6 +163,8 @@ type mapTail struct{ tx, addr []hashVal }
 type hashVal struct{ h, v uint64 }
 
 func (ix *Index) tailFind(tx bool, h uint64, confirm func(uint64) bool) (uint64, bool) {
+	ix.tailMu.Lock()
+	defer ix.tailMu.Unlock()
 	if ix.mapTail == nil {
 		mt := &mapTail{}
 		for t := ix.cp.MapTxs; t < ix.txHash.len(); t++ {
