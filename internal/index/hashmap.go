@@ -116,7 +116,15 @@ func (t *htable) insert(h, v uint64) error {
 	}
 	added, full := t.put(h, v)
 	if full {
-		return fmt.Errorf("%s: no empty slot in 2^%d (%d counted): damaged table, remove it to rebuild it", t.path, t.log, t.count)
+		// The count was behind the slots (a power loss can leave the
+		// header's older than the slots' pages): recount and double.
+		t.recount()
+		if err := t.grow(); err != nil {
+			return err
+		}
+		if added, full = t.put(h, v); full {
+			return fmt.Errorf("%s: no empty slot in 2^%d after doubling: damaged table, remove it to rebuild it", t.path, t.log)
+		}
 	}
 	if added {
 		t.count++

@@ -320,3 +320,26 @@ func TestHTablePresized(t *testing.T) {
 		t.Fatalf("%d doublings while adding the expected entries", ht.gen)
 	}
 }
+
+// TestHTableCountBehind: a header count behind the slots (a power loss that
+// kept the slots' pages but not the header's) cannot fill the table: an
+// insert that finds no empty slot recounts and doubles.
+func TestHTableCountBehind(t *testing.T) {
+	c := &keyCol{hash: mix}
+	ht, _ := newTestTable(t, c)
+	for k := uint64(0); k < 2000; k++ {
+		c.add(t, ht, k)
+	}
+	ht.count = 0 // as read from a stale header
+	for k := uint64(2000); k < 10000; k++ {
+		c.add(t, ht, k)
+	}
+	if float64(ht.count) > htMaxLoad*float64(len(ht.slots)) || ht.count != 10000 {
+		t.Fatalf("%d counted in %d slots, want 10000 under the load limit", ht.count, len(ht.slots))
+	}
+	for k := uint64(0); k < 10000; k++ {
+		if v, ok := c.find(ht, k); !ok || v != k {
+			t.Fatalf("key %d: %d %v", k, v, ok)
+		}
+	}
+}

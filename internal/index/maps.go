@@ -53,7 +53,7 @@ func (ix *Index) openMaps() error {
 	from := min(ix.cp.MapTxs, ix.txHash.len())
 	if created {
 		from = 0
-	} else if from < ix.txHash.len() {
+	} else if from < ix.txHash.len() || ix.txMap.count < ix.txHash.len() {
 		ix.txMap.recount() // an unclean stop: the header's count may be behind
 	}
 	for t := from; t < ix.txHash.len(); t++ {
@@ -69,7 +69,7 @@ func (ix *Index) openMaps() error {
 	from = min(ix.cp.MapAddrs, ix.addrOff.len())
 	if created {
 		from = 0
-	} else if from < ix.addrOff.len() {
+	} else if from < ix.addrOff.len() || ix.addrMap.count < ix.addrOff.len() {
 		ix.addrMap.recount()
 	}
 	for a := from; a < ix.addrOff.len(); a++ {
