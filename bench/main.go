@@ -349,7 +349,7 @@ func ingestRun(bin, dir, data string, runs [][]string) (row, error) {
 // sampleRSS polls /proc/PID/status every 10 ms until done and returns the peaks of the
 // process's anonymous memory (RssAnon: Go heap, Pebble's memtables and block cache) and of
 // its file-backed and shared resident pages (RssFile + RssShmem: the memory-mapped index
-// columns and Bloom filter, which the kernel can drop and reread). They need not peak at
+// columns and hash tables, which the kernel can drop and reread). They need not peak at
 // the same moment, so they need not add up to the peak RSS.
 func sampleRSS(pid int, done <-chan struct{}) [2]float64 {
 	var peak [2]float64

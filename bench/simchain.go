@@ -92,7 +92,8 @@ func bareFiles(data string, files []string) (row, error) {
 }
 
 // families splits the allocated bytes of a data folder by file family: the fixed-width
-// columns by entity, the key-value store, the Bloom filter and the rest.
+// columns by entity, the key-value store, the txid and address hash tables (the Bloom filter
+// of indexes before format v6) and the rest.
 func families(dataDir string) map[string]int64 {
 	fam := map[string]int64{}
 	_ = filepath.WalkDir(dataDir, func(p string, e fs.DirEntry, err error) error {
@@ -112,7 +113,7 @@ func families(dataDir string) map[string]int64 {
 		var f string
 		switch {
 		case strings.Contains(rel, string(filepath.Separator)+"kv"+string(filepath.Separator)):
-			f = "kv (Pebble: txid, block and address keys)"
+			f = "kv (Pebble: block hashes, P2PK aliases, multisig keys)"
 		case strings.HasPrefix(name, "blocks"):
 			f = "blocks.col"
 		case strings.HasPrefix(name, "tx_"):
@@ -127,6 +128,8 @@ func families(dataDir string) map[string]int64 {
 			f = "addr_*.col"
 		case name == "filter.bloom":
 			f = "filter.bloom"
+		case strings.HasSuffix(name, ".ht"):
+			f = "txmap.ht + addrmap.ht"
 		default:
 			f = "other (" + name + ")"
 			if strings.HasPrefix(rel, "side") || strings.Contains(rel, "side") {

@@ -4,7 +4,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"io"
 	"math/big"
 	"sort"
 
@@ -97,7 +96,7 @@ func (ix *Index) pendingBytes() int {
 	for _, c := range ix.cols {
 		n += c.pendingBytes()
 	}
-	n += len(ix.addrPend)*64 + len(ix.pendTx)*90 + ix.pendAddr.len()*40 + len(ix.spentPend)*40 +
+	n += len(ix.addrPend)*64 + len(ix.spentPend)*40 +
 		len(ix.multiIDs)*8 + len(ix.multis)*32
 	return n
 }
@@ -121,7 +120,6 @@ func (ix *Index) applyBlock(blk *wire.MsgBlock, hash chainhash.Hash, height int6
 	if err := ix.prefetchBlock(blk, txids); err != nil {
 		return err
 	}
-	defer func() { ix.pf.active = false }()
 	pf := &ix.pf
 	outN, inN := 0, 0 // indexes into pf.outs and pf.inTx
 	firstTx, firstAddr := ix.txHash.len(), ix.addrOff.len()
@@ -134,8 +132,8 @@ func (ix *Index) applyBlock(blk *wire.MsgBlock, hash chainhash.Hash, height int6
 		}
 		txid := pf.txids[i]
 		copy(ix.txHash.add(), txid[:])
-		if ix.filter != nil {
-			ix.filter.add(txHash64(txid[:]))
+		if err := ix.txMap.insert(txKey(txid[:]), t); err != nil {
+			return err
 		}
 		ix.txIn.addU40(ix.inPrev.len())
 		ix.txOut.addU40(ix.outValue.len())
@@ -197,12 +195,9 @@ func (ix *Index) applyBlock(blk *wire.MsgBlock, hash chainhash.Hash, height int6
 			if po.keyN > 0 {
 				mstart := len(ix.multiIDs)
 				for j := 0; j < po.keyN; j++ {
-					a := pf.keyID[po.key0+j]
-					if a == noID {
-						var err error
-						if a, err = ix.addrID(pf.key(po.key0+j), pf.keyHash[po.key0+j]); err != nil {
-							return fmt.Errorf("tx %s output %d: %w", txid, vout, err)
-						}
+					a, err := ix.addrID(pf.key(po.key0+j), pf.keyHash[po.key0+j])
+					if err != nil {
+						return fmt.Errorf("tx %s output %d: %w", txid, vout, err)
 					}
 					if j == 0 {
 						first = a
@@ -231,11 +226,6 @@ func (ix *Index) applyBlock(blk *wire.MsgBlock, hash chainhash.Hash, height int6
 		ix.txFee.addU64(fee)
 		ix.addKinds(t)
 		ix.linkTx(t)
-		if coinbase && pf.cbDup != noID {
-			// BIP30: two early coinbases repeat earlier txids.
-			ix.dups = append(ix.dups, dupTx{t, pf.cbDup})
-		}
-		ix.pendTx[txid] = t
 	}
 	// Block record.
 	n := ix.blocks.len()
@@ -275,36 +265,11 @@ func (ix *Index) outOf(t uint64, op wire.OutPoint) (uint64, bool, error) {
 	return o0 + uint64(op.Index), true, nil
 }
 
-// lookupTx maps a txid to its tx number.
+// lookupTx maps a txid to its tx number (the largest with that txid: BIP30
+// duplicates).
 func (ix *Index) lookupTx(h chainhash.Hash) (uint64, bool, error) {
-	if t, ok := ix.pendTx[h]; ok {
-		return t, true, nil
-	}
-	if t, ok := ix.recentTx.get(h); ok {
-		return t, true, nil
-	}
-	if ix.filter != nil && !ix.filter.mayHave(txHash64(h[:])) {
-		return 0, false, nil
-	}
-	var k [33]byte
-	k[0] = kTx
-	copy(k[1:], h[:])
-	v, closer, err := ix.db.Get(k[:])
-	if errors.Is(err, pebble.ErrNotFound) {
-		return 0, false, nil
-	}
-	if err != nil {
-		return 0, false, fmt.Errorf("look up tx %s: %w", h, err)
-	}
-	defer closer.Close()
-	if len(v) != 5 {
-		return 0, false, fmt.Errorf("look up tx %s: bad record of %d bytes", h, len(v))
-	}
-	t := getU40(v)
-	if t >= ix.txHash.len() {
-		return 0, false, fmt.Errorf("look up tx %s: tx number %d beyond the index", h, t)
-	}
-	return t, true, nil
+	t, ok := ix.findTx(&h)
+	return t, ok, nil
 }
 
 // txRange returns tx t's input ids [i0, i1) and output ids [o0, o1).
@@ -342,27 +307,8 @@ func (ix *Index) setSpent(out, in uint64) {
 // addrID returns the id of the address with key key, assigning the next id
 // to a new one.
 func (ix *Index) addrID(key []byte, h uint64) (uint64, error) {
-	if id, ok := ix.amGet(&ix.pendAddr, h, key); ok {
+	if id, ok := ix.findAddr(key, h); ok {
 		return id, nil
-	}
-	if id, ok := ix.acGet(&ix.recentAddr, h, key); ok {
-		return id, nil
-	}
-	var err error = pebble.ErrNotFound
-	var v []byte
-	var closer io.Closer
-	if !ix.pf.active {
-		ix.kbuf = append(append(ix.kbuf[:0], kAddr), key...)
-		v, closer, err = ix.db.Get(ix.kbuf)
-	}
-	switch {
-	case err == nil:
-		id := getU40(v)
-		closer.Close()
-		ix.acPut(&ix.recentAddr, h, key, id)
-		return id, nil
-	case !errors.Is(err, pebble.ErrNotFound):
-		return 0, fmt.Errorf("look up address: %w", err)
 	}
 	id := ix.addrOff.len()
 	if id >= maxID {
@@ -370,9 +316,8 @@ func (ix *Index) addrID(key []byte, h uint64) (uint64, error) {
 	}
 	ix.addrBlob.appendBytes(key)
 	ix.addrOff.addU64(ix.addrBlob.len())
-	ix.amPut(&ix.pendAddr, h, key, id)
-	if ix.filter != nil {
-		ix.filter.add(h)
+	if err := ix.addrMap.insert(h, id); err != nil {
+		return 0, err
 	}
 	return id, nil
 }
@@ -455,30 +400,11 @@ func (ix *Index) Undo() error {
 // undoKV adds to batch the deletions of every committed key-value entry of
 // the data past start.
 func (ix *Index) undoKV(start lens, batch *pebble.Batch) error {
-	var k [1 + 64]byte
-	for t := start.txs; t < ix.txHash.len(); t++ {
-		k[0] = kTx
-		copy(k[1:], ix.txHash.rec(t))
-		if err := batch.Delete(k[:33], nil); err != nil {
-			return err
-		}
-		var dk [6]byte
-		dk[0] = kDup
-		putU40BE(dk[1:], t)
-		if v, closer, err := ix.db.Get(dk[:]); err == nil {
-			prev := getU40(v)
-			closer.Close()
-			var pv [5]byte
-			putU40(pv[:], prev)
-			if err := batch.Set(k[:33], pv[:], nil); err != nil {
-				return err
-			}
-		}
-	}
+	var k [1 + 32]byte
 	for _, p := range []struct {
 		prefix byte
 		from   uint64
-	}{{kMulti, start.outs}, {kDup, start.txs}} {
+	}{{kMulti, start.outs}} {
 		var lo [6]byte
 		lo[0] = p.prefix
 		putU40BE(lo[1:], p.from)
@@ -488,10 +414,6 @@ func (ix *Index) undoKV(start lens, batch *pebble.Batch) error {
 	}
 	for a := start.addrs; a < ix.addrOff.len(); a++ {
 		ak := ix.addrKey(a)
-		key := append([]byte{kAddr}, ak...)
-		if err := batch.Delete(key, nil); err != nil {
-			return err
-		}
 		if len(ak) > 0 && chain.ScriptType(ak[0]) == chain.P2PK {
 			if err := batch.Delete(append([]byte{kP2PKH}, btcutil.Hash160(ak[1:])...), nil); err != nil {
 				return err
@@ -508,8 +430,8 @@ func (ix *Index) undoKV(start lens, batch *pebble.Batch) error {
 	return nil
 }
 
-// rollback removes, in memory, everything past start: spend links, txid and
-// address map entries, buffered key-value entries and column tails. Blocks
+// rollback removes, in memory, everything past start: spend links, buffered
+// key-value entries and column tails. Blocks
 // may be partly applied (an Apply that failed half-way).
 func (ix *Index) rollback(start lens) {
 	ix.unlinkFrom(start)
@@ -518,35 +440,13 @@ func (ix *Index) rollback(start lens) {
 			ix.setSpent(out, noID)
 		}
 	}
+	// The txid and address map entries past start stay, stale (maps.go).
 	var h chainhash.Hash
-	for t := start.txs; t < ix.txHash.len(); t++ {
-		copy(h[:], ix.txHash.rec(t))
-		if v, ok := ix.pendTx[h]; ok && v == t {
-			delete(ix.pendTx, h)
-		}
-		if v, ok := ix.recentTx.get(h); ok && v == t {
-			ix.recentTx.del(h)
-		}
-	}
-	for a := start.addrs; a < ix.addrOff.len(); a++ {
-		k := ix.addrKey(a)
-		h := addrHash(k)
-		ix.amDel(&ix.pendAddr, h, k)
-		ix.acDel(&ix.recentAddr, h, k)
-	}
 	for b := start.blocks; b < ix.blocks.len(); b++ {
 		copy(h[:], ix.blocks.rec(b)[:32])
 		delete(ix.pendBlk, h)
 	}
 	// Buffered key-value entries past start (each slice is in id order).
-	i := sort.Search(len(ix.dups), func(i int) bool { return ix.dups[i].tx >= start.txs })
-	for _, d := range ix.dups[i:] {
-		if d.prev >= ix.cp.Txs { // the earlier tx is buffered too: map its txid back to it
-			copy(h[:], ix.txHash.rec(d.prev))
-			ix.pendTx[h] = d.prev
-		}
-	}
-	ix.dups = ix.dups[:i]
 	ix.inOutpoint.truncate(ix.outpointsBefore(start.ins))
 	if i := sort.Search(len(ix.multis), func(i int) bool { return ix.multis[i].out >= start.outs }); i < len(ix.multis) {
 		ix.multiIDs = ix.multiIDs[:ix.multis[i].start]

@@ -108,13 +108,16 @@ func TestDigestIndependentOfFlushes(t *testing.T) {
 			t.Fatalf("digest %s, clean build %s", got, want)
 		}
 	})
-	t.Run("tiny caches", func(t *testing.T) {
+	t.Run("maps grown often", func(t *testing.T) {
+		defer func(l float64) { htMaxLoad = l }(htMaxLoad)
+		htMaxLoad = 0.9 // long probe runs, and growth at every doubling
 		ix := openTest(t, "", &chaincfg.MainNetParams)
 		defer ix.Close()
 		ix.pendBudget = 100000
-		ix.recentTx.init(0) // 1024 entries a generation: constant rotation
-		ix.recentAddr.init(0)
 		applyAll(t, ix, blocks[:n], 0)
+		if ix.txMap.gen < 2 || ix.addrMap.gen < 2 {
+			t.Fatalf("maps grew %d and %d times, want several", ix.txMap.gen, ix.addrMap.gen)
+		}
 		if got := verify(t, ix).Digest; got != want {
 			t.Fatalf("digest %s, clean build %s", got, want)
 		}

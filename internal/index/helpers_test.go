@@ -61,7 +61,7 @@ func openTest(t testing.TB, dir string, net *chaincfg.Params) *Index {
 	if dir == "" {
 		dir = filepath.Join(t.TempDir(), "chain")
 	}
-	ix, err := Open(dir, Options{Network: net, CacheBytes: 64 << 20, FilterBytes: 1 << 20, Kinds: &testKinds})
+	ix, err := Open(dir, Options{Network: net, CacheBytes: 64 << 20, Kinds: &testKinds})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -36,17 +36,10 @@ type Options struct {
 	// "the stored one".
 	Network *chaincfg.Params
 	// CacheBytes bounds the memory the index uses (default 512 MiB): a
-	// quarter for Pebble's block cache, an eighth each for the recent-txid
-	// and recent-address caches, a quarter for writes buffered between
-	// commits (beyond it Apply commits on its own, as Flush does) and, on a
-	// new index, a quarter for the Bloom filter (see FilterBytes).
+	// quarter for Pebble's block cache and a quarter for writes buffered
+	// between commits (beyond it Apply commits on its own, as Flush does).
+	// The txid and address maps are memory-mapped files (page cache).
 	CacheBytes int64
-	// FilterBytes sizes the Bloom filter of txids and addresses that lets
-	// ingest skip key-value look-ups of keys the index never held (a
-	// memory-mapped file, so it lives in the page cache). Fixed when the
-	// index is created; 0 means CacheBytes/4 (128 MiB by default: ~2% false
-	// positives at 100 M keys, degrading gracefully beyond); < 0 disables.
-	FilterBytes int64
 	// ReadOnly opens the index for queries only, also while another process
 	// (an ingest) writes it, and on read-only media: the view is the last
 	// state the writer committed before Open (see readonly.go). Writes fail.
@@ -86,7 +79,10 @@ type Index struct {
 	cols                                       []*column
 
 	journal *os.File
-	filter  *filter // nil when disabled
+
+	txMap, addrMap *htable    // txid → tx number, address key → id (maps.go)
+	mapTail        *mapTail   // a view's entries past the maps' coverage (built on a miss)
+	tailMu         sync.Mutex // guards mapTail (built by a query under the read lock)
 
 	postingState // address postings and summaries (postings.go)
 
@@ -100,20 +96,14 @@ type Index struct {
 
 	// Buffered since the last commit.
 	spentPend map[uint64]uint64 // outID (in the file) → new spending input id
-	pendTx    map[chainhash.Hash]uint64
 	pendBlk   map[chainhash.Hash]int64
-	pendAddr  addrMap
 	multis    []multiOut
 	multiIDs  []uint64
-	dups      []dupTx
 
-	recentTx   genCache[chainhash.Hash]
-	recentAddr addrCache
 	pendBudget int
 
 	// Scratch, reused by Apply.
 	pf       prefetch
-	kbuf     []byte
 	hashBuf  bytes.Buffer
 	tipWork  *big.Int
 	crashAt  int   // tests: fail a commit at this stage (0 = never)
@@ -124,8 +114,6 @@ type multiOut struct {
 	out        uint64
 	start, end int // in multiIDs
 }
-
-type dupTx struct{ tx, prev uint64 }
 
 // checkpoint is the committed state, stored under key "C" in the same
 // Pebble batch as the key-value entries it covers.
@@ -138,10 +126,11 @@ type checkpoint struct {
 	Addrs   uint64
 	Blob    uint64
 	Base    int64
-	// The Bloom filter's pages are known durable for txs [0, FilterTxs) and
-	// addresses [0, FilterAddrs); Open re-adds the keys past them.
-	FilterTxs   uint64
-	FilterAddrs uint64
+	// The txid and address maps' entries are known durable for txs
+	// [0, MapTxs) and addresses [0, MapAddrs); Open re-adds the ones past
+	// them (maps.go). (Until v5 the same fields covered a Bloom filter.)
+	MapTxs   uint64
+	MapAddrs uint64
 	// Records in in_outpoint.col (inputs whose spent output is not indexed).
 	Outpoints uint64
 	// The tx kinds column: the rules version that made it and its file's
@@ -159,8 +148,11 @@ const (
 	// files or keys bumps it and Open refuses other versions. v4 added the
 	// tx kinds column (a v3 index is upgraded by `classify --rebuild`), v5
 	// the P2PK aliases (k) and readers beside a writer (added to a v3 index by
-	// the same upgrade), v6 the address postings and summaries as columns
-	// (addr_link, addr_head) instead of key-value entries (p, s).
+	// the same upgrade), v6 moved the txid and address maps out of Pebble
+	// (the t, a and d keys) into hash-table files, dropped the Bloom filter
+	// (a v3 index being upgraded gets the tables built at Open) and keeps the
+	// address postings as columns (addr_link, addr_head) instead of
+	// key-value entries (p, s).
 	checkpointVersion = 6
 	checkpointV3Len   = 11*8 + 4
 )
@@ -172,7 +164,7 @@ var ErrUpgradeKinds = errors.New("index format v3 has no transaction kinds colum
 func (c checkpoint) encode() []byte {
 	b := make([]byte, checkpointLen)
 	binary.LittleEndian.PutUint32(b, checkpointVersion)
-	for i, v := range []uint64{c.Epoch, c.Blocks, c.Txs, c.Inputs, c.Outputs, c.Addrs, c.Blob, uint64(c.Base), c.FilterTxs, c.FilterAddrs, c.Outpoints, c.KindsVersion, c.KindsGen, c.Links} {
+	for i, v := range []uint64{c.Epoch, c.Blocks, c.Txs, c.Inputs, c.Outputs, c.Addrs, c.Blob, uint64(c.Base), c.MapTxs, c.MapAddrs, c.Outpoints, c.KindsVersion, c.KindsGen, c.Links} {
 		binary.LittleEndian.PutUint64(b[4+8*i:], v)
 	}
 	return b
@@ -189,7 +181,7 @@ func decodeCheckpoint(b []byte) (cp checkpoint, legacy bool, err error) {
 	case 3:
 		want, legacy = checkpointV3Len, true
 	default:
-		return checkpoint{}, false, fmt.Errorf("index format v%d, this build reads v%d (v6 keeps the address postings in columns): re-ingest into a new --data folder", v, checkpointVersion)
+		return checkpoint{}, false, fmt.Errorf("index format v%d, this build reads v%d (v6 moved the txid and address maps out of the key-value store into hash-table files and keeps the address postings in columns): re-ingest into a new --data folder", v, checkpointVersion)
 	}
 	if len(b) != want {
 		return checkpoint{}, false, fmt.Errorf("checkpoint record of %d bytes, want %d: damaged index", len(b), want)
@@ -205,21 +197,12 @@ func decodeCheckpoint(b []byte) (cp checkpoint, legacy bool, err error) {
 const (
 	kCheckpoint = 'C'
 	kNetwork    = 'N'
-	kTx         = 't' // txid → tx number (u40 LE)
 	kBlock      = 'b' // block hash → height (i64 LE)
-	kAddr       = 'a' // address key → address id (u40 LE)
 	kPosting    = 'p' // up to v5: address id (u40 BE) + tx number (u40 BE) → received, sent (now addr_link.col)
-	kSummary    = 's' // up to v5: address id (u40 BE) → totals as merge operands (now addr_sum.col)
+	kSummary    = 's' // up to v5: address id (u40 BE) → totals as merge operands (now walked from addr_head.col)
 	kMulti      = 'm' // output id (u40 BE) → address ids (u40 LE each), for outputs paying several addresses
-	kDup        = 'd' // tx number (u40 BE) → earlier tx number with the same txid (BIP30 duplicates)
 	kP2PKH      = 'k' // hash160 of a P2PK address's key (20) → that address's id (u40 LE): P2PK outputs by their P2PKH address
-	kFilter     = 'F' // size of filter.bloom once it covers all committed data
 )
-
-// filterSyncKeys is how many txids and addresses may be committed before a
-// commit also syncs the Bloom filter (every page of which is dirty after a
-// while, so a sync writes all of it).
-const filterSyncKeys = 4 << 20
 
 // Record widths of the column files.
 const (
@@ -412,87 +395,23 @@ func (ix *Index) init(opt Options, cacheBytes int64) error {
 		return err
 	}
 
-	if opt.FilterBytes < 0 {
-		// Data indexed without the filter is not in it: a later open with
-		// the filter must rebuild it.
-		if err := ix.db.Delete([]byte{kFilter}, pebble.Sync); err != nil {
-			return fmt.Errorf("filter record: %w", err)
-		}
-	} else {
-		size := opt.FilterBytes
-		if size == 0 {
-			size = cacheBytes / 4
-		}
-		if err := ix.openFilter(size); err != nil {
-			return err
-		}
+	if err := ix.openMaps(); err != nil {
+		return err
 	}
 
 	ix.resetPending()
 	ix.pendBudget = int(cacheBytes / 4)
-	// Two generations each: ~90 bytes a txid entry, ~40 an address entry.
-	ix.recentTx.init(int(cacheBytes / 8 / 2 / 90))
-	ix.recentAddr.init(int(cacheBytes / 8 / 2 / 40))
 	ix.base = ix.cp.Base
 	ix.tipWork = ix.tipWorkOf()
 	ix.linkedTx = ix.cp.Txs
 	return nil
 }
 
-// openFilter maps the Bloom filter, rebuilding it from the columns unless
-// Pebble records that it covers the committed data.
-func (ix *Index) openFilter(size int64) error {
-	fl, created, err := openFilter(ix.dir, size)
-	if err != nil {
-		return err
-	}
-	ix.filter = fl
-	want := make([]byte, 8)
-	binary.LittleEndian.PutUint64(want, uint64(fl.size()))
-	v, closer, err := ix.db.Get([]byte{kFilter})
-	if err == nil {
-		ok := bytes.Equal(v, want)
-		closer.Close()
-		if ok && !created {
-			// Keys committed after the filter's last sync may have lost
-			// their bits in a crash: add them again.
-			for t := min(ix.cp.FilterTxs, ix.txHash.len()); t < ix.txHash.len(); t++ {
-				fl.add(txHash64(ix.txHash.rec(t)))
-			}
-			for a := min(ix.cp.FilterAddrs, ix.addrOff.len()); a < ix.addrOff.len(); a++ {
-				fl.add(addrHash(ix.addrKey(a)))
-			}
-			return nil
-		}
-	} else if !errors.Is(err, pebble.ErrNotFound) {
-		return fmt.Errorf("read filter record: %w", err)
-	}
-	if err := ix.db.Delete([]byte{kFilter}, pebble.Sync); err != nil {
-		return fmt.Errorf("filter record: %w", err)
-	}
-	if !created { // a new file is all zeros: clearing it would only make every page resident
-		clear(fl.mm)
-	}
-	if err := ix.fillFilter(); err != nil {
-		return err
-	}
-	if err := ix.db.Set([]byte{kFilter}, want, pebble.Sync); err != nil {
-		return fmt.Errorf("filter record: %w", err)
-	}
-	if ix.cp.FilterTxs < ix.cp.Txs || ix.cp.FilterAddrs < ix.cp.Addrs {
-		return ix.recordFilterCoverage()
-	}
-	return nil
-}
-
 func (ix *Index) resetPending() {
 	ix.spentPend = make(map[uint64]uint64)
-	ix.pendTx = make(map[chainhash.Hash]uint64)
 	ix.pendBlk = make(map[chainhash.Hash]int64)
-	ix.pendAddr = newAddrMap()
 	ix.multis = ix.multis[:0]
 	ix.multiIDs = ix.multiIDs[:0]
-	ix.dups = ix.dups[:0]
 	ix.resetPostings()
 }
 
@@ -537,27 +456,12 @@ func (ix *Index) Close() error {
 		defer ix.cleaner.close()
 	}
 	var err0 error
-	if ix.filter != nil && ix.applyErr == nil && (ix.cp.FilterTxs < ix.cp.Txs || ix.cp.FilterAddrs < ix.cp.Addrs) {
-		err0 = ix.recordFilterCoverage()
+	if ix.txMap != nil && ix.applyErr == nil && !ix.legacy && (ix.cp.MapTxs < ix.cp.Txs || ix.cp.MapAddrs < ix.cp.Addrs) {
+		err0 = ix.recordMapCoverage()
 	}
 	err1 := ix.closeFiles()
 	err2 := ix.db.Close()
 	return errors.Join(err0, err1, err2)
-}
-
-// recordFilterCoverage syncs the Bloom filter and records in the checkpoint
-// that it covers all committed data (nothing else changes).
-func (ix *Index) recordFilterCoverage() error {
-	if err := ix.filter.sync(); err != nil {
-		return err
-	}
-	cp := ix.cp
-	cp.FilterTxs, cp.FilterAddrs = cp.Txs, cp.Addrs
-	if err := ix.db.Set([]byte{kCheckpoint}, cp.encode(), pebble.Sync); err != nil {
-		return fmt.Errorf("record filter coverage: %w", err)
-	}
-	ix.cp = cp
-	return nil
 }
 
 func (ix *Index) closeFiles() error {
@@ -568,9 +472,7 @@ func (ix *Index) closeFiles() error {
 	if ix.journal != nil {
 		errs = append(errs, ix.journal.Close())
 	}
-	if ix.filter != nil {
-		errs = append(errs, ix.filter.close())
-	}
+	errs = append(errs, ix.closeMaps())
 	return errors.Join(errs...)
 }
 
@@ -649,12 +551,12 @@ func (ix *Index) commit(dels *pebble.Batch) error {
 	if next.Blocks > 0 {
 		next.Base = ix.base
 	}
-	// Filter coverage never exceeds the data (an undo may have cut it).
-	next.FilterTxs = min(ix.cp.FilterTxs, next.Txs)
-	next.FilterAddrs = min(ix.cp.FilterAddrs, next.Addrs)
-	syncFilter := ix.filter != nil && (next.Txs-next.FilterTxs)+(next.Addrs-next.FilterAddrs) > filterSyncKeys
-	if syncFilter {
-		next.FilterTxs, next.FilterAddrs = next.Txs, next.Addrs
+	// Map coverage never exceeds the data (an undo may have cut it).
+	next.MapTxs = min(ix.cp.MapTxs, next.Txs)
+	next.MapAddrs = min(ix.cp.MapAddrs, next.Addrs)
+	syncMaps := (next.Txs-next.MapTxs)+(next.Addrs-next.MapAddrs) > mapSyncKeys
+	if syncMaps {
+		next.MapTxs, next.MapAddrs = next.Txs, next.Addrs
 	}
 	if err := b.Set([]byte{kCheckpoint}, next.encode(), nil); err != nil {
 		return fmt.Errorf("commit: %w", err)
@@ -688,8 +590,8 @@ func (ix *Index) commit(dels *pebble.Batch) error {
 	if err := syncAll(ix.cols); err != nil {
 		return ix.failCommit(err)
 	}
-	if syncFilter {
-		if err := ix.filter.sync(); err != nil {
+	if syncMaps {
+		if err := ix.syncMaps(); err != nil {
 			return ix.failCommit(err)
 		}
 	}
@@ -706,14 +608,6 @@ func (ix *Index) commit(dels *pebble.Batch) error {
 		}
 	}
 	ix.publishEpoch()
-	// Keep what was just committed warm in the caches.
-	for h, t := range ix.pendTx {
-		ix.recentTx.put(h, t)
-	}
-	ix.pendAddr.each(func(a uint64) {
-		key := ix.addrKey(a)
-		ix.acPut(&ix.recentAddr, addrHash(key), key, a)
-	})
 	ix.resetPending()
 	return nil
 }
@@ -743,8 +637,8 @@ type hashNum struct {
 // buildBatch adds the key-value entries of everything applied since the
 // last commit, in key order: Pebble's memtable inserts sorted keys several
 // times faster than random ones. Each key family is sorted on its own with a
-// cheap comparison (families are emitted in prefix order: a < b < d < k < m
-// < t); id-keyed families are already in order.
+// cheap comparison (families are emitted in prefix order: b < k < m);
+// id-keyed families are already in order.
 func (ix *Index) buildBatch(b *pebble.Batch) error {
 	var k [1 + 64]byte
 	var v [16]byte
@@ -754,49 +648,11 @@ func (ix *Index) buildBatch(b *pebble.Batch) error {
 		}
 		return nil
 	}
-	// The txids ('t', the largest family to sort) are sorted on another
-	// goroutine while the families before them are built.
-	sortedTxs := make(chan []hashNum, 1)
-	go func() {
-		var txs []hashNum
-		if n := ix.txHash.len(); n > ix.cp.Txs {
-			txs = make([]hashNum, 0, n-ix.cp.Txs)
-		}
-		for t := ix.cp.Txs; t < ix.txHash.len(); t++ {
-			txs = append(txs, hashNum{[32]byte(ix.txHash.rec(t)), t})
-		}
-		slices.SortFunc(txs, func(x, y hashNum) int {
-			// Big-endian first 8 bytes decide almost always.
-			if c := cmpU64(binary.BigEndian.Uint64(x.h[:8]), binary.BigEndian.Uint64(y.h[:8])); c != 0 {
-				return c
-			}
-			return bytes.Compare(x.h[:], y.h[:])
-		})
-		sortedTxs <- txs
-	}()
-	// It reads the tx column: wait for it on every return.
-	var txs []hashNum
-	received := false
-	defer func() {
-		if !received {
-			<-sortedTxs
-		}
-	}()
-	// 'a': new addresses, by key.
-	var addrs []uint64 // (after an undo the counts may be below the checkpoint's)
-	for a := ix.cp.Addrs; a < ix.addrOff.len(); a++ {
-		addrs = append(addrs, a)
-	}
-	slices.SortFunc(addrs, func(x, y uint64) int { return bytes.Compare(ix.addrKey(x), ix.addrKey(y)) })
-	kk := make([]byte, 0, 64)
+	// New addresses (their map is txmap.ht's sibling, maps.go): P2PK ones
+	// get a 'k' entry. (After an undo the counts may be below the checkpoint's.)
 	var aliases []hashNum // P2PK addresses by the hash160 of their key
-	for _, a := range addrs {
+	for a := ix.cp.Addrs; a < ix.addrOff.len(); a++ {
 		key := ix.addrKey(a)
-		kk = append(append(kk[:0], kAddr), key...)
-		putU40(v[:], a)
-		if err := set(kk, v[:5]); err != nil {
-			return err
-		}
 		if len(key) > 0 && chain.ScriptType(key[0]) == chain.P2PK {
 			var hn hashNum
 			copy(hn.h[:20], btcutil.Hash160(key[1:]))
@@ -816,15 +672,6 @@ func (ix *Index) buildBatch(b *pebble.Batch) error {
 		copy(k[1:], bh.h[:])
 		binary.LittleEndian.PutUint64(v[:], uint64(ix.heightOfNum(bh.n)))
 		if err := set(k[:33], v[:8]); err != nil {
-			return err
-		}
-	}
-	// 'd': duplicate txids, by tx number (appended in order).
-	for _, d := range ix.dups {
-		k[0] = kDup
-		putU40BE(k[1:], d.tx)
-		putU40(v[:], d.prev)
-		if err := set(k[:6], v[:5]); err != nil {
 			return err
 		}
 	}
@@ -853,57 +700,7 @@ func (ix *Index) buildBatch(b *pebble.Batch) error {
 			return err
 		}
 	}
-	// 't': txids.
-	txs, received = <-sortedTxs, true
-	for _, tx := range txs {
-		k[0] = kTx
-		copy(k[1:], tx.h[:])
-		putU40(v[:], tx.n)
-		if err := set(k[:33], v[:5]); err != nil {
-			return err
-		}
-	}
 	return nil
-}
-
-// --- caches -------------------------------------------------------------------
-
-// genCache is a two-generation map: entries go to cur; when cur is full it
-// becomes old and a new cur starts, so memory stays under 2×limit while the
-// most recent entries are always kept.
-type genCache[K comparable] struct {
-	cur, old map[K]uint64
-	limit    int
-}
-
-func (c *genCache[K]) init(limit int) {
-	if limit < 1024 {
-		limit = 1024
-	}
-	c.limit = limit
-	c.cur = make(map[K]uint64)
-	c.old = nil
-}
-
-func (c *genCache[K]) get(k K) (uint64, bool) {
-	if v, ok := c.cur[k]; ok {
-		return v, true
-	}
-	v, ok := c.old[k]
-	return v, ok
-}
-
-func (c *genCache[K]) put(k K, v uint64) {
-	if len(c.cur) >= c.limit {
-		c.old = c.cur
-		c.cur = make(map[K]uint64, c.limit/4)
-	}
-	c.cur[k] = v
-}
-
-func (c *genCache[K]) del(k K) {
-	delete(c.cur, k)
-	delete(c.old, k)
 }
 
 // --- small accessors ------------------------------------------------------------

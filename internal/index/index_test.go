@@ -12,6 +12,7 @@ import (
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
 	"github.com/btcsuite/btcd/txscript"
 	"github.com/btcsuite/btcd/wire"
+	"github.com/cockroachdb/pebble"
 )
 
 // TestManifestCounts applies every shared block file and compares the
@@ -468,6 +469,23 @@ func TestOldFormatRefused(t *testing.T) {
 	_, err := Open(dir, Options{})
 	if err == nil || !strings.Contains(err.Error(), "index format v2, this build reads v6") || !strings.Contains(err.Error(), "re-ingest into a new --data folder") {
 		t.Fatalf("Open of a v2 index: %v", err)
+	}
+	// A v5 index (txids and addresses in Pebble) likewise.
+	db, err := pebble.Open(filepath.Join(dir, "kv"), &pebble.Options{Merger: summaryMerger, Logger: quietLogger{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v5 := checkpoint{Epoch: 1}.encode()
+	v5[0] = 5
+	if err := db.Set([]byte{kCheckpoint}, v5, pebble.Sync); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	for _, ro := range []bool{false, true} {
+		_, err = Open(dir, Options{ReadOnly: ro})
+		if err == nil || !strings.Contains(err.Error(), "index format v5, this build reads v6 (v6 moved the txid and address maps") || !strings.Contains(err.Error(), "re-ingest") {
+			t.Fatalf("Open of a v5 index (read-only %v): %v", ro, err)
+		}
 	}
 	// A v3 index (no P2PK aliases) likewise, for writing and for reading.
 	ix, err = Open(dir, Options{ReadOnly: true})

@@ -139,11 +139,24 @@ func TestVerifyDetects(t *testing.T) {
 			return ix.addrLink.writeAt(0, v[:])
 		}, "address lists"},
 		{"txid", func(ix *Index) error {
-			var k [33]byte
-			k[0] = kTx
-			copy(k[1:], ix.txHash.rec(3))
-			return ix.db.Delete(k[:], nil)
+			// Point tx 3's slot at tx 2: the confirmation fails, tx 3 is lost.
+			for i, s := range ix.txMap.slots {
+				if s != 0 && s&htValMask == 3 {
+					ix.txMap.slots[i] = s&^htValMask | 2
+					return nil
+				}
+			}
+			return errors.New("no slot holds tx 3")
 		}, "txid"},
+		{"address", func(ix *Index) error {
+			for i, s := range ix.addrMap.slots {
+				if s != 0 && s&htValMask == 1 {
+					ix.addrMap.slots[i] = 0
+					return nil
+				}
+			}
+			return errors.New("no slot holds address 1")
+		}, "address #1"},
 		{"value", func(ix *Index) error {
 			var v [8]byte
 			v[0] = 1
@@ -220,9 +233,9 @@ func TestConcurrentReads(t *testing.T) {
 	verify(t, ix)
 }
 
-// TestCacheRotationDuringPrefetch: a txid found in the old cache generation
-// while a block's look-ups rotate the cache must still resolve.
-func TestCacheRotationDuringPrefetch(t *testing.T) {
+// TestMapGrowthDuringApply: spends resolved before a block's apply stay
+// right when its first new txid makes the txid map double.
+func TestMapGrowthDuringApply(t *testing.T) {
 	main := readFramed(t, "blkfiles/blk_0_to_4.dat")
 	ix := openTest(t, "", &chaincfg.MainNetParams)
 	defer ix.Close()
@@ -250,10 +263,12 @@ func TestCacheRotationDuringPrefetch(t *testing.T) {
 	yo, _ := ix.TxRange(yn)
 	xv, _ := ix.Output(xo.OutStart)
 	yv, _ := ix.Output(yo.OutStart)
-	ix.recentTx = genCache[chainhash.Hash]{cur: map[chainhash.Hash]uint64{z: zn}, old: map[chainhash.Hash]uint64{x: xn}, limit: 1}
+	_ = zn
+	gen := ix.txMap.gen
+	ix.txMap.limit = ix.txMap.count // the block's first txid grows the map
 	spend := wire.NewMsgTx(1)
 	spend.AddTxIn(wire.NewTxIn(wire.NewOutPoint(&x, 0), []byte{0x51}, nil))
-	spend.AddTxIn(wire.NewTxIn(wire.NewOutPoint(&y, 0), []byte{0x51}, nil)) // a Pebble hit: rotates the cache
+	spend.AddTxIn(wire.NewTxIn(wire.NewOutPoint(&y, 0), []byte{0x51}, nil))
 	spend.AddTxOut(wire.NewTxOut(xv.Value+yv.Value-1_0000_0000, []byte{0x51}))
 	b5 := synthBlock(main[4].BlockHash(), 5, []*wire.TxOut{wire.NewTxOut(50_0000_0000, []byte{0x51})}, spend)
 	if err := ix.Apply(b5, 5); err != nil {
@@ -266,12 +281,15 @@ func TestCacheRotationDuringPrefetch(t *testing.T) {
 	if v.Fee == nil || *v.Fee != 1_0000_0000 {
 		t.Fatalf("fee %v, want 100000000 (both spent outputs indexed)", v.Fee)
 	}
+	if ix.txMap.gen != gen+1 {
+		t.Fatalf("map generation %d, want %d: it did not grow during the apply", ix.txMap.gen, gen+1)
+	}
 	verify(t, ix)
 }
 
-// TestFilterLostPages: a crash that loses every unsynced page of the Bloom
-// filter (power loss) is repaired on Open from the columns.
-func TestFilterLostPages(t *testing.T) {
+// TestMapLostPages: a crash that loses every unsynced page of the txid and
+// address maps (power loss) is repaired on Open from the columns.
+func TestMapLostPages(t *testing.T) {
 	blocks := readFramed(t, "blkfiles/blk00000.dat")
 	dir := filepath.Join(t.TempDir(), "chain")
 	ix := openTest(t, dir, &chaincfg.MainNetParams)
@@ -279,22 +297,32 @@ func TestFilterLostPages(t *testing.T) {
 	if err := ix.Flush(); err != nil {
 		t.Fatal(err)
 	}
-	if ix.cp.FilterTxs != 0 {
-		t.Fatalf("the filter was synced (coverage %d): the test needs it unsynced", ix.cp.FilterTxs)
+	if ix.cp.MapTxs != 0 {
+		t.Fatalf("the maps were synced (coverage %d): the test needs them unsynced", ix.cp.MapTxs)
 	}
-	clear(ix.filter.mm) // the pages never reached the disk
+	// The pages never reached the disk.
+	clear(ix.txMap.slots)
+	clear(ix.addrMap.slots)
 	ix.applyErr = errCrash
 	ix.Close() // as a crash: coverage not recorded
+	// A reader opened before the writer repairs the maps finds everything
+	// through the columns' tail.
+	ro, err := Open(dir, Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	verify(t, ro)
+	ro.Close()
 	ix = openTest(t, dir, nil)
-	verify(t, ix) // checks every txid and address is in the filter
+	verify(t, ix) // checks every txid and address is found in the maps
 	if err := ix.Close(); err != nil {
 		t.Fatal(err)
 	}
 	// A clean close records full coverage.
 	ix = openTest(t, dir, nil)
 	defer ix.Close()
-	if ix.cp.FilterTxs != ix.cp.Txs || ix.cp.FilterAddrs != ix.cp.Addrs {
-		t.Fatalf("coverage %d/%d after a clean close, want %d/%d", ix.cp.FilterTxs, ix.cp.FilterAddrs, ix.cp.Txs, ix.cp.Addrs)
+	if ix.cp.MapTxs != ix.cp.Txs || ix.cp.MapAddrs != ix.cp.Addrs {
+		t.Fatalf("coverage %d/%d after a clean close, want %d/%d", ix.cp.MapTxs, ix.cp.MapAddrs, ix.cp.Txs, ix.cp.Addrs)
 	}
 	verify(t, ix)
 }
@@ -412,12 +440,17 @@ func TestOpenDamaged(t *testing.T) {
 	}
 	ix.Close()
 
-	// A lost filter file is rebuilt.
-	if err := os.Remove(filepath.Join(dir, filterName)); err != nil {
+	// A lost txid map and a damaged address map are rebuilt.
+	if err := os.Remove(filepath.Join(dir, txMapName)); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, addrMapName), []byte("not a table"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	ix = openTest(t, dir, nil)
-	verify(t, ix)
+	if got := verify(t, ix).Digest; got != want {
+		t.Fatal("rebuilt maps changed the digest")
+	}
 	ix.Close()
 
 	// A column shorter than committed is reported with its name.
@@ -428,25 +461,4 @@ func TestOpenDamaged(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "tx_hash") || !strings.Contains(err.Error(), "damaged") {
 		t.Fatalf("open with a short column: %v", err)
 	}
-}
-
-// TestFilterDisabledThenEnabled: data indexed with the filter disabled is
-// added when it is enabled again.
-func TestFilterDisabledThenEnabled(t *testing.T) {
-	blocks := readFramed(t, "blkfiles/blk00000.dat")
-	dir := filepath.Join(t.TempDir(), "chain")
-	ix := openTest(t, dir, &chaincfg.MainNetParams)
-	applyAll(t, ix, blocks[:100], 0)
-	ix.Flush()
-	ix.Close()
-	ix, err := Open(dir, Options{FilterBytes: -1, Kinds: &testKinds})
-	if err != nil {
-		t.Fatal(err)
-	}
-	applyAll(t, ix, blocks[100:], 100)
-	ix.Flush()
-	ix.Close()
-	ix = openTest(t, dir, nil)
-	defer ix.Close()
-	verify(t, ix) // every txid and address must be in the filter
 }

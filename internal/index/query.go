@@ -585,23 +585,8 @@ func (ix *Index) p2pkOf(h160 []byte) (uint64, bool, error) {
 
 // addressID maps an address key to its id.
 func (ix *Index) addressID(key []byte) (uint64, bool, error) {
-	if id, ok := ix.amGet(&ix.pendAddr, addrHash(key), key); ok {
-		return id, true, nil
-	}
-	k := append([]byte{kAddr}, key...)
-	v, closer, err := ix.db.Get(k)
-	if errors.Is(err, pebble.ErrNotFound) {
-		return 0, false, nil
-	}
-	if err != nil {
-		return 0, false, fmt.Errorf("look up address: %w", err)
-	}
-	defer closer.Close()
-	id := getU40(v)
-	if id >= ix.addrOff.len() {
-		return 0, false, nil
-	}
-	return id, true, nil
+	id, ok := ix.findAddr(key, addrHash(key))
+	return id, ok, nil
 }
 
 // addP2PKAliases adds to b the k entry of every committed P2PK address (for

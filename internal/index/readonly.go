@@ -220,9 +220,10 @@ func (ix *Index) initReadOnly(opt Options) error {
 		*s.c = c
 		ix.cols = append(ix.cols, c)
 	}
+	if err := ix.openMapsRO(); err != nil {
+		return err
+	}
 	ix.resetPending()
-	ix.recentTx.init(0)
-	ix.recentAddr.init(0)
 	ix.base = ix.cp.Base
 	ix.tipWork = ix.tipWorkOf()
 	return nil
@@ -283,6 +284,9 @@ func (ix *Index) Refresh() error {
 				break
 			}
 		}
+	}
+	if err == nil {
+		err = ix.openMapsRO() // the writer may have grown them
 	}
 	if err != nil {
 		ix.db, ix.cp = old, oldCP

@@ -271,3 +271,52 @@ func (ix *Index) mustTxHash(t testing.TB, n uint64) (h [32]byte) {
 	}
 	return hh
 }
+
+// TestReadOnlyViewDuringMapGrowth: the writer doubles the txid and address
+// maps (new files renamed over the old) while a view reads them: the view
+// keeps answering from its mapping, and a refresh moves it to the new files.
+func TestReadOnlyViewDuringMapGrowth(t *testing.T) {
+	blocks := longChain(t)[:3000]
+	dir := filepath.Join(t.TempDir(), "chain")
+	w := openTest(t, dir, &chaincfg.MainNetParams)
+	defer w.Close()
+	applyAll(t, w, blocks[:1500], 0)
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	r := openRO(t, dir)
+	defer r.Close()
+	want := cleanDigest(t, longChain(t), 1500)
+	txGen, addrGen := w.txMap.gen, w.addrMap.gen
+	// Grow at the next insert, several times over.
+	for i := range 3 {
+		w.txMap.limit, w.addrMap.limit = w.txMap.count, w.addrMap.count
+		applyAll(t, w, blocks[1500+500*i:2000+500*i], int64(1500+500*i))
+		if i == 1 {
+			if err := w.Flush(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got := verify(t, r).Digest; got != want { // between the writer's growths
+			t.Fatalf("round %d: the view's digest changed while the maps grew", i)
+		}
+	}
+	if w.txMap.gen < txGen+3 || w.addrMap.gen < addrGen+3 {
+		t.Fatalf("maps grew to generations %d/%d from %d/%d", w.txMap.gen, w.addrMap.gen, txGen, addrGen)
+	}
+	if !r.txMap.replaced() || !r.addrMap.replaced() {
+		t.Fatal("the view does not see the new map files")
+	}
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Refresh(); err != nil {
+		t.Fatal(err)
+	}
+	if r.txMap.gen != w.txMap.gen || r.addrMap.gen != w.addrMap.gen {
+		t.Fatalf("after refresh the view maps generations %d/%d, the writer %d/%d", r.txMap.gen, r.addrMap.gen, w.txMap.gen, w.addrMap.gen)
+	}
+	if got := verify(t, r).Digest; got != cleanDigest(t, longChain(t), 3000) {
+		t.Fatal("refreshed view differs from a clean build")
+	}
+}

@@ -95,7 +95,7 @@ func (ix *Index) Verify(ctx context.Context) (*VerifyReport, error) {
 		}
 		txAgg = append(txAgg, agg{a, r, s})
 	}
-	var nUnknown, nMulti, nDups uint64
+	var nUnknown, nMulti uint64
 	work := new(big.Int)
 	var prevHash chainhash.Hash
 	for b := uint64(0); b < rep.Blocks; b++ {
@@ -138,9 +138,6 @@ func (ix *Index) Verify(ctx context.Context) (*VerifyReport, error) {
 			if i1 < i0 || o1 < o0 || i1 > rep.Inputs || o1 > rep.Outputs {
 				bad("tx #%d: bad ranges in [%d,%d) out [%d,%d)", t, i0, i1, o0, o1)
 				continue
-			}
-			if ix.filter != nil && !ix.filter.mayHave(txHash64(txid[:])) {
-				bad("tx #%d %s is missing from the Bloom filter", t, txid)
 			}
 			h.Write(txid[:])
 			h.Write(ix.txInfo.rec(t))
@@ -247,7 +244,7 @@ func (ix *Index) Verify(ctx context.Context) (*VerifyReport, error) {
 
 	// Key-value side: counts and the postings multiset.
 	var kvPost [4]uint64
-	var nPost, nTx, nAddr, nU, nM, nPK, nAlias uint64
+	var nPost, nU, nM, nPK, nAlias uint64
 	scan := func(prefix byte, fn func(k, v []byte)) error {
 		it, err := ix.db.NewIter(&pebble.IterOptions{LowerBound: []byte{prefix}, UpperBound: []byte{prefix + 1}})
 		if err != nil {
@@ -264,19 +261,6 @@ func (ix *Index) Verify(ctx context.Context) (*VerifyReport, error) {
 		return it.Close()
 	}
 	errs := []error{
-		scan(kTx, func(k, v []byte) { nTx++ }),
-		scan(kAddr, func(k, v []byte) {
-			nAddr++
-			if len(k) > 1 && chain.ScriptType(k[1]) == chain.P2PK {
-				nPK++
-			}
-			if a := getU40(v); a >= rep.Addresses || string(ix.addrKey(a)) != string(k[1:]) {
-				bad("address key %x maps to #%d, which has another key", k[1:], a)
-			}
-			if ix.filter != nil && !ix.filter.mayHave(addrHash(k[1:])) {
-				bad("address key %x is missing from the Bloom filter", k[1:])
-			}
-		}),
 		scan(kP2PKH, func(k, v []byte) {
 			nAlias++
 			a := getU40(v)
@@ -290,7 +274,20 @@ func (ix *Index) Verify(ctx context.Context) (*VerifyReport, error) {
 			}
 		}),
 		scan(kMulti, func(k, v []byte) { nM++ }),
-		scan(kDup, func(k, v []byte) { nDups++ }),
+	}
+	// Every address is found by its key in the address map (and P2PK ones
+	// counted for their aliases).
+	for a := uint64(0); a < rep.Addresses; a++ {
+		if a%65536 == 0 && ctx.Err() != nil {
+			return rep, ctx.Err()
+		}
+		k := ix.addrKey(a)
+		if len(k) > 0 && chain.ScriptType(k[0]) == chain.P2PK && a < ix.cp.Addrs {
+			nPK++
+		}
+		if got, ok := ix.findAddr(k, addrHash(k)); !ok || got != a {
+			bad("address #%d key %x maps to #%d (found %v)", a, k, got, ok)
+		}
 	}
 	if nAlias != nPK {
 		bad("%d P2PKH aliases for %d committed P2PK addresses", nAlias, nPK)
@@ -325,16 +322,6 @@ func (ix *Index) Verify(ctx context.Context) (*VerifyReport, error) {
 	if nLinks != nKeys || walkKeys != keySum || nLinks != ix.addrLink.len() {
 		bad("address lists: %d links walked, %d stored, for %d output keys (or other outputs)", nLinks, ix.addrLink.len(), nKeys)
 	}
-	for h := range ix.pendTx {
-		// A buffered duplicate txid overrides a committed entry: count once.
-		k := append([]byte{kTx}, h[:]...)
-		if _, closer, err := ix.db.Get(k); err == nil {
-			closer.Close()
-			continue
-		}
-		nTx++
-	}
-	nAddr += uint64(ix.pendAddr.len())
 	nU = ix.inOutpoint.len()
 	for i, prev := uint64(0), uint64(0); i < nU; i++ {
 		in := getU40(ix.inOutpoint.rec(i))
@@ -345,15 +332,8 @@ func (ix *Index) Verify(ctx context.Context) (*VerifyReport, error) {
 		prev = in
 	}
 	nM += uint64(len(ix.multis))
-	nDups += uint64(len(ix.dups))
 	if nPost != rep.Postings || kvPost != postSum {
 		bad("address postings (%d) do not match the outputs and inputs (%d postings)", nPost, rep.Postings)
-	}
-	if nTx+nDups != rep.Txs {
-		bad("%d txid entries (+%d duplicates) for %d txs", nTx, nDups, rep.Txs)
-	}
-	if nAddr != rep.Addresses {
-		bad("%d address entries for %d addresses", nAddr, rep.Addresses)
 	}
 	if nU != nUnknown {
 		bad("%d unknown-outpoint entries for %d inputs with unknown spent outputs", nU, nUnknown)
@@ -397,9 +377,10 @@ type DiskUsage struct {
 	Txs       int64            `json:"txs"`       // tx columns (txid, ranges, sizes, fees)
 	Inputs    int64            `json:"inputs"`    // input columns
 	Outputs   int64            `json:"outputs"`   // output columns
-	Addresses int64            `json:"addresses"` // address columns: keys, postings (addr_link), summaries (addr_sum)
-	Filter    int64            `json:"filter"`    // Bloom filter of txids and addresses (sparse file: bytes allocated)
-	KV        int64            `json:"kv"`        // Pebble: txid, block hash and address indexes
+	Addresses int64            `json:"addresses"` // address columns: keys, postings (addr_link, addr_head)
+	Filter    int64            `json:"filter"`    // Bloom filter of txids and addresses: none since format v6 (0)
+	Maps      int64            `json:"maps"`      // txid and address hash tables (txmap.ht, addrmap.ht)
+	KV        int64            `json:"kv"`        // Pebble: block hash, P2PK alias and multisig keys
 	Total     int64            `json:"total"`
 	Files     map[string]int64 `json:"files"`
 }
@@ -440,10 +421,10 @@ func (ix *Index) DiskUsage() (DiskUsage, error) {
 		return u, fmt.Errorf("disk usage: %w", err)
 	}
 	u.Files["kv"] = u.KV
-	if ix.filter != nil {
-		u.Filter = ix.filter.allocated()
-		u.Files["filter"] = u.Filter
+	for name, t := range map[string]*htable{"txmap": ix.txMap, "addrmap": ix.addrMap} {
+		u.Files[name] = t.size()
+		u.Maps += t.size()
 	}
-	u.Total = u.Blocks + u.Txs + u.Inputs + u.Outputs + u.Addresses + u.KV + u.Filter
+	u.Total = u.Blocks + u.Txs + u.Inputs + u.Outputs + u.Addresses + u.KV + u.Maps
 	return u, nil
 }
