@@ -169,9 +169,7 @@ func addressMix(dir string) ([]string, error) {
 		if err != nil {
 			return nil, err
 		}
-		for _, l := range strings.Fields(string(b)) {
-			listed = append(listed, l)
-		}
+		listed = append(listed, strings.Fields(string(b))...)
 	}
 	var out []string
 	for i, a := range listed {

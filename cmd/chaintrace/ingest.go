@@ -340,7 +340,6 @@ type progressBar struct {
 	blocks int
 	total  int
 	bytes  bool
-	height int64
 }
 
 func (p *progressBar) Begin(blocks int, bytes int64) {

@@ -32,7 +32,7 @@ func resetChainFlags(t *testing.T, names ...string) {
 				f.Changed = false
 			})
 			// A subcommand keeps the context of its first run (cobra sets it only when nil).
-			cmd.SetContext(nil)
+			cmd.SetContext(nil) //lint:ignore SA1012 cobra sets a command's context only when it is nil
 		}
 	}
 	reset()

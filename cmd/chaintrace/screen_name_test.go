@@ -29,7 +29,7 @@ func resetNameFlags(t *testing.T, path ...string) {
 		}
 		f.Changed = false
 	})
-	cmd.SetContext(nil)
+	cmd.SetContext(nil) //lint:ignore SA1012 cobra sets a command's context only when it is nil
 }
 
 func TestScreenNameCLI(t *testing.T) {

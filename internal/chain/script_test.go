@@ -16,8 +16,6 @@ func mustHex(s string) []byte {
 	return b
 }
 
-func rep(b byte, n int) []byte { return bytes.Repeat([]byte{b}, n) }
-
 func cat(parts ...[]byte) []byte {
 	var out []byte
 	for _, p := range parts {

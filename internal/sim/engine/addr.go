@@ -4,7 +4,7 @@ import (
 	"crypto/sha256"
 	"fmt"
 
-	"golang.org/x/crypto/ripemd160"
+	"golang.org/x/crypto/ripemd160" //lint:ignore SA1019 Bitcoin's HASH160 is RIPEMD-160 by protocol
 )
 
 // Address encoders for the engine's own keys. btcutil's segwit encoder decodes every address it encodes to

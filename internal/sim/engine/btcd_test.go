@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/btcsuite/btcd/chaincfg"
+	"github.com/btcsuite/btcd/chaincfg/chainhash"
 	"github.com/btcsuite/btcd/wire"
 	"github.com/chaintrace/chaintrace/internal/btcdtest"
 )
@@ -51,7 +52,8 @@ func TestBtcdAcceptsChain(t *testing.T) {
 	if st.maxInputs < 40 || st.maxOutputs < 100 || st.childInBlock == 0 || st.opReturns == 0 {
 		t.Errorf("chain too simple: %+v", st)
 	}
-	goodTip, goodHeight := e.TipHash(), e.Height()
+	var goodTip chainhash.Hash
+	var goodHeight int64
 
 	// The bad block: a P2TR spend whose Schnorr signature has one bit flipped.
 	bad := e.NewKey(P2TR)
