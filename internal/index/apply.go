@@ -434,6 +434,7 @@ func (ix *Index) undoKV(start lens, batch *pebble.Batch) error {
 // key-value entries and column tails. Blocks
 // may be partly applied (an Apply that failed half-way).
 func (ix *Index) rollback(start lens) {
+	ix.undos.Add(1)
 	ix.unlinkFrom(start)
 	for in := start.ins; in < ix.inPrev.len(); in++ {
 		if out := ix.inPrev.u40(in); out < coinbaseID {

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sort"
 	"sync"
+	"sync/atomic"
 
 	"github.com/cockroachdb/pebble"
 )
@@ -47,6 +48,9 @@ type postingState struct {
 	// once it is whole).
 	linkedTx uint64
 	occ      []keyOcc // the current tx's (output, address key) pairs
+
+	walks walkCache     // busy addresses' txs (walkcache.go)
+	undos atomic.Uint64 // rollbacks so far: part of a walk's cache key
 }
 
 type keyOcc struct{ out, addr uint64 }
@@ -228,7 +232,24 @@ type postingScratch struct {
 // addrTxs returns the txs of address a in chain order with what a received
 // in and sent from each. Cost: O(n log n) for an address with n outputs,
 // whatever the page.
+//
+// The txs of an address with walkCacheMin txs or more are kept (walkcache.go)
+// and returned as they are: callers must not modify the slice.
 func (ix *Index) addrTxs(a uint64, s *postingScratch) ([]addrTx, error) {
+	key := ix.walkKeyOf(a)
+	if txs, ok := ix.walks.get(key); ok {
+		return txs, nil
+	}
+	txs, err := ix.walkTxs(a, s)
+	if err == nil && len(txs) >= walkCacheMin {
+		ix.walks.put(key, txs)
+	}
+	return txs, err
+}
+
+// walkTxs is addrTxs without the cache: it always walks, and leaves the
+// address's outputs (ascending) in s.recv.
+func (ix *Index) walkTxs(a uint64, s *postingScratch) ([]addrTx, error) {
 	s.recv, s.spent = s.recv[:0], s.spent[:0]
 	err := ix.walkLinks(a, func(_, out, val uint64) {
 		s.recv = append(s.recv, idVal{out, val})

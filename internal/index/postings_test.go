@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/btcsuite/btcd/btcutil"
@@ -292,5 +293,50 @@ func TestFindTx(t *testing.T) {
 			}
 			prev = want
 		}
+	}
+}
+
+// TestWalkCacheAcrossChanges runs the posting tests with every address's
+// walk cached (walkCacheMin 1), and asks each address twice per step: a
+// cached walk must answer as a fresh one through applies, flushes, undos,
+// re-applies, a reopen and a read-only view beside newer commits.
+func TestWalkCacheAcrossChanges(t *testing.T) {
+	defer func(n int) { walkCacheMin = n }(walkCacheMin)
+	walkCacheMin = 1
+	t.Run("undo", TestPostingListsAcrossUndo)
+	t.Run("view", TestReadOnlyViewNewerRecords)
+}
+
+// TestWalkCacheHit: a busy address's second walk comes from the cache (its
+// scratch buffers stay unused), and the cached answer equals a fresh walk's.
+func TestWalkCacheHit(t *testing.T) {
+	defer func(n int) { walkCacheMin = n }(walkCacheMin)
+	walkCacheMin = 1
+	main, ext, names := postingChain(t)
+	ix := openTest(t, "", &chaincfg.MainNetParams)
+	defer ix.Close()
+	applyAll(t, ix, main, 0)
+	applyAll(t, ix, ext, 5)
+	a, ok, err := ix.addressID(mustKey(t, ix, names["A"]))
+	if err != nil || !ok {
+		t.Fatalf("address A: %v %v", ok, err)
+	}
+	var s1, s2 postingScratch
+	first, err := ix.addrTxs(a, &s1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := ix.addrTxs(a, &s2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(first) != 3 || len(s2.out) != 0 || !slices.Equal(first, second) {
+		t.Fatalf("cached walk: %v then %v (scratch used: %d)", first, second, len(s2.out))
+	}
+	ix.walks = walkCache{} // a fresh walk
+	var s3 postingScratch
+	fresh, err := ix.addrTxs(a, &s3)
+	if err != nil || !slices.Equal(fresh, second) {
+		t.Fatalf("fresh walk %v (%v), cached %v", fresh, err, second)
 	}
 }

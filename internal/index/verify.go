@@ -305,7 +305,7 @@ func (ix *Index) Verify(ctx context.Context) (*VerifyReport, error) {
 		if a%4096 == 0 && ctx.Err() != nil {
 			return rep, ctx.Err()
 		}
-		txs, err := ix.addrTxs(a, &sc)
+		txs, err := ix.walkTxs(a, &sc) // not the cache: the columns are checked
 		if err != nil {
 			bad("%v", err)
 			continue
