@@ -2,7 +2,6 @@ package api
 
 import (
 	"context"
-	"encoding/csv"
 	"encoding/json"
 	"net/http/httptest"
 	"os"
@@ -16,28 +15,7 @@ import (
 	"github.com/chaintrace/chaintrace/internal/testutil"
 )
 
-// sdnIDs reads the entity ids (ent_num, the first column of the 12-column
-// rows) of an sdn.csv with encoding/csv, independently of the list parser.
-func sdnIDs(t *testing.T, path string) map[string]bool {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := csv.NewReader(strings.NewReader(strings.TrimSuffix(string(b), "\x1a")))
-	r.FieldsPerRecord = -1
-	recs, err := r.ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := map[string]bool{}
-	for _, rec := range recs {
-		if len(rec) == 12 {
-			m["ofac:"+strings.TrimSpace(rec[0])] = true
-		}
-	}
-	return m
-}
+func sdnIDs(t *testing.T, path string) map[string]bool { return testutil.SDNEntNums(t, path) }
 
 var (
 	diffOnce   sync.Once

@@ -2,7 +2,6 @@ package sanctions
 
 import (
 	"context"
-	"encoding/csv"
 	"errors"
 	"os"
 	"path/filepath"
@@ -156,27 +155,7 @@ func hasMatch(r *AddressResult, entity string) bool {
 	return false
 }
 
-// entNums reads the ent_num column of an sdn.csv independently of the parser.
-func entNums(t *testing.T, path string) map[string]bool {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := csv.NewReader(strings.NewReader(strings.TrimSuffix(string(b), "\x1a")))
-	r.FieldsPerRecord = -1
-	recs, err := r.ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := map[string]bool{}
-	for _, rec := range recs {
-		if len(rec) == 12 {
-			m["ofac:"+rec[0]] = true
-		}
-	}
-	return m
-}
+func entNums(t *testing.T, path string) map[string]bool { return testutil.SDNEntNums(t, path) }
 
 func TestDiffRealOFACVersions(t *testing.T) {
 	ctx := context.Background()

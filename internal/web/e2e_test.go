@@ -3,7 +3,6 @@ package web
 import (
 	"bufio"
 	"context"
-	"encoding/csv"
 	"encoding/json"
 	"net/http"
 	"os"
@@ -199,26 +198,7 @@ func runE2E(ctx context.Context, t *testing.T, node, webDir, script string, env 
 // by their ent_num sets, read with encoding/csv (independently of chaintrace).
 func sdnDiff(t *testing.T, old, cur string) (added, removed int) {
 	t.Helper()
-	ids := func(p string) map[string]bool {
-		b, err := os.ReadFile(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		r := csv.NewReader(strings.NewReader(strings.TrimSuffix(string(b), "\x1a")))
-		r.FieldsPerRecord = -1
-		recs, err := r.ReadAll()
-		if err != nil {
-			t.Fatalf("%s: %v", p, err)
-		}
-		m := map[string]bool{}
-		for _, rec := range recs {
-			if len(rec) == 12 {
-				m[strings.TrimSpace(rec[0])] = true
-			}
-		}
-		return m
-	}
-	a, b := ids(old), ids(cur)
+	a, b := testutil.SDNEntNums(t, old), testutil.SDNEntNums(t, cur)
 	for id := range b {
 		if !a[id] {
 			added++
