@@ -29,7 +29,15 @@ func TestRefreshKeepsDiffsAndLastGood(t *testing.T) {
 		"/exports/SDN.CSV": read("ofac-2025-02/sdn.csv"), "/exports/ADD.CSV": read("ofac-2025-02/add.csv"),
 		"/exports/ALT.CSV": read("ofac-2025-02/alt.csv"), "/exports/SDN_COMMENTS.CSV": read("ofac-2025-02/sdn_comments.csv"),
 	}
+	// A bad download: the main file is an HTML challenge page. Its siblings
+	// stay those of cur, so a round that straddles the switch (the main file
+	// fetched before it, the siblings after) sees cur whole, not a mix.
 	bad := map[string][]byte{"/exports/SDN.CSV": []byte("<!DOCTYPE html><html><title>Just a moment...</title></html>")}
+	for k, v := range cur {
+		if k != "/exports/SDN.CSV" {
+			bad[k] = v
+		}
+	}
 	var files atomic.Value
 	files.Store(old)
 	srv := listServer(t, &files)
