@@ -1,13 +1,12 @@
 package cluster
 
 import (
-	"bytes"
-	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
-	"os"
 	"path/filepath"
 	"slices"
+
+	"github.com/chaintrace/chaintrace/internal/colfile"
 )
 
 // node is one address's union-find record. In the file (nodes.col) it is
@@ -80,7 +79,7 @@ type nodes struct {
 	n       uint64 // logical count (the index's addresses covered)
 	overlay map[uint64]node
 	tail    []node // records fileN… (grown on demand)
-	journal *os.File
+	journal *colfile.Journal
 }
 
 // pending is the number of node records held in memory.
@@ -149,28 +148,20 @@ func (ns *nodes) find(a uint64) uint64 {
 const journalName = "nodes.journal"
 
 func (ns *nodes) openJournal(dir string, epoch uint64) error {
-	path := filepath.Join(dir, journalName)
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	j, err := colfile.OpenJournal(filepath.Join(dir, journalName))
 	if err != nil {
-		return fmt.Errorf("open %s: %w", path, err)
+		return err
 	}
-	ns.journal = f
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return fmt.Errorf("read %s: %w", path, err)
-	}
+	ns.journal = j
 	const ent = 8 + nodeLen
-	if len(data) < 8+32 {
-		return nil
+	body, err := j.Pending(epoch)
+	if err != nil {
+		return err
 	}
-	body, sum := data[:len(data)-32], data[len(data)-32:]
-	if h := sha256.Sum256(body); !bytes.Equal(h[:], sum) || (len(body)-8)%ent != 0 {
-		return ns.clearJournal()
+	if body == nil || len(body)%ent != 0 {
+		return j.Clear()
 	}
-	if binary.LittleEndian.Uint64(body) != epoch {
-		return ns.clearJournal()
-	}
-	for o := len(body) - ent; o >= 8; o -= ent {
+	for o := len(body) - ent; o >= 0; o -= ent {
 		a := binary.LittleEndian.Uint64(body[o:])
 		if err := ns.f.WriteAt(a, body[o+8:o+ent]); err != nil {
 			return fmt.Errorf("restore node %d: %w", a, err)
@@ -179,17 +170,7 @@ func (ns *nodes) openJournal(dir string, epoch uint64) error {
 	if err := ns.f.sync(); err != nil {
 		return err
 	}
-	return ns.clearJournal()
-}
-
-func (ns *nodes) clearJournal() error {
-	if err := ns.journal.Truncate(0); err != nil {
-		return fmt.Errorf("truncate node journal: %w", err)
-	}
-	if err := ns.journal.Sync(); err != nil {
-		return fmt.Errorf("sync node journal: %w", err)
-	}
-	return nil
+	return j.Clear()
 }
 
 // write journals and then writes the overlay into the file, extending or
@@ -203,8 +184,7 @@ func (ns *nodes) write(epoch uint64, crashAt int) error {
 		}
 	}
 	slices.Sort(ids)
-	j := make([]byte, 8, 8+(8+nodeLen)*len(ids)+32)
-	binary.LittleEndian.PutUint64(j, epoch)
+	j := make([]byte, 0, (8+nodeLen)*len(ids))
 	for _, a := range ids {
 		if a >= old {
 			break
@@ -212,17 +192,9 @@ func (ns *nodes) write(epoch uint64, crashAt int) error {
 		j = binary.LittleEndian.AppendUint64(j, a)
 		j = append(j, ns.f.rec(a)...)
 	}
-	if len(j) > 8 {
-		sum := sha256.Sum256(j)
-		j = append(j, sum[:]...)
-		if err := ns.journal.Truncate(0); err != nil {
-			return fmt.Errorf("node journal: %w", err)
-		}
-		if _, err := ns.journal.WriteAt(j, 0); err != nil {
-			return fmt.Errorf("node journal: %w", err)
-		}
-		if err := ns.journal.Sync(); err != nil {
-			return fmt.Errorf("node journal: %w", err)
+	if len(j) > 0 {
+		if err := ns.journal.Write(epoch, j); err != nil {
+			return err
 		}
 	}
 	if crashAt == 2 {

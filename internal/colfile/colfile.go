@@ -2,6 +2,7 @@
 // a read-only shared memory map. Records appended since the last commit stay
 // in memory until WriteTail; the caller's checkpoint says how many records are
 // committed, and Recover drops (or, with Options.Shrink, cuts off) the rest.
+// A Journal keeps the old values of records a commit rewrites in place.
 package colfile
 
 import (

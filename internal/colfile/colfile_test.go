@@ -197,3 +197,51 @@ func TestSpan(t *testing.T) {
 		}
 	}
 }
+
+// TestJournal: a whole journal of the asked epoch returns its entries; an
+// empty, torn, truncated or other-epoch one returns none; Clear empties it.
+func TestJournal(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "j")
+	j, err := OpenJournal(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	entries := []byte("old records 0123456789")
+	if got, err := j.Pending(7); err != nil || got != nil {
+		t.Fatalf("empty journal: %q %v", got, err)
+	}
+	if err := j.Write(7, entries); err != nil {
+		t.Fatal(err)
+	}
+	whole, err := os.ReadFile(path)
+	if err != nil || len(whole) != 8+len(entries)+32 {
+		t.Fatalf("journal of %d bytes (%v), want %d", len(whole), err, 8+len(entries)+32)
+	}
+	for _, tc := range []struct {
+		name  string
+		data  []byte
+		epoch uint64
+		want  []byte
+	}{
+		{"whole", whole, 7, entries},
+		{"other epoch", whole, 8, nil},
+		{"torn entry", append(append([]byte{}, whole[:12]...), append([]byte{'X'}, whole[13:]...)...), 7, nil},
+		{"truncated", whole[:len(whole)-1], 7, nil},
+		{"short", whole[:39], 7, nil},
+	} {
+		if err := os.WriteFile(path, tc.data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		got, err := j.Pending(tc.epoch)
+		if err != nil || !bytes.Equal(got, tc.want) {
+			t.Errorf("%s: %q %v, want %q", tc.name, got, err, tc.want)
+		}
+	}
+	if err := j.Clear(); err != nil {
+		t.Fatal(err)
+	}
+	if st, err := os.Stat(path); err != nil || st.Size() != 0 {
+		t.Fatalf("after Clear: %v %v", st, err)
+	}
+}

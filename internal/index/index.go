@@ -20,6 +20,7 @@ import (
 	"github.com/cockroachdb/pebble/bloom"
 
 	"github.com/chaintrace/chaintrace/internal/chain"
+	"github.com/chaintrace/chaintrace/internal/colfile"
 )
 
 // ErrNotFound is returned by the query methods when a block, transaction or
@@ -78,7 +79,7 @@ type Index struct {
 	addrOff, addrBlob                          *column
 	cols                                       []*column
 
-	journal *os.File
+	journal *colfile.Journal
 
 	txMap, addrMap *htable    // txid → tx number, address key → id (maps.go)
 	mapTail        *mapTail   // a view's entries past the maps' coverage (built on a miss)

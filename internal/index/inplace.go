@@ -1,12 +1,10 @@
 package index
 
 import (
-	"bytes"
-	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
+	"github.com/chaintrace/chaintrace/internal/colfile"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"slices"
 )
@@ -49,32 +47,26 @@ type inPlace struct {
 }
 
 func (ix *Index) recoverJournal() error {
-	path := filepath.Join(ix.dir, journalName)
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	j, err := colfile.OpenJournal(filepath.Join(ix.dir, journalName))
 	if err != nil {
-		return fmt.Errorf("open %s: %w", path, err)
+		return err
 	}
-	ix.journal = f
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return fmt.Errorf("read %s: %w", path, err)
+	ix.journal = j
+	body, err := j.Pending(ix.cp.Epoch)
+	if err != nil || body == nil {
+		// None, torn (its commit had not yet overwritten anything) or of
+		// another epoch (its commit completed).
+		if err == nil {
+			err = j.Clear()
+		}
+		return err
 	}
-	if len(data) < 8+32 {
-		return nil
-	}
-	body, sum := data[:len(data)-32], data[len(data)-32:]
-	if h := sha256.Sum256(body); !bytes.Equal(h[:], sum) {
-		// Torn: its commit had not yet overwritten anything.
-		return ix.clearJournal()
-	}
-	if binary.LittleEndian.Uint64(body) != ix.cp.Epoch {
-		return ix.clearJournal() // its commit completed
-	}
+	path := j.Path()
 	var changes []inPlace
-	for o := 8; o < len(body); {
+	for o := 0; o < len(body); {
 		c := ix.journalCol(body[o])
 		if c == nil || o+9 > len(body) || o+9+c.Width() > len(body) {
-			return fmt.Errorf("%s: bad record at byte %d: the index is damaged", path, o)
+			return fmt.Errorf("%s: bad record at byte %d: the index is damaged", path, 8+o)
 		}
 		rec := binary.LittleEndian.Uint64(body[o+1:])
 		changes = append(changes, inPlace{tag: body[o], rec: rec, old: body[o+9 : o+9+c.Width()]})
@@ -101,17 +93,7 @@ func (ix *Index) recoverJournal() error {
 		}
 	}
 	slog.Info("index: restored in-place records of an interrupted commit", "dir", ix.dir, "records", n)
-	return ix.clearJournal()
-}
-
-func (ix *Index) clearJournal() error {
-	if err := ix.journal.Truncate(0); err != nil {
-		return fmt.Errorf("truncate spend journal: %w", err)
-	}
-	if err := ix.journal.Sync(); err != nil {
-		return fmt.Errorf("sync spend journal: %w", err)
-	}
-	return nil
+	return j.Clear()
 }
 
 // inPlaceChanges lists the records of the files to overwrite at this
@@ -148,29 +130,17 @@ func (ix *Index) inPlaceChanges() []inPlace {
 
 // journalInPlace writes the old values of changes to the journal and syncs it.
 func (ix *Index) journalInPlace(changes []inPlace) error {
-	n := 8 + 32
+	n := 0
 	for _, c := range changes {
 		n += 9 + len(c.old)
 	}
-	j := make([]byte, 8, n)
-	binary.LittleEndian.PutUint64(j, ix.cp.Epoch)
+	j := make([]byte, 0, n)
 	for _, c := range changes {
 		j = append(j, c.tag)
 		j = binary.LittleEndian.AppendUint64(j, c.rec)
 		j = append(j, c.old...)
 	}
-	sum := sha256.Sum256(j)
-	j = append(j, sum[:]...)
-	if err := ix.journal.Truncate(0); err != nil {
-		return fmt.Errorf("spend journal: %w", err)
-	}
-	if _, err := ix.journal.WriteAt(j, 0); err != nil {
-		return fmt.Errorf("spend journal: %w", err)
-	}
-	if err := ix.journal.Sync(); err != nil {
-		return fmt.Errorf("spend journal: %w", err)
-	}
-	return nil
+	return ix.journal.Write(ix.cp.Epoch, j)
 }
 
 // inPlaceGap: changes of one column closer than this many bytes are written
