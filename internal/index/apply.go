@@ -132,7 +132,7 @@ func (ix *Index) applyBlock(blk *wire.MsgBlock, hash chainhash.Hash, height int6
 		}
 		txid := pf.txids[i]
 		copy(ix.txHash.add(), txid[:])
-		if err := ix.txMap.insert(txKey(txid[:]), t); err != nil {
+		if err := ix.txMap.insert(txHash64(txid[:]), t); err != nil {
 			return err
 		}
 		ix.txIn.addU40(ix.inPrev.len())

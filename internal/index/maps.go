@@ -2,12 +2,14 @@ package index
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
 
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
+	"github.com/cespare/xxhash/v2"
 	"github.com/cockroachdb/pebble"
 )
 
@@ -33,13 +35,18 @@ import (
 // entry already there is a no-op). A view whose checkpoint is past that
 // coverage (after a power loss, before the writer reopened) finds those
 // entries by a sorted copy of the columns' tail, built on its first miss.
+// addrHash is the 64-bit hash of an address key used by the address map.
+func addrHash(key []byte) uint64 { return xxhash.Sum64(key) }
+
+// txHash64 is the 64-bit hash of a txid for the txid map: txids are already
+// uniform, so their first 8 bytes serve.
+func txHash64(txid []byte) uint64 { return binary.LittleEndian.Uint64(txid) }
+
 const (
 	txMapName   = "txmap.ht"
 	addrMapName = "addrmap.ht"
 	mapSyncKeys = 4 << 20
 )
-
-func txKey(h []byte) uint64 { return txHash64(h) }
 
 // openMaps opens (creating) the writer's tables and re-adds the entries past
 // the checkpoint's coverage.
@@ -57,7 +64,7 @@ func (ix *Index) openMaps() error {
 		ix.txMap.recount() // an unclean stop: the header's count may be behind
 	}
 	for t := from; t < ix.txHash.len(); t++ {
-		if err := ix.txMap.insert(txKey(ix.txHash.rec(t)), t); err != nil {
+		if err := ix.txMap.insert(txHash64(ix.txHash.rec(t)), t); err != nil {
 			return err
 		}
 	}
@@ -88,7 +95,7 @@ func (ix *Index) txHashOf(v uint64) (uint64, bool) {
 	if v >= ix.txHash.len() {
 		return 0, false
 	}
-	return txKey(ix.txHash.rec(v)), true
+	return txHash64(ix.txHash.rec(v)), true
 }
 
 func (ix *Index) addrHashOf(v uint64) (uint64, bool) {
@@ -129,14 +136,14 @@ func (ix *Index) openMapsRO() error {
 func (ix *Index) findTx(h *chainhash.Hash) (uint64, bool) {
 	n := ix.txHash.len()
 	best, found := uint64(0), false
-	p := ix.txMap.probe(txKey(h[:]))
+	p := ix.txMap.probe(txHash64(h[:]))
 	for v, ok := ix.txMap.next(&p); ok; v, ok = ix.txMap.next(&p) {
 		if (!found || v > best) && v < n && string(ix.txHash.rec(v)) == string(h[:]) {
 			best, found = v, true
 		}
 	}
 	if !found && ix.readOnly && ix.cp.MapTxs < n {
-		return ix.tailFind(true, txKey(h[:]), func(v uint64) bool { return string(ix.txHash.rec(v)) == string(h[:]) })
+		return ix.tailFind(true, txHash64(h[:]), func(v uint64) bool { return string(ix.txHash.rec(v)) == string(h[:]) })
 	}
 	return best, found
 }
@@ -168,7 +175,7 @@ func (ix *Index) tailFind(tx bool, h uint64, confirm func(uint64) bool) (uint64,
 	if ix.mapTail == nil {
 		mt := &mapTail{}
 		for t := ix.cp.MapTxs; t < ix.txHash.len(); t++ {
-			mt.tx = append(mt.tx, hashVal{txKey(ix.txHash.rec(t)), t})
+			mt.tx = append(mt.tx, hashVal{txHash64(ix.txHash.rec(t)), t})
 		}
 		for a := ix.cp.MapAddrs; a < ix.addrOff.len(); a++ {
 			mt.addr = append(mt.addr, hashVal{addrHash(ix.addrKey(a)), a})

@@ -278,7 +278,7 @@ func (ix *Index) txsOf(ids []idVal, first *column, sent bool, dst []addrTx) []ad
 		case i > 0 && (t+1 >= n || first.u40(t+1) > iv.id):
 			// the same tx as the previous id
 		default:
-			t = findTx(first, iv.id, t, n)
+			t = txOfID(first, iv.id, t, n)
 		}
 		if len(dst) == 0 || dst[len(dst)-1].tx != t {
 			dst = append(dst, addrTx{tx: t})
@@ -292,12 +292,12 @@ func (ix *Index) txsOf(ids []idVal, first *column, sent bool, dst []addrTx) []ad
 	return dst
 }
 
-// findTx returns the last tx t in [lo, n) whose first id (column first:
+// txOfID returns the last tx t in [lo, n) whose first id (column first:
 // tx_first_out or tx_first_in) is ≤ id, given first[lo] ≤ id. Ids grow
 // almost linearly with tx numbers, so it interpolates, then gallops from
 // the guess towards the answer and ends with a binary search: a few probes
 // near each other instead of ~log2(n) across the column.
-func findTx(first *column, id, lo, n uint64) uint64 {
+func txOfID(first *column, id, lo, n uint64) uint64 {
 	hi := n // the answer is in [lo, hi)
 	if hi-lo > 16 {
 		fl, fh := first.u40(lo), first.u40(hi-1)

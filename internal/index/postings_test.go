@@ -285,10 +285,10 @@ func TestFindTx(t *testing.T) {
 		prev := uint64(0)
 		for id := range c.ids {
 			want := c.plain(id)
-			if got := findTx(c.first, id, 0, n); got != want {
+			if got := txOfID(c.first, id, 0, n); got != want {
 				t.Fatalf("%s: id %d in tx %d, findTx from 0 says %d", c.first.name, id, want, got)
 			}
-			if got := findTx(c.first, id, prev, n); got != want {
+			if got := txOfID(c.first, id, prev, n); got != want {
 				t.Fatalf("%s: id %d in tx %d, findTx from %d says %d", c.first.name, id, want, prev, got)
 			}
 			prev = want

@@ -417,7 +417,7 @@ func (ix *Index) txOfInput(in uint64) uint64 {
 	if n == 0 {
 		return noID
 	}
-	return findTx(ix.txIn, in, 0, n) // interpolating: ids grow almost linearly with tx numbers
+	return txOfID(ix.txIn, in, 0, n) // interpolating: ids grow almost linearly with tx numbers
 }
 
 // txOfOutput returns the tx number holding output out.
@@ -426,7 +426,7 @@ func (ix *Index) txOfOutput(out uint64) uint64 {
 	if n == 0 {
 		return noID
 	}
-	return findTx(ix.txOut, out, 0, n) // interpolating: ids grow almost linearly with tx numbers
+	return txOfID(ix.txOut, out, 0, n) // interpolating: ids grow almost linearly with tx numbers
 }
 
 // AddressView is an address's activity as the index sees it: Sent and
