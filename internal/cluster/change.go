@@ -127,7 +127,7 @@ func fpLockTime(fp uint8) int { return int(fp-1) % 3 }
 
 // applyTx clusters tx t.
 func (s *Store) applyTx(g index.Graph, t uint64, w *walker) {
-	rec := s.txrec.add()
+	rec := s.txrec.Add()
 	r := g.TxRange(t)
 	freshFrom := s.nodes.n
 	w.outs = w.outs[:0]
@@ -170,7 +170,7 @@ func (s *Store) applyTx(g index.Graph, t uint64, w *walker) {
 		if n := s.nodes.get(in.addr); n.fp == 0 {
 			n.fp = fp
 			s.nodes.set(in.addr, n)
-			putU40(s.spends.add(), in.addr)
+			putU40(s.spends.Add(), in.addr)
 			w.ins[i].newFP = true
 		}
 	}
@@ -213,7 +213,7 @@ func (s *Store) applyTx(g index.Graph, t uint64, w *walker) {
 		last = pt
 		// A payee showing the payer's own fingerprint adds no evidence
 		// (unknown and equal count alike): only a different one can.
-		if rec := s.txrec.rec(pt); rec[2]&txEligible != 0 &&
+		if rec := s.txrec.Rec(pt); rec[2]&txEligible != 0 &&
 			(fpVersion(rec[3]) != fpVersion(fp) || fpLockTime(rec[3]) != fpLockTime(fp)) {
 			s.changeLater(g, pt)
 		}
@@ -266,7 +266,7 @@ const (
 // fingerprints as they stand now (so a rebuild and block-by-block
 // clustering decide alike).
 func (s *Store) changeLater(g index.Graph, t uint64) {
-	rec := s.txrec.rec(t)
+	rec := s.txrec.Rec(t)
 	if rec[2]&txEligible == 0 {
 		return
 	}

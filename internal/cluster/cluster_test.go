@@ -25,15 +25,15 @@ func TestUnionUndoTable(t *testing.T) {
 	s.grow(5)
 	var sizesAfter [][6]uint64
 	for bi, bl := range blocks {
-		blockRec{Height: int64(bi), LogStart: s.log.len(), AddrStart: s.nodes.n}.encode(s.blocks.add())
+		blockRec{Height: int64(bi), LogStart: s.log.Len(), AddrStart: s.nodes.n}.encode(s.blocks.Add())
 		for _, st := range bl {
-			before := s.log.len()
+			before := s.log.Len()
 			got := s.union(uint64(bi), st.a, st.b, MultiInput, 0)
 			if got != st.joined {
 				t.Fatalf("block %d union(%d,%d) = %v, want %v", bi, st.a, st.b, got, st.joined)
 			}
-			if st.joined != (s.log.len() == before+1) {
-				t.Fatalf("union(%d,%d): log grew by %d", st.a, st.b, s.log.len()-before)
+			if st.joined != (s.log.Len() == before+1) {
+				t.Fatalf("union(%d,%d): log grew by %d", st.a, st.b, s.log.Len()-before)
 			}
 			if _, size, _ := s.ClusterOf(st.a); size != st.wantSize {
 				t.Fatalf("block %d after union(%d,%d): size %d, want %d", bi, st.a, st.b, size, st.wantSize)
@@ -74,8 +74,8 @@ func TestUnionUndoTable(t *testing.T) {
 			}
 		}
 	}
-	if s.log.len() != 0 || s.blocks.len() != 0 {
-		t.Fatalf("log %d, blocks %d after undoing everything", s.log.len(), s.blocks.len())
+	if s.log.Len() != 0 || s.blocks.Len() != 0 {
+		t.Fatalf("log %d, blocks %d after undoing everything", s.log.Len(), s.blocks.Len())
 	}
 }
 
@@ -85,7 +85,7 @@ func TestUnionUndoTable(t *testing.T) {
 func TestGuardRules(t *testing.T) {
 	s := openStore(t, t.TempDir(), Options{Change: ChangeOn, SizeLimit: 2})
 	s.grow(11)
-	blockRec{AddrStart: s.nodes.n}.encode(s.blocks.add())
+	blockRec{AddrStart: s.nodes.n}.encode(s.blocks.Add())
 	tag := func(a uint64, e string) { n := s.nodes.get(a); n.tag = serviceTag(e); s.nodes.set(a, n) }
 	tag(0, "exchange: A")
 	tag(5, "exchange: B")
@@ -94,7 +94,7 @@ func TestGuardRules(t *testing.T) {
 			t.Fatalf("union %v refused", p)
 		}
 	}
-	logged := func() Merge { return decodeMerge(s.log.rec(s.log.len() - 1)) }
+	logged := func() Merge { return decodeMerge(s.log.Rec(s.log.Len() - 1)) }
 	// Exchange A's cluster and exchange B's: refused even on multi-input.
 	if s.union(1, 2, 7, MultiInput, 0) || logged().Status != RefusedLabels || s.SameCluster(2, 7) {
 		t.Fatalf("label guard: %+v", logged())

@@ -29,17 +29,6 @@ func openRecFile(dir, name string, width int) (*recFile, error) {
 	return &recFile{File: f, name: name}, nil
 }
 
-func (c *recFile) recover(n uint64) error { return c.Recover(n) }
-func (c *recFile) close() error           { return c.Close() }
-func (c *recFile) len() uint64            { return c.Len() }
-func (c *recFile) rec(i uint64) []byte    { return c.Rec(i) }
-func (c *recFile) add() []byte            { return c.Add() }
-func (c *recFile) cut(n uint64)           { c.Truncate(n) }
-func (c *recFile) cutIntoFile() bool      { return c.CutIntoFile() }
-func (c *recFile) writeTail() error       { return c.WriteTail() }
-func (c *recFile) sync() error            { return c.Sync() }
-func (c *recFile) settle() error          { return c.Settle() }
-
 // 40-bit little-endian ids, as the index stores them.
 func getU40(b []byte) uint64 {
 	_ = b[4]

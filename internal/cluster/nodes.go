@@ -95,7 +95,7 @@ func (ns *nodes) get(a uint64) node {
 	if v, ok := ns.overlay[a]; ok {
 		return v
 	}
-	return decodeNode(a, ns.f.rec(a))
+	return decodeNode(a, ns.f.Rec(a))
 }
 
 // parent is get(a).parent without decoding the rest.
@@ -167,7 +167,7 @@ func (ns *nodes) openJournal(dir string, epoch uint64) error {
 			return fmt.Errorf("restore node %d: %w", a, err)
 		}
 	}
-	if err := ns.f.sync(); err != nil {
+	if err := ns.f.Sync(); err != nil {
 		return err
 	}
 	return j.Clear()
@@ -190,7 +190,7 @@ func (ns *nodes) write(epoch uint64, crashAt int) error {
 			break
 		}
 		j = binary.LittleEndian.AppendUint64(j, a)
-		j = append(j, ns.f.rec(a)...)
+		j = append(j, ns.f.Rec(a)...)
 	}
 	if len(j) > 0 {
 		if err := ns.journal.Write(epoch, j); err != nil {

@@ -98,12 +98,12 @@ func (s *Store) Explain(a, b uint64) (bool, []Step) {
 	}
 	var steps []Step
 	for _, e := range ea[:i] { // up from a: child side first
-		m := decodeMerge(s.log.rec(e))
+		m := decodeMerge(s.log.Rec(e))
 		c, r := m.sides()
 		steps = append(steps, Step{e, m, c, r})
 	}
 	for k := j - 1; k >= 0; k-- { // down to b: root side first
-		m := decodeMerge(s.log.rec(eb[k]))
+		m := decodeMerge(s.log.Rec(eb[k]))
 		c, r := m.sides()
 		steps = append(steps, Step{eb[k], m, r, c})
 	}
@@ -124,9 +124,9 @@ type Stats struct {
 func (s *Store) Stats() Stats {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	st := Stats{Blocks: s.blocks.len(), Txs: s.txs, Addresses: s.nodes.n, LogRecords: s.log.len(), Change: s.cp.Change.String()}
+	st := Stats{Blocks: s.blocks.Len(), Txs: s.txs, Addresses: s.nodes.n, LogRecords: s.log.Len(), Change: s.cp.Change.String()}
 	if st.Blocks > 0 {
-		st.Height = decodeBlock(s.blocks.rec(st.Blocks - 1)).Height
+		st.Height = decodeBlock(s.blocks.Rec(st.Blocks - 1)).Height
 	}
 	return st
 }
@@ -136,8 +136,8 @@ func (s *Store) Stats() Stats {
 func (s *Store) EachMerge(fn func(i uint64, m Merge) bool) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	for i := uint64(0); i < s.log.len(); i++ {
-		if !fn(i, decodeMerge(s.log.rec(i))) {
+	for i := uint64(0); i < s.log.Len(); i++ {
+		if !fn(i, decodeMerge(s.log.Rec(i))) {
 			return
 		}
 	}
@@ -196,11 +196,11 @@ func (s *Store) Verify() (digest [32]byte, err error) {
 	if total != s.nodes.n {
 		return digest, fmt.Errorf("cluster sizes add up to %d, %d addresses", total, s.nodes.n)
 	}
-	for i := uint64(0); i < s.log.len(); i++ {
-		h.Write(s.log.rec(i))
+	for i := uint64(0); i < s.log.Len(); i++ {
+		h.Write(s.log.Rec(i))
 	}
-	for i := uint64(0); i < s.spends.len(); i++ {
-		h.Write(s.spends.rec(i))
+	for i := uint64(0); i < s.spends.Len(); i++ {
+		h.Write(s.spends.Rec(i))
 	}
 	copy(digest[:], h.Sum(nil))
 	return digest, nil

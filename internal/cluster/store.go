@@ -189,7 +189,7 @@ func (s *Store) init() error {
 		f *recFile
 		n uint64
 	}{{s.nodes.f, s.cp.Addrs}, {s.log, s.cp.Log}, {s.spends, s.cp.Spends}, {s.blocks, s.cp.Blocks}, {s.txrec, s.cp.Txs}} {
-		if err := r.f.recover(r.n); err != nil {
+		if err := r.f.Recover(r.n); err != nil {
 			return fmt.Errorf("cluster store in %s: %w", s.dir, err)
 		}
 	}
@@ -203,7 +203,7 @@ func (s *Store) closeFiles() error {
 	var errs []error
 	for _, f := range []*recFile{s.nodes.f, s.log, s.spends, s.blocks, s.txrec} {
 		if f != nil {
-			errs = append(errs, f.close())
+			errs = append(errs, f.Close())
 		}
 	}
 	if s.nodes.journal != nil {
@@ -241,16 +241,16 @@ func (s *Store) Commit() error {
 }
 
 func (s *Store) dirty() bool {
-	return s.nodes.pending() > 0 || s.log.len() != s.cp.Log || s.spends.len() != s.cp.Spends || s.blocks.len() != s.cp.Blocks || s.nodes.n != s.cp.Addrs || s.txs != s.cp.Txs
+	return s.nodes.pending() > 0 || s.log.Len() != s.cp.Log || s.spends.Len() != s.cp.Spends || s.blocks.Len() != s.cp.Blocks || s.nodes.n != s.cp.Addrs || s.txs != s.cp.Txs
 }
 
 func (s *Store) commit() error {
 	if !s.dirty() {
 		return nil
 	}
-	next := checkpoint{Epoch: s.cp.Epoch + 1, Blocks: s.blocks.len(), Log: s.log.len(), Addrs: s.nodes.n, Txs: s.txs, Spends: s.spends.len(), Change: s.cp.Change}
+	next := checkpoint{Epoch: s.cp.Epoch + 1, Blocks: s.blocks.Len(), Log: s.log.Len(), Addrs: s.nodes.n, Txs: s.txs, Spends: s.spends.Len(), Change: s.cp.Change}
 	for _, f := range []*recFile{s.log, s.spends, s.blocks, s.txrec} {
-		if err := f.writeTail(); err != nil {
+		if err := f.WriteTail(); err != nil {
 			return err
 		}
 	}
@@ -264,7 +264,7 @@ func (s *Store) commit() error {
 		return errCrash
 	}
 	for _, f := range []*recFile{s.nodes.f, s.log, s.spends, s.blocks, s.txrec} {
-		if err := f.sync(); err != nil {
+		if err := f.Sync(); err != nil {
 			return err
 		}
 	}
@@ -284,7 +284,7 @@ func (s *Store) commit() error {
 	s.cp = next
 	clear(s.nodes.overlay)
 	for _, f := range []*recFile{s.nodes.f, s.log, s.spends, s.blocks, s.txrec} {
-		if err := f.settle(); err != nil {
+		if err := f.Settle(); err != nil {
 			return err
 		}
 	}
@@ -314,10 +314,10 @@ func writeSynced(path string, b []byte) error {
 func (s *Store) Height() (int64, bool) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	if s.blocks.len() == 0 {
+	if s.blocks.Len() == 0 {
 		return 0, false
 	}
-	return decodeBlock(s.blocks.rec(s.blocks.len() - 1)).Height, true
+	return decodeBlock(s.blocks.Rec(s.blocks.Len() - 1)).Height, true
 }
 
 // Sync brings the clustering to the index's tip: blocks it processed that
@@ -333,15 +333,15 @@ func (s *Store) Sync(ix *index.Index, progress func(height, tip int64)) error {
 	}
 	// 1. Undo what the index no longer has.
 	undone := false
-	for s.blocks.len() > 0 {
-		b := decodeBlock(s.blocks.rec(s.blocks.len() - 1))
+	for s.blocks.Len() > 0 {
+		b := decodeBlock(s.blocks.Rec(s.blocks.Len() - 1))
 		if h, ok := ix.HashAt(b.Height); ok && h == b.Hash {
 			break
 		}
 		s.undoBlock()
 		undone = true
 	}
-	if undone && (s.log.cutIntoFile() || s.spends.cutIntoFile() || s.blocks.cutIntoFile() || s.txrec.cutIntoFile()) {
+	if undone && (s.log.CutIntoFile() || s.spends.CutIntoFile() || s.blocks.CutIntoFile() || s.txrec.CutIntoFile()) {
 		// Committed records were cut: commit now, so that appending never
 		// overwrites what the checkpoint still covers.
 		if err := s.commit(); err != nil {
@@ -390,8 +390,8 @@ func (s *Store) Sync(ix *index.Index, progress func(height, tip int64)) error {
 }
 
 func (s *Store) nextHeight(ix *index.Index) (int64, bool) {
-	if n := s.blocks.len(); n > 0 {
-		return decodeBlock(s.blocks.rec(n-1)).Height + 1, true
+	if n := s.blocks.Len(); n > 0 {
+		return decodeBlock(s.blocks.Rec(n-1)).Height + 1, true
 	}
 	base, _, ok := ix.Base()
 	return base, ok
@@ -402,8 +402,8 @@ func (s *Store) applyBlock(g index.Graph, height int64, hash [32]byte) {
 	start := s.txs
 	n := g.TxCount()
 	end := start + uint64(sort.Search(int(n-start), func(i int) bool { return g.TxHeight(start+uint64(i)) > height }))
-	rec := blockRec{Hash: hash, Height: height, TxStart: start, LogStart: s.log.len(), AddrStart: s.nodes.n, SpendStart: s.spends.len()}
-	rec.encode(s.blocks.add())
+	rec := blockRec{Hash: hash, Height: height, TxStart: start, LogStart: s.log.Len(), AddrStart: s.nodes.n, SpendStart: s.spends.Len()}
+	rec.encode(s.blocks.Add())
 	w := walker{height: height}
 	for t := start; t < end; t++ {
 		s.applyTx(g, t, &w)
@@ -413,15 +413,15 @@ func (s *Store) applyBlock(g index.Graph, height int64, hash [32]byte) {
 
 // undoBlock reverts the last processed block from the merge log.
 func (s *Store) undoBlock() {
-	nb := s.blocks.len() - 1
-	b := decodeBlock(s.blocks.rec(nb))
-	for i := s.log.len(); i > b.LogStart; i-- {
-		s.revert(decodeMerge(s.log.rec(i - 1)))
+	nb := s.blocks.Len() - 1
+	b := decodeBlock(s.blocks.Rec(nb))
+	for i := s.log.Len(); i > b.LogStart; i-- {
+		s.revert(decodeMerge(s.log.Rec(i - 1)))
 	}
 	// The block's first spends lose their fingerprints (an address's
 	// fingerprint is set once, from 0, so 0 is what it was).
-	for i := s.spends.len(); i > b.SpendStart; i-- {
-		a := getU40(s.spends.rec(i - 1))
+	for i := s.spends.Len(); i > b.SpendStart; i-- {
+		a := getU40(s.spends.Rec(i - 1))
 		n := s.nodes.get(a)
 		n.fp = 0
 		s.nodes.set(a, n)
@@ -432,10 +432,10 @@ func (s *Store) undoBlock() {
 		s.nodes.set(a, singleton(a))
 	}
 	s.nodes.n = b.AddrStart
-	s.log.cut(b.LogStart)
-	s.spends.cut(b.SpendStart)
-	s.blocks.cut(nb)
-	s.txrec.cut(b.TxStart)
+	s.log.Truncate(b.LogStart)
+	s.spends.Truncate(b.SpendStart)
+	s.blocks.Truncate(nb)
+	s.txrec.Truncate(b.TxStart)
 	s.txs = b.TxStart
 }
 
@@ -479,7 +479,7 @@ func (s *Store) union(t, a, b uint64, h Heuristic, score float64) bool {
 		m.ChildSize, m.RootSize = na.size, nb.size
 	}
 	if m.Status != Applied {
-		m.encode(s.log.add())
+		m.encode(s.log.Add())
 		return false
 	}
 	// Union by size (ties: the higher id becomes the child), no path
@@ -496,8 +496,8 @@ func (s *Store) union(t, a, b uint64, h Heuristic, score float64) bool {
 	if child == rb {
 		m.FP |= mergeBInChild
 	}
-	idx := s.log.len()
-	m.encode(s.log.add())
+	idx := s.log.Len()
+	m.encode(s.log.Add())
 	cn.parent, cn.merge = root, idx
 	cn.next, rn.next = rn.next, cn.next
 	rn.size += cn.size

@@ -25,7 +25,7 @@ type lens struct {
 }
 
 func (ix *Index) lens() lens {
-	return lens{ix.blocks.len(), ix.txHash.len(), ix.inPrev.len(), ix.outValue.len(), ix.addrOff.len(), ix.addrBlob.len()}
+	return lens{ix.blocks.Len(), ix.txHash.Len(), ix.inPrev.Len(), ix.outValue.Len(), ix.addrOff.Len(), ix.addrBlob.Len()}
 }
 
 func (ix *Index) usable() error {
@@ -58,10 +58,10 @@ func (ix *Index) ApplyTxids(blk *wire.MsgBlock, height int64, txids []chainhash.
 		return err
 	}
 	hash := blk.BlockHash()
-	if n := ix.blocks.len(); n > 0 {
+	if n := ix.blocks.Len(); n > 0 {
 		tipHeight := ix.heightOfNum(n - 1)
 		var tipHash chainhash.Hash
-		copy(tipHash[:], ix.blocks.rec(n - 1)[:32])
+		copy(tipHash[:], ix.blocks.Rec(n - 1)[:32])
 		if blk.Header.PrevBlock != tipHash || height != tipHeight+1 {
 			return fmt.Errorf("block %s (height %d, parent %s) does not extend the index tip %s at height %d",
 				hash, height, blk.Header.PrevBlock, tipHash, tipHeight)
@@ -94,7 +94,7 @@ func (ix *Index) ApplyTxids(blk *wire.MsgBlock, height int64, txids []chainhash.
 func (ix *Index) pendingBytes() int {
 	n := 0
 	for _, c := range ix.cols {
-		n += c.pendingBytes()
+		n += c.PendingBytes()
 	}
 	n += len(ix.addrPend)*64 + len(ix.spentPend)*40 +
 		len(ix.multiIDs)*8 + len(ix.multis)*32
@@ -122,26 +122,26 @@ func (ix *Index) applyBlock(blk *wire.MsgBlock, hash chainhash.Hash, height int6
 	}
 	pf := &ix.pf
 	outN, inN := 0, 0 // indexes into pf.outs and pf.inTx
-	firstTx, firstAddr := ix.txHash.len(), ix.addrOff.len()
+	firstTx, firstAddr := ix.txHash.Len(), ix.addrOff.Len()
 	blockSize := 80 + wire.VarIntSerializeSize(uint64(len(blk.Transactions)))
 	blockWeight := 4 * blockSize
 	for i, tx := range blk.Transactions {
-		t := ix.txHash.len()
-		if t >= maxID || ix.inPrev.len()+uint64(len(tx.TxIn)) >= maxID || ix.outValue.len()+uint64(len(tx.TxOut)) >= maxID {
+		t := ix.txHash.Len()
+		if t >= maxID || ix.inPrev.Len()+uint64(len(tx.TxIn)) >= maxID || ix.outValue.Len()+uint64(len(tx.TxOut)) >= maxID {
 			return errors.New("index id space exhausted (2^40 ids)")
 		}
 		txid := pf.txids[i]
-		copy(ix.txHash.add(), txid[:])
+		copy(ix.txHash.Add(), txid[:])
 		if err := ix.txMap.insert(txHash64(txid[:]), t); err != nil {
 			return err
 		}
-		ix.txIn.addU40(ix.inPrev.len())
-		ix.txOut.addU40(ix.outValue.len())
+		ix.txIn.addU40(ix.inPrev.Len())
+		ix.txOut.addU40(ix.outValue.Len())
 		size := tx.SerializeSize()
 		weight := tx.SerializeSizeStripped()*3 + size
 		blockSize += size
 		blockWeight += weight
-		info := ix.txInfo.add()
+		info := ix.txInfo.Add()
 		binary.LittleEndian.PutUint32(info[0:], uint32(size))
 		binary.LittleEndian.PutUint32(info[4:], uint32(weight))
 		binary.LittleEndian.PutUint32(info[8:], uint32(tx.Version))
@@ -152,7 +152,7 @@ func (ix *Index) applyBlock(blk *wire.MsgBlock, hash chainhash.Hash, height int6
 		known := !coinbase
 		var inSum, outSum uint64
 		for vin, in := range tx.TxIn {
-			inID := ix.inPrev.len()
+			inID := ix.inPrev.Len()
 			spentTx := pf.inTx[inN]
 			inN++
 			if coinbase {
@@ -165,7 +165,7 @@ func (ix *Index) applyBlock(blk *wire.MsgBlock, hash chainhash.Hash, height int6
 			}
 			if !ok {
 				ix.inPrev.addU40(noID)
-				r := ix.inOutpoint.add()
+				r := ix.inOutpoint.Add()
 				putU40(r, inID)
 				copy(r[idWidth:], in.PreviousOutPoint.Hash[:])
 				binary.LittleEndian.PutUint32(r[idWidth+32:], in.PreviousOutPoint.Index)
@@ -187,7 +187,7 @@ func (ix *Index) applyBlock(blk *wire.MsgBlock, hash chainhash.Hash, height int6
 			po := pf.outs[outN]
 			outN++
 			typ := po.typ
-			outID := ix.outValue.len()
+			outID := ix.outValue.Len()
 			ix.outValue.addU64(val)
 			ix.outType.addU8(uint8(typ))
 			ix.outSpent.addU40(noID)
@@ -228,12 +228,12 @@ func (ix *Index) applyBlock(blk *wire.MsgBlock, hash chainhash.Hash, height int6
 		ix.linkTx(t)
 	}
 	// Block record.
-	n := ix.blocks.len()
+	n := ix.blocks.Len()
 	work := blockchain.CalcWork(blk.Header.Bits)
 	if n > 0 {
 		work.Add(work, ix.tipWork)
 	}
-	r := ix.blocks.add()
+	r := ix.blocks.Add()
 	copy(r[0:32], hash[:])
 	h := &blk.Header
 	binary.LittleEndian.PutUint32(r[32:], uint32(h.Version))
@@ -275,10 +275,10 @@ func (ix *Index) lookupTx(h chainhash.Hash) (uint64, bool, error) {
 // txRange returns tx t's input ids [i0, i1) and output ids [o0, o1).
 func (ix *Index) txRange(t uint64) (i0, i1, o0, o1 uint64) {
 	i0, o0 = ix.txIn.u40(t), ix.txOut.u40(t)
-	if t+1 < ix.txHash.len() {
+	if t+1 < ix.txHash.Len() {
 		i1, o1 = ix.txIn.u40(t+1), ix.txOut.u40(t+1)
 	} else {
-		i1, o1 = ix.inPrev.len(), ix.outValue.len()
+		i1, o1 = ix.inPrev.Len(), ix.outValue.Len()
 	}
 	return
 }
@@ -290,7 +290,7 @@ func (ix *Index) spentBy(out uint64) uint64 {
 		}
 	}
 	v := ix.outSpent.u40(out)
-	if ix.readOnly && v != noID && v >= ix.inPrev.len() {
+	if ix.readOnly && v != noID && v >= ix.inPrev.Len() {
 		return noID // spent by an input the writer committed after this view
 	}
 	return v
@@ -310,12 +310,12 @@ func (ix *Index) addrID(key []byte, h uint64) (uint64, error) {
 	if id, ok := ix.findAddr(key, h); ok {
 		return id, nil
 	}
-	id := ix.addrOff.len()
+	id := ix.addrOff.Len()
 	if id >= maxID {
 		return 0, errors.New("address id space exhausted")
 	}
 	ix.addrBlob.appendBytes(key)
-	ix.addrOff.addU64(ix.addrBlob.len())
+	ix.addrOff.addU64(ix.addrBlob.Len())
 	if err := ix.addrMap.insert(h, id); err != nil {
 		return 0, err
 	}
@@ -369,12 +369,12 @@ func (ix *Index) Undo() error {
 	if ix.legacy {
 		return ErrUpgradeKinds
 	}
-	n := ix.blocks.len()
+	n := ix.blocks.Len()
 	if n == 0 {
 		return errors.New("undo: the index is empty")
 	}
 	b := n - 1
-	r := ix.blocks.rec(b)
+	r := ix.blocks.Rec(b)
 	firstTx := binary.LittleEndian.Uint64(r[112:])
 	firstAddr := binary.LittleEndian.Uint64(r[120:])
 	start := lens{blocks: b, txs: firstTx, ins: ix.txIn.u40(firstTx), outs: ix.txOut.u40(firstTx), addrs: firstAddr}
@@ -412,7 +412,7 @@ func (ix *Index) undoKV(start lens, batch *pebble.Batch) error {
 			return err
 		}
 	}
-	for a := start.addrs; a < ix.addrOff.len(); a++ {
+	for a := start.addrs; a < ix.addrOff.Len(); a++ {
 		ak := ix.addrKey(a)
 		if len(ak) > 0 && chain.ScriptType(ak[0]) == chain.P2PK {
 			if err := batch.Delete(append([]byte{kP2PKH}, btcutil.Hash160(ak[1:])...), nil); err != nil {
@@ -420,9 +420,9 @@ func (ix *Index) undoKV(start lens, batch *pebble.Batch) error {
 			}
 		}
 	}
-	for b := start.blocks; b < ix.blocks.len(); b++ {
+	for b := start.blocks; b < ix.blocks.Len(); b++ {
 		k[0] = kBlock
-		copy(k[1:], ix.blocks.rec(b)[:32])
+		copy(k[1:], ix.blocks.Rec(b)[:32])
 		if err := batch.Delete(k[:33], nil); err != nil {
 			return err
 		}
@@ -436,33 +436,33 @@ func (ix *Index) undoKV(start lens, batch *pebble.Batch) error {
 func (ix *Index) rollback(start lens) {
 	ix.undos.Add(1)
 	ix.unlinkFrom(start)
-	for in := start.ins; in < ix.inPrev.len(); in++ {
+	for in := start.ins; in < ix.inPrev.Len(); in++ {
 		if out := ix.inPrev.u40(in); out < coinbaseID {
 			ix.setSpent(out, noID)
 		}
 	}
 	// The txid and address map entries past start stay, stale (maps.go).
 	var h chainhash.Hash
-	for b := start.blocks; b < ix.blocks.len(); b++ {
-		copy(h[:], ix.blocks.rec(b)[:32])
+	for b := start.blocks; b < ix.blocks.Len(); b++ {
+		copy(h[:], ix.blocks.Rec(b)[:32])
 		delete(ix.pendBlk, h)
 	}
 	// Buffered key-value entries past start (each slice is in id order).
-	ix.inOutpoint.truncate(ix.outpointsBefore(start.ins))
+	ix.inOutpoint.Truncate(ix.outpointsBefore(start.ins))
 	if i := sort.Search(len(ix.multis), func(i int) bool { return ix.multis[i].out >= start.outs }); i < len(ix.multis) {
 		ix.multiIDs = ix.multiIDs[:ix.multis[i].start]
 		ix.multis = ix.multis[:i]
 	}
-	ix.blocks.truncate(start.blocks)
-	ix.txHash.truncate(start.txs)
-	ix.txIn.truncate(start.txs)
-	ix.txOut.truncate(start.txs)
-	ix.txInfo.truncate(start.txs)
-	ix.txFee.truncate(start.txs)
-	ix.txKind.truncate(start.txs)
-	ix.inPrev.truncate(start.ins)
+	ix.blocks.Truncate(start.blocks)
+	ix.txHash.Truncate(start.txs)
+	ix.txIn.Truncate(start.txs)
+	ix.txOut.Truncate(start.txs)
+	ix.txInfo.Truncate(start.txs)
+	ix.txFee.Truncate(start.txs)
+	ix.txKind.Truncate(start.txs)
+	ix.inPrev.Truncate(start.ins)
 	for _, c := range []*column{ix.outValue, ix.outAddr, ix.outType, ix.outSpent} {
-		c.truncate(start.outs)
+		c.Truncate(start.outs)
 	}
 	// Spend links of removed outputs that sit in the file are moot.
 	for out := range ix.spentPend {
@@ -470,10 +470,10 @@ func (ix *Index) rollback(start lens) {
 			delete(ix.spentPend, out)
 		}
 	}
-	ix.addrOff.truncate(start.addrs)
-	ix.addrBlob.truncate(start.blob)
+	ix.addrOff.Truncate(start.addrs)
+	ix.addrBlob.Truncate(start.blob)
 	ix.tipWork = new(big.Int)
-	if n := ix.blocks.len(); n > 0 {
+	if n := ix.blocks.Len(); n > 0 {
 		ix.tipWork = ix.workOf(n - 1)
 	}
 }
@@ -481,6 +481,6 @@ func (ix *Index) rollback(start lens) {
 // outpointsBefore returns how many in_outpoint records belong to inputs
 // before input id in (records are in input order).
 func (ix *Index) outpointsBefore(in uint64) uint64 {
-	n := ix.inOutpoint.len()
-	return uint64(sort.Search(int(n), func(i int) bool { return getU40(ix.inOutpoint.rec(uint64(i))) >= in }))
+	n := ix.inOutpoint.Len()
+	return uint64(sort.Search(int(n), func(i int) bool { return getU40(ix.inOutpoint.Rec(uint64(i))) >= in }))
 }

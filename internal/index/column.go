@@ -38,20 +38,6 @@ func openColumnRO(dir, name string, width int, n uint64) (*column, error) {
 	return &column{File: f, name: name}, nil
 }
 
-func (c *column) recover(n uint64) error           { return c.Recover(n) }
-func (c *column) close() error                     { return c.Close() }
-func (c *column) len() uint64                      { return c.Len() }
-func (c *column) rec(i uint64) []byte              { return c.Rec(i) }
-func (c *column) add() []byte                      { return c.Add() }
-func (c *column) truncate(n uint64)                { c.Truncate(n) }
-func (c *column) pendingBytes() int                { return c.PendingBytes() }
-func (c *column) writeTail() error                 { return c.WriteTail() }
-func (c *column) writeAt(i uint64, r []byte) error { return c.WriteAt(i, r) }
-func (c *column) sync() error                      { return c.Sync() }
-func (c *column) settle() error                    { return c.Settle() }
-func (c *column) size() int64                      { return c.Size() }
-func (c *column) viewRO(n uint64) error            { return c.ViewRO(n) }
-
 // Fixed-width integer helpers. Ids are 40-bit (5 bytes): 2^40 ≈ 1.1·10^12,
 // over 300× the outputs of today's chain.
 const (
@@ -80,14 +66,14 @@ func putU40BE(b []byte, v uint64) {
 	b[0], b[1], b[2], b[3], b[4] = byte(v>>32), byte(v>>24), byte(v>>16), byte(v>>8), byte(v)
 }
 
-func (c *column) u40(i uint64) uint64   { return getU40(c.rec(i)) }
-func (c *column) u64(i uint64) uint64   { return binary.LittleEndian.Uint64(c.rec(i)) }
-func (c *column) addU40(v uint64)       { putU40(c.add(), v) }
-func (c *column) addU64(v uint64)       { binary.LittleEndian.PutUint64(c.add(), v) }
-func (c *column) addU8(v uint8)         { c.add()[0] = v }
-func (c *column) u8(i uint64) uint8     { return c.rec(i)[0] }
+func (c *column) u40(i uint64) uint64   { return getU40(c.Rec(i)) }
+func (c *column) u64(i uint64) uint64   { return binary.LittleEndian.Uint64(c.Rec(i)) }
+func (c *column) addU40(v uint64)       { putU40(c.Add(), v) }
+func (c *column) addU64(v uint64)       { binary.LittleEndian.PutUint64(c.Add(), v) }
+func (c *column) addU8(v uint8)         { c.Add()[0] = v }
+func (c *column) u8(i uint64) uint8     { return c.Rec(i)[0] }
 func (c *column) inFile(i uint64) bool  { return i < c.FileN() }
-func (c *column) setBufU40(i, v uint64) { putU40(c.rec(i), v) }
+func (c *column) setBufU40(i, v uint64) { putU40(c.Rec(i), v) }
 
 func (c *column) span(start, end uint64) []byte { return c.Span(start, end) }
 func (c *column) appendBytes(b []byte)          { c.AppendBytes(b) }

@@ -29,28 +29,28 @@ func unixTime(s uint32) time.Time { return time.Unix(int64(s), 0) }
 func (ix *Index) TxCount() uint64 {
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
-	return ix.txHash.len()
+	return ix.txHash.Len()
 }
 
 // OutputCount returns the number of indexed outputs.
 func (ix *Index) OutputCount() uint64 {
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
-	return ix.outValue.len()
+	return ix.outValue.Len()
 }
 
 // InputCount returns the number of indexed inputs.
 func (ix *Index) InputCount() uint64 {
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
-	return ix.inPrev.len()
+	return ix.inPrev.Len()
 }
 
 // AddressCount returns the number of indexed addresses.
 func (ix *Index) AddressCount() uint64 {
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
-	return ix.addrOff.len()
+	return ix.addrOff.Len()
 }
 
 // Range is a tx's input ids [InStart, InEnd) and output ids [OutStart, OutEnd).
@@ -62,7 +62,7 @@ type Range struct {
 func (ix *Index) TxRange(t uint64) (Range, bool) {
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
-	if t >= ix.txHash.len() {
+	if t >= ix.txHash.Len() {
 		return Range{}, false
 	}
 	i0, i1, o0, o1 := ix.txRange(t)
@@ -81,7 +81,7 @@ type Output struct {
 func (ix *Index) Output(out uint64) (Output, bool) {
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
-	if out >= ix.outValue.len() {
+	if out >= ix.outValue.Len() {
 		return Output{}, false
 	}
 	return Output{
@@ -97,7 +97,7 @@ func (ix *Index) Output(out uint64) (Output, bool) {
 func (ix *Index) OutputAddrs(out uint64, dst []uint64) []uint64 {
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
-	if out >= ix.outValue.len() {
+	if out >= ix.outValue.Len() {
 		return dst
 	}
 	return ix.outAddrs(out, dst)
@@ -108,7 +108,7 @@ func (ix *Index) OutputAddrs(out uint64, dst []uint64) []uint64 {
 func (ix *Index) Input(in uint64) (spent uint64, ok bool) {
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
-	if in >= ix.inPrev.len() {
+	if in >= ix.inPrev.Len() {
 		return NoID, false
 	}
 	return ix.inPrev.u40(in), true
@@ -126,17 +126,17 @@ func (ix *Index) TxNumOf(txid chainhash.Hash) (uint64, bool) {
 func (ix *Index) TxHash(t uint64) (chainhash.Hash, bool) {
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
-	if t >= ix.txHash.len() {
+	if t >= ix.txHash.Len() {
 		return chainhash.Hash{}, false
 	}
-	return chainhash.Hash(ix.txHash.rec(t)), true
+	return chainhash.Hash(ix.txHash.Rec(t)), true
 }
 
 // TxHeight returns the height of the block holding tx number t.
 func (ix *Index) TxHeight(t uint64) (int64, bool) {
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
-	if t >= ix.txHash.len() {
+	if t >= ix.txHash.Len() {
 		return 0, false
 	}
 	return ix.heightOfNum(ix.txBlock(t)), true
@@ -146,7 +146,7 @@ func (ix *Index) TxHeight(t uint64) (int64, bool) {
 func (ix *Index) TxFee(t uint64) (fee int64, ok bool) {
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
-	if t >= ix.txHash.len() {
+	if t >= ix.txHash.Len() {
 		return 0, false
 	}
 	f := ix.txFee.u64(t)
@@ -157,7 +157,7 @@ func (ix *Index) TxFee(t uint64) (fee int64, ok bool) {
 func (ix *Index) TxOfInput(in uint64) (uint64, bool) {
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
-	if in >= ix.inPrev.len() {
+	if in >= ix.inPrev.Len() {
 		return 0, false
 	}
 	return ix.txOfInput(in), true
@@ -167,7 +167,7 @@ func (ix *Index) TxOfInput(in uint64) (uint64, bool) {
 func (ix *Index) TxOfOutput(out uint64) (uint64, bool) {
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
-	if out >= ix.outValue.len() {
+	if out >= ix.outValue.Len() {
 		return 0, false
 	}
 	return ix.txOfOutput(out), true
@@ -177,7 +177,7 @@ func (ix *Index) TxOfOutput(out uint64) (uint64, bool) {
 func (ix *Index) AddressKey(a uint64) ([]byte, bool) {
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
-	if a >= ix.addrOff.len() {
+	if a >= ix.addrOff.Len() {
 		return nil, false
 	}
 	return append([]byte(nil), ix.addrKey(a)...), true
@@ -218,16 +218,16 @@ func (ix *Index) View(fn func(g Graph) error) error {
 }
 
 // TxCount returns the number of txs.
-func (g Graph) TxCount() uint64 { return g.ix.txHash.len() }
+func (g Graph) TxCount() uint64 { return g.ix.txHash.Len() }
 
 // InputCount returns the number of inputs.
-func (g Graph) InputCount() uint64 { return g.ix.inPrev.len() }
+func (g Graph) InputCount() uint64 { return g.ix.inPrev.Len() }
 
 // OutputCount returns the number of outputs.
-func (g Graph) OutputCount() uint64 { return g.ix.outValue.len() }
+func (g Graph) OutputCount() uint64 { return g.ix.outValue.Len() }
 
 // AddressCount returns the number of addresses.
-func (g Graph) AddressCount() uint64 { return g.ix.addrOff.len() }
+func (g Graph) AddressCount() uint64 { return g.ix.addrOff.Len() }
 
 // TxRange returns tx t's input and output ids.
 func (g Graph) TxRange(t uint64) Range {
@@ -253,7 +253,7 @@ func (g Graph) OutputAddrs(o uint64, dst []uint64) []uint64 { return g.ix.outAdd
 func (g Graph) Input(i uint64) uint64 { return g.ix.inPrev.u40(i) }
 
 // TxHash returns tx t's txid.
-func (g Graph) TxHash(t uint64) chainhash.Hash { return chainhash.Hash(g.ix.txHash.rec(t)) }
+func (g Graph) TxHash(t uint64) chainhash.Hash { return chainhash.Hash(g.ix.txHash.Rec(t)) }
 
 // TxHeight returns the height of tx t's block.
 func (g Graph) TxHeight(t uint64) int64 { return g.ix.heightOfNum(g.ix.txBlock(t)) }
@@ -266,7 +266,7 @@ func (g Graph) TxFee(t uint64) (int64, bool) {
 
 // TxInfo returns tx t's size, weight, version and lock time.
 func (g Graph) TxInfo(t uint64) (size, weight int, version int32, lockTime uint32) {
-	r := g.ix.txInfo.rec(t)
+	r := g.ix.txInfo.Rec(t)
 	return int(binary.LittleEndian.Uint32(r)), int(binary.LittleEndian.Uint32(r[4:])),
 		int32(binary.LittleEndian.Uint32(r[8:])), binary.LittleEndian.Uint32(r[12:])
 }
@@ -323,13 +323,13 @@ func (g Graph) Block(height int64) (BlockInfo, bool) {
 	if !ok {
 		return BlockInfo{}, false
 	}
-	r := ix.blocks.rec(b)
+	r := ix.blocks.Rec(b)
 	bi := BlockInfo{Hash: chainhash.Hash(r[:32]), Time: int64(binary.LittleEndian.Uint32(r[100:]))}
 	bi.FirstTx, bi.EndTx = ix.blockTxs(b)
 	bi.FirstAddr = binary.LittleEndian.Uint64(r[120:])
-	bi.EndAddr = ix.addrOff.len()
-	if b+1 < ix.blocks.len() {
-		bi.EndAddr = binary.LittleEndian.Uint64(ix.blocks.rec(b + 1)[120:])
+	bi.EndAddr = ix.addrOff.Len()
+	if b+1 < ix.blocks.Len() {
+		bi.EndAddr = binary.LittleEndian.Uint64(ix.blocks.Rec(b + 1)[120:])
 	}
 	return bi, true
 }
@@ -346,7 +346,7 @@ func (g Graph) InputOutpoint(i uint64) (wire.OutPoint, error) {
 	default:
 		t := ix.txOfOutput(out)
 		_, _, o0, _ := ix.txRange(t)
-		return wire.OutPoint{Hash: chainhash.Hash(ix.txHash.rec(t)), Index: uint32(out - o0)}, nil
+		return wire.OutPoint{Hash: chainhash.Hash(ix.txHash.Rec(t)), Index: uint32(out - o0)}, nil
 	}
 }
 

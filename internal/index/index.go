@@ -328,7 +328,7 @@ func (ix *Index) specs() []colSpec {
 
 // tipWorkOf returns the cumulative work of the last block (0 when empty).
 func (ix *Index) tipWorkOf() *big.Int {
-	if n := ix.blocks.len(); n > 0 {
+	if n := ix.blocks.Len(); n > 0 {
 		return ix.workOf(n - 1)
 	}
 	return new(big.Int)
@@ -382,7 +382,7 @@ func (ix *Index) init(opt Options, cacheBytes int64) error {
 		}
 		*s.c = c
 		ix.cols = append(ix.cols, c)
-		if err := c.recover(s.n); err != nil {
+		if err := c.Recover(s.n); err != nil {
 			return fmt.Errorf("index in %s: %w", ix.dir, err)
 		}
 	}
@@ -468,7 +468,7 @@ func (ix *Index) Close() error {
 func (ix *Index) closeFiles() error {
 	var errs []error
 	for _, c := range ix.cols {
-		errs = append(errs, c.close())
+		errs = append(errs, c.Close())
 	}
 	if ix.journal != nil {
 		errs = append(errs, ix.journal.Close())
@@ -498,11 +498,11 @@ var errCrash = errors.New("simulated crash")
 
 func (ix *Index) dirty() bool {
 	for _, c := range ix.cols {
-		if c.pendingBytes() > 0 || c.FileN() != c.DiskN() {
+		if c.PendingBytes() > 0 || c.FileN() != c.DiskN() {
 			return true
 		}
 	}
-	return len(ix.spentPend) > 0 || len(ix.addrPend) > 0 || ix.blocks.len() != ix.cp.Blocks
+	return len(ix.spentPend) > 0 || len(ix.addrPend) > 0 || ix.blocks.Len() != ix.cp.Blocks
 }
 
 // commit writes all buffered data, then (atomically, in one synced Pebble
@@ -533,21 +533,21 @@ func (ix *Index) commit(dels *pebble.Batch) error {
 	}
 	next := checkpoint{
 		Epoch:   ix.cp.Epoch + 1,
-		Blocks:  ix.blocks.len(),
-		Txs:     ix.txHash.len(),
-		Inputs:  ix.inPrev.len(),
-		Outputs: ix.outValue.len(),
-		Addrs:   ix.addrOff.len(),
-		Blob:    ix.addrBlob.len(),
+		Blocks:  ix.blocks.Len(),
+		Txs:     ix.txHash.Len(),
+		Inputs:  ix.inPrev.Len(),
+		Outputs: ix.outValue.Len(),
+		Addrs:   ix.addrOff.Len(),
+		Blob:    ix.addrBlob.Len(),
 		Base:    ix.cp.Base,
 
-		Outpoints: ix.inOutpoint.len(),
+		Outpoints: ix.inOutpoint.Len(),
 
 		KindsVersion: uint64(ix.kindsVer),
 		KindsGen:     ix.cp.KindsGen,
 	}
 	if ix.addrLink != nil {
-		next.Links = ix.addrLink.len()
+		next.Links = ix.addrLink.Len()
 	}
 	if next.Blocks > 0 {
 		next.Base = ix.base
@@ -567,7 +567,7 @@ func (ix *Index) commit(dels *pebble.Batch) error {
 	changes := ix.inPlaceChanges()
 
 	for _, c := range ix.cols {
-		if err := c.writeTail(); err != nil {
+		if err := c.WriteTail(); err != nil {
 			return ix.failCommit(err)
 		}
 	}
@@ -604,7 +604,7 @@ func (ix *Index) commit(dels *pebble.Batch) error {
 	}
 	ix.cp = next
 	for _, c := range ix.cols {
-		if err := c.settle(); err != nil {
+		if err := c.Settle(); err != nil {
 			return ix.failCommit(err)
 		}
 	}
@@ -652,7 +652,7 @@ func (ix *Index) buildBatch(b *pebble.Batch) error {
 	// New addresses (their map is txmap.ht's sibling, maps.go): P2PK ones
 	// get a 'k' entry. (After an undo the counts may be below the checkpoint's.)
 	var aliases []hashNum // P2PK addresses by the hash160 of their key
-	for a := ix.cp.Addrs; a < ix.addrOff.len(); a++ {
+	for a := ix.cp.Addrs; a < ix.addrOff.Len(); a++ {
 		key := ix.addrKey(a)
 		if len(key) > 0 && chain.ScriptType(key[0]) == chain.P2PK {
 			var hn hashNum
@@ -664,8 +664,8 @@ func (ix *Index) buildBatch(b *pebble.Batch) error {
 	// 'b': block hashes.
 	byHash := func(x, y hashNum) int { return bytes.Compare(x.h[:], y.h[:]) }
 	var blocks []hashNum
-	for i := ix.cp.Blocks; i < ix.blocks.len(); i++ {
-		blocks = append(blocks, hashNum{[32]byte(ix.blocks.rec(i)[:32]), i})
+	for i := ix.cp.Blocks; i < ix.blocks.Len(); i++ {
+		blocks = append(blocks, hashNum{[32]byte(ix.blocks.Rec(i)[:32]), i})
 	}
 	slices.SortFunc(blocks, byHash)
 	for _, bh := range blocks {
@@ -707,7 +707,7 @@ func (ix *Index) buildBatch(b *pebble.Batch) error {
 // --- small accessors ------------------------------------------------------------
 
 func (ix *Index) baseHeight() int64 {
-	if ix.blocks.len() == 0 {
+	if ix.blocks.Len() == 0 {
 		return 0
 	}
 	return ix.base
@@ -716,7 +716,7 @@ func (ix *Index) baseHeight() int64 {
 func (ix *Index) heightOfNum(i uint64) int64 { return ix.baseHeight() + int64(i) }
 
 func (ix *Index) workOf(i uint64) *big.Int {
-	r := ix.blocks.rec(i)
+	r := ix.blocks.Rec(i)
 	return new(big.Int).SetBytes(r[136:168])
 }
 
@@ -742,7 +742,7 @@ func syncAll(cols []*column) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errs[i] = c.sync()
+			errs[i] = c.Sync()
 		}()
 	}
 	wg.Wait()

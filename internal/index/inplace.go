@@ -79,7 +79,7 @@ func (ix *Index) recoverJournal() error {
 		if ch.rec >= c.FileN() {
 			continue // beyond the committed column: truncated already
 		}
-		if err := c.writeAt(ch.rec, ch.old); err != nil {
+		if err := c.WriteAt(ch.rec, ch.old); err != nil {
 			return err
 		}
 		n++
@@ -88,7 +88,7 @@ func (ix *Index) recoverJournal() error {
 		if c == nil {
 			continue
 		}
-		if err := c.sync(); err != nil {
+		if err := c.Sync(); err != nil {
 			return err
 		}
 	}
@@ -105,7 +105,7 @@ func (ix *Index) inPlaceChanges() []inPlace {
 		if out >= ix.outSpent.FileN() {
 			continue
 		}
-		if old := ix.outSpent.rec(out); getU40(old) != nv {
+		if old := ix.outSpent.Rec(out); getU40(old) != nv {
 			putU40(v[:], nv)
 			changes = append(changes, inPlace{tagSpent, out, slices.Clone(old), slices.Clone(v[:])})
 		}
@@ -114,7 +114,7 @@ func (ix *Index) inPlaceChanges() []inPlace {
 		if a >= ix.addrHead.FileN() {
 			continue
 		}
-		if old := ix.addrHead.rec(a); getU40(old) != nh {
+		if old := ix.addrHead.Rec(a); getU40(old) != nh {
 			putU40(v[:], nh)
 			changes = append(changes, inPlace{tagAddr, a, slices.Clone(old), slices.Clone(v[:])})
 		}
@@ -165,13 +165,13 @@ func (ix *Index) overwriteInPlace(changes []inPlace) error {
 		} else {
 			span = span[:0]
 			for r := first; r <= last; r++ {
-				span = append(span, c.rec(r)...)
+				span = append(span, c.Rec(r)...)
 			}
 			for _, ch := range changes[i:j] {
 				copy(span[(ch.rec-first)*w:], ch.new)
 			}
 		}
-		if err := c.writeAt(first, span); err != nil {
+		if err := c.WriteAt(first, span); err != nil {
 			return err
 		}
 		i = j

@@ -123,7 +123,7 @@ func (ix *Index) kindsWritable() error {
 	if hv == ix.kindsVer {
 		return nil
 	}
-	if ix.txHash.len() == 0 {
+	if ix.txHash.Len() == 0 {
 		ix.kindsVer = hv
 		return nil
 	}
@@ -136,7 +136,7 @@ func (ix *Index) addKinds(t uint64) {
 		ix.factsOf(t, &ix.facts)
 		v = ix.kinds.Classify(&ix.facts)
 	}
-	binary.LittleEndian.PutUint32(ix.txKind.add(), v)
+	binary.LittleEndian.PutUint32(ix.txKind.Add(), v)
 }
 
 func (ix *Index) keyOf(a uint64) []byte {
@@ -149,7 +149,7 @@ func (ix *Index) keyOf(a uint64) []byte {
 // factsOf fills f with tx t (slices reused; keys alias the index).
 func (ix *Index) factsOf(t uint64, f *TxFacts) {
 	i0, i1, o0, o1 := ix.txRange(t)
-	info := ix.txInfo.rec(t)
+	info := ix.txInfo.Rec(t)
 	f.Version = int32(binary.LittleEndian.Uint32(info[8:]))
 	f.LockTime = binary.LittleEndian.Uint32(info[12:])
 	f.Coinbase = false
@@ -182,10 +182,10 @@ func (ix *Index) KindsVersion() (version uint32, ok bool) {
 func (ix *Index) TxKinds(t uint64) (uint32, bool) {
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
-	if ix.legacy || t >= ix.txHash.len() {
+	if ix.legacy || t >= ix.txHash.Len() {
 		return 0, false
 	}
-	return binary.LittleEndian.Uint32(ix.txKind.rec(t)), true
+	return binary.LittleEndian.Uint32(ix.txKind.Rec(t)), true
 }
 
 // TxFacts fills f with tx number t as the index keeps it (what the kinds
@@ -193,7 +193,7 @@ func (ix *Index) TxKinds(t uint64) (uint32, bool) {
 func (ix *Index) TxFacts(t uint64, f *TxFacts) bool {
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
-	if t >= ix.txHash.len() {
+	if t >= ix.txHash.Len() {
 		return false
 	}
 	ix.factsOf(t, f)
@@ -211,7 +211,7 @@ func (g Graph) TxKinds(t uint64) uint32 {
 	if g.ix.legacy {
 		return 0
 	}
-	return binary.LittleEndian.Uint32(g.ix.txKind.rec(t))
+	return binary.LittleEndian.Uint32(g.ix.txKind.Rec(t))
 }
 
 // TxFacts fills f with tx t (keys valid inside the View callback only).
@@ -246,9 +246,9 @@ func (ix *Index) TxsOfKind(ctx context.Context, mask uint32, from, to int64, cur
 			ix.mu.RUnlock()
 			return p, errors.New("index is closed")
 		}
-		end = min(end, ix.txKind.len()) // an undo may have cut the chain meanwhile
+		end = min(end, ix.txKind.Len()) // an undo may have cut the chain meanwhile
 		for ; t < end; t++ {
-			if binary.LittleEndian.Uint32(ix.txKind.rec(t))&mask == 0 {
+			if binary.LittleEndian.Uint32(ix.txKind.Rec(t))&mask == 0 {
 				continue
 			}
 			if limit > 0 && len(p.Txs) == limit {
@@ -273,7 +273,7 @@ func (ix *Index) kindScanRange(from, to int64, cursor uint64) (uint64, uint64, e
 	if ix.legacy {
 		return 0, 0, ErrUpgradeKinds
 	}
-	n := ix.blocks.len()
+	n := ix.blocks.Len()
 	if n == 0 {
 		return 0, 0, nil
 	}
@@ -334,7 +334,7 @@ func (ix *Index) RebuildKinds(ctx context.Context, hook KindHook, progress func(
 	if ix.dirty() {
 		return 0, errors.New("rebuild kinds: the index has uncommitted blocks (Flush first)")
 	}
-	total := ix.txHash.len()
+	total := ix.txHash.Len()
 	gen := ix.cp.KindsGen + 1
 	if ix.legacy {
 		gen = ix.cp.KindsGen // a v3 index has no kinds file yet
@@ -359,19 +359,19 @@ func (ix *Index) RebuildKinds(ctx context.Context, hook KindHook, progress func(
 	keep := false
 	defer func() {
 		if !keep {
-			col.close()
+			col.Close()
 		}
 	}()
-	if err := col.recover(done); err != nil {
+	if err := col.Recover(done); err != nil {
 		return 0, err
 	}
 	resumed = done
 	var f TxFacts
 	record := func(n uint64) error {
-		if err := col.writeTail(); err != nil {
+		if err := col.WriteTail(); err != nil {
 			return err
 		}
-		if err := col.sync(); err != nil {
+		if err := col.Sync(); err != nil {
 			return err
 		}
 		if err := ix.db.Set([]byte{kRebuild}, rebuildState{hook.Version, gen, n}.encode(), pebble.Sync); err != nil {
@@ -384,7 +384,7 @@ func (ix *Index) RebuildKinds(ctx context.Context, hook KindHook, progress func(
 	}
 	for t := done; t < total; t++ {
 		ix.factsOf(t, &f)
-		binary.LittleEndian.PutUint32(col.add(), hook.Classify(&f))
+		binary.LittleEndian.PutUint32(col.Add(), hook.Classify(&f))
 		if (t+1)%kindsChunk == 0 && t+1 < total {
 			if err := record(t + 1); err != nil {
 				return resumed, err
@@ -397,7 +397,7 @@ func (ix *Index) RebuildKinds(ctx context.Context, hook KindHook, progress func(
 	if err := record(total); err != nil {
 		return resumed, err
 	}
-	if err := col.settle(); err != nil {
+	if err := col.Settle(); err != nil {
 		return resumed, err
 	}
 	// The switch: one synced batch names the new generation and version.
@@ -442,7 +442,7 @@ func (ix *Index) RebuildKinds(ctx context.Context, hook KindHook, progress func(
 			}
 		}
 		oldPath := filepath.Join(ix.dir, old.name+".col")
-		old.close()
+		old.Close()
 		if err := os.Remove(oldPath); err != nil {
 			return resumed, fmt.Errorf("remove the previous kinds file: %w", err)
 		}

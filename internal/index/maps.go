@@ -53,38 +53,38 @@ const (
 func (ix *Index) openMaps() error {
 	var created bool
 	var err error
-	ix.txMap, created, err = openHTable(filepath.Join(ix.dir, txMapName), ix.txHashOf, ix.txHash.len())
+	ix.txMap, created, err = openHTable(filepath.Join(ix.dir, txMapName), ix.txHashOf, ix.txHash.Len())
 	if err != nil {
 		return fmt.Errorf("index in %s: %w", ix.dir, err)
 	}
-	from := min(ix.cp.MapTxs, ix.txHash.len())
+	from := min(ix.cp.MapTxs, ix.txHash.Len())
 	if created {
 		from = 0
-	} else if from < ix.txHash.len() || ix.txMap.count < ix.txHash.len() {
+	} else if from < ix.txHash.Len() || ix.txMap.count < ix.txHash.Len() {
 		ix.txMap.recount() // an unclean stop: the header's count may be behind
 	}
-	for t := from; t < ix.txHash.len(); t++ {
-		if err := ix.txMap.insert(txHash64(ix.txHash.rec(t)), t); err != nil {
+	for t := from; t < ix.txHash.Len(); t++ {
+		if err := ix.txMap.insert(txHash64(ix.txHash.Rec(t)), t); err != nil {
 			return err
 		}
 	}
-	readded := ix.txHash.len() - from
-	ix.addrMap, created, err = openHTable(filepath.Join(ix.dir, addrMapName), ix.addrHashOf, ix.addrOff.len())
+	readded := ix.txHash.Len() - from
+	ix.addrMap, created, err = openHTable(filepath.Join(ix.dir, addrMapName), ix.addrHashOf, ix.addrOff.Len())
 	if err != nil {
 		return fmt.Errorf("index in %s: %w", ix.dir, err)
 	}
-	from = min(ix.cp.MapAddrs, ix.addrOff.len())
+	from = min(ix.cp.MapAddrs, ix.addrOff.Len())
 	if created {
 		from = 0
-	} else if from < ix.addrOff.len() || ix.addrMap.count < ix.addrOff.len() {
+	} else if from < ix.addrOff.Len() || ix.addrMap.count < ix.addrOff.Len() {
 		ix.addrMap.recount()
 	}
-	for a := from; a < ix.addrOff.len(); a++ {
+	for a := from; a < ix.addrOff.Len(); a++ {
 		if err := ix.addrMap.insert(addrHash(ix.addrKey(a)), a); err != nil {
 			return err
 		}
 	}
-	readded += ix.addrOff.len() - from
+	readded += ix.addrOff.Len() - from
 	if readded > mapSyncKeys && !ix.legacy {
 		return ix.recordMapCoverage()
 	}
@@ -92,14 +92,14 @@ func (ix *Index) openMaps() error {
 }
 
 func (ix *Index) txHashOf(v uint64) (uint64, bool) {
-	if v >= ix.txHash.len() {
+	if v >= ix.txHash.Len() {
 		return 0, false
 	}
-	return txHash64(ix.txHash.rec(v)), true
+	return txHash64(ix.txHash.Rec(v)), true
 }
 
 func (ix *Index) addrHashOf(v uint64) (uint64, bool) {
-	if v >= ix.addrOff.len() {
+	if v >= ix.addrOff.Len() {
 		return 0, false
 	}
 	return addrHash(ix.addrKey(v)), true
@@ -134,23 +134,23 @@ func (ix *Index) openMapsRO() error {
 
 // findTx returns the largest tx number with txid h.
 func (ix *Index) findTx(h *chainhash.Hash) (uint64, bool) {
-	n := ix.txHash.len()
+	n := ix.txHash.Len()
 	best, found := uint64(0), false
 	p := ix.txMap.probe(txHash64(h[:]))
 	for v, ok := ix.txMap.next(&p); ok; v, ok = ix.txMap.next(&p) {
-		if (!found || v > best) && v < n && string(ix.txHash.rec(v)) == string(h[:]) {
+		if (!found || v > best) && v < n && string(ix.txHash.Rec(v)) == string(h[:]) {
 			best, found = v, true
 		}
 	}
 	if !found && ix.readOnly && ix.cp.MapTxs < n {
-		return ix.tailFind(true, txHash64(h[:]), func(v uint64) bool { return string(ix.txHash.rec(v)) == string(h[:]) })
+		return ix.tailFind(true, txHash64(h[:]), func(v uint64) bool { return string(ix.txHash.Rec(v)) == string(h[:]) })
 	}
 	return best, found
 }
 
 // findAddr returns the id of the address with key key (hash h).
 func (ix *Index) findAddr(key []byte, h uint64) (uint64, bool) {
-	n := ix.addrOff.len()
+	n := ix.addrOff.Len()
 	p := ix.addrMap.probe(h)
 	for v, ok := ix.addrMap.next(&p); ok; v, ok = ix.addrMap.next(&p) {
 		if v < n && bytes.Equal(ix.addrKey(v), key) {
@@ -174,10 +174,10 @@ func (ix *Index) tailFind(tx bool, h uint64, confirm func(uint64) bool) (uint64,
 	defer ix.tailMu.Unlock()
 	if ix.mapTail == nil {
 		mt := &mapTail{}
-		for t := ix.cp.MapTxs; t < ix.txHash.len(); t++ {
-			mt.tx = append(mt.tx, hashVal{txHash64(ix.txHash.rec(t)), t})
+		for t := ix.cp.MapTxs; t < ix.txHash.Len(); t++ {
+			mt.tx = append(mt.tx, hashVal{txHash64(ix.txHash.Rec(t)), t})
 		}
-		for a := ix.cp.MapAddrs; a < ix.addrOff.len(); a++ {
+		for a := ix.cp.MapAddrs; a < ix.addrOff.Len(); a++ {
 			mt.addr = append(mt.addr, hashVal{addrHash(ix.addrKey(a)), a})
 		}
 		for _, s := range [][]hashVal{mt.tx, mt.addr} {

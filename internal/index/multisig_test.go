@@ -124,19 +124,19 @@ func TestVerifyDetects(t *testing.T) {
 		{"spend link", func(ix *Index) error {
 			var v [5]byte
 			putU40(v[:], 0) // claim output 1 is spent by input 0 (a coinbase input)
-			return ix.outSpent.writeAt(1, v[:])
+			return ix.outSpent.WriteAt(1, v[:])
 		}, "does not spend it"},
 		{"posting", func(ix *Index) error {
 			// Address #1's list loses its head: its newest output.
 			var v [5]byte
-			putU40(v[:], getU40(ix.addrLink.rec(ix.addrHead.u40(1))[idWidth:]))
-			return ix.addrHead.writeAt(1, v[:])
+			putU40(v[:], getU40(ix.addrLink.Rec(ix.addrHead.u40(1))[idWidth:]))
+			return ix.addrHead.WriteAt(1, v[:])
 		}, "postings"},
 		{"link", func(ix *Index) error {
 			// The first link names another output.
 			var v [5]byte
-			putU40(v[:], getU40(ix.addrLink.rec(0))+1)
-			return ix.addrLink.writeAt(0, v[:])
+			putU40(v[:], getU40(ix.addrLink.Rec(0))+1)
+			return ix.addrLink.WriteAt(0, v[:])
 		}, "address lists"},
 		{"txid", func(ix *Index) error {
 			// Point tx 3's slot at tx 2: the confirmation fails, tx 3 is lost.
@@ -160,7 +160,7 @@ func TestVerifyDetects(t *testing.T) {
 		{"value", func(ix *Index) error {
 			var v [8]byte
 			v[0] = 1
-			return ix.outValue.writeAt(2, v[:])
+			return ix.outValue.WriteAt(2, v[:])
 		}, "digest"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -70,7 +70,7 @@ func (ix *Index) addrHeadOf(a uint64) uint64 {
 		}
 		return c.u40(a)
 	}
-	for c.len() <= a {
+	for c.Len() <= a {
 		c.addU40(noID)
 	}
 	return c.u40(a)
@@ -99,7 +99,7 @@ func (ix *Index) setAddrHead(a, h uint64) {
 
 // padAddrHeads gives every address a head record (before a commit).
 func (ix *Index) padAddrHeads() {
-	if n := ix.addrOff.len(); n > 0 {
+	if n := ix.addrOff.Len(); n > 0 {
 		ix.addrHeadOf(n - 1)
 	}
 }
@@ -108,8 +108,8 @@ func (ix *Index) padAddrHeads() {
 // addresses' lists.
 func (ix *Index) linkTx(t uint64) {
 	for _, o := range ix.occ {
-		l := ix.addrLink.len()
-		rec := ix.addrLink.add()
+		l := ix.addrLink.Len()
+		rec := ix.addrLink.Add()
 		putU40(rec, o.out)
 		putU40(rec[idWidth:], ix.addrHeadOf(o.addr))
 		ix.setAddrHead(o.addr, l)
@@ -120,8 +120,8 @@ func (ix *Index) linkTx(t uint64) {
 
 // firstLinkOf returns the first link of an output ≥ out.
 func (ix *Index) firstLinkOf(out uint64) uint64 {
-	n := ix.addrLink.len()
-	return uint64(sort.Search(int(n), func(i int) bool { return getU40(ix.addrLink.rec(uint64(i))) >= out }))
+	n := ix.addrLink.Len()
+	return uint64(sort.Search(int(n), func(i int) bool { return getU40(ix.addrLink.Rec(uint64(i))) >= out }))
 }
 
 // unlinkFrom undoes, in memory, the links of everything past start (see
@@ -132,8 +132,8 @@ func (ix *Index) unlinkFrom(start lens) {
 		return // a v3 index before its upgrade
 	}
 	end := max(ix.linkedTx, start.txs)
-	outEnd := ix.outValue.len()
-	if end < ix.txHash.len() {
+	outEnd := ix.outValue.Len()
+	if end < ix.txHash.Len() {
 		outEnd = ix.txOut.u40(end)
 	}
 	l0 := ix.firstLinkOf(start.outs)
@@ -141,15 +141,15 @@ func (ix *Index) unlinkFrom(start lens) {
 	seen := map[uint64]bool{}
 	l := l0
 	var ids []uint64
-	for o := start.outs; o < outEnd && l < ix.addrLink.len(); o++ {
+	for o := start.outs; o < outEnd && l < ix.addrLink.Len(); o++ {
 		ids = ix.outAddrs(o, ids[:0])
 		for _, a := range ids {
-			if l >= ix.addrLink.len() {
+			if l >= ix.addrLink.Len() {
 				break
 			}
 			if a < start.addrs && !seen[a] {
 				seen[a] = true
-				ix.setAddrHead(a, getU40(ix.addrLink.rec(l)[idWidth:]))
+				ix.setAddrHead(a, getU40(ix.addrLink.Rec(l)[idWidth:]))
 			}
 			l++
 		}
@@ -159,8 +159,8 @@ func (ix *Index) unlinkFrom(start lens) {
 			delete(ix.addrPend, a)
 		}
 	}
-	ix.addrLink.truncate(l0)
-	ix.addrHead.truncate(min(start.addrs, ix.addrHead.len()))
+	ix.addrLink.Truncate(l0)
+	ix.addrHead.Truncate(min(start.addrs, ix.addrHead.Len()))
 	ix.linkedTx = min(ix.linkedTx, start.txs)
 	ix.occ = ix.occ[:0]
 }
@@ -177,7 +177,7 @@ func (ix *Index) headOf(a uint64) (uint64, error) {
 		return l, nil
 	}
 	var buf [linkRecLen]byte
-	for l != noID && l >= ix.addrLink.len() {
+	for l != noID && l >= ix.addrLink.Len() {
 		if err := ix.addrLink.ReadAt(l, buf[:]); err != nil {
 			return noID, fmt.Errorf("address #%d: %w", a, err)
 		}
@@ -197,12 +197,12 @@ func (ix *Index) walkLinks(a uint64, fn func(l, out, val uint64)) error {
 	if err != nil {
 		return err
 	}
-	nOut, nLink := ix.outValue.len(), ix.addrLink.len()
+	nOut, nLink := ix.outValue.Len(), ix.addrLink.Len()
 	for l := head; l != noID; {
 		if l >= nLink {
 			return fmt.Errorf("address #%d: link %d beyond the %d links: the index is damaged", a, l, nLink)
 		}
-		rec := ix.addrLink.rec(l)
+		rec := ix.addrLink.Rec(l)
 		out, prev := getU40(rec), getU40(rec[idWidth:])
 		if out >= nOut || (prev != noID && prev >= l) {
 			what := "the index is damaged"
@@ -271,7 +271,7 @@ func (ix *Index) walkTxs(a uint64, s *postingScratch) ([]addrTx, error) {
 // txsOf maps ascending output (or input) ids with values to their txs,
 // summing by tx: received (or, with sent, sent) amounts.
 func (ix *Index) txsOf(ids []idVal, first *column, sent bool, dst []addrTx) []addrTx {
-	n := ix.txHash.len()
+	n := ix.txHash.Len()
 	var t uint64
 	for i, iv := range ids {
 		switch {
@@ -351,7 +351,7 @@ func mergeAddrTxs(a, b, dst []addrTx) []addrTx {
 // eachPosting calls fn for each tx of address id in chain order, with what
 // the address received in it and sent from it, until fn returns false.
 func (ix *Index) eachPosting(id uint64, fn func(tx, recv, sent uint64) bool) error {
-	if id >= ix.addrOff.len() {
+	if id >= ix.addrOff.Len() {
 		return nil
 	}
 	sc := scratchPool.Get().(*postingScratch)
@@ -374,7 +374,7 @@ var scratchPool = sync.Pool{New: func() any { return new(postingScratch) }}
 // addrTotals returns address id's tx count and totals as this index sees
 // them (a view: as of its commit), from its txs.
 func (ix *Index) addrTotals(id uint64) (summary, error) {
-	if id >= ix.addrOff.len() {
+	if id >= ix.addrOff.Len() {
 		return summary{}, nil
 	}
 	sc := scratchPool.Get().(*postingScratch)
@@ -395,11 +395,11 @@ func (ix *Index) addrTotals(id uint64) (summary, error) {
 // have: links and summaries of every committed tx, buffered for the next
 // commit.
 func (ix *Index) rebuildPostings() error {
-	if ix.addrLink.len() != 0 || ix.addrHead.len() != 0 {
+	if ix.addrLink.Len() != 0 || ix.addrHead.Len() != 0 {
 		return errors.New("rebuild postings: the posting columns are not empty")
 	}
 	var ids []uint64
-	for t := uint64(0); t < ix.txHash.len(); t++ {
+	for t := uint64(0); t < ix.txHash.Len(); t++ {
 		ix.occ = ix.occ[:0]
 		_, _, o0, o1 := ix.txRange(t)
 		for out := o0; out < o1; out++ {
@@ -426,8 +426,8 @@ func (ix *Index) upgradePostings(b *pebble.Batch, next *checkpoint) error {
 		if err != nil {
 			return err
 		}
-		if err := c.recover(0); err != nil {
-			c.close()
+		if err := c.Recover(0); err != nil {
+			c.Close()
 			return err
 		}
 		*s.c = c
@@ -437,17 +437,17 @@ func (ix *Index) upgradePostings(b *pebble.Batch, next *checkpoint) error {
 		return err
 	}
 	for _, c := range []*column{ix.addrLink, ix.addrHead} {
-		if err := c.writeTail(); err != nil {
+		if err := c.WriteTail(); err != nil {
 			return err
 		}
-		if err := c.sync(); err != nil {
+		if err := c.Sync(); err != nil {
 			return err
 		}
-		if err := c.settle(); err != nil {
+		if err := c.Settle(); err != nil {
 			return err
 		}
 	}
-	next.Links = ix.addrLink.len()
+	next.Links = ix.addrLink.Len()
 	for _, p := range []byte{kPosting, kSummary} {
 		if err := b.DeleteRange([]byte{p}, []byte{p + 1}, nil); err != nil {
 			return fmt.Errorf("upgrade postings: %w", err)

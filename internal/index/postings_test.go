@@ -182,18 +182,18 @@ func sameColumnsAsClean(t *testing.T, step string, ix *Index, main, ext []*wire.
 	if err := clean.Flush(); err != nil {
 		t.Fatal(err)
 	}
-	if n, m := ix.addrLink.len(), clean.addrLink.len(); n != m {
+	if n, m := ix.addrLink.Len(), clean.addrLink.Len(); n != m {
 		t.Fatalf("%s: %d links, a clean build has %d", step, n, m)
 	}
-	for l := range ix.addrLink.len() {
-		if !bytes.Equal(ix.addrLink.rec(l), clean.addrLink.rec(l)) {
-			t.Fatalf("%s: link %d = %x, a clean build has %x", step, l, ix.addrLink.rec(l), clean.addrLink.rec(l))
+	for l := range ix.addrLink.Len() {
+		if !bytes.Equal(ix.addrLink.Rec(l), clean.addrLink.Rec(l)) {
+			t.Fatalf("%s: link %d = %x, a clean build has %x", step, l, ix.addrLink.Rec(l), clean.addrLink.Rec(l))
 		}
 	}
-	if n, m := ix.addrOff.len(), clean.addrOff.len(); n != m {
+	if n, m := ix.addrOff.Len(), clean.addrOff.Len(); n != m {
 		t.Fatalf("%s: %d addresses, a clean build has %d", step, n, m)
 	}
-	for a := range ix.addrOff.len() {
+	for a := range ix.addrOff.Len() {
 		if got, want := ix.addrHeadOf(a), clean.addrHead.u40(a); got != want {
 			t.Fatalf("%s: address #%d head %d, a clean build has %d", step, a, got, want)
 		}
@@ -229,7 +229,7 @@ func TestReadOnlyViewNewerRecords(t *testing.T) {
 	if err := w.Flush(); err != nil {
 		t.Fatal(err)
 	}
-	if a, _ := w.AddressID(mustKey(t, w, names["A"])); r.addrHead.u40(a) < r.addrLink.len() {
+	if a, _ := w.AddressID(mustKey(t, w, names["A"])); r.addrHead.u40(a) < r.addrLink.Len() {
 		t.Fatal("the writer's commit did not move A's head past the view: the test exercises nothing")
 	}
 	after, err := r.Address(names["A"], 0, 0)
@@ -276,12 +276,12 @@ func TestFindTx(t *testing.T) {
 	ix := openTest(t, "", &chaincfg.MainNetParams)
 	defer ix.Close()
 	applyAll(t, ix, longChain(t), 0)
-	n := ix.txHash.len()
+	n := ix.txHash.Len()
 	for _, c := range []struct {
 		first *column
 		ids   uint64
 		plain func(uint64) uint64
-	}{{ix.txOut, ix.outValue.len(), ix.txOfOutput}, {ix.txIn, ix.inPrev.len(), ix.txOfInput}} {
+	}{{ix.txOut, ix.outValue.Len(), ix.txOfOutput}, {ix.txIn, ix.inPrev.Len(), ix.txOfInput}} {
 		prev := uint64(0)
 		for id := range c.ids {
 			want := c.plain(id)

@@ -48,7 +48,7 @@ func (ix *Index) prefetchBlock(blk *wire.MsgBlock, txids []chainhash.Hash) error
 		p.inBlock = make(map[chainhash.Hash]int)
 	}
 	clear(p.inBlock)
-	p.firstTx = ix.txHash.len()
+	p.firstTx = ix.txHash.Len()
 	p.txids, p.outs, p.keys, p.keyEnds, p.keyHash = p.txids[:0], p.outs[:0], p.keys[:0], p.keyEnds[:0], p.keyHash[:0]
 	p.inTx = p.inTx[:0]
 	for i, tx := range blk.Transactions {

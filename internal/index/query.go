@@ -28,12 +28,12 @@ type Tip struct {
 func (ix *Index) Tip() (Tip, bool) {
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
-	n := ix.blocks.len()
+	n := ix.blocks.Len()
 	if n == 0 {
 		return Tip{}, false
 	}
 	var h chainhash.Hash
-	copy(h[:], ix.blocks.rec(n - 1)[:32])
+	copy(h[:], ix.blocks.Rec(n - 1)[:32])
 	return Tip{Height: ix.heightOfNum(n - 1), Hash: h, Work: ix.workOf(n - 1)}, true
 }
 
@@ -42,15 +42,15 @@ func (ix *Index) Tip() (Tip, bool) {
 func (ix *Index) Base() (height int64, parent chainhash.Hash, ok bool) {
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
-	if ix.blocks.len() == 0 {
+	if ix.blocks.Len() == 0 {
 		return 0, chainhash.Hash{}, false
 	}
-	copy(parent[:], ix.blocks.rec(0)[36:68])
+	copy(parent[:], ix.blocks.Rec(0)[36:68])
 	return ix.base, parent, true
 }
 
 func (ix *Index) blockNum(height int64) (uint64, bool) {
-	n := ix.blocks.len()
+	n := ix.blocks.Len()
 	if n == 0 || height < ix.base || uint64(height-ix.base) >= n {
 		return 0, false
 	}
@@ -64,7 +64,7 @@ func (ix *Index) HashAt(height int64) (chainhash.Hash, bool) {
 	var h chainhash.Hash
 	b, ok := ix.blockNum(height)
 	if ok {
-		copy(h[:], ix.blocks.rec(b)[:32])
+		copy(h[:], ix.blocks.Rec(b)[:32])
 	}
 	return h, ok
 }
@@ -89,7 +89,7 @@ func (ix *Index) heightOf(hash chainhash.Hash) (int64, bool) {
 	}
 	h := int64(binary.LittleEndian.Uint64(v))
 	closer.Close()
-	if b, ok := ix.blockNum(h); !ok || chainhash.Hash(ix.blocks.rec(b)[:32]) != hash {
+	if b, ok := ix.blockNum(h); !ok || chainhash.Hash(ix.blocks.Rec(b)[:32]) != hash {
 		return 0, false
 	}
 	return h, true
@@ -126,9 +126,9 @@ type StatsTip struct {
 func (ix *Index) Stats() Stats {
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
-	s := Stats{Blocks: ix.blocks.len(), Txs: ix.txHash.len(), Inputs: ix.inPrev.len(), Outputs: ix.outValue.len(), Addresses: ix.addrOff.len()}
+	s := Stats{Blocks: ix.blocks.Len(), Txs: ix.txHash.Len(), Inputs: ix.inPrev.Len(), Outputs: ix.outValue.Len(), Addresses: ix.addrOff.Len()}
 	if n := s.Blocks; n > 0 {
-		s.Tip = &StatsTip{Height: ix.heightOfNum(n - 1), Hash: chainhash.Hash(ix.blocks.rec(n - 1)[:32]).String()}
+		s.Tip = &StatsTip{Height: ix.heightOfNum(n - 1), Hash: chainhash.Hash(ix.blocks.Rec(n - 1)[:32]).String()}
 	}
 	return s
 }
@@ -176,7 +176,7 @@ func (ix *Index) BlockByHash(hash chainhash.Hash) (*BlockView, error) {
 }
 
 func (ix *Index) blockHeader(b uint64) wire.BlockHeader {
-	r := ix.blocks.rec(b)
+	r := ix.blocks.Rec(b)
 	var h wire.BlockHeader
 	h.Version = int32(binary.LittleEndian.Uint32(r[32:]))
 	copy(h.PrevBlock[:], r[36:68])
@@ -189,16 +189,16 @@ func (ix *Index) blockHeader(b uint64) wire.BlockHeader {
 
 // blockTxs returns block b's tx numbers [t0, t1).
 func (ix *Index) blockTxs(b uint64) (uint64, uint64) {
-	t0 := binary.LittleEndian.Uint64(ix.blocks.rec(b)[112:])
-	t1 := ix.txHash.len()
-	if b+1 < ix.blocks.len() {
-		t1 = binary.LittleEndian.Uint64(ix.blocks.rec(b + 1)[112:])
+	t0 := binary.LittleEndian.Uint64(ix.blocks.Rec(b)[112:])
+	t1 := ix.txHash.Len()
+	if b+1 < ix.blocks.Len() {
+		t1 = binary.LittleEndian.Uint64(ix.blocks.Rec(b + 1)[112:])
 	}
 	return t0, t1
 }
 
 func (ix *Index) blockView(b uint64) *BlockView {
-	r := ix.blocks.rec(b)
+	r := ix.blocks.Rec(b)
 	h := ix.blockHeader(b)
 	t0, t1 := ix.blockTxs(b)
 	v := &BlockView{
@@ -218,7 +218,7 @@ func (ix *Index) blockView(b uint64) *BlockView {
 	var fees uint64
 	known := true
 	for t := t0; t < t1; t++ {
-		v.Txids = append(v.Txids, chainhash.Hash(ix.txHash.rec(t)).String())
+		v.Txids = append(v.Txids, chainhash.Hash(ix.txHash.Rec(t)).String())
 		if f := ix.txFee.u64(t); f == noFee {
 			known = false
 		} else {
@@ -296,19 +296,19 @@ func (ix *Index) Tx(txid chainhash.Hash) (*TxView, error) {
 }
 
 func (ix *Index) txView(t uint64) (*TxView, error) {
-	info := ix.txInfo.rec(t)
+	info := ix.txInfo.Rec(t)
 	b := ix.txBlock(t)
 	v := &TxView{
-		Txid:        chainhash.Hash(ix.txHash.rec(t)).String(),
+		Txid:        chainhash.Hash(ix.txHash.Rec(t)).String(),
 		BlockHeight: ix.heightOfNum(b),
-		BlockHash:   chainhash.Hash(ix.blocks.rec(b)[:32]).String(),
+		BlockHash:   chainhash.Hash(ix.blocks.Rec(b)[:32]).String(),
 		Size:        int(binary.LittleEndian.Uint32(info[0:])),
 		Weight:      int(binary.LittleEndian.Uint32(info[4:])),
 		Version:     int32(binary.LittleEndian.Uint32(info[8:])),
 		LockTime:    binary.LittleEndian.Uint32(info[12:]),
 	}
 	if !ix.legacy {
-		v.KindSet = binary.LittleEndian.Uint32(ix.txKind.rec(t))
+		v.KindSet = binary.LittleEndian.Uint32(ix.txKind.Rec(t))
 	}
 	v.Vsize = (v.Weight + 3) / 4
 	if f := ix.txFee.u64(t); f != noFee {
@@ -333,7 +333,7 @@ func (ix *Index) txView(t uint64) (*TxView, error) {
 			pt := ix.txOfOutput(out)
 			_, _, po0, _ := ix.txRange(pt)
 			val := int64(ix.outValue.u64(out))
-			iv = InputView{PrevTxid: chainhash.Hash(ix.txHash.rec(pt)).String(), PrevVout: uint32(out - po0), Value: &val}
+			iv = InputView{PrevTxid: chainhash.Hash(ix.txHash.Rec(pt)).String(), PrevVout: uint32(out - po0), Value: &val}
 			if a := ix.outAddr.u40(out); a != noID {
 				s, err := ix.addrString(a)
 				if err != nil {
@@ -372,7 +372,7 @@ func (ix *Index) txView(t uint64) (*TxView, error) {
 		if sp := ix.spentBy(out); sp != noID {
 			st := ix.txOfInput(sp)
 			si0, _, _, _ := ix.txRange(st)
-			ov.SpentBy = &SpendRef{Txid: chainhash.Hash(ix.txHash.rec(st)).String(), Vin: uint32(sp - si0)}
+			ov.SpentBy = &SpendRef{Txid: chainhash.Hash(ix.txHash.Rec(st)).String(), Vin: uint32(sp - si0)}
 		}
 		v.Outputs = append(v.Outputs, ov)
 	}
@@ -391,10 +391,10 @@ func (ix *Index) addrString(a uint64) (string, error) {
 // not indexed.
 func (ix *Index) unknownOutpoint(in uint64) (wire.OutPoint, error) {
 	i := ix.outpointsBefore(in)
-	if i >= ix.inOutpoint.len() {
+	if i >= ix.inOutpoint.Len() {
 		return wire.OutPoint{}, fmt.Errorf("outpoint of input #%d: %w", in, ErrNotFound)
 	}
-	r := ix.inOutpoint.rec(i)
+	r := ix.inOutpoint.Rec(i)
 	if getU40(r) != in {
 		return wire.OutPoint{}, fmt.Errorf("outpoint of input #%d: %w", in, ErrNotFound)
 	}
@@ -406,14 +406,14 @@ func (ix *Index) unknownOutpoint(in uint64) (wire.OutPoint, error) {
 
 // txBlock returns the block number holding tx t.
 func (ix *Index) txBlock(t uint64) uint64 {
-	n := ix.blocks.len()
-	i := sort.Search(int(n), func(i int) bool { return binary.LittleEndian.Uint64(ix.blocks.rec(uint64(i))[112:]) > t })
+	n := ix.blocks.Len()
+	i := sort.Search(int(n), func(i int) bool { return binary.LittleEndian.Uint64(ix.blocks.Rec(uint64(i))[112:]) > t })
 	return uint64(i - 1)
 }
 
 // txOfInput returns the tx number holding input in.
 func (ix *Index) txOfInput(in uint64) uint64 {
-	n := ix.txHash.len()
+	n := ix.txHash.Len()
 	if n == 0 {
 		return noID
 	}
@@ -422,7 +422,7 @@ func (ix *Index) txOfInput(in uint64) uint64 {
 
 // txOfOutput returns the tx number holding output out.
 func (ix *Index) txOfOutput(out uint64) uint64 {
-	n := ix.txHash.len()
+	n := ix.txHash.Len()
 	if n == 0 {
 		return noID
 	}
@@ -523,7 +523,7 @@ func (ix *Index) Address(addr string, offset, limit int) (*AddressView, error) {
 		v.LastSeenHeight = ix.heightOfNum(ix.txBlock(txs[len(txs)-1].tx))
 	}
 	for _, p := range txs[min(offset, len(txs)):min(offset+limit, len(txs))] {
-		v.Txs = append(v.Txs, AddressTx{Txid: chainhash.Hash(ix.txHash.rec(p.tx)).String(), BlockHeight: ix.heightOfNum(ix.txBlock(p.tx)),
+		v.Txs = append(v.Txs, AddressTx{Txid: chainhash.Hash(ix.txHash.Rec(p.tx)).String(), BlockHeight: ix.heightOfNum(ix.txBlock(p.tx)),
 			Received: int64(p.recv), Sent: int64(p.sent), P2PK: okPK})
 	}
 	return v, nil
@@ -564,7 +564,7 @@ func (ix *Index) mergedAddressView(v *AddressView, id, pk uint64) error {
 	}
 	for _, tx := range txs[min(v.Offset, len(txs)):min(v.Offset+v.Limit, len(txs))] {
 		m := byTx[tx]
-		v.Txs = append(v.Txs, AddressTx{Txid: chainhash.Hash(ix.txHash.rec(tx)).String(), BlockHeight: ix.heightOfNum(ix.txBlock(tx)),
+		v.Txs = append(v.Txs, AddressTx{Txid: chainhash.Hash(ix.txHash.Rec(tx)).String(), BlockHeight: ix.heightOfNum(ix.txBlock(tx)),
 			Received: int64(m.recv), Sent: int64(m.sent), P2PK: m.p2pk})
 	}
 	return nil
@@ -581,7 +581,7 @@ func (ix *Index) p2pkOf(h160 []byte) (uint64, bool, error) {
 	}
 	defer closer.Close()
 	id := getU40(v)
-	if id >= ix.addrOff.len() {
+	if id >= ix.addrOff.Len() {
 		return 0, false, nil
 	}
 	return id, true, nil

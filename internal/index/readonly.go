@@ -280,7 +280,7 @@ func (ix *Index) Refresh() error {
 	if err == nil {
 		ix.cp = cp
 		for _, s := range ix.specs() {
-			if err = (*s.c).viewRO(s.n); err != nil {
+			if err = (*s.c).ViewRO(s.n); err != nil {
 				break
 			}
 		}
@@ -292,7 +292,7 @@ func (ix *Index) Refresh() error {
 		ix.db, ix.cp = old, oldCP
 		db.Close()
 		for _, s := range ix.specs() { // back to the old view
-			_ = (*s.c).viewRO(s.n)
+			_ = (*s.c).ViewRO(s.n)
 		}
 		return err
 	}

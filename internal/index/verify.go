@@ -54,24 +54,24 @@ func (ix *Index) Verify(ctx context.Context) (*VerifyReport, error) {
 	if ix.legacy {
 		return nil, ErrUpgradeKinds
 	}
-	rep := &VerifyReport{Blocks: ix.blocks.len(), Txs: ix.txHash.len(), Inputs: ix.inPrev.len(), Outputs: ix.outValue.len(), Addresses: ix.addrOff.len()}
+	rep := &VerifyReport{Blocks: ix.blocks.Len(), Txs: ix.txHash.Len(), Inputs: ix.inPrev.Len(), Outputs: ix.outValue.Len(), Addresses: ix.addrOff.Len()}
 	bad := func(format string, args ...any) {
 		if len(rep.Problems) < maxProblems {
 			rep.Problems = append(rep.Problems, fmt.Sprintf(format, args...))
 		}
 	}
 	for _, c := range []*column{ix.txIn, ix.txOut, ix.txInfo, ix.txFee, ix.txKind} {
-		if c.len() != rep.Txs {
-			bad("column %s has %d records, tx_hash %d", c.name, c.len(), rep.Txs)
+		if c.Len() != rep.Txs {
+			bad("column %s has %d records, tx_hash %d", c.name, c.Len(), rep.Txs)
 		}
 	}
 	for _, c := range []*column{ix.outAddr, ix.outType, ix.outSpent} {
-		if c.len() != rep.Outputs {
-			bad("column %s has %d records, out_value %d", c.name, c.len(), rep.Outputs)
+		if c.Len() != rep.Outputs {
+			bad("column %s has %d records, out_value %d", c.name, c.Len(), rep.Outputs)
 		}
 	}
-	if rep.Addresses > 0 && ix.addrOff.u64(rep.Addresses-1) != ix.addrBlob.len() {
-		bad("address keys end at %d, the key file holds %d bytes", ix.addrOff.u64(rep.Addresses-1), ix.addrBlob.len())
+	if rep.Addresses > 0 && ix.addrOff.u64(rep.Addresses-1) != ix.addrBlob.Len() {
+		bad("address keys end at %d, the key file holds %d bytes", ix.addrOff.u64(rep.Addresses-1), ix.addrBlob.Len())
 	}
 	if len(rep.Problems) > 0 {
 		return rep, fmt.Errorf("index verify: %s", strings.Join(rep.Problems, "; "))
@@ -102,7 +102,7 @@ func (ix *Index) Verify(ctx context.Context) (*VerifyReport, error) {
 		if b%1024 == 0 && ctx.Err() != nil {
 			return rep, ctx.Err()
 		}
-		r := ix.blocks.rec(b)
+		r := ix.blocks.Rec(b)
 		hdr := ix.blockHeader(b)
 		bh := hdr.BlockHash()
 		if !equalHash(bh, r[:32]) {
@@ -130,7 +130,7 @@ func (ix *Index) Verify(ctx context.Context) (*VerifyReport, error) {
 		h.Write(buf[:8])
 		h.Write(r[:136])
 		for t := t0; t < t1; t++ {
-			txid := chainhash.Hash(ix.txHash.rec(t))
+			txid := chainhash.Hash(ix.txHash.Rec(t))
 			if got, ok, err := ix.lookupTx(txid); err != nil || !ok || (got != t && !ix.isDupOf(got, t)) {
 				bad("tx #%d %s: txid maps to #%d (found %v, err %v)", t, txid, got, ok, err)
 			}
@@ -140,9 +140,9 @@ func (ix *Index) Verify(ctx context.Context) (*VerifyReport, error) {
 				continue
 			}
 			h.Write(txid[:])
-			h.Write(ix.txInfo.rec(t))
-			h.Write(ix.txFee.rec(t))
-			h.Write(ix.txKind.rec(t))
+			h.Write(ix.txInfo.Rec(t))
+			h.Write(ix.txFee.Rec(t))
+			h.Write(ix.txKind.Rec(t))
 			binary.LittleEndian.PutUint64(buf[0:], i1-i0)
 			binary.LittleEndian.PutUint64(buf[8:], o1-o0)
 			h.Write(buf[:16])
@@ -319,12 +319,12 @@ func (ix *Index) Verify(ctx context.Context) (*VerifyReport, error) {
 		}
 		nPost += uint64(len(txs))
 	}
-	if nLinks != nKeys || walkKeys != keySum || nLinks != ix.addrLink.len() {
-		bad("address lists: %d links walked, %d stored, for %d output keys (or other outputs)", nLinks, ix.addrLink.len(), nKeys)
+	if nLinks != nKeys || walkKeys != keySum || nLinks != ix.addrLink.Len() {
+		bad("address lists: %d links walked, %d stored, for %d output keys (or other outputs)", nLinks, ix.addrLink.Len(), nKeys)
 	}
-	nU = ix.inOutpoint.len()
+	nU = ix.inOutpoint.Len()
 	for i, prev := uint64(0), uint64(0); i < nU; i++ {
-		in := getU40(ix.inOutpoint.rec(i))
+		in := getU40(ix.inOutpoint.Rec(i))
 		if in >= rep.Inputs || (i > 0 && in <= prev) || ix.inPrev.u40(in) != noID {
 			bad("outpoint record %d names input #%d: out of order or not an input with an unknown spent output", i, in)
 			break
@@ -356,7 +356,7 @@ func equalHash(h chainhash.Hash, b []byte) bool { return string(h[:]) == string(
 
 // isDupOf reports whether tx got is a later tx with the same txid as t.
 func (ix *Index) isDupOf(got, t uint64) bool {
-	return got > t && got < ix.txHash.len() && string(ix.txHash.rec(got)) == string(ix.txHash.rec(t))
+	return got > t && got < ix.txHash.Len() && string(ix.txHash.Rec(got)) == string(ix.txHash.Rec(t))
 }
 
 func postingHash(sum *[4]uint64, addr, tx, recv, sent uint64) {
@@ -391,7 +391,7 @@ func (ix *Index) DiskUsage() (DiskUsage, error) {
 	defer ix.mu.RUnlock()
 	u := DiskUsage{Files: map[string]int64{}}
 	for _, c := range ix.cols {
-		n := c.size()
+		n := c.Size()
 		u.Files[c.name] = n
 		switch {
 		case c == ix.blocks:

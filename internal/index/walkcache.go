@@ -58,5 +58,5 @@ func (c *walkCache) put(k walkKey, txs []addrTx) {
 }
 
 func (ix *Index) walkKeyOf(a uint64) walkKey {
-	return walkKey{a, ix.cp.Epoch, ix.inPrev.len(), ix.addrLink.len(), ix.undos.Load()}
+	return walkKey{a, ix.cp.Epoch, ix.inPrev.Len(), ix.addrLink.Len(), ix.undos.Load()}
 }
